@@ -1,0 +1,1 @@
+"""Source adapter contract (see :mod:`transship.adapters.base`)."""

@@ -1,0 +1,184 @@
+"""The source adapter contract.
+
+A source adapter is a class registered through the ``transship_source_adapters`` hook. Core drives it:
+``export schema`` calls :meth:`SourceAdapter.export_schema`, ``export data`` calls
+:meth:`SourceAdapter.begin_data_export` and then copies tables in parallel through
+:class:`TableReader` objects, each bound to the same consistent snapshot.
+
+Data is exchanged in PostgreSQL COPY text format (TAB between columns, ``\\N`` for NULL, backslash
+escapes, one line per row), so the importer streams bytes without parsing values.
+"""
+
+from __future__ import annotations
+
+import importlib
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from transship.dbconfig import DBConfig
+from transship.errors import ConfigError
+from transship.schema_files import SchemaWriter
+
+
+@dataclass(frozen=True)
+class AdapterRecord:
+    """What a plugin declares: the adapter's name, where its class lives, and a one-line description."""
+
+    name: str
+    class_path: str
+    description: str = ""
+
+    def load(self) -> type[SourceAdapter]:
+        """Import and return the adapter class (raises ConfigError naming the missing module)."""
+        module_name, _, attr = self.class_path.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise ConfigError(
+                f"source adapter '{self.name}' cannot be loaded: {exc}",
+                fix=f"install its driver, e.g. pip install transship-{self.name}",
+            ) from exc
+        cls = getattr(module, attr)
+        if not (isinstance(cls, type) and issubclass(cls, SourceAdapter)):
+            raise ConfigError(f"{self.class_path} is not a SourceAdapter subclass")
+        return cls
+
+
+@dataclass
+class SchemaExportOptions:
+    """Options of ``export schema``."""
+
+    object_types: list[str] | None = None  # None = all the adapter supports
+    exclude_object_types: list[str] = field(default_factory=list)
+    comments_on_objects: bool = False
+    temp_dir: str | None = None
+
+
+@dataclass
+class SchemaExportResult:
+    """What ``export schema`` produced, for its summary."""
+
+    counts: dict[str, int] = field(default_factory=dict)  # object type -> number of objects
+    notes: list[str] = field(default_factory=list)
+    # Lossy or guessed type mappings and unconverted objects, shown by analyze-schema.
+    findings: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class ExportTable:
+    """One table (or leaf partition) to dump.
+
+    ``schema``/``name`` identify it in the source; ``target_schema``/``target_name`` is where its rows go
+    (``target_schema`` is ``None`` when the target schema is chosen at import, as for MySQL and Oracle;
+    leaf partitions name their root so rows are routed on the target).
+    """
+
+    schema: str
+    name: str
+    columns: list[str]
+    target_schema: str | None
+    target_name: str
+    row_estimate: int = 0
+    key: tuple[str, ...] = ()  # primary-key columns, for verification ordering
+
+
+@dataclass
+class SequenceValue:
+    """The value a sequence must continue from on the target (``setval(seq, last_value, is_called)``)."""
+
+    schema: str | None
+    name: str
+    last_value: int
+    is_called: bool = True
+
+
+@dataclass
+class DataExportOptions:
+    """Options of ``export data``; ``include`` decides whether a (schema, table) is exported."""
+
+    include: Callable[[str, str], bool] = lambda schema, table: True
+    parallel_jobs: int = 4
+
+
+class TableReader(ABC):
+    """A connection bound to the export snapshot; one per worker thread."""
+
+    @abstractmethod
+    def copy_table(self, table: ExportTable, write: Callable[[bytes], object]) -> None:
+        """Write every row of ``table`` to ``write`` in COPY text format (each row ends with ``\\n``)."""
+
+    def close(self) -> None:
+        """Release the connection."""
+
+
+class DataSnapshot(ABC):
+    """A consistent point in time of the source, shared by every reader."""
+
+    tables: list[ExportTable]
+    sequences: list[SequenceValue]
+    consistency: str = "snapshot"  # human words for how consistent the copy is
+
+    @abstractmethod
+    def open_reader(self) -> TableReader:
+        """Open a reader that sees exactly this snapshot."""
+
+    def close(self) -> None:
+        """End the snapshot (after every reader has finished)."""
+
+    def __enter__(self) -> DataSnapshot:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class SourceAdapter(ABC):
+    """Base class of source adapters. Subclasses set the class attributes and implement the methods.
+
+    :cvar name: ``--source-db-type`` value.
+    :cvar default_port: port used when ``--source-db-port`` is not given.
+    :cvar schema_arity: ``"many"`` (comma list allowed), ``"one"`` (exactly one) or ``"none"`` (flag rejected).
+    :cvar object_types: object types ``export schema`` can write (voyager's names, e.g. ``TABLE``).
+    """
+
+    name: ClassVar[str]
+    default_port: ClassVar[int]
+    schema_arity: ClassVar[str] = "many"
+    object_types: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, config: DBConfig) -> None:
+        self.config = config
+        if not config.port:
+            config.port = self.default_port
+
+    def validate_config(self) -> None:
+        """Reject flag combinations that make no sense for this source (one clear line each)."""
+        schemas = self.config.schemas()
+        if self.schema_arity == "none" and schemas:
+            raise ConfigError(
+                f"--source-db-schema is not applicable for {self.name}",
+                fix=f"drop --source-db-schema; a {self.name} database is migrated whole (choose the target schema with --target-db-schema at import)",
+            )
+        if self.schema_arity == "one" and len(schemas) != 1:
+            raise ConfigError(
+                f"{self.name} needs exactly one --source-db-schema (got {len(schemas)})",
+                fix="pass one schema, e.g. --source-db-schema HR",
+            )
+
+    @abstractmethod
+    def check_connection(self) -> str:
+        """Connect once and return the server version; raise ConnectionFailed with a fix otherwise."""
+
+    @abstractmethod
+    def export_schema(self, writer: SchemaWriter, options: SchemaExportOptions) -> SchemaExportResult:
+        """Write the source schema, converted to PostgreSQL, through ``writer``."""
+
+    @abstractmethod
+    def begin_data_export(self, options: DataExportOptions) -> DataSnapshot:
+        """Open a consistent snapshot and list the tables (with columns) and sequences to export."""
+
+    def default_target_schema(self) -> str | None:
+        """Target schema when ``--target-db-schema`` is not given (None: keep source schema names)."""
+        return None if self.schema_arity == "many" else "public"

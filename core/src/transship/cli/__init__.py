@@ -1,0 +1,1 @@
+"""The click CLI (``transship``), with yb-voyager's command and flag names."""

@@ -1,0 +1,272 @@
+"""``transship`` command line: yb-voyager's commands and flags."""
+
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+
+import click
+
+from transship import __version__
+from transship.cli.options import (
+    bool_flag,
+    global_options,
+    positive_int,
+    run_command,
+    source_options,
+    target_options,
+)
+
+
+def _lazy(module: str, func: str = "run"):  # type: ignore[no-untyped-def]
+    """Import the implementation only when the command runs (keeps ``--help`` fast)."""
+
+    def call(run):  # type: ignore[no-untyped-def]
+        import importlib
+
+        return getattr(importlib.import_module(f"transship.commands.{module}"), func)(run)
+
+    call.__name__ = f"{module}_{func}"
+    return call
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.version_option(__version__, "--version", prog_name="transship")
+def cli() -> None:
+    """transship — migrate PostgreSQL, MySQL/MariaDB and Oracle databases into PostgreSQL and YugabyteDB.
+
+    Offline workflow: export schema → analyze-schema → (edit schema/) → export data → import schema →
+    import data → finalize-schema-post-data-import → end migration. Status at any time:
+    export data status, import data status.
+    """
+
+
+# ---------------------------------------------------------------------------------------------- export
+@cli.group("export")
+def export_group() -> None:
+    """Export schema or data from the source database."""
+
+
+table_filters = [
+    click.option("--table-list", help="Comma list of tables (globs * and ?; \"Quoted\" for case-sensitive names)."),
+    click.option("--exclude-table-list", help="Comma list of tables to skip (same syntax)."),
+    click.option("--table-list-file-path", type=click.Path(dir_okay=False), help="File with the table list (comma or line separated)."),
+    click.option("--exclude-table-list-file-path", type=click.Path(dir_okay=False), help="File with tables to skip."),
+]  # fmt: skip
+
+
+def _with(options):  # type: ignore[no-untyped-def]
+    def apply(fn):  # type: ignore[no-untyped-def]
+        for o in reversed(options):
+            fn = o(fn)
+        return fn
+
+    return apply
+
+
+@export_group.command("schema")
+@global_options
+@source_options
+@bool_flag("--start-clean", "Delete an earlier exported schema (and reports) first.")
+@click.option("--object-type-list", help="Only these object types (comma list, e.g. TABLE,VIEW).")
+@click.option("--exclude-object-type-list", help="Skip these object types.")
+@bool_flag("--comments-on-objects", "Export COMMENT ON statements.", default=True)
+@bool_flag("--run-guardrails-checks", "Check versions and privileges first.", default=True)
+@bool_flag("--use-orafce", "Oracle/MySQL: allow orafce functions in converted code.", default=True)
+@bool_flag("--skip-colocation-recommendations", "Accepted for voyager compatibility.")
+@bool_flag("--skip-performance-recommendations", "Accepted for voyager compatibility.")
+@click.option("--source-ddl-file", multiple=True, type=click.Path(dir_okay=False), help="Oracle script mode: convert these DDL files instead of a live database (repeatable).")
+@run_command("export schema", "export-schema", init=True)
+def export_schema(run):  # type: ignore[no-untyped-def]
+    """Export the source schema, converted to PostgreSQL, into schema/."""
+    return _lazy("export_schema")(run)
+
+
+@export_group.group("data", invoke_without_command=True)
+@global_options
+@source_options
+@_with(table_filters)
+@positive_int("--parallel-jobs", "Tables exported in parallel.", default=4)
+@bool_flag("--start-clean", "Delete earlier exported data and start over.")
+@bool_flag("--disable-pb", "No progress bars.")
+@bool_flag("--run-guardrails-checks", "Check privileges first.", default=True)
+@click.option("--export-type", type=click.Choice(["snapshot-only"]), default="snapshot-only", show_default=True)
+@click.option("--source-data-file", multiple=True, type=click.Path(dir_okay=False), help="Oracle script mode: INSERT scripts to turn into data files (repeatable).")
+@run_command("export data", "export-data", init=True)
+def export_data(run):  # type: ignore[no-untyped-def]
+    """Export table data from the source into data/ (COPY text files), all on one consistent snapshot."""
+    return _lazy("export_data")(run)
+
+
+@export_data.command("status")
+@global_options
+@click.option("--output-format", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@run_command("export data status", "export-data-status", lock=False, needs_init=True)
+def export_data_status(run):  # type: ignore[no-untyped-def]
+    """Show per-table export progress (reads local state only)."""
+    return _lazy("status", "export_status")(run)
+
+
+# ---------------------------------------------------------------------------------------------- import
+@cli.group("import")
+def import_group() -> None:
+    """Import schema or data into the target database."""
+
+
+schema_import_options = [
+    bool_flag("--continue-on-error", "Keep going after a failed statement; failures go to schema/failed.sql."),
+    bool_flag("--ignore-exist", "Ignore 'already exists' errors (re-run after a crash)."),
+    click.option("--object-type-list", help="Only these object types."),
+    click.option("--exclude-object-type-list", help="Skip these object types."),
+    bool_flag("--straight-order", "Apply object types in the order of --object-type-list."),
+    bool_flag("--run-guardrails-checks", "Check target privileges first.", default=True),
+    bool_flag("--enable-orafce", "Oracle: create the orafce extension when available.", default=True),
+]  # fmt: skip
+
+
+@import_group.command("schema")
+@global_options
+@target_options
+@_with(schema_import_options)
+@bool_flag("--start-clean", "Drop the target schemas (CASCADE) before importing (asks first).")
+@bool_flag("--post-snapshot-import", "Only add NOT VALID constraints (same as finalize-schema-post-data-import).")
+@bool_flag("--refresh-mviews", "With --post-snapshot-import: refresh materialized views.")
+@run_command("import schema", "import-schema", needs_init=True)
+def import_schema(run):  # type: ignore[no-untyped-def]
+    """Create the exported schema on the target, in dependency order."""
+    return _lazy("import_schema")(run)
+
+
+@cli.command("finalize-schema-post-data-import")
+@global_options
+@target_options
+@bool_flag("--continue-on-error", "Keep going after a failed statement; failures go to schema/failed.sql.")
+@bool_flag("--ignore-exist", "Ignore 'already exists' errors.")
+@bool_flag("--refresh-mviews", "Refresh materialized views.")
+@bool_flag("--run-guardrails-checks", "Check target privileges first.", default=True)
+@run_command("finalize-schema-post-data-import", "finalize-schema-post-data-import", needs_init=True)
+def finalize(run):  # type: ignore[no-untyped-def]
+    """After import data: add NOT VALID constraints and refresh materialized views."""
+    return _lazy("import_schema", "finalize")(run)
+
+
+import_data_options = [
+    *table_filters,
+    positive_int("--parallel-jobs", "Connections loading batches in parallel (default: min(4, CPUs))."),
+    click.option("--batch-size", type=int, default=0, help="Rows per batch (default 20000 for YugabyteDB, 100000 for PostgreSQL)."),
+    bool_flag("--start-clean", "Forget earlier import progress for the tables in scope."),
+    bool_flag("--truncate-tables", "With --start-clean: TRUNCATE the tables in scope first."),
+    bool_flag("--disable-pb", "No progress bars."),
+    bool_flag("--run-guardrails-checks", "Check target privileges first.", default=True),
+    bool_flag("--continue-on-error", "Accepted for voyager compatibility.", default=False),
+    click.option("--error-policy-snapshot", type=click.Choice(["abort"]), default="abort", show_default=True),
+    click.option("--on-primary-key-conflict", type=click.Choice(["ERROR-POLICY"]), default="ERROR-POLICY"),
+    click.option("--adaptive-parallelism", type=click.Choice(["disabled", "balanced", "aggressive"]), default="disabled", help="Accepted for voyager compatibility."),
+]  # fmt: skip
+
+
+@import_group.group("data", invoke_without_command=True)
+@global_options
+@target_options
+@_with(import_data_options)
+@run_command("import data", "import-data", needs_init=True)
+def import_data(run):  # type: ignore[no-untyped-def]
+    """Load data/ into the target: parallel, batched, exactly once, resumable after any crash."""
+    return _lazy("import_data")(run)
+
+
+@import_data.command("status")
+@global_options
+@click.option("--output-format", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@run_command("import data status", "import-data-status", lock=False, needs_init=True)
+def import_data_status(run):  # type: ignore[no-untyped-def]
+    """Show per-table import progress (reads local state only; no database connection)."""
+    return _lazy("status", "import_status")(run)
+
+
+# ---------------------------------------------------------------------------------------------- analyze
+@cli.command("analyze-schema")
+@global_options
+@click.option("--output-format", help="html, json, txt, xml or a comma list (default: html and json).")
+@click.option("--target-db-version", help="YugabyteDB version the report is for, e.g. 2024.2.0.0.")
+@click.option("--rules", help="Only these rules (codes, names or groups; globs).")
+@click.option("--exclude-rules", help="Skip these rules (codes, names or groups; globs).")
+@run_command("analyze-schema", "analyze-schema", needs_init=True)
+def analyze_schema(run):  # type: ignore[no-untyped-def]
+    """Analyse the exported (and possibly edited) schema and write reports/schema_analysis_report.*."""
+    return _lazy("analyze")(run)
+
+
+# ---------------------------------------------------------------------------------------------- end
+@cli.group("end")
+def end_group() -> None:
+    """End the migration."""
+
+
+@end_group.command("migration")
+@global_options
+@target_options
+@bool_flag("--backup-schema-files", "Move schema/ into --backup-dir.")
+@bool_flag("--backup-data-files", "Move data files into --backup-dir.")
+@bool_flag("--save-migration-reports", "Save reports and status reports into --backup-dir.")
+@bool_flag("--backup-log-files", "Move logs into --backup-dir.")
+@click.option("--backup-dir", type=click.Path(file_okay=False), help="Existing directory for the backups.")
+@run_command("end migration", "end-migration", needs_init=True)
+def end_migration(run):  # type: ignore[no-untyped-def]
+    """Back up what is asked for, drop the import ledger from the target and clear the export dir."""
+    return _lazy("end_migration")(run)
+
+
+# ---------------------------------------------------------------------------------------------- plugins
+@cli.command("plugins")
+@click.option("--output-format", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def plugins_cmd(output_format: str) -> None:
+    """List loaded plugins: name, distribution, version and hooks."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from transship.plugins import get_host
+
+    host = get_host()
+    rows = list(host.infos.values())
+    adapters = {}
+    try:
+        adapters = host.source_adapters()
+        sinks = host.import_sinks()
+    except Exception as exc:  # duplicate names: show them, don't crash
+        click.echo(f"ERROR: {exc}", err=True)
+        sinks = {}
+    if output_format == "json":
+        click.echo(json.dumps({
+            "plugins": [vars(r) for r in rows],
+            "source_adapters": sorted(adapters),
+            "import_sinks": sorted(sinks),
+        }, indent=2))  # fmt: skip
+        return
+    table = Table(title="transship plugins")
+    for col in ("name", "distribution", "version", "hooks"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r.name, r.distribution, r.version, ", ".join(h.removeprefix("transship_") for h in r.hooks) or f"FAILED: {r.error}")
+    console = Console()
+    console.print(table)
+    console.print(f"source adapters: {', '.join(sorted(adapters)) or '(none installed)'}")
+    console.print(f"import sinks: {', '.join(sorted(sinks))}")
+
+
+def _register_plugin_commands() -> None:
+    from transship.plugins import get_host
+
+    try:
+        get_host().pm.hook.transship_register_commands(cli=cli)
+    except Exception as exc:  # a plugin's command must not break the CLI
+        warnings.warn(f"a plugin failed to register commands: {exc!r}", RuntimeWarning, stacklevel=1)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    warnings.simplefilter("default", RuntimeWarning)
+    warnings.formatwarning = lambda msg, cat, *a, **k: f"WARNING: {msg}\n"  # type: ignore[assignment]
+    _register_plugin_commands()
+    sys.exit(cli.main(prog_name="transship", standalone_mode=True))

@@ -1,0 +1,296 @@
+"""Shared flags (voyager names), config-file defaults, and the wrapper every command runs in."""
+
+from __future__ import annotations
+
+import functools
+import getpass
+import logging
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.markup import escape
+
+from transship.config import ENV_KEYS, ConfigFile
+from transship.dbconfig import DBConfig
+from transship.errors import ConfigError, ExportDirError, TransshipError
+from transship.exportdir import ExportDir
+from transship.state import MetaDB
+
+F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger("transship")
+
+
+class BoolStr(click.ParamType):
+    """voyager's booleans: ``true,false,yes,no,1,0`` (and a bare ``--flag`` means true)."""
+
+    name = "boolean"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> bool:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("true", "yes", "1", "t", "y", "on"):
+            return True
+        if text in ("false", "no", "0", "f", "n", "off"):
+            return False
+        self.fail(f"{value!r} is not a boolean (use true/false/yes/no/1/0)", param, ctx)
+
+
+BOOL = BoolStr()
+
+
+def bool_flag(name: str, help: str, default: bool = False) -> Callable[[F], F]:
+    """A flag usable bare (``--flag``) or with a value (``--flag true``)."""
+    return click.option(
+        name, type=BOOL, is_flag=False, flag_value="true", default="true" if default else "false",
+        show_default=True, metavar="[true|false]", help=help,
+    )  # fmt: skip
+
+
+def positive_int(name: str, help: str, default: int | None = None) -> Callable[[F], F]:
+    return click.option(name, type=click.IntRange(min=1), default=default, show_default=default is not None, help=help)
+
+
+def _compose(*decorators: Callable[[F], F]) -> Callable[[F], F]:
+    def apply(fn: F) -> F:
+        for deco in reversed(decorators):
+            fn = deco(fn)
+        return fn
+
+    return apply
+
+
+global_options = _compose(
+    click.option("-e", "--export-dir", type=click.Path(file_okay=False), help="Working directory of the migration (must exist)."),
+    click.option("-c", "--config-file", type=click.Path(dir_okay=False), help="voyager-style YAML config file; flags beat it."),
+    click.option("-l", "--log-level", type=click.Choice(["trace", "debug", "info", "warn", "warning", "error", "fatal", "panic"], case_sensitive=False), default="info", show_default=True),
+    bool_flag("--yes", "Answer yes to every prompt."),
+    click.option("-y", "yes_short", is_flag=True, default=False, hidden=True),
+    bool_flag("--send-diagnostics", "Accepted for voyager compatibility; transship never sends anything.", default=False),
+)  # fmt: skip
+
+
+def _ssl_options(side: str) -> list[Callable[[F], F]]:
+    return [
+        click.option(f"--{side}-ssl-mode", type=click.Choice(["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]), help="SSL mode."),
+        click.option(f"--{side}-ssl-cert", help="Client certificate file."),
+        click.option(f"--{side}-ssl-key", help="Client key file."),
+        click.option(f"--{side}-ssl-root-cert", help="Root CA file."),
+        click.option(f"--{side}-ssl-crl", help="Certificate revocation list file."),
+    ]  # fmt: skip
+
+
+source_options = _compose(
+    click.option("--source-db-type", type=str, help="postgresql | mysql | oracle (any installed adapter)."),
+    click.option("--source-db-host", default="localhost", show_default=True),
+    click.option("--source-db-port", type=int, help="Default: the source type's usual port."),
+    click.option("--source-db-user"),
+    click.option("--source-db-password", help="Else SOURCE_DB_PASSWORD, the config file, or a prompt."),
+    click.option("--source-db-name"),
+    click.option("--source-db-schema", help="PostgreSQL: comma list; Oracle: exactly one; MySQL: not applicable."),
+    *_ssl_options("source"),
+    click.option("--oracle-db-sid", help="Oracle SID (instead of --source-db-name service name)."),
+    click.option("--oracle-tns-alias", help="Oracle TNS alias (needs TNS_ADMIN)."),
+    click.option("--oracle-home", help="Accepted for voyager compatibility (thin mode needs no client)."),
+)  # fmt: skip
+
+target_options = _compose(
+    click.option("--target-db-type", type=str, help="postgresql | yugabytedb (default: detected from the server)."),
+    click.option("--target-db-host", default="127.0.0.1", show_default=True),
+    click.option("--target-db-port", type=int, help="Default 5433 for yugabytedb, else 5432."),
+    click.option("--target-db-user"),
+    click.option("--target-db-password", help="Else TARGET_DB_PASSWORD, the config file, or a prompt."),
+    click.option("--target-db-name"),
+    click.option("--target-db-schema", help="MySQL/Oracle sources: schema to import into (default public)."),
+    *_ssl_options("target"),
+)  # fmt: skip
+
+
+@dataclass
+class Run:
+    """Everything a command implementation needs: parsed flags, the export dir, output and prompts."""
+
+    command: str
+    params: dict[str, Any]
+    export_dir: ExportDir
+    console: Console
+    err: Console
+    config: ConfigFile | None = None
+    _meta: MetaDB | None = field(default=None, repr=False)
+
+    @property
+    def yes(self) -> bool:
+        return bool(self.params.get("yes") or self.params.get("yes_short"))
+
+    @property
+    def disable_pb(self) -> bool:
+        return bool(self.params.get("disable_pb"))
+
+    @property
+    def meta(self) -> MetaDB:
+        if self._meta is None:
+            self._meta = MetaDB(self.export_dir.meta_db)
+        return self._meta
+
+    def confirm(self, question: str, default: bool = False) -> bool:
+        """``--yes`` answers yes; without a terminal the default is taken."""
+        if self.yes:
+            return True
+        if not sys.stdin.isatty():
+            return default
+        return click.confirm(question, default=default)
+
+    def db_config(self, side: str) -> DBConfig:
+        """Connection settings for ``side`` ("source" or "target") with the password resolved."""
+        p = self.params
+        cfg = DBConfig(
+            db_type=p.get(f"{side}_db_type"),
+            host=p.get(f"{side}_db_host"),
+            port=p.get(f"{side}_db_port"),
+            user=p.get(f"{side}_db_user"),
+            password=p.get(f"{side}_db_password"),
+            name=p.get(f"{side}_db_name"),
+            schema=p.get(f"{side}_db_schema"),
+            ssl_mode=p.get(f"{side}_ssl_mode"),
+            ssl_cert=p.get(f"{side}_ssl_cert"),
+            ssl_key=p.get(f"{side}_ssl_key"),
+            ssl_root_cert=p.get(f"{side}_ssl_root_cert"),
+            ssl_crl=p.get(f"{side}_ssl_crl"),
+            oracle_db_sid=p.get("oracle_db_sid") if side == "source" else None,
+            oracle_tns_alias=p.get("oracle_tns_alias") if side == "source" else None,
+            oracle_home=p.get("oracle_home") if side == "source" else None,
+        )
+        if cfg.password is None:
+            cfg.password = os.environ.get(ENV_KEYS[(side, "db-password")])
+        if cfg.password is None and self.config is not None:
+            value = self.config.lookup("", f"{side}-db-password")
+            cfg.password = None if value is None else str(value)
+        if cfg.password is None and sys.stdin.isatty() and not self.yes and os.environ.get("TRANSSHIP_NO_PASSWORD_PROMPT") is None:
+            entered = getpass.getpass(f"Password for {side} database user {cfg.user or ''} (empty for none): ")
+            cfg.password = entered or None
+        return cfg
+
+    def close(self) -> None:
+        if self._meta is not None:
+            self._meta.close()
+            self._meta = None
+
+
+def _apply_config(ctx: click.Context, section: str, config: ConfigFile) -> None:
+    for param in ctx.command.params:
+        if not isinstance(param, click.Option) or param.name is None:
+            continue
+        source = ctx.get_parameter_source(param.name)
+        if source not in (click.core.ParameterSource.DEFAULT, None):
+            continue
+        flag = max(param.opts, key=len).lstrip("-")
+        if flag.endswith("-password"):
+            continue  # resolved later (env beats the file)
+        value = config.lookup(section, flag)
+        if value is None:
+            continue
+        if isinstance(value, list):
+            value = ",".join(str(v) for v in value)
+        try:
+            ctx.params[param.name] = param.type_cast_value(ctx, value)
+        except click.BadParameter as exc:
+            raise ConfigError(f"config file {config.path}: {section}.{flag}: {exc.message}", fix="fix the value in the config file") from None
+
+
+def _setup_logging(export_dir: ExportDir, command: str, level: str) -> None:
+    logger = logging.getLogger("transship")
+    for h in list(logger.handlers):
+        logger.removeHandler(h)
+        h.close()
+    lvl = {"trace": "DEBUG", "warn": "WARNING", "fatal": "CRITICAL", "panic": "CRITICAL"}.get(level.lower(), level.upper())
+    logger.setLevel(getattr(logging, lvl, logging.INFO))
+    logger.propagate = False
+    if export_dir.logs.is_dir():
+        handler = logging.FileHandler(export_dir.logs / f"{command.replace(' ', '-')}.log", encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+
+
+def redact_argv(argv: list[str]) -> list[str]:
+    """The command line with every password value replaced by ``****``."""
+    out: list[str] = []
+    hide_next = False
+    for arg in argv:
+        if hide_next:
+            out.append("****")
+            hide_next = False
+        elif arg.endswith("-password") and arg.startswith("--"):
+            out.append(arg)
+            hide_next = True
+        elif arg.startswith("--") and "-password=" in arg:
+            out.append(arg.split("=", 1)[0] + "=****")
+        else:
+            out.append(arg)
+    return out
+
+
+def run_command(
+    command: str,
+    section: str,
+    *,
+    lock: bool = True,
+    needs_init: bool = False,
+    init: bool = False,
+) -> Callable[[Callable[[Run], Any]], Callable[..., Any]]:
+    """Turn ``fn(run)`` into a click callback: config defaults, export dir checks, logging, lock, errors.
+
+    :param needs_init: the migration must have started (``metainfo/meta.db`` exists).
+    :param init: create the export dir layout before running.
+    """
+
+    def deco(fn: Callable[[Run], Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def callback(**params: Any) -> Any:
+            ctx = click.get_current_context()
+            if ctx.invoked_subcommand:  # e.g. "export data status": the group itself does nothing
+                return None
+            err = Console(stderr=True, highlight=False, soft_wrap=True)
+            out = Console(highlight=False, soft_wrap=True)
+            run: Run | None = None
+            try:
+                config = ConfigFile(params["config_file"]) if params.get("config_file") else None
+                if config is not None:
+                    _apply_config(ctx, section, config)
+                    params = dict(ctx.params)
+                if not params.get("export_dir"):
+                    raise ConfigError("--export-dir is required", fix="pass -e/--export-dir DIR (or export-dir: in the config file)")
+                export_dir = ExportDir(params["export_dir"])
+                export_dir.check_exists()
+                if needs_init and not export_dir.is_initialised():
+                    raise ExportDirError(
+                        f"migration has not started yet in {export_dir.root}",
+                        fix="run 'transship export schema' (or 'export data') with this --export-dir first",
+                    )
+                if init:
+                    export_dir.init()
+                _setup_logging(export_dir, command, params.get("log_level") or "info")
+                log.info("transship %s: %s", command, " ".join(redact_argv(sys.argv[1:])))
+                run = Run(command, params, export_dir, out, err, config)
+                if lock:
+                    with export_dir.lock(command):
+                        return fn(run)
+                return fn(run)
+            except TransshipError as exc:
+                log.error("%s", exc.one_line())
+                err.print("[bold red]ERROR:[/] " + escape(exc.one_line()), markup=True, highlight=False)
+                ctx.exit(exc.exit_code)
+            except KeyboardInterrupt:
+                err.print("interrupted; re-run the same command to resume")
+                ctx.exit(130)
+            finally:
+                if run is not None:
+                    run.close()
+
+        return callback
+
+    return deco

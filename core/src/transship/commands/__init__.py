@@ -1,0 +1,1 @@
+"""Implementations of the CLI commands (the CLI module only parses flags)."""

@@ -1,0 +1,141 @@
+"""Migration state in ``metainfo/meta.db`` (SQLite).
+
+What each command did, so any command can be re-run after a crash and the status commands can answer
+without a database connection. The target's own ledger table stays the truth for committed data batches;
+this file mirrors it for ``import data status``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from transship import __version__
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS json_objects (key TEXT PRIMARY KEY, json_text TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS export_tables (
+    file_name TEXT PRIMARY KEY,
+    source_schema TEXT NOT NULL,
+    source_name TEXT NOT NULL,
+    target_schema TEXT,
+    target_name TEXT NOT NULL,
+    columns TEXT NOT NULL,
+    key_columns TEXT NOT NULL DEFAULT '[]',
+    status TEXT NOT NULL DEFAULT 'NOT_STARTED',
+    row_estimate INTEGER NOT NULL DEFAULT 0,
+    exported_rows INTEGER NOT NULL DEFAULT 0,
+    byte_size INTEGER NOT NULL DEFAULT 0,
+    checksum TEXT,
+    error TEXT
+);
+CREATE TABLE IF NOT EXISTS sequences (
+    source_schema TEXT,
+    name TEXT NOT NULL,
+    last_value INTEGER NOT NULL,
+    is_called INTEGER NOT NULL,
+    PRIMARY KEY (source_schema, name)
+);
+CREATE TABLE IF NOT EXISTS import_files (
+    file_name TEXT PRIMARY KEY,
+    target_schema TEXT NOT NULL,
+    target_name TEXT NOT NULL,
+    batch_size INTEGER NOT NULL,
+    max_batch_bytes INTEGER NOT NULL,
+    total_rows INTEGER NOT NULL,
+    total_batches INTEGER NOT NULL,
+    file_size INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS import_batches (
+    file_name TEXT NOT NULL,
+    batch_number INTEGER NOT NULL,
+    start_offset INTEGER NOT NULL,
+    end_offset INTEGER NOT NULL,
+    row_count INTEGER NOT NULL,
+    status TEXT NOT NULL DEFAULT 'PENDING',
+    PRIMARY KEY (file_name, batch_number)
+);
+CREATE TABLE IF NOT EXISTS schema_import (
+    phase TEXT NOT NULL,
+    object_type TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    status TEXT NOT NULL,
+    PRIMARY KEY (phase, fingerprint)
+);
+"""
+
+STATUS_KEY = "migration_status"
+
+
+class MetaDB:
+    """Thread-safe access to ``meta.db``. One connection, serialised by a lock; WAL so readers never wait."""
+
+    def __init__(self, path: Path, create: bool = True) -> None:
+        self.path = path
+        if not create and not path.is_file():
+            raise FileNotFoundError(path)
+        self._lock = threading.RLock()
+        self.conn = sqlite3.connect(path, check_same_thread=False, timeout=30, isolation_level=None)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self.conn.close()
+
+    @contextmanager
+    def tx(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction."""
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+    def query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            cur = self.conn.cursor()
+            cur.row_factory = sqlite3.Row
+            return cur.execute(sql, params).fetchall()
+
+    def execute(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> None:
+        with self._lock:
+            self.conn.execute(sql, params)
+
+    # --- json objects -------------------------------------------------------------------------------
+    def get_json(self, key: str, default: Any = None) -> Any:
+        rows = self.query("SELECT json_text FROM json_objects WHERE key = ?", (key,))
+        return json.loads(rows[0][0]) if rows else default
+
+    def set_json(self, key: str, value: Any) -> None:
+        self.execute(
+            "INSERT INTO json_objects (key, json_text) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET json_text = excluded.json_text",
+            (key, json.dumps(value, sort_keys=True)),
+        )
+
+    def status(self) -> dict[str, Any]:
+        """The migration status record, created on first use with a fresh migration UUID."""
+        with self._lock:
+            st = self.get_json(STATUS_KEY)
+            if st is None:
+                st = {"migration_uuid": str(uuid.uuid4()), "transship_version": __version__}
+                self.set_json(STATUS_KEY, st)
+            return dict(st)
+
+    def update_status(self, **changes: Any) -> dict[str, Any]:
+        with self._lock:
+            st = self.status()
+            st.update(changes)
+            self.set_json(STATUS_KEY, st)
+            return st
