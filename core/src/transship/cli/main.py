@@ -154,7 +154,7 @@ def finalize(run):  # type: ignore[no-untyped-def]
 import_data_options = [
     *table_filters,
     positive_int("--parallel-jobs", "Connections loading batches in parallel (default: min(4, CPUs))."),
-    click.option("--batch-size", type=int, default=0, help="Rows per batch (default 20000 for YugabyteDB, 100000 for PostgreSQL)."),
+    click.option("--batch-size", type=int, default=None, help="Rows per batch (default 20000 for YugabyteDB, 100000 for PostgreSQL)."),
     bool_flag("--start-clean", "Forget earlier import progress for the tables in scope."),
     bool_flag("--truncate-tables", "With --start-clean: TRUNCATE the tables in scope first."),
     bool_flag("--disable-pb", "No progress bars."),

@@ -175,6 +175,15 @@ class Run:
             cfg.password = entered or None
         return cfg
 
+    def ctx_param_is_default(self, name: str) -> bool:
+        """True when ``name`` was not given on the command line nor in the config file."""
+        ctx = click.get_current_context(silent=True)
+        if ctx is None:
+            return False
+        return ctx.get_parameter_source(name) in (click.core.ParameterSource.DEFAULT, None) and not (
+            self.config is not None and self.config.lookup("", name.replace("_", "-")) is not None
+        )
+
     def close(self) -> None:
         if self._meta is not None:
             self._meta.close()
@@ -255,7 +264,8 @@ def run_command(
             if ctx.invoked_subcommand:  # e.g. "export data status": the group itself does nothing
                 return None
             err = Console(stderr=True, highlight=False, soft_wrap=True)
-            out = Console(highlight=False, soft_wrap=True)
+            # wide tables when piped or logged, so names are never cut
+            out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 220)
             run: Run | None = None
             try:
                 config = ConfigFile(params["config_file"]) if params.get("config_file") else None

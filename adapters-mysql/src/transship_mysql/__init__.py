@@ -1,0 +1,1 @@
+"""transship source adapter for MySQL and MariaDB."""

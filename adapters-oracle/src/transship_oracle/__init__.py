@@ -1,0 +1,1 @@
+"""transship source adapter for Oracle (live with python-oracledb, or from Oracle SQL scripts)."""

@@ -1,0 +1,5 @@
+"""``python -m transship``."""
+
+from transship.cli.main import main
+
+main()

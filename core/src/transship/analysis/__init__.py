@@ -1,0 +1,1 @@
+"""Schema analysis (``analyze-schema``): parse the exported schema and run rule plugins over it."""

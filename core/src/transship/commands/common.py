@@ -1,0 +1,66 @@
+"""Helpers shared by the command implementations: adapters, connection settings, output."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.table import Table
+
+from transship.adapters.base import SourceAdapter
+from transship.cli.options import Run
+from transship.dbconfig import DBConfig
+from transship.errors import ConfigError
+from transship.plugins import get_host
+
+
+def merged_config(run: Run, side: str) -> DBConfig:
+    """Connection settings from flags/env/config file, completed from what an earlier command stored."""
+    cfg = run.db_config(side)
+    stored = run.meta.status().get(f"{side}_conf") or {}
+    for key, value in stored.items():
+        if getattr(cfg, key, None) in (None, "") and value not in (None, ""):
+            setattr(cfg, key, value)
+    if side == "source" and run.params.get("source_db_host") == "localhost" and stored.get("host"):
+        # "localhost" is only the flag's default: keep the host the export actually used
+        if run.ctx_param_is_default("source_db_host"):
+            cfg.host = stored["host"]
+    if side == "target" and stored.get("host") and run.ctx_param_is_default("target_db_host"):
+        cfg.host = stored["host"]
+    return cfg
+
+
+def get_adapter(run: Run) -> SourceAdapter:
+    """The source adapter named by ``--source-db-type`` (or the one an earlier export used)."""
+    cfg = merged_config(run, "source")
+    if not cfg.db_type:
+        raise ConfigError("--source-db-type is required", fix="pass --source-db-type postgresql|mysql|oracle")
+    cfg.db_type = cfg.db_type.lower()
+    adapters = get_host().source_adapters()
+    record = adapters.get(cfg.db_type)
+    if record is None:
+        installed = ", ".join(sorted(adapters)) or "none"
+        raise ConfigError(
+            f"no source adapter for --source-db-type {cfg.db_type} (installed: {installed})",
+            fix=f"pip install transship-{cfg.db_type}, or use one of the installed types",
+        )
+    adapter = record.load()(cfg)
+    adapter.source_ddl_files = list(run.params.get("source_ddl_file") or [])
+    adapter.source_data_files = list(run.params.get("source_data_file") or [])
+    adapter.validate_config()
+    return adapter
+
+
+def print_table(run: Run, title: str, columns: list[str], rows: list[list[Any]]) -> None:
+    """A plain table on stdout."""
+    table = Table(title=title, title_justify="left", show_lines=False)
+    for col in columns:
+        table.add_column(col, justify="right" if col.endswith(("COUNT", "ROWS", "PERCENTAGE", "SIZE")) else "left")
+    for row in rows:
+        table.add_row(*(str(v) for v in row))
+    run.console.print(table)
+
+
+def write_json(path, data: Any) -> None:  # type: ignore[no-untyped-def]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n", encoding="utf-8")

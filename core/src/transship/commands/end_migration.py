@@ -1,0 +1,68 @@
+"""``end migration``: back up what was asked for, remove the target's ledger, clear the export dir."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from transship.cli.options import Run
+from transship.commands.common import write_json
+from transship.commands.status import export_rows, import_rows
+from transship.commands.target import open_target
+from transship.errors import ConfigError, TransshipError
+from transship.importer.ledger import drop_ledger
+
+_CLEARED = ("schema", "data", "reports", "temp", "metainfo", "logs")
+
+
+def run(run: Run) -> None:
+    p = run.params
+    ed = run.export_dir
+    wants = {k: bool(p.get(k)) for k in ("backup_schema_files", "backup_data_files", "save_migration_reports", "backup_log_files")}
+    backup_dir = Path(p["backup_dir"]).expanduser().absolute() if p.get("backup_dir") else None
+    if any(wants.values()) and backup_dir is None:
+        raise ConfigError("the backup flags need --backup-dir", fix="pass --backup-dir DIR (an existing directory)")
+    if backup_dir is not None and not backup_dir.is_dir():
+        raise ConfigError(f"backup directory {backup_dir} does not exist", fix=f"create it first (mkdir -p {backup_dir})")
+    if backup_dir is not None and (backup_dir == ed.root or ed.root in backup_dir.parents):
+        raise ConfigError("--backup-dir must be outside the export dir (the export dir is cleared)", fix="choose another directory")
+    if not run.confirm("Migration can't be resumed or continued after this. Are you sure you want to end the migration?", default=True):
+        raise ConfigError("end migration was not confirmed", fix="re-run with --yes")
+    status = run.meta.status()
+    if wants["save_migration_reports"]:
+        assert backup_dir is not None
+        reports = backup_dir / "reports"
+        reports.mkdir(exist_ok=True)
+        for f in ed.reports.glob("*"):
+            if f.is_file():
+                shutil.copy2(f, reports / f.name)
+        write_json(reports / "export_data_status_report.json", export_rows(run))
+        write_json(reports / "import_data_status_report.json", import_rows(run))
+    if wants["backup_schema_files"] and ed.schema.is_dir():
+        assert backup_dir is not None
+        _move(ed.schema, backup_dir / "schema")
+    if wants["backup_data_files"] and ed.data.is_dir():
+        assert backup_dir is not None
+        _move(ed.data, backup_dir / "data")
+    if status.get("target_conf"):
+        sink, conn = open_target(run)
+        with conn:
+            dropped = drop_ledger(conn, sink.ledger_schema, status["migration_uuid"])
+        run.console.print(
+            f"Removed this migration's import ledger from the target{' (schema ' + sink.ledger_schema + ' dropped)' if dropped else ''}."
+        )
+    run.close()
+    if wants["backup_log_files"] and ed.logs.is_dir():
+        assert backup_dir is not None
+        _move(ed.logs, backup_dir / "logs")
+    for sub in _CLEARED:
+        target = ed.root / sub
+        if target.is_dir():
+            shutil.rmtree(target)
+    run.console.print(f"Migration ended: {ed.root} is cleared" + (f"; backups are in {backup_dir}" if backup_dir else "") + ".")
+
+
+def _move(src: Path, dst: Path) -> None:
+    if dst.exists():
+        raise TransshipError(f"{dst} already exists", fix="choose an empty --backup-dir")
+    shutil.move(str(src), str(dst))

@@ -1,0 +1,162 @@
+"""``export data``: dump every selected table into ``data/`` on one consistent snapshot.
+
+Re-running after a crash resumes: tables whose files are complete are kept, the rest are exported again
+(at a new snapshot — the command says so; ``--start-clean`` gives one snapshot for everything).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from transship.adapters.base import DataExportOptions, ExportTable
+from transship.cli.options import Run
+from transship.commands.common import get_adapter, print_table, write_json
+from transship.errors import ConfigError
+from transship.exporter.data import TableResult, export_tables
+from transship.identifiers import TablePattern, parse_table_list, qualified
+from transship.progress import RowProgress
+
+
+def table_patterns(run: Run) -> tuple[list[TablePattern], list[TablePattern]]:
+    """``--table-list``/``--exclude-table-list`` (inline or from files), validated."""
+    p = run.params
+    for inline, path in (("table_list", "table_list_file_path"), ("exclude_table_list", "exclude_table_list_file_path")):
+        if p.get(inline) and p.get(path):
+            raise ConfigError(f"--{inline.replace('_', '-')} and --{path.replace('_', '-')} exclude each other", fix="pass only one")
+
+    def load(inline: str, path: str) -> list[TablePattern]:
+        if p.get(path):
+            try:
+                return parse_table_list(Path(p[path]).read_text(encoding="utf-8"))
+            except OSError as exc:
+                raise ConfigError(f"cannot read {p[path]}: {exc.strerror}", fix=f"check --{path.replace('_', '-')}") from None
+        return parse_table_list(p.get(inline))
+
+    return load("table_list", "table_list_file_path"), load("exclude_table_list", "exclude_table_list_file_path")
+
+
+def make_filter(include: list[TablePattern], exclude: list[TablePattern]):  # type: ignore[no-untyped-def]
+    def accept(schema: str, name: str) -> bool:
+        if include and not any(pat.matches(schema, name) for pat in include):
+            return False
+        return not any(pat.matches(schema, name) for pat in exclude)
+
+    return accept
+
+
+def check_patterns_matched(include: list[TablePattern], tables: list[tuple[str, str]], where: str) -> None:
+    unmatched = [pat.text for pat in include if not any(pat.matches(s, n) for s, n in tables)]
+    if unmatched:
+        raise ConfigError(f"--table-list names tables not found in {where}: {', '.join(unmatched)}", fix="check the names (unquoted names match case-insensitively; use \"Name\" for exact case)")
+
+
+def run(run: Run) -> None:
+    p = run.params
+    ed = run.export_dir
+    meta = run.meta
+    status = meta.status()
+    if p.get("start_clean"):
+        _clean(run)
+        status = meta.status()
+    elif status.get("export_data_done"):
+        run.console.print(
+            f"Data is already exported to {ed.data}. Use --start-clean true to export it again, or go on with import data."
+        )
+        return
+    adapter = get_adapter(run)
+    version = adapter.check_connection()
+    include, exclude = table_patterns(run)
+    options = DataExportOptions(include=make_filter(include, exclude), parallel_jobs=int(p.get("parallel_jobs") or 4))
+    with adapter.begin_data_export(options) as snapshot:
+        check_patterns_matched(include, [(t.schema, t.name) for t in snapshot.tables] + [(t.target_schema or t.schema, t.target_name) for t in snapshot.tables], "the source")
+        done = {r["file_name"] for r in meta.query("SELECT file_name FROM export_tables WHERE status = 'DONE'")}
+        from transship.exporter.data import data_file_name
+
+        todo: list[ExportTable] = []
+        kept = 0
+        for t in snapshot.tables:
+            name = data_file_name(t)
+            if name in done and (ed.data / name).is_file():
+                kept += 1
+                continue
+            todo.append(t)
+            meta.execute(
+                "INSERT INTO export_tables (file_name, source_schema, source_name, target_schema, target_name, columns, key_columns, status, row_estimate) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, 'NOT_STARTED', ?) ON CONFLICT (file_name) DO UPDATE SET status = 'NOT_STARTED', "
+                "columns = excluded.columns, row_estimate = excluded.row_estimate, exported_rows = 0, error = NULL",
+                (name, t.schema, t.name, t.target_schema, t.target_name, json.dumps(t.columns), json.dumps(list(t.key)), t.row_estimate),
+            )
+        if kept:
+            run.console.print(
+                f"Resuming: {kept} table(s) were exported by an earlier run and are kept; {len(todo)} remain. "
+                "The remaining tables are read at a new snapshot (use --start-clean true for one snapshot for all)."
+            )
+        meta.update_status(source_db_type=adapter.name, source_conf=adapter.config.public_dict(), source_db_version=version,
+                           source_schema_arity=adapter.schema_arity, export_data_started=True)  # fmt: skip
+        run.console.print(f"Exporting {len(todo)} table(s) from {adapter.name} {version} with {options.parallel_jobs} parallel job(s); consistency: {snapshot.consistency}")
+
+        def started(table: ExportTable, name: str) -> None:
+            meta.execute("UPDATE export_tables SET status = 'EXPORTING' WHERE file_name = ?", (name,))
+
+        def finished(res: TableResult) -> None:
+            meta.execute(
+                "UPDATE export_tables SET status = 'DONE', exported_rows = ?, byte_size = ?, checksum = ? WHERE file_name = ?",
+                (res.rows, res.size, res.checksum, res.file_name),
+            )
+
+        with RowProgress(run.console, run.disable_pb) as progress:
+            try:
+                export_tables(snapshot, todo, ed.data, options.parallel_jobs, progress, started, finished)
+            except BaseException:
+                meta.execute("UPDATE export_tables SET status = 'NOT_STARTED' WHERE status = 'EXPORTING'")
+                raise
+        with meta.tx() as conn:
+            conn.execute("DELETE FROM sequences")
+            conn.executemany(
+                "INSERT INTO sequences (source_schema, name, last_value, is_called) VALUES (?, ?, ?, ?)",
+                [(s.schema, s.name, s.last_value, int(s.is_called)) for s in snapshot.sequences],
+            )
+        _write_postdata(ed.data / "postdata.sql", snapshot.sequences)
+    _write_descriptor(run)
+    meta.update_status(export_data_done=True)
+    rows = meta.query("SELECT source_schema, source_name, exported_rows FROM export_tables ORDER BY exported_rows DESC, source_schema, source_name")
+    print_table(run, "snapshot export report", ["SCHEMA", "TABLE", "ROW COUNT"], [[r[0], r[1], f"{r[2]:,}"] for r in rows])
+    run.console.print(f"Export of data complete: {len(rows)} table(s), {sum(r[2] for r in rows):,} rows in {ed.data}")
+
+
+def _clean(run: Run) -> None:
+    ed = run.export_dir
+    if ed.data.exists():
+        shutil.rmtree(ed.data)
+    ed.data.mkdir()
+    ed.descriptor.unlink(missing_ok=True)
+    with run.meta.tx() as conn:
+        conn.execute("DELETE FROM export_tables")
+        conn.execute("DELETE FROM sequences")
+    run.meta.update_status(export_data_done=False, export_data_started=False)
+
+
+def _write_postdata(path: Path, sequences) -> None:  # type: ignore[no-untyped-def]
+    lines = [
+        f"SELECT pg_catalog.setval('{qualified(s.schema, s.name).replace(chr(39), chr(39) * 2)}', {int(s.last_value)}, {'true' if s.is_called else 'false'});"
+        for s in sequences
+    ]
+    path.write_text("\n".join(lines) + ("\n" if lines else ""), encoding="utf-8")
+
+
+def _write_descriptor(run: Run) -> None:
+    """``metainfo/dataFileDescriptor.json`` in voyager's shape, plus size and checksum per file."""
+    rows = run.meta.query("SELECT * FROM export_tables WHERE status = 'DONE' ORDER BY file_name")
+    files = []
+    columns: dict[str, list[str]] = {}
+    for r in rows:
+        table = qualified(r["target_schema"], r["target_name"])
+        files.append({"FilePath": r["file_name"], "TableName": table, "RowCount": r["exported_rows"], "FileSize": r["byte_size"],
+                      "Checksum": f"blake2b-128:{r['checksum']}", "SourceTable": qualified(r["source_schema"], r["source_name"])})  # fmt: skip
+        columns[table] = json.loads(r["columns"])
+    write_json(run.export_dir.descriptor, {
+        "FileFormat": "text", "Delimiter": "\t", "HasHeader": False, "QuoteChar": 0, "EscapeChar": 0,
+        "NullString": "\\N", "FileList": files, "TableNameToExportedColumns": columns,
+    })  # fmt: skip

@@ -1,0 +1,71 @@
+"""``export schema``: write the source schema, converted to PostgreSQL, into ``schema/``."""
+
+from __future__ import annotations
+
+import shutil
+
+from transship.adapters.base import SchemaExportOptions
+from transship.cli.options import Run
+from transship.commands.common import get_adapter, print_table, write_json
+from transship.errors import ConfigError
+from transship.schema_files import OBJECT_FILES, SchemaWriter, normalize_object_type
+
+
+def _type_list(text: str | None, flag: str) -> list[str] | None:
+    if not text:
+        return None
+    out = []
+    for item in text.split(","):
+        if not item.strip():
+            continue
+        try:
+            out.append(normalize_object_type(item))
+        except KeyError:
+            raise ConfigError(
+                f"unknown object type '{item.strip()}' in {flag}",
+                fix=f"use some of: {', '.join(t for t in OBJECT_FILES if t != 'UNCATEGORIZED')}",
+            ) from None
+    return out
+
+
+def run(run: Run) -> None:
+    p = run.params
+    ed = run.export_dir
+    status = run.meta.status()
+    if p.get("object_type_list") and p.get("exclude_object_type_list"):
+        raise ConfigError("--object-type-list and --exclude-object-type-list exclude each other", fix="pass only one of them")
+    if status.get("export_schema_done") and not p.get("start_clean"):
+        run.console.print(f"Schema is already exported in {ed.schema}. Use --start-clean true to export it again.")
+        return
+    adapter = get_adapter(run)
+    version = adapter.check_connection()
+    run.console.print(f"Exporting schema from {adapter.name} {version} ({adapter.config.describe()})")
+    if ed.schema.exists():
+        shutil.rmtree(ed.schema)
+    for report in ed.reports.glob("schema_analysis_report.*"):
+        report.unlink()
+    ed.schema.mkdir(parents=True, exist_ok=True)
+    options = SchemaExportOptions(
+        object_types=_type_list(p.get("object_type_list"), "--object-type-list"),
+        exclude_object_types=_type_list(p.get("exclude_object_type_list"), "--exclude-object-type-list") or [],
+        comments_on_objects=bool(p.get("comments_on_objects", True)),
+        temp_dir=str(ed.temp),
+    )
+    writer = SchemaWriter(ed.schema)
+    result = adapter.export_schema(writer, options)
+    written = writer.write()
+    write_json(ed.metainfo / "schema_export_findings.json", result.findings)
+    run.meta.update_status(
+        export_schema_done=True,
+        source_db_type=adapter.name,
+        source_conf=adapter.config.public_dict(),
+        source_db_version=version,
+        source_schema_arity=adapter.schema_arity,
+    )
+    rows = [[otype, count, written[otype].relative_to(ed.root)] for otype, count in result.counts.items() if otype in written]
+    print_table(run, "Exported schema", ["OBJECT TYPE", "COUNT", "FILE"], rows)
+    for note in result.notes:
+        run.console.print(f"NOTE: {note}")
+    if result.findings:
+        run.console.print(f"{len(result.findings)} conversion notes need review: run 'transship analyze-schema' for the report.")
+    run.console.print(f"Exported schema files are in {ed.schema}. Next: transship analyze-schema -e {ed.root}")

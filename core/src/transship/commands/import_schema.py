@@ -1,0 +1,169 @@
+"""``import schema`` and ``finalize-schema-post-data-import``."""
+
+from __future__ import annotations
+
+import re
+
+import psycopg
+from psycopg import sql
+
+from transship.cli.options import Run
+from transship.commands.common import print_table
+from transship.commands.export_schema import _type_list
+from transship.commands.target import open_target, target_key, target_schema_for
+from transship.errors import ConfigError, ExportDirError, ImportFailed
+from transship.importer.schema import SchemaImporter, SchemaImportResult
+from transship.schema_files import IMPORT_ORDER, OBJECT_FILES, existing_object_types, read_schema_files
+from transship.sqlsplit import split_sql
+
+_MVIEW = re.compile(r"^CREATE\s+MATERIALIZED\s+VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?((?:\"(?:[^\"]|\"\")*\"|[\w$]+)(?:\.(?:\"(?:[^\"]|\"\")*\"|[\w$]+))?)", re.I)
+
+
+def _importer(run: Run, conn: psycopg.Connection, phase: str) -> SchemaImporter:
+    p = run.params
+    key = target_key(conn)
+    meta = run.meta
+    done = {r[0] for r in meta.query("SELECT fingerprint FROM schema_import WHERE phase = ?", (f"{phase}@{key}",))}
+
+    def mark(fp: str, otype: str) -> None:
+        done.add(fp)
+        meta.execute(
+            "INSERT OR REPLACE INTO schema_import (phase, object_type, fingerprint, status) VALUES (?, ?, ?, 'DONE')",
+            (f"{phase}@{key}", otype, fp),
+        )
+
+    search_path = None
+    schema = target_schema_for(run)
+    if schema:
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+        search_path = sql.SQL("SET search_path TO {}, public").format(sql.Identifier(schema)).as_string(conn)
+    return SchemaImporter(
+        conn=conn,
+        ignore_exist=bool(p.get("ignore_exist")),
+        continue_on_error=bool(p.get("continue_on_error")),
+        schema_dir=run.export_dir.schema,
+        is_done=lambda fp: fp in done,
+        mark_done=mark,
+        search_path=search_path,
+    )
+
+
+def _check_exported(run: Run) -> None:
+    if not run.meta.status().get("export_schema_done") or not run.export_dir.schema.is_dir():
+        raise ExportDirError(
+            f"no exported schema in {run.export_dir.schema}",
+            fix="run 'transship export schema' with this --export-dir first",
+        )
+
+
+def run(run: Run) -> None:
+    p = run.params
+    if p.get("post_snapshot_import"):
+        finalize(run)
+        return
+    if p.get("refresh_mviews"):
+        raise ConfigError("--refresh-mviews needs --post-snapshot-import true", fix="use finalize-schema-post-data-import --refresh-mviews")
+    _check_exported(run)
+    if p.get("object_type_list") and p.get("exclude_object_type_list"):
+        raise ConfigError("--object-type-list and --exclude-object-type-list exclude each other", fix="pass only one of them")
+    wanted = _type_list(p.get("object_type_list"), "--object-type-list")
+    excluded = set(_type_list(p.get("exclude_object_type_list"), "--exclude-object-type-list") or [])
+    types = existing_object_types(run.export_dir.schema)
+    if wanted:
+        order = wanted if p.get("straight_order") else [t for t in IMPORT_ORDER if t in wanted]
+        types = [t for t in order if t in types]
+    types = [t for t in types if t not in excluded]
+    sink, conn = open_target(run)
+    with conn:
+        version = conn.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
+        run.console.print(f"Importing schema into {sink.name} {version} ({sink.config.describe()})")
+        if p.get("start_clean"):
+            _start_clean(run, conn)
+        if (run.export_dir.schema / OBJECT_FILES["UNCATEGORIZED"]).is_file():
+            run.console.print("IMPORTANT NOTE: schema/uncategorized.sql holds objects of unknown type: review and import them by hand.")
+        importer = _importer(run, conn, "schema")
+        statements = read_schema_files(run.export_dir.schema, types)
+        result = importer.run(statements, mode="schema")
+    run.meta.update_status(import_schema_done=True)
+    _report(run, result, "Schema import")
+    if result.held_back:
+        run.console.print(f"{result.held_back} NOT VALID constraint(s) held back: run finalize-schema-post-data-import after import data.")
+
+
+def _start_clean(run: Run, conn: psycopg.Connection) -> None:
+    schema = target_schema_for(run)
+    if schema:
+        schemas = [schema]
+    else:
+        conf = run.meta.status().get("source_conf") or {}
+        schemas = [s.strip() for s in (conf.get("schema") or "public").split(",") if s.strip()]
+    existing = [r[0] for r in conn.execute("SELECT nspname FROM pg_namespace WHERE nspname = ANY(%s)", (schemas,)).fetchall()]
+    if existing and not run.confirm(f"Drop schema(s) {', '.join(existing)} on the target with everything in them (CASCADE)?"):
+        raise ConfigError("--start-clean would drop target schemas and no confirmation was given", fix="re-run with --yes to confirm")
+    for s in existing:
+        conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(s)))
+        if s == "public":
+            conn.execute("CREATE SCHEMA public")
+    key = target_key(conn)
+    run.meta.execute("DELETE FROM schema_import WHERE phase IN (?, ?)", (f"schema@{key}", f"post-snapshot@{key}"))
+    run.console.print(f"Dropped target schema(s): {', '.join(existing) or '(none existed)'}")
+
+
+def finalize(run: Run) -> None:
+    """Add NOT VALID constraints (then optionally refresh materialized views)."""
+    _check_exported(run)
+    sink, conn = open_target(run)
+    with conn:
+        importer = _importer(run, conn, "post-snapshot")
+        statements = read_schema_files(run.export_dir.schema, ["TABLE", "PARTITION"])
+        result = importer.run(statements, mode="post-snapshot")
+        _report(run, result, "Post-snapshot import (NOT VALID constraints)")
+        if run.params.get("refresh_mviews"):
+            _refresh_mviews(run, conn, importer.search_path)
+    run.meta.update_status(finalize_done=True)
+
+
+def _refresh_mviews(run: Run, conn: psycopg.Connection, search_path: str | None) -> None:
+    path = run.export_dir.schema / OBJECT_FILES["MVIEW"]
+    if not path.is_file():
+        run.console.print("No materialized views to refresh.")
+        return
+    if search_path:
+        conn.execute(search_path)  # type: ignore[call-overload]
+    names = []
+    for st in split_sql(path.read_text(encoding="utf-8")):
+        m = _MVIEW.match(st.body)
+        if m:
+            names.append(m.group(1))
+    pending = names
+    refreshed: list[str] = []
+    while pending:
+        retry = []
+        for name in pending:
+            try:
+                conn.execute(f"REFRESH MATERIALIZED VIEW {name}")  # type: ignore[call-overload]  # name is an identifier as written in the exported DDL
+                refreshed.append(name)
+            except psycopg.Error as exc:
+                message = exc.diag.message_primary or str(exc)
+                if "has not been populated" in message:
+                    retry.append(name)
+                    continue
+                raise ImportFailed(f"REFRESH MATERIALIZED VIEW {name} failed: {message}", fix="fix the view or its data, then re-run with --refresh-mviews") from None
+        if len(retry) == len(pending):
+            raise ImportFailed(f"materialized views could not be refreshed: {', '.join(retry)}", fix="refresh them by hand in dependency order")
+        pending = retry
+    run.console.print(f"Refreshed {len(refreshed)} materialized view(s): {', '.join(refreshed)}")
+
+
+def _report(run: Run, result: SchemaImportResult, title: str) -> None:
+    rows = [[t, n] for t, n in result.by_type.items()]
+    if rows:
+        print_table(run, title, ["OBJECT TYPE", "APPLIED"], rows)
+    parts = [f"{result.applied} applied"]
+    if result.already_existed:
+        parts.append(f"{result.already_existed} already existed")
+    if result.skipped_done:
+        parts.append(f"{result.skipped_done} done by an earlier run")
+    if result.failed:
+        parts.append(f"{len(result.failed)} failed (see schema/failed.sql)")
+    run.console.print(f"{title}: " + ", ".join(parts) + ".")

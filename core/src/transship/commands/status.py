@@ -1,0 +1,84 @@
+"""``export data status`` and ``import data status``: read local state only, no database connection."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from transship.cli.options import Run
+from transship.commands.common import print_table, write_json
+from transship.identifiers import qualified
+
+_EXPORT_ORDER = {"EXPORTING": 0, "DONE": 1, "NOT_STARTED": 2}
+_IMPORT_ORDER = {"MIGRATING": 0, "DONE": 1, "NOT_STARTED": 2}
+
+
+def export_rows(run: Run) -> list[dict[str, Any]]:
+    rows = run.meta.query("SELECT source_schema, source_name, status, exported_rows, row_estimate FROM export_tables")
+    out = [
+        {"table_name": qualified(r[0], r[1]), "status": r[2], "exported_count": r[3], "estimated_total": r[4]}
+        for r in rows
+    ]
+    return sorted(out, key=lambda d: (_EXPORT_ORDER.get(d["status"], 9), d["table_name"]))
+
+
+def export_status(run: Run) -> None:
+    data = export_rows(run)
+    if run.params.get("output_format") == "json":
+        write_json(run.export_dir.reports / "export-data-status-report.json", data)
+        run.console.print_json(json.dumps(data))
+        return
+    if not data:
+        run.console.print("Export of data has not started.")
+        return
+    print_table(run, "Export Data Status for SourceDB", ["TABLE", "STATUS", "EXPORTED ROWS"], [[d["table_name"], d["status"], f"{d['exported_count']:,}"] for d in data])
+
+
+def import_rows(run: Run) -> list[dict[str, Any]]:
+    status = run.meta.status()
+    target_schema = None
+    if status.get("source_schema_arity", "many") != "many":
+        target_schema = (status.get("target_conf") or {}).get("schema") or "public"
+    totals: dict[str, dict[str, Any]] = {}
+    rows = run.meta.query(
+        "SELECT e.file_name, e.target_schema, e.target_name, e.exported_rows, "
+        " (SELECT COALESCE(SUM(row_count), 0) FROM import_batches b WHERE b.file_name = e.file_name AND b.status = 'DONE') AS imported, "
+        " (SELECT count(*) FROM import_files f WHERE f.file_name = e.file_name) AS planned "
+        "FROM export_tables e WHERE e.status = 'DONE'"
+    )
+    for r in rows:
+        name = qualified(target_schema or r[1], r[2])
+        entry = totals.setdefault(name, {"table_name": name, "total_count": 0, "imported_count": 0, "errored_count": 0, "started": False})
+        entry["total_count"] += r[3]
+        entry["imported_count"] += r[4]
+        entry["started"] = entry["started"] or bool(r[5])
+    out = []
+    for entry in totals.values():
+        total, done = entry["total_count"], entry["imported_count"]
+        pct = 100.0 if total == 0 and entry["started"] else (done * 100.0 / total if total else 0.0)
+        if entry["started"] and done == total:
+            state = "DONE"
+        elif done == 0:
+            state = "NOT_STARTED"
+        else:
+            state = "MIGRATING"
+        entry["status"] = state
+        entry["percentage_complete"] = round(pct, 2)
+        del entry["started"]
+        out.append(entry)
+    return sorted(out, key=lambda d: (_IMPORT_ORDER.get(d["status"], 9), d["table_name"]))
+
+
+def import_status(run: Run) -> None:
+    data = import_rows(run)
+    if run.params.get("output_format") == "json":
+        write_json(run.export_dir.reports / "import-data-status-report.json", data)
+        run.console.print_json(json.dumps(data))
+        return
+    if not data:
+        run.console.print("No exported data yet: nothing to import.")
+        return
+    print_table(
+        run, "Import Data Status for TargetDB", ["TABLE", "STATUS", "TOTAL ROWS", "IMPORTED ROWS", "ERRORED ROWS", "PERCENTAGE"],
+        [[d["table_name"], d["status"], f"{d['total_count']:,}", f"{d['imported_count']:,}", d["errored_count"], f"{d['percentage_complete']:.2f}"] for d in data],
+    )  # fmt: skip

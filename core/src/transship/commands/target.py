@@ -1,0 +1,60 @@
+"""Choosing and connecting to the target (sink) for the import commands."""
+
+from __future__ import annotations
+
+import psycopg
+
+from transship.cli.options import Run
+from transship.commands.common import merged_config
+from transship.errors import ConfigError
+from transship.pgconn import connect
+from transship.plugins import get_host
+from transship.sinks.base import ImportSink
+
+
+def open_target(run: Run) -> tuple[ImportSink, psycopg.Connection]:
+    """The sink for ``--target-db-type`` (detected from the server when not given) and an autocommit connection."""
+    cfg = merged_config(run, "target")
+    if not cfg.name:
+        raise ConfigError("--target-db-name is required", fix="pass --target-db-name (the target database must exist)")
+    if not cfg.user:
+        raise ConfigError("--target-db-user is required", fix="pass --target-db-user")
+    sinks = get_host().import_sinks()
+    if cfg.db_type:
+        cls = sinks.get(cfg.db_type.lower())
+        if cls is None:
+            raise ConfigError(f"unknown --target-db-type {cfg.db_type}", fix=f"use one of: {', '.join(sorted(sinks))}")
+        sink = cls(cfg)
+        conn = sink.connect()
+    else:
+        conn = connect(cfg, "target")
+        cls = next((c for name, c in sorted(sinks.items()) if name != "postgresql" and c.detect(conn)), sinks["postgresql"])
+        sink = cls(cfg)
+        cfg.db_type = sink.name
+    status = run.meta.status()
+    arity = status.get("source_schema_arity", "many")
+    if cfg.schema and arity == "many":
+        conn.close()
+        raise ConfigError(
+            "--target-db-schema is only for MySQL and Oracle sources",
+            fix="drop it: PostgreSQL schemas keep their source names",
+        )
+    run.meta.update_status(target_conf=cfg.public_dict())
+    return sink, conn
+
+
+def target_schema_for(run: Run) -> str | None:
+    """The schema MySQL/Oracle objects go to (``--target-db-schema``, default public); None for PostgreSQL sources."""
+    status = run.meta.status()
+    if status.get("source_schema_arity", "many") == "many":
+        return None
+    stored = (status.get("target_conf") or {}).get("schema")
+    return run.params.get("target_db_schema") or stored or "public"
+
+
+def target_key(conn: psycopg.Connection) -> str:
+    """Identifies this target database instance (a dropped and re-created database gets a new key)."""
+    row = conn.execute(
+        "SELECT inet_server_addr()::text, inet_server_port(), current_database(), oid FROM pg_database WHERE datname = current_database()"
+    ).fetchone()
+    return ":".join(str(v) for v in (row or ()))

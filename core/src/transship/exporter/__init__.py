@@ -1,0 +1,1 @@
+"""Export side orchestration: runs adapters' readers in parallel and writes ``data/`` files."""

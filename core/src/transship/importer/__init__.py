@@ -1,0 +1,1 @@
+"""Import side: applying schema files and loading data files into a sink."""

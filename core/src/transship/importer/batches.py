@@ -1,0 +1,109 @@
+"""Splitting a COPY-text data file into batches by rows and bytes, and checking the file on the way.
+
+A batch is a byte range that starts at a line start and ends just after a newline, so the importer streams
+it to ``COPY FROM STDIN`` without parsing values. The plan is computed once per file and stored; every
+re-run uses the same plan, which is what makes the ledger's (file, batch number) key meaningful.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from transship.errors import DataFileError
+
+READ_CHUNK = 4 << 20
+
+
+@dataclass(frozen=True)
+class Batch:
+    number: int
+    start: int  # byte offset of the first row
+    end: int  # byte offset after the last row's newline
+    rows: int
+    first_line: int  # 1-based line number of the first row in the file
+
+
+def check_file(path: Path, expected_size: int, refix: str) -> None:
+    """The file must exist, be readable and have the size the export recorded."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb"):
+            pass
+    except FileNotFoundError:
+        raise DataFileError(f"data file {path} is missing", fix=refix) from None
+    except PermissionError:
+        raise DataFileError(f"data file {path} is not readable (permission denied)", fix=f"fix its permissions (chmod u+r {path})") from None
+    except OSError as exc:
+        raise DataFileError(f"data file {path} cannot be read: {exc.strerror}", fix=refix) from None
+    if size != expected_size:
+        what = "truncated" if size < expected_size else "longer than exported"
+        raise DataFileError(f"data file {path} is {what}: {size:,} bytes, export wrote {expected_size:,}", fix=refix)
+
+
+def plan_batches(path: Path, batch_size: int, max_bytes: int, expected_rows: int, checksum: str | None, refix: str) -> list[Batch]:
+    """Read ``path`` once: cut batches of at most ``batch_size`` rows and ``max_bytes`` bytes, and verify
+    the row count and the BLAKE2b checksum recorded at export."""
+    digest = hashlib.blake2b(digest_size=16)
+    batches: list[Batch] = []
+    done_rows = 0  # rows in closed batches
+    batch_start = 0  # absolute offset where the open batch starts
+    batch_rows = 0
+    last_nl = 0  # absolute offset just after the last newline seen
+    offset = 0
+    last_byte = b"\n"
+
+    def close(end: int, rows: int) -> None:
+        nonlocal done_rows, batch_start, batch_rows
+        batches.append(Batch(len(batches) + 1, batch_start, end, rows, done_rows + 1))
+        done_rows += rows
+        batch_start = end
+        batch_rows = 0
+
+    with open(path, "rb") as f:
+        while chunk := f.read(READ_CHUNK):
+            digest.update(chunk)
+            last_byte = chunk[-1:]
+            n = len(chunk)
+            pos = 0
+            while pos < n:
+                need = batch_size - batch_rows
+                room_end = batch_start + max_bytes - offset if max_bytes else n + 1
+                scan_end = max(pos, min(n, room_end))
+                cnt = chunk.count(b"\n", pos, scan_end)
+                if cnt >= need:
+                    idx = pos - 1
+                    for _ in range(need):
+                        idx = chunk.find(b"\n", idx + 1)
+                    last_nl = offset + idx + 1
+                    close(last_nl, batch_rows + need)
+                    pos = idx + 1
+                elif room_end <= n:
+                    if cnt:
+                        idx = chunk.rfind(b"\n", pos, scan_end)
+                        last_nl = offset + idx + 1
+                        close(last_nl, batch_rows + cnt)
+                        pos = idx + 1
+                    elif batch_rows:
+                        close(last_nl, batch_rows)
+                    else:
+                        raise DataFileError(
+                            f"a row of {path} at byte {batch_start:,} is larger than the batch byte limit ({max_bytes:,} bytes)",
+                            fix="raise the limit with MAX_BATCH_SIZE_BYTES",
+                        )
+                else:
+                    if cnt:
+                        last_nl = offset + chunk.rfind(b"\n", pos, n) + 1
+                    batch_rows += cnt
+                    break
+            offset += n
+    if offset and last_byte != b"\n":
+        raise DataFileError(f"data file {path} is truncated: its last row has no line end", fix=refix)
+    if batch_rows:
+        close(offset, batch_rows)
+    if done_rows != expected_rows:
+        raise DataFileError(f"data file {path} holds {done_rows:,} rows, export wrote {expected_rows:,}", fix=refix)
+    if checksum and digest.hexdigest() != checksum:
+        raise DataFileError(f"data file {path} is corrupt (its checksum differs from the one recorded at export)", fix=refix)
+    return batches

@@ -1,0 +1,215 @@
+"""Load batches into the target over parallel connections, exactly once.
+
+Each batch runs in one transaction: check the ledger, ``COPY ... FROM STDIN`` the batch's byte range,
+insert the ledger row, commit. A crash at any moment leaves each batch either fully committed with its
+ledger row or not at all, so a re-run skips exactly the committed batches.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from transship.errors import ImportFailed, TransshipError
+from transship.importer.batches import Batch
+from transship.importer.ledger import LEDGER_TABLE
+from transship.sinks.base import ImportSink
+
+log = logging.getLogger(__name__)
+COPY_CHUNK = 1 << 20
+MAX_ATTEMPTS = 5
+_RETRYABLE_SQLSTATES = {"40001", "40P01", "57P01", "08006", "08003", "08000"}
+
+
+@dataclass
+class FileTask:
+    """One data file and where its rows go."""
+
+    file_name: str
+    path: Path
+    schema: str
+    table: str
+    columns: list[str]
+    batches: list[Batch]
+    done: set[int] = field(default_factory=set)
+    total_rows: int = 0
+
+    @property
+    def label(self) -> str:
+        return f"{self.schema}.{self.table}"
+
+
+class BatchError(TransshipError):
+    """A batch the target refused (bad data, constraint...)."""
+
+
+class DataLoader:
+    """Runs batches of many files on ``parallel_jobs`` connections."""
+
+    def __init__(
+        self,
+        sink: ImportSink,
+        migration_uuid: str,
+        parallel_jobs: int,
+        on_batch_done: Callable[[FileTask, Batch], None],
+        disable_triggers_fallback: bool = False,
+    ) -> None:
+        self.sink = sink
+        self.migration_uuid = migration_uuid
+        self.parallel_jobs = max(1, parallel_jobs)
+        self.on_batch_done = on_batch_done
+        self.cancel = threading.Event()
+        self.errors: list[BaseException] = []
+        self._local = threading.local()
+        self._conns: list[psycopg.Connection] = []
+        self._lock = threading.Lock()
+        self.fallback = disable_triggers_fallback
+
+    # ------------------------------------------------------------------ connections
+    def _conn(self) -> psycopg.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None or conn.closed:
+            conn = self.sink.connect(autocommit=True)
+            for stmt in self.sink.session_settings():
+                if self.fallback and "session_replication_role" in stmt:
+                    continue
+                conn.execute(stmt)  # type: ignore[call-overload]
+            conn.autocommit = False
+            self._local.conn = conn
+            with self._lock:
+                self._conns.append(conn)
+        return conn
+
+    def close(self) -> None:
+        for conn in self._conns:
+            try:
+                conn.close()
+            except Exception:  # noqa: BLE001
+                log.debug("close failed", exc_info=True)
+
+    # ------------------------------------------------------------------ one batch
+    def load_batch(self, task: FileTask, batch: Batch) -> None:
+        """Copy one batch with its ledger row in a single transaction (retrying transient failures)."""
+        attempt = 0
+        while True:
+            attempt += 1
+            conn = self._conn()
+            try:
+                self._copy(conn, task, batch)
+                return
+            except psycopg.Error as exc:
+                try:
+                    conn.rollback()
+                except psycopg.Error:
+                    conn.close()
+                state = getattr(exc, "sqlstate", None)
+                transient = isinstance(exc, psycopg.OperationalError) and state not in ("22P04", "22P02") or state in _RETRYABLE_SQLSTATES
+                if transient and attempt < MAX_ATTEMPTS and not self.cancel.is_set():
+                    log.warning("batch %d of %s failed (%s), retrying (attempt %d)", batch.number, task.file_name, exc, attempt + 1)
+                    if conn.closed or conn.broken:
+                        self._local.conn = None
+                    time.sleep(min(2 ** (attempt - 1), 10))
+                    continue
+                raise self._describe(exc, task, batch) from None
+
+    def _copy(self, conn: psycopg.Connection, task: FileTask, batch: Batch) -> None:
+        ledger = sql.Identifier(self.sink.ledger_schema, LEDGER_TABLE)
+        with conn.cursor() as cur:
+            cur.execute(
+                sql.SQL("SELECT 1 FROM {} WHERE migration_uuid = %s AND data_file = %s AND batch_number = %s").format(ledger),
+                (self.migration_uuid, task.file_name, batch.number),
+            )
+            if cur.fetchone() is None:
+                copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
+                    sql.Identifier(task.schema, task.table), sql.SQL(", ").join(sql.Identifier(c) for c in task.columns)
+                )
+                with open(task.path, "rb") as f, cur.copy(copy_sql) as copy:
+                    f.seek(batch.start)
+                    remaining = batch.end - batch.start
+                    while remaining > 0:
+                        data = f.read(min(COPY_CHUNK, remaining))
+                        if not data:
+                            raise ImportFailed(f"data file {task.path} ended early while reading batch {batch.number}", fix="re-export the table")
+                        copy.write(data)
+                        remaining -= len(data)
+                cur.execute(
+                    sql.SQL(
+                        "INSERT INTO {} (migration_uuid, data_file, batch_number, schema_name, table_name, rows_imported,"
+                        " start_offset, end_offset) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+                    ).format(ledger),
+                    (self.migration_uuid, task.file_name, batch.number, task.schema, task.table, batch.rows, batch.start, batch.end),
+                )
+        conn.commit()
+
+    def _describe(self, exc: psycopg.Error, task: FileTask, batch: Batch) -> BatchError:
+        message = (exc.diag.message_primary if exc.diag else None) or str(exc).strip().splitlines()[0]
+        context = (exc.diag.context if exc.diag else None) or ""
+        where = f"batch {batch.number} of {task.path.name}"
+        m = re.search(r"line (\d+)", context)
+        if m:
+            where = f"{task.path.name} line {batch.first_line + int(m.group(1)) - 1}"
+        state = getattr(exc, "sqlstate", "") or ""
+        if state == "23503":
+            fix = "FK checks were on: grant the import user superuser (or on PostgreSQL 15+: GRANT SET ON PARAMETER session_replication_role), then re-run import data"
+        elif state.startswith("23"):
+            fix = "the target already holds conflicting rows: re-run with --start-clean true --truncate-tables true, or fix the data"
+        elif state.startswith("22"):
+            fix = "fix that row in the data file or the target column's type, then re-run import data (committed batches are kept)"
+        else:
+            fix = "fix the cause, then re-run import data (committed batches are kept)"
+        return BatchError(f"importing into {task.label} failed at {where}: {message}", fix=fix)
+
+    # ------------------------------------------------------------------ many batches
+    def run(self, tasks: list[FileTask], groups: list[list[FileTask]] | None = None) -> None:
+        """Load every pending batch. ``groups`` (fallback mode) are loaded one group after another."""
+        for group in groups or [tasks]:
+            self._run_group(group)
+            if self.errors:
+                break
+        if self.errors:
+            raise self.errors[0]
+
+    def _run_group(self, tasks: list[FileTask]) -> None:
+        work: queue.Queue[tuple[FileTask, Batch]] = queue.Queue()
+        for task in sorted(tasks, key=lambda t: -t.total_rows):
+            for batch in task.batches:
+                if batch.number not in task.done:
+                    work.put((task, batch))
+
+        def worker() -> None:
+            while not self.cancel.is_set():
+                try:
+                    task, batch = work.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    self.load_batch(task, batch)
+                    task.done.add(batch.number)
+                    self.on_batch_done(task, batch)
+                except BaseException as exc:  # noqa: BLE001 - reported by run()
+                    with self._lock:
+                        self.errors.append(exc)
+                    self.cancel.set()
+                    return
+
+        threads = [threading.Thread(target=worker, name=f"import-{i + 1}", daemon=True) for i in range(min(self.parallel_jobs, work.qsize()))]
+        for t in threads:
+            t.start()
+        try:
+            for t in threads:
+                while t.is_alive():
+                    t.join(0.2)
+        except KeyboardInterrupt:
+            self.cancel.set()
+            for t in threads:
+                t.join()
+            raise

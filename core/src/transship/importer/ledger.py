@@ -1,0 +1,59 @@
+"""The target-side ledger: one row per committed batch, written in the batch's own transaction."""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg import sql
+
+LEDGER_TABLE = "import_batches"
+
+
+def ensure_ledger(conn: psycopg.Connection, schema: str) -> None:
+    """Create the ledger schema and table if absent (idempotent, safe to run concurrently)."""
+    conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+    conn.execute(
+        sql.SQL(
+            "CREATE TABLE IF NOT EXISTS {} ("
+            " migration_uuid uuid NOT NULL, data_file text NOT NULL, batch_number integer NOT NULL,"
+            " schema_name text NOT NULL, table_name text NOT NULL, rows_imported bigint NOT NULL,"
+            " start_offset bigint NOT NULL, end_offset bigint NOT NULL,"
+            " imported_at timestamptz NOT NULL DEFAULT now(),"
+            " PRIMARY KEY (migration_uuid, data_file, batch_number))"
+        ).format(sql.Identifier(schema, LEDGER_TABLE))
+    )
+
+
+def committed_batches(conn: psycopg.Connection, schema: str, migration_uuid: str) -> dict[str, dict[int, tuple[int, int, int]]]:
+    """data file -> {batch number: (rows, start offset, end offset)} for every batch the target committed."""
+    rows = conn.execute(
+        sql.SQL("SELECT data_file, batch_number, rows_imported, start_offset, end_offset FROM {} WHERE migration_uuid = %s").format(
+            sql.Identifier(schema, LEDGER_TABLE)
+        ),
+        (migration_uuid,),
+    ).fetchall()
+    out: dict[str, dict[int, tuple[int, int, int]]] = {}
+    for data_file, number, count, start, end in rows:
+        out.setdefault(data_file, {})[int(number)] = (int(count), int(start), int(end))
+    return out
+
+
+def forget(conn: psycopg.Connection, schema: str, migration_uuid: str, data_files: list[str]) -> None:
+    """Delete ledger rows of ``data_files`` (``import data --start-clean``)."""
+    conn.execute(
+        sql.SQL("DELETE FROM {} WHERE migration_uuid = %s AND data_file = ANY(%s)").format(sql.Identifier(schema, LEDGER_TABLE)),
+        (migration_uuid, data_files),
+    )
+
+
+def drop_ledger(conn: psycopg.Connection, schema: str, migration_uuid: str) -> bool:
+    """Remove this migration's rows; drop the schema when no other migration uses it. True if dropped."""
+    exists = conn.execute("SELECT to_regclass(%s)", (sql.Identifier(schema, LEDGER_TABLE).as_string(conn),)).fetchone()
+    if not exists or exists[0] is None:
+        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+        return True
+    conn.execute(sql.SQL("DELETE FROM {} WHERE migration_uuid = %s").format(sql.Identifier(schema, LEDGER_TABLE)), (migration_uuid,))
+    left = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema, LEDGER_TABLE))).fetchone()
+    if left and left[0] == 0:
+        conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+        return True
+    return False

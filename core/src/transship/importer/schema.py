@@ -1,0 +1,163 @@
+"""Apply exported schema files to the target in dependency order.
+
+Statements run one by one in autocommit. One that fails because something it needs does not exist yet is
+retried after the others, round after round, until a round makes no progress. ``NOT VALID`` constraints
+are held back for ``finalize-schema-post-data-import`` (the data may not satisfy them yet).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+
+from transship.errors import ImportFailed
+from transship.schema_files import FAILED_FILE, SchemaStatement
+
+log = logging.getLogger(__name__)
+
+_SESSION = re.compile(r"^(SET\s|SELECT\s+pg_catalog\.set_config\s*\()", re.I)
+_ALWAYS_SKIP = re.compile(r"^(SET\s+(client_min_messages|transaction_timeout)\b|ALTER\s+TABLE\b.*\bREPLICA\s+IDENTITY\b)", re.I | re.S)
+_NOT_VALID = re.compile(r"\bNOT\s+VALID\s*$", re.I)
+_ALTER_ADD_CONSTRAINT = re.compile(r"^ALTER\s+TABLE\b.*\bADD\s+CONSTRAINT\b", re.I | re.S)
+_MISSING_DEPENDENCY = {"42P01", "42704", "42883", "3F000", "42703", "42P10"}
+_ALREADY_EXISTS = {"42P07", "42710", "42723", "42P06", "42701", "42P04", "42P16", "42P17", "55000"}
+_EXISTS_TEXT = re.compile(r"already exists|multiple primary keys|is already a partition|already an identity column|is already attached", re.I)
+
+
+def is_session_statement(sql: str) -> bool:
+    return bool(_SESSION.match(sql))
+
+
+def is_not_valid_constraint(sql: str) -> bool:
+    return bool(_ALTER_ADD_CONSTRAINT.match(sql) and _NOT_VALID.search(sql))
+
+
+def fingerprint(stmt: SchemaStatement) -> str:
+    return hashlib.sha1(f"{stmt.object_type}\0{stmt.statement.body}".encode()).hexdigest()
+
+
+@dataclass
+class SchemaImportResult:
+    applied: int = 0
+    already_existed: int = 0
+    skipped_done: int = 0
+    held_back: int = 0
+    failed: list[tuple[SchemaStatement, str]] = field(default_factory=list)
+    by_type: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class SchemaImporter:
+    """Runs statements on ``conn``; ``done``/``mark_done`` remember progress across runs (crash safety)."""
+
+    conn: psycopg.Connection
+    ignore_exist: bool
+    continue_on_error: bool
+    schema_dir: Path
+    is_done: Callable[[str], bool]
+    mark_done: Callable[[str, str], None]
+    search_path: str | None = None
+    on_progress: Callable[[SchemaStatement], None] | None = None
+
+    def _apply_session(self, preamble: list[str]) -> None:
+        for sql in preamble:
+            self.conn.execute(sql)  # type: ignore[call-overload]
+        if self.search_path:
+            self.conn.execute(self.search_path)  # type: ignore[call-overload]
+
+    def run(self, statements: list[SchemaStatement], mode: str = "schema") -> SchemaImportResult:
+        """``mode`` "schema": everything but NOT VALID constraints; "post-snapshot": only those."""
+        result = SchemaImportResult()
+        preambles: dict[Path, list[str]] = {}
+        work: list[SchemaStatement] = []
+        for st in statements:
+            body = st.statement.body
+            if is_session_statement(body):
+                if not _ALWAYS_SKIP.match(body):
+                    preambles.setdefault(st.path, []).append(body)
+                continue
+            if _ALWAYS_SKIP.match(body):
+                continue
+            nv = is_not_valid_constraint(body)
+            if (mode == "schema" and nv) or (mode == "post-snapshot" and not nv):
+                if nv:
+                    result.held_back += 1
+                continue
+            work.append(st)
+        current_path: Path | None = None
+        pending = work
+        first_round = True
+        while pending:
+            deferred: list[tuple[SchemaStatement, str]] = []
+            for st in pending:
+                fp = fingerprint(st)
+                if self.is_done(fp):
+                    result.skipped_done += 1
+                    continue
+                if st.path != current_path:
+                    self._apply_session(preambles.get(st.path, []))
+                    current_path = st.path
+                outcome, message = self._execute(st)
+                if outcome == "ok":
+                    result.applied += 1
+                    result.by_type[st.object_type] = result.by_type.get(st.object_type, 0) + 1
+                    self.mark_done(fp, st.object_type)
+                elif outcome == "exists":
+                    result.already_existed += 1
+                    self.mark_done(fp, st.object_type)
+                elif outcome == "missing":
+                    deferred.append((st, message))
+                else:
+                    self._fail(st, message, result)
+                if self.on_progress:
+                    self.on_progress(st)
+            if not deferred:
+                break
+            if len(deferred) == len(pending) and not first_round:
+                for st, message in deferred:
+                    self._fail(st, message, result)
+                break
+            log.info("retrying %d statement(s) whose dependencies were missing", len(deferred))
+            pending = [st for st, _ in deferred]
+            first_round = False
+            current_path = None
+        return result
+
+    def _execute(self, st: SchemaStatement) -> tuple[str, str]:
+        try:
+            self.conn.execute(st.sql)  # type: ignore[call-overload]
+            return "ok", ""
+        except psycopg.Error as exc:
+            code = getattr(exc, "sqlstate", None) or ""
+            message = (exc.diag.message_primary if exc.diag else None) or str(exc).strip().splitlines()[0]
+            if self.conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                self.conn.rollback()
+            if (code in _ALREADY_EXISTS and _EXISTS_TEXT.search(message)) or (code in ("42P06",) and "public" in message):
+                if self.ignore_exist or re.match(r'^schema "public" already exists', message):
+                    return "exists", message
+            if code in _MISSING_DEPENDENCY:
+                return "missing", f"{code}: {message}"
+            return "error", f"{code}: {message}" if code else message
+
+    def _fail(self, st: SchemaStatement, message: str, result: SchemaImportResult) -> None:
+        where = f"{st.path.relative_to(self.schema_dir.parent)}:{st.line}"
+        log.error("statement at %s failed: %s", where, message)
+        if not self.continue_on_error:
+            hint = "already exists" in message
+            raise ImportFailed(
+                f"{st.object_type} statement at {where} failed: {message}",
+                fix=(
+                    "re-run with --ignore-exist to skip objects that already exist"
+                    if hint
+                    else "edit the statement in that file (see the analysis report), then re-run import schema; or use --continue-on-error to collect failures in schema/failed.sql"
+                ),
+            )
+        result.failed.append((st, message))
+        with open(self.schema_dir / FAILED_FILE, "a", encoding="utf-8") as f:
+            f.write(f"/*\n{message.replace('*/', '* /')}\nFile :{where}\n*/\n{st.sql};\n\n")

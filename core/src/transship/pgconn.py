@@ -1,0 +1,80 @@
+"""Connecting to PostgreSQL-compatible servers (source adapter and sinks), with one-line errors."""
+
+from __future__ import annotations
+
+import psycopg
+
+from transship.dbconfig import DBConfig
+from transship.errors import ConnectionFailed
+
+
+def conninfo_kwargs(cfg: DBConfig, dbname: str | None = None) -> dict[str, str]:
+    """libpq keywords for ``cfg`` (password included: never log the result)."""
+    kw: dict[str, str] = {
+        "host": cfg.host or "localhost",
+        "port": str(cfg.port or 5432),
+        "dbname": dbname or cfg.name or "postgres",
+        "application_name": "transship",
+        "connect_timeout": "10",
+    }
+    if cfg.user:
+        kw["user"] = cfg.user
+    if cfg.password:
+        kw["password"] = cfg.password
+    for attr, key in (("ssl_mode", "sslmode"), ("ssl_cert", "sslcert"), ("ssl_key", "sslkey"),
+                      ("ssl_root_cert", "sslrootcert"), ("ssl_crl", "sslcrl")):  # fmt: skip
+        value = getattr(cfg, attr)
+        if value:
+            kw[key] = value
+    return kw
+
+
+def libpq_env(cfg: DBConfig) -> dict[str, str]:
+    """Environment for libpq tools (pg_dump): password and SSL settings stay out of the command line."""
+    env = {}
+    if cfg.password:
+        env["PGPASSWORD"] = cfg.password
+    for attr, key in (("ssl_mode", "PGSSLMODE"), ("ssl_cert", "PGSSLCERT"), ("ssl_key", "PGSSLKEY"),
+                      ("ssl_root_cert", "PGSSLROOTCERT"), ("ssl_crl", "PGSSLCRL")):  # fmt: skip
+        value = getattr(cfg, attr)
+        if value:
+            env[key] = value
+    return env
+
+
+def connect(cfg: DBConfig, role: str, autocommit: bool = True, dbname: str | None = None) -> psycopg.Connection:
+    """Open a connection; map failures to :class:`ConnectionFailed` naming the server and the fix.
+
+    :param role: ``"source"`` or ``"target"`` (used in messages and flag names).
+    """
+    kw = conninfo_kwargs(cfg, dbname)
+    try:
+        return psycopg.connect(autocommit=autocommit, **kw)
+    except psycopg.OperationalError as exc:
+        raise describe_connect_error(exc, cfg, role, kw["dbname"]) from None
+
+
+def describe_connect_error(exc: Exception, cfg: DBConfig, role: str, dbname: str) -> ConnectionFailed:
+    """Turn a libpq connection error into one clear line."""
+    text = str(exc).strip().splitlines()[-1] if str(exc).strip() else repr(exc)
+    full = str(exc)
+    where = f"{cfg.host or 'localhost'}:{cfg.port or 5432}"
+    user = cfg.user or "(default user)"
+    if "password authentication failed" in full or "no password supplied" in full or "authentication failed" in full:
+        return ConnectionFailed(
+            f"{role} database login failed for user {user} at {where}",
+            fix=f"check --{role}-db-user and --{role}-db-password (or {role.upper()}_DB_PASSWORD)",
+        )
+    if "does not exist" in full and "database" in full:
+        return ConnectionFailed(
+            f"{role} database '{dbname}' does not exist on {where}",
+            fix=f"check --{role}-db-name (create the database first for a target)",
+        )
+    if "role" in full and "does not exist" in full:
+        return ConnectionFailed(f"{role} database user {user} does not exist on {where}", fix=f"check --{role}-db-user")
+    if any(s in full for s in ("Connection refused", "could not translate host name", "timeout expired", "No route to host", "Network is unreachable", "could not connect")):
+        return ConnectionFailed(
+            f"cannot reach the {role} database server at {where}: {text}",
+            fix=f"check --{role}-db-host/--{role}-db-port and that the server is running and reachable",
+        )
+    return ConnectionFailed(f"cannot connect to the {role} database at {where}: {text}", fix=f"check the --{role}-db-* flags")

@@ -1,0 +1,1 @@
+"""Import targets (sinks): PostgreSQL and YugabyteDB."""

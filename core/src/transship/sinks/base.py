@@ -1,0 +1,51 @@
+"""The import sink contract: how data and schema reach a PostgreSQL-compatible target."""
+
+from __future__ import annotations
+
+from abc import ABC
+from typing import ClassVar
+
+import psycopg
+
+from transship.dbconfig import DBConfig
+from transship.pgconn import connect
+
+
+class ImportSink(ABC):
+    """Base class of import targets (registered through the ``transship_import_sinks`` hook).
+
+    :cvar name: ``--target-db-type`` value.
+    :cvar default_port: used when ``--target-db-port`` is not given.
+    :cvar default_batch_size: rows per batch when ``--batch-size`` is 0.
+    :cvar max_batch_size: largest ``--batch-size`` accepted.
+    """
+
+    name: ClassVar[str]
+    default_port: ClassVar[int] = 5432
+    default_batch_size: ClassVar[int] = 100_000
+    max_batch_size: ClassVar[int] = 1_000_000
+    ledger_schema: ClassVar[str] = "transship_metadata"
+
+    def __init__(self, config: DBConfig) -> None:
+        self.config = config
+        if not config.port:
+            config.port = self.default_port
+
+    @classmethod
+    def detect(cls, conn: psycopg.Connection) -> bool:
+        """True when ``conn`` is a server this sink is made for (used when --target-db-type is not given)."""
+        return False
+
+    def connect(self, autocommit: bool = True) -> psycopg.Connection:
+        """A new connection to the target."""
+        return connect(self.config, "target", autocommit=autocommit)
+
+    def session_settings(self) -> list[str]:
+        """``SET`` statements run on every data-import connection (each is tried; failures are reported)."""
+        return ["SET client_encoding TO 'UTF8'", "SET session_replication_role TO replica"]
+
+    def default_parallel_jobs(self, conn: psycopg.Connection) -> int:
+        """Connections for ``import data`` when ``--parallel-jobs`` is not given."""
+        import os
+
+        return max(1, min(4, os.cpu_count() or 2))

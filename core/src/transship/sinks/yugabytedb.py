@@ -1,0 +1,30 @@
+"""The ``yugabytedb`` import sink (YSQL speaks the PostgreSQL protocol; detected by ``yb_servers()``)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import psycopg
+
+from transship.sinks.base import ImportSink
+
+
+class YugabyteSink(ImportSink):
+    """YugabyteDB YSQL. Smaller batches than PostgreSQL (voyager's default 20,000 rows) keep RPCs small."""
+
+    name: ClassVar[str] = "yugabytedb"
+    default_port: ClassVar[int] = 5433
+    default_batch_size: ClassVar[int] = 20_000
+    max_batch_size: ClassVar[int] = 20_000
+
+    @classmethod
+    def detect(cls, conn: psycopg.Connection) -> bool:
+        row = conn.execute("SELECT count(*) FROM pg_proc WHERE proname = 'yb_servers'").fetchone()
+        return bool(row and row[0])
+
+    def default_parallel_jobs(self, conn: psycopg.Connection) -> int:
+        try:
+            nodes = conn.execute("SELECT count(*) FROM yb_servers()").fetchone()
+            return max(2, 2 * int(nodes[0])) if nodes else 2
+        except psycopg.Error:
+            return 2

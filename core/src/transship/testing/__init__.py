@@ -1,0 +1,1 @@
+"""Test helpers for transship and its plugins (shipped, so third-party adapters can use them)."""
