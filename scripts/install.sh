@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Create .venv and install every transship distribution (editable) plus the test tools.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+if ! "$PY" -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null; then
+  echo "ERROR: transship needs Python 3.11 or newer ($PY is older or missing); fix: install python3.11+ and set PYTHON=" >&2; exit 1
+fi
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv 2>/dev/null || { echo "installing python3-venv..."; if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null; else sudo apt-get install -y -qq python3-venv >/dev/null; fi; "$PY" -m venv .venv; }
+fi
+pkgs=(-e ./core -e ./adapters-postgres -e ./adapters-mysql -e ./adapters-oracle)
+for d in plugins/*/; do [ -f "$d/pyproject.toml" ] && pkgs+=(-e "./$d"); done
+.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
+.venv/bin/python -m pip install -q --disable-pip-version-check "${pkgs[@]}" pytest pytest-xdist ruff mypy types-PyYAML 2>&1 \
+  | grep -v -e '^WARNING: Location' -e 'is ignored: it is neither' || true
+.venv/bin/transship --version >/dev/null
