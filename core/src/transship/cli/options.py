@@ -297,6 +297,14 @@ def run_command(
             except KeyboardInterrupt:
                 err.print("interrupted; re-run the same command to resume")
                 ctx.exit(130)
+            except (click.exceptions.Exit, click.ClickException):
+                raise
+            except Exception as exc:  # a bug or an unforeseen failure: one line here, the traceback in the log
+                log.exception("unexpected error in %s", command)
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                where = f"logs/{command.replace(' ', '-')}.log in the export dir" if params.get("export_dir") else "the log"
+                err.print(f"ERROR: unexpected {type(exc).__name__}: {first} — details in {where}; please report it", markup=False, highlight=False)
+                ctx.exit(1)
             finally:
                 if run is not None:
                     run.close()

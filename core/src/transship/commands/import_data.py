@@ -242,7 +242,10 @@ def _load(run: Run, sink: ImportSink, tasks: list[FileTask], parallel: int, fall
             meta.execute("UPDATE import_batches SET status = 'DONE' WHERE file_name = ? AND batch_number = ?", (task.file_name, batch.number))
             progress.advance(bars[task.file_name], batch.rows)
 
-        loader = DataLoader(sink, meta.status()["migration_uuid"], parallel, done, disable_triggers_fallback=fallback)
+        def committing(task: FileTask, batch: Batch) -> None:
+            meta.execute("UPDATE import_batches SET status = 'COMMITTING' WHERE file_name = ? AND batch_number = ?", (task.file_name, batch.number))
+
+        loader = DataLoader(sink, meta.status()["migration_uuid"], parallel, done, disable_triggers_fallback=fallback, before_commit=committing)
         try:
             if fallback:
                 for t in tasks:

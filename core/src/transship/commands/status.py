@@ -43,14 +43,16 @@ def import_rows(run: Run) -> list[dict[str, Any]]:
     rows = run.meta.query(
         "SELECT e.file_name, e.target_schema, e.target_name, e.exported_rows, "
         " (SELECT COALESCE(SUM(row_count), 0) FROM import_batches b WHERE b.file_name = e.file_name AND b.status = 'DONE') AS imported, "
-        " (SELECT count(*) FROM import_files f WHERE f.file_name = e.file_name) AS planned "
+        " (SELECT count(*) FROM import_files f WHERE f.file_name = e.file_name) AS planned, "
+        " (SELECT COALESCE(SUM(row_count), 0) FROM import_batches b WHERE b.file_name = e.file_name AND b.status = 'COMMITTING') AS in_doubt "
         "FROM export_tables e WHERE e.status = 'DONE'"
     )
     for r in rows:
         name = qualified(target_schema or r[1], r[2])
-        entry = totals.setdefault(name, {"table_name": name, "total_count": 0, "imported_count": 0, "errored_count": 0, "started": False})
+        entry = totals.setdefault(name, {"table_name": name, "total_count": 0, "imported_count": 0, "errored_count": 0, "in_doubt_count": 0, "started": False})
         entry["total_count"] += r[3]
         entry["imported_count"] += r[4]
+        entry["in_doubt_count"] += r[6]
         entry["started"] = entry["started"] or bool(r[5])
     out = []
     for entry in totals.values():
@@ -58,7 +60,7 @@ def import_rows(run: Run) -> list[dict[str, Any]]:
         pct = 100.0 if total == 0 and entry["started"] else (done * 100.0 / total if total else 0.0)
         if entry["started"] and done == total:
             state = "DONE"
-        elif done == 0:
+        elif done == 0 and not entry["in_doubt_count"]:
             state = "NOT_STARTED"
         else:
             state = "MIGRATING"
@@ -78,6 +80,12 @@ def import_status(run: Run) -> None:
     if not data:
         run.console.print("No exported data yet: nothing to import.")
         return
+    doubt = sum(d["in_doubt_count"] for d in data)
+    if doubt:
+        run.console.print(
+            f"NOTE: {doubt:,} row(s) were being committed when import data stopped; whether they landed is settled from "
+            "the target's ledger by the next 'import data' run (they are not counted as imported here)."
+        )
     print_table(
         run, "Import Data Status for TargetDB", ["TABLE", "STATUS", "TOTAL ROWS", "IMPORTED ROWS", "ERRORED ROWS", "PERCENTAGE"],
         [[d["table_name"], d["status"], f"{d['total_count']:,}", f"{d['imported_count']:,}", d["errored_count"], f"{d['percentage_complete']:.2f}"] for d in data],

@@ -62,6 +62,7 @@ class DataLoader:
         parallel_jobs: int,
         on_batch_done: Callable[[FileTask, Batch], None],
         disable_triggers_fallback: bool = False,
+        before_commit: Callable[[FileTask, Batch], None] | None = None,
     ) -> None:
         self.sink = sink
         self.migration_uuid = migration_uuid
@@ -73,6 +74,7 @@ class DataLoader:
         self._conns: list[psycopg.Connection] = []
         self._lock = threading.Lock()
         self.fallback = disable_triggers_fallback
+        self.before_commit = before_commit
 
     # ------------------------------------------------------------------ connections
     def _conn(self) -> psycopg.Connection:
@@ -148,6 +150,10 @@ class DataLoader:
                     ).format(ledger),
                     (self.migration_uuid, task.file_name, batch.number, task.schema, task.table, batch.rows, batch.start, batch.end),
                 )
+        if self.before_commit is not None:
+            # the local state says "committing" until the commit is acknowledged, so a crash in between shows
+            # up as in doubt in 'import data status' (the next run settles it from the ledger)
+            self.before_commit(task, batch)
         conn.commit()
 
     def _describe(self, exc: psycopg.Error, task: FileTask, batch: Batch) -> BatchError:

@@ -11,7 +11,7 @@ import psycopg
 from psycopg import sql
 
 _TABLES = """
-SELECT n.nspname, c.relname,
+SELECT n.nspname, c.relname, c.relkind,
        ARRAY(SELECT quote_ident(a.attname) FROM pg_index i JOIN unnest(i.indkey) WITH ORDINALITY k(attnum, o) ON true
              JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
              WHERE i.indrelid = c.oid AND i.indisprimary ORDER BY k.o)
@@ -27,8 +27,9 @@ def table_digests(conninfo: str, schemas: list[str]) -> dict[str, tuple[int, str
     with psycopg.connect(conninfo) as conn:
         conn.execute("SET TIME ZONE 'UTC'")
         conn.execute("SET extra_float_digits = 3")
-        for schema, name, key in conn.execute(_TABLES, (schemas,)).fetchall():
-            table = sql.Identifier(schema, name)
+        for schema, name, kind, key in conn.execute(_TABLES, (schemas,)).fetchall():
+            # ONLY: rows of inheritance children are compared with the child, not twice
+            table = sql.SQL("ONLY {}" if kind == "r" else "{}").format(sql.Identifier(schema, name))
             order = sql.SQL(", ").join(sql.SQL(k) for k in key) if key else sql.SQL("t::text")
             query = sql.SQL("SELECT count(*), coalesce(md5(string_agg(t::text, E'\\n' ORDER BY {})), '') FROM {} t").format(order, table)
             count, digest = conn.execute(query).fetchone()  # type: ignore[misc]
@@ -46,3 +47,25 @@ def compare_pg_databases(source: str, target: str, schemas: list[str]) -> tuple[
         cb, db = b.get(name, (-1, "missing"))
         rows.append((name, ca, cb, ca == cb and da == db))
     return rows, all(r[3] for r in rows)
+
+
+def sequence_values(conninfo: str, schemas: list[str]) -> dict[str, tuple[int | None, bool]]:
+    """``schema.sequence`` -> (last_value, is_called): equal on both sides means equal next values."""
+    out: dict[str, tuple[int | None, bool]] = {}
+    with psycopg.connect(conninfo) as conn:
+        rows = conn.execute("SELECT schemaname, sequencename FROM pg_sequences WHERE schemaname = ANY(%s)", (schemas,)).fetchall()
+        for schema, name in rows:
+            last, called = conn.execute(sql.SQL("SELECT last_value, is_called FROM {}").format(sql.Identifier(schema, name))).fetchone()  # type: ignore[misc]
+            out[f"{schema}.{name}"] = (last, called)
+    return out
+
+
+def schema_dump(dbname: str, schemas: list[str], host: str = "127.0.0.1", port: int = 5432, user: str = "postgres") -> str:
+    """``pg_dump --schema-only`` of ``schemas`` without owners, privileges and psql meta-commands."""
+    import subprocess
+
+    args = ["pg_dump", "--schema-only", "--no-owner", "--no-privileges", "-h", host, "-p", str(port), "-U", user, "-d", dbname]
+    for schema in schemas:
+        args += ["--schema", schema]
+    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    return "\n".join(line for line in out.splitlines() if not line.startswith("\\"))
