@@ -1,0 +1,64 @@
+"""Batch planning: exact line boundaries, row and byte limits, and detection of damaged files."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+
+import pytest
+
+from transship.errors import DataFileError
+from transship.importer import batches as B
+
+
+def _write(tmp_path, rows: list[bytes]):
+    data = b"".join(rows)
+    path = tmp_path / "t_data.sql"
+    path.write_bytes(data)
+    return path, data, hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def test_random_files_cut_exactly(tmp_path, monkeypatch):
+    monkeypatch.setattr(B, "READ_CHUNK", 64)  # many chunk boundaries inside rows and batches
+    rng = random.Random(7)
+    for _ in range(200):
+        rows = [b"x" * rng.randint(0, 40) + b"\t\\N\n" for _ in range(rng.randint(0, 80))]
+        path, data, digest = _write(tmp_path, rows)
+        batch_size = rng.randint(1, 12)
+        max_bytes = rng.choice([0, 60, 100, 1000])
+        plan = B.plan_batches(path, batch_size, max_bytes, len(rows), digest, "re-export")
+        pos, line = 0, 1
+        for b in plan:
+            seg = data[b.start : b.end]
+            assert b.start == pos and b.first_line == line
+            assert seg.endswith(b"\n") and seg.count(b"\n") == b.rows and 0 < b.rows <= batch_size
+            assert not max_bytes or len(seg) <= max_bytes
+            pos, line = b.end, line + b.rows
+        assert pos == len(data) and line - 1 == len(rows)
+        assert [b.number for b in plan] == list(range(1, len(plan) + 1))
+
+
+def test_damaged_files_are_refused(tmp_path):
+    rows = [f"{i}\trow {i}\n".encode() for i in range(100)]
+    path, data, digest = _write(tmp_path, rows)
+    B.check_file(path, len(data), "fix")
+    path.write_bytes(data[:-5])
+    with pytest.raises(DataFileError, match="truncated"):
+        B.check_file(path, len(data), "fix")
+    with pytest.raises(DataFileError, match="last row has no line end"):
+        B.plan_batches(path, 10, 0, 100, None, "fix")
+    path.write_bytes(data[:10] + b"X" + data[11:])
+    with pytest.raises(DataFileError, match="corrupt"):
+        B.plan_batches(path, 10, 0, 100, digest, "fix")
+    path.write_bytes(data + b"extra\n")
+    with pytest.raises(DataFileError, match="holds 101 rows"):
+        B.plan_batches(path, 10, 0, 100, None, "fix")
+    path.unlink()
+    with pytest.raises(DataFileError, match="missing"):
+        B.check_file(path, len(data), "fix")
+
+
+def test_row_larger_than_byte_limit(tmp_path):
+    path, _, _ = _write(tmp_path, [b"short\n", b"y" * 500 + b"\n"])
+    with pytest.raises(DataFileError, match="larger than the batch byte limit"):
+        B.plan_batches(path, 10, 100, 2, None, "fix")
