@@ -64,13 +64,17 @@ class TypeRule:
             return False
         if self.unsigned is not None and self.unsigned != stype.unsigned:
             return False
-        if self.typemod is not None and (stype.typemod or "").replace(" ", "") != self.typemod.replace(" ", ""):
+        if self.typemod is not None and (stype.typemod or "").replace(" ", "") != self.typemod.replace(
+            " ", ""
+        ):
             return False
         if self.precision is not None and not _in_range(stype.precision, self.precision):
             return False
         if self.scale is not None and not _in_range(stype.scale, self.scale):
             return False
-        if self.default is not None and (column.default is None or not re.search(self.default, column.default, re.I)):
+        if self.default is not None and (
+            column.default is None or not re.search(self.default, column.default, re.I)
+        ):
             return False
         if self.extra is not None and not re.search(self.extra, _extra_text(column), re.I):
             return False
@@ -82,7 +86,12 @@ class TypeRule:
 
     def render_target(self, stype: SourceType) -> str:
         """The target type with its placeholders filled; a parenthesised group with a missing value is dropped."""
-        values = {"length": stype.length, "precision": stype.precision, "scale": stype.scale, "typemod": stype.typemod}
+        values = {
+            "length": stype.length,
+            "precision": stype.precision,
+            "scale": stype.scale,
+            "typemod": stype.typemod,
+        }
         text = self.target
         for key, value in values.items():
             text = text.replace("{" + key + "}", "\0" if value is None else str(value))
@@ -138,13 +147,17 @@ class TypeMapper:
     :param user_rules: rules from the config file (already filtered to this adapter).
     """
 
-    def __init__(self, adapter: str, builtin_rules: Sequence[TypeRule], user_rules: Sequence[TypeRule] = ()) -> None:
+    def __init__(
+        self, adapter: str, builtin_rules: Sequence[TypeRule], user_rules: Sequence[TypeRule] = ()
+    ) -> None:
         self.adapter = adapter
         self.builtin_rules = list(builtin_rules)
         self.user_rules = list(user_rules)
 
     @classmethod
-    def from_config(cls, adapter: str, builtin_rules: Sequence[TypeRule], config_section: dict[str, Any] | None) -> TypeMapper:
+    def from_config(
+        cls, adapter: str, builtin_rules: Sequence[TypeRule], config_section: dict[str, Any] | None
+    ) -> TypeMapper:
         """Build a mapper from the config file's ``type-mapping:`` section (``None`` = no user rules)."""
         return cls(adapter, builtin_rules, parse_rules(config_section, adapter))
 
@@ -172,7 +185,14 @@ class TypeMapper:
                 stype.raw, NO_MATCH_RULE, None, False, False,
                 f"no mapping rule matched source type '{stype.raw}'; kept as written (add a type-mapping rule)",
             )  # fmt: skip
-        return MappingResult(rule.render_target(stype), rule.name, rule.transform, rule.drop_default, rule.drop_not_null, rule.note)
+        return MappingResult(
+            rule.render_target(stype),
+            rule.name,
+            rule.transform,
+            rule.drop_default,
+            rule.drop_not_null,
+            rule.note,
+        )
 
     def _plugin_result(self, table: Table, column: Column, stype: SourceType) -> MappingResult | None:
         from transship.plugins import get_host
@@ -199,18 +219,27 @@ def parse_rules(section: dict[str, Any] | None, adapter: str) -> list[TypeRule]:
     if not section:
         return []
     if not isinstance(section, dict):
-        raise ConfigError("type-mapping must be a mapping with a 'rules:' list", fix="see docs/type-mapping-mysql.md")
+        raise ConfigError(
+            "type-mapping must be a mapping with a 'rules:' list", fix="see docs/type-mapping-mysql.md"
+        )
     unknown = set(section) - {"rules"}
     if unknown:
-        raise ConfigError(f"type-mapping has unknown keys: {', '.join(sorted(unknown))}", fix="only 'rules:' is accepted")
+        raise ConfigError(
+            f"type-mapping has unknown keys: {', '.join(sorted(unknown))}", fix="only 'rules:' is accepted"
+        )
     entries = section.get("rules") or []
     if not isinstance(entries, list):
-        raise ConfigError("type-mapping.rules must be a list of rules", fix="write each rule as a '- source: ... target: ...' item")
+        raise ConfigError(
+            "type-mapping.rules must be a list of rules",
+            fix="write each rule as a '- source: ... target: ...' item",
+        )
     out: list[TypeRule] = []
     for i, entry in enumerate(entries, 1):
         where = f"type-mapping rule #{i}"
         if not isinstance(entry, dict):
-            raise ConfigError(f"{where} is not a mapping", fix="write it as keys, e.g. source: year, target: integer")
+            raise ConfigError(
+                f"{where} is not a mapping", fix="write it as keys, e.g. source: year, target: integer"
+            )
         entry = dict(entry)
         scope = entry.pop("adapter", None)
         rule = _parse_rule(entry, where, i)
@@ -222,18 +251,26 @@ def parse_rules(section: dict[str, Any] | None, adapter: str) -> list[TypeRule]:
 def _parse_rule(entry: dict[str, Any], where: str, index: int) -> TypeRule:
     bad = set(entry) - _RULE_FIELDS
     if bad:
-        raise ConfigError(f"{where} has unknown keys: {', '.join(sorted(bad))}", fix=f"use only: adapter, {', '.join(sorted(_RULE_FIELDS))}")
+        raise ConfigError(
+            f"{where} has unknown keys: {', '.join(sorted(bad))}",
+            fix=f"use only: adapter, {', '.join(sorted(_RULE_FIELDS))}",
+        )
     if not entry.get("target") or not isinstance(entry["target"], str):
         raise ConfigError(f"{where} has no 'target' type", fix="add target: <PostgreSQL type>")
     source = entry.get("source")
     if source is None:
         if not entry.get("column"):
-            raise ConfigError(f"{where} needs 'source' (type names) or 'column' (table.column glob)", fix="add source: [int] or column: t.c")
+            raise ConfigError(
+                f"{where} needs 'source' (type names) or 'column' (table.column glob)",
+                fix="add source: [int] or column: t.c",
+            )
         source = ["*"]
     if isinstance(source, str):
         source = [source]
     if not isinstance(source, list) or not all(isinstance(s, str) and s.strip() for s in source):
-        raise ConfigError(f"{where}: 'source' must be a type name or a list of them", fix="e.g. source: [tinyint, smallint]")
+        raise ConfigError(
+            f"{where}: 'source' must be a type name or a list of them", fix="e.g. source: [tinyint, smallint]"
+        )
     kwargs: dict[str, Any] = {k: v for k, v in entry.items() if k not in ("source",)}
     kwargs["source"] = tuple(s.strip().lower() for s in source)
     kwargs.setdefault("name", f"user.rule{index}")
@@ -242,15 +279,23 @@ def _parse_rule(entry: dict[str, Any], where: str, index: int) -> TypeRule:
             value = kwargs[key]
             if isinstance(value, int):
                 value = [value, value]
-            if not (isinstance(value, list) and len(value) == 2 and all(v is None or isinstance(v, int) for v in value)):
-                raise ConfigError(f"{where}: '{key}' must be [min, max] (null for open)", fix=f"e.g. {key}: [1, 9]")
+            if not (
+                isinstance(value, list)
+                and len(value) == 2
+                and all(v is None or isinstance(v, int) for v in value)
+            ):
+                raise ConfigError(
+                    f"{where}: '{key}' must be [min, max] (null for open)", fix=f"e.g. {key}: [1, 9]"
+                )
             kwargs[key] = (value[0], value[1])
     for key in ("default", "extra"):
         if kwargs.get(key) is not None:
             try:
                 re.compile(str(kwargs[key]))
             except re.error as exc:
-                raise ConfigError(f"{where}: '{key}' is not a valid regular expression: {exc}", fix="fix the pattern") from None
+                raise ConfigError(
+                    f"{where}: '{key}' is not a valid regular expression: {exc}", fix="fix the pattern"
+                ) from None
     for key in ("typemod", "default", "extra", "column", "transform", "note", "name"):
         if kwargs.get(key) is not None:
             kwargs[key] = str(kwargs[key])

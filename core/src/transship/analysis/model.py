@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import Any
 
 
 class Impact(enum.StrEnum):
@@ -39,6 +40,8 @@ class Finding:
     :param suggestion: how to fix it; default: the rule's ``suggestion``.
     :param file, line: where it is; default: the statement's file and first line.
     :param links: extra URLs (GitHub issues, docs).
+    :param statement: the :class:`~transship.analysis.statement.AnalysedStatement` the finding is about,
+        for findings of ``check_schema`` (``check`` findings default to the statement checked).
     """
 
     reason: str
@@ -49,6 +52,7 @@ class Finding:
     file: str | None = None
     line: int | None = None
     links: list[str] = field(default_factory=list)
+    statement: Any = field(default=None, repr=False)
 
 
 @dataclass
@@ -70,6 +74,8 @@ class Issue:
     docs_link: str
     minimum_versions_fixed_in: dict[str, str]
     links: list[str] = field(default_factory=list)
+    subject: tuple[str, str] = ("", "")
+    """(object type, name) of the object the statement was about; counts it as "with issues"."""
 
     def sort_key(self) -> tuple[str, int, str, str]:
         return (self.file, self.line or 0, self.rule_code, self.object_name)
