@@ -70,7 +70,7 @@ class Migration:
     """A source database, a target database and an export dir, driven through the CLI like a user would."""
 
     cli: Callable[..., Any]
-    server: PgServer
+    server: PgServer | ScramServer
     source_db: str
     target_db: str
     export_dir: Path
@@ -117,8 +117,10 @@ class Migration:
         assert target == source
 
     def ledger_batches(self) -> dict[str, list[int]]:
-        """``data file -> rows per committed batch`` from the target's import ledger."""
+        """``data file -> rows per committed batch`` from the target's import ledger (empty before its first use)."""
         with psycopg.connect(self.conninfo("target")) as conn:
+            if conn.execute("SELECT to_regclass('transship_metadata.import_batches')").fetchone() == (None,):
+                return {}
             rows = conn.execute(
                 "SELECT data_file, rows_imported FROM transship_metadata.import_batches ORDER BY data_file, batch_number"
             ).fetchall()
@@ -126,6 +128,12 @@ class Migration:
         for data_file, count in rows:
             out.setdefault(data_file, []).append(int(count))
         return out
+
+
+@pytest.fixture
+def one_line_error() -> Callable[..., str]:
+    """:func:`assert_one_line_error` (helpers in a conftest are reached through fixtures)."""
+    return assert_one_line_error
 
 
 @pytest.fixture
@@ -241,3 +249,11 @@ def scram_server() -> Iterator[ScramServer]:
         subprocess.run([*as_postgres, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
                        capture_output=True, timeout=60)  # fmt: skip
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def scram_migration(cli, scram_server: ScramServer, export_dir: Path) -> Migration:  # type: ignore[no-untyped-def]
+    """Like :func:`migration`, on the password-checking cluster; pass passwords yourself (flags, env, config)."""
+    source = scram_server.create_database("ts_src", SMALL / "schema.sql", SMALL / "data.sql")
+    target = scram_server.create_database("ts_tgt")
+    return Migration(cli, scram_server, source, target, export_dir)

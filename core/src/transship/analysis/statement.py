@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -151,8 +150,3 @@ def _plpgsql_queries(tree: Any) -> Iterator[tuple[str, int, int]]:
             stack.extend((v, lineno) for v in reversed(list(item.values())))
         elif isinstance(item, list):
             stack.extend((v, lineno) for v in reversed(item))
-        elif isinstance(item, str) and item.startswith("{"):
-            try:
-                stack.append((json.loads(item), lineno))
-            except ValueError:
-                continue

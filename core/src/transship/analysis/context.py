@@ -1,0 +1,223 @@
+"""What rules can look up about the whole schema: tables, columns, keys, indexes, types."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pglast import ast
+from pglast.enums import AlterTableType, ConstrType
+
+from transship.analysis.nodes import is_array, range_var_name, strings, type_name
+from transship.analysis.statement import AnalysedStatement
+from transship.analysis.version import YBVersion
+
+
+@dataclass
+class ColumnInfo:
+    name: str
+    type: str
+    """Base type in lower case (domains resolved when the domain is in the schema)."""
+    array: bool = False
+
+
+@dataclass
+class KeyInfo:
+    """A primary key or unique constraint."""
+
+    kind: str  # "PRIMARY" or "UNIQUE"
+    name: str | None
+    columns: list[str]
+    statement: AnalysedStatement
+
+
+@dataclass
+class ForeignKeyInfo:
+    name: str | None
+    table: str
+    columns: list[str]
+    ref_table: str
+    ref_columns: list[str]
+    statement: AnalysedStatement
+
+
+@dataclass
+class IndexInfo:
+    name: str | None
+    table: str
+    columns: list[str | None]
+    """Key columns in order; ``None`` for an expression."""
+    method: str
+    statement: AnalysedStatement
+
+
+@dataclass
+class TableInfo:
+    name: str
+    statement: AnalysedStatement
+    columns: dict[str, ColumnInfo] = field(default_factory=dict)
+    partition_strategy: str | None = None
+    partition_columns: list[str | None] = field(default_factory=list)
+    keys: list[KeyInfo] = field(default_factory=list)
+
+    @property
+    def primary_key(self) -> KeyInfo | None:
+        return next((k for k in self.keys if k.kind == "PRIMARY"), None)
+
+    @property
+    def partitioned(self) -> bool:
+        return self.partition_strategy is not None
+
+
+def _key(name: str) -> str:
+    return name.lower()
+
+
+class SchemaModel:
+    """Tables, keys, foreign keys, indexes and user types found in the parsed statements."""
+
+    def __init__(self, statements: Iterable[AnalysedStatement]) -> None:
+        self.tables: dict[str, TableInfo] = {}
+        self.foreign_keys: list[ForeignKeyInfo] = []
+        self.indexes: list[IndexInfo] = []
+        self.composite_types: set[str] = set()
+        self.enum_types: set[str] = set()
+        self.domains: dict[str, str] = {}
+        stmts = [s for s in statements if s.node is not None and s.parent is None]
+        for s in stmts:  # types first, so columns resolve domains
+            self._add_type(s)
+        for s in stmts:
+            if isinstance(s.node, ast.CreateStmt) and not isinstance(s.node, ast.CreateForeignTableStmt):
+                self._add_table(s, s.node)
+        for s in stmts:
+            if isinstance(s.node, ast.IndexStmt):
+                self._add_index(s, s.node)
+        for s in stmts:
+            if isinstance(s.node, ast.AlterTableStmt):
+                self._add_alter(s, s.node)
+
+    # -- lookups ---------------------------------------------------------------------------------------
+    def table(self, name: str | ast.RangeVar | None) -> TableInfo | None:
+        """A table by ``schema.name`` or bare name (when the bare name is unambiguous)."""
+        if isinstance(name, ast.RangeVar):
+            name = range_var_name(name)
+        if not name:
+            return None
+        found = self.tables.get(_key(name))
+        if found is not None:
+            return found
+        bare = _key(name).rsplit(".", 1)[-1]
+        matches = [t for k, t in self.tables.items() if k.rsplit(".", 1)[-1] == bare]
+        if len(matches) == 1:
+            return matches[0]
+        if "." not in name:
+            return self.tables.get(f"public.{bare}")
+        return None
+
+    def resolve_type(self, tn: ast.TypeName | None) -> str:
+        """A column type with domains resolved to their base type."""
+        base = type_name(tn)
+        seen = 0
+        while base in self.domains and seen < 10:
+            base = self.domains[base]
+            seen += 1
+        return base
+
+    def is_composite(self, base: str) -> bool:
+        return base in self.composite_types
+
+    # -- building --------------------------------------------------------------------------------------
+    def _add_type(self, s: AnalysedStatement) -> None:
+        node = s.node
+        if isinstance(node, ast.CompositeTypeStmt) and node.typevar is not None:
+            self.composite_types.add(str(node.typevar.relname).lower())
+        elif isinstance(node, ast.CreateEnumStmt):
+            self.enum_types.add(strings(node.typeName)[-1].lower())
+        elif isinstance(node, ast.CreateDomainStmt):
+            self.domains[strings(node.domainname)[-1].lower()] = type_name(node.typeName)
+
+    def _add_table(self, s: AnalysedStatement, node: ast.CreateStmt) -> None:
+        info = TableInfo(range_var_name(node.relation), s)
+        for elt in node.tableElts or ():
+            if isinstance(elt, ast.ColumnDef):
+                col = ColumnInfo(str(elt.colname), self.resolve_type(elt.typeName), is_array(elt.typeName))
+                info.columns[col.name] = col
+                for con in elt.constraints or ():
+                    self._add_constraint(s, info, con, [col.name])
+            elif isinstance(elt, ast.Constraint):
+                self._add_constraint(s, info, elt, None)
+        if node.partspec is not None:
+            info.partition_strategy = node.partspec.strategy.name.rsplit("_", 1)[-1].lower()
+            info.partition_columns = [p.name if p.name else None for p in node.partspec.partParams or ()]
+        self.tables[_key(info.name)] = info
+
+    def _add_constraint(self, s: AnalysedStatement, table: TableInfo, con: Any, columns: list[str] | None) -> None:
+        if not isinstance(con, ast.Constraint):
+            return
+        cols = columns if columns is not None else strings(con.keys)
+        if con.contype in (ConstrType.CONSTR_PRIMARY, ConstrType.CONSTR_UNIQUE):
+            kind = "PRIMARY" if con.contype == ConstrType.CONSTR_PRIMARY else "UNIQUE"
+            if con.indexname:  # ADD PRIMARY KEY USING INDEX
+                idx = next((i for i in self.indexes if i.name == con.indexname), None)
+                cols = [c for c in (idx.columns if idx else []) if c]
+            table.keys.append(KeyInfo(kind, con.conname, cols, s))
+        elif con.contype == ConstrType.CONSTR_FOREIGN:
+            fk_cols = columns if columns is not None else strings(con.fk_attrs)
+            self.foreign_keys.append(
+                ForeignKeyInfo(con.conname, table.name, fk_cols, range_var_name(con.pktable), strings(con.pk_attrs), s)
+            )
+
+    def _add_alter(self, s: AnalysedStatement, node: ast.AlterTableStmt) -> None:
+        table = self.table(node.relation)
+        for cmd in node.cmds or ():
+            if not isinstance(cmd, ast.AlterTableCmd):
+                continue
+            if table is None:
+                continue
+            if cmd.subtype == AlterTableType.AT_AddConstraint:
+                self._add_constraint(s, table, cmd.def_, None)
+            elif cmd.subtype == AlterTableType.AT_AddColumn and isinstance(cmd.def_, ast.ColumnDef):
+                col = cmd.def_
+                table.columns[str(col.colname)] = ColumnInfo(str(col.colname), self.resolve_type(col.typeName), is_array(col.typeName))
+
+    def _add_index(self, s: AnalysedStatement, node: ast.IndexStmt) -> None:
+        cols: list[str | None] = [p.name if isinstance(p, ast.IndexElem) and p.name else None for p in node.indexParams or ()]
+        self.indexes.append(IndexInfo(node.idxname, range_var_name(node.relation), cols, str(node.accessMethod or "btree").lower(), s))
+
+
+@dataclass
+class AnalysisContext:
+    """Handed to every rule: the whole schema, the target version and what adapters reported at export.
+
+    :ivar export_findings: notes the source adapter recorded during ``export schema``
+        (``metainfo/schema_export_findings.json``): dicts with ``kind`` (``lossy_type_mapping``,
+        ``guessed_type_mapping``, ``unconverted_object``), ``object_type``, ``object_name``, ``rule``,
+        ``reason``, ``suggestion``, ``source_type``, ``target_type``.
+    """
+
+    statements: list[AnalysedStatement]
+    model: SchemaModel
+    target_version: YBVersion
+    source_db_type: str | None = None
+    export_findings: list[dict[str, Any]] = field(default_factory=list)
+
+    def locate(self, object_type: str | None, object_name: str | None) -> AnalysedStatement | None:
+        """The statement that creates ``object_name`` (schema optional), to point a finding at it."""
+        if not object_name:
+            return None
+        wanted = object_name.lower()
+        bare = wanted.rsplit(".", 1)[-1]
+        best = None
+        for s in self.statements:
+            if s.node is None or s.parent is not None:
+                continue
+            stype, sname = s.subject
+            name = sname.lower()
+            if object_type and stype and stype != object_type.upper():
+                continue
+            if name == wanted:
+                return s
+            if best is None and name.rsplit(".", 1)[-1].split(" on ")[0] == bare:
+                best = s
+        return best

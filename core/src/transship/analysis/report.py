@@ -1,0 +1,129 @@
+"""The schema analysis report as one document (voyager's JSON field names plus our extras)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from pglast import ast
+
+from transship import __version__
+from transship.analysis.nodes import created_object
+from transship.analysis.engine import AnalysisResult
+from transship.schema_files import IMPORT_ORDER
+
+DESCRIPTION = "Objects that will be created on the target YugabyteDB or PostgreSQL database."
+ORACLE_NOTE = "Some of the index and sequence names might be different from those in the source database."
+UNCATEGORIZED_NOTE = (
+    "Statements in schema/uncategorized.sql could not be classified; review them and move each into the "
+    "file of its object type before import."
+)
+GIN_NOTE = "There are GIN indexes in the schema: YugabyteDB supports GIN indexes partially (yugabyte-db#7850)."
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What the report says about the source (from the migration status)."""
+
+    db_type: str = ""
+    db_name: str = ""
+    schema_names: tuple[str, ...] = ()
+    db_version: str = ""
+
+
+def _object_summary(result: AnalysisResult) -> list[dict[str, Any]]:
+    names: dict[str, list[str]] = defaultdict(list)
+    for stmt in result.statements:
+        if stmt.node is None or stmt.parent is not None:
+            continue
+        made = created_object(stmt.node)
+        if made and made[1]:
+            names[made[0]].append(made[1])
+    invalid: dict[str, set[str]] = defaultdict(set)
+    details: dict[str, set[str]] = defaultdict(set)
+    for issue in result.issues:
+        otype, oname = issue.subject
+        if otype in names and oname in names[otype]:
+            invalid[otype].add(oname)
+        elif issue.object_type in names and issue.object_name in names[issue.object_type]:
+            invalid[issue.object_type].add(issue.object_name)
+    unparsed = [s for s in result.statements if s.node is None]
+    for stmt in unparsed:
+        details[stmt.object_type].add("statements that do not parse are listed under Issues")
+    order = [t for t in IMPORT_ORDER if t in names] + sorted(t for t in names if t not in IMPORT_ORDER)
+    return [
+        {
+            "ObjectType": otype,
+            "TotalCount": len(names[otype]),
+            "InvalidCount": len(invalid[otype]),
+            "ObjectNames": ", ".join(names[otype]),
+            "Details": "; ".join(sorted(details[otype])),
+        }
+        for otype in order
+    ]
+
+
+def _notes(result: AnalysisResult, source: SourceInfo) -> list[str]:
+    notes = list(result.notes)
+    if any(isinstance(s.node, ast.IndexStmt) and str(s.node.accessMethod).lower() == "gin" for s in result.statements):
+        notes.append(GIN_NOTE)
+    if any(s.object_type == "UNCATEGORIZED" for s in result.statements):
+        notes.append(UNCATEGORIZED_NOTE)
+    if source.db_type == "oracle":
+        notes.append(ORACLE_NOTE)
+    if result.hidden_as_fixed:
+        notes.append(
+            f"{result.hidden_as_fixed} finding(s) are not listed because target version {result.target_version} fixed them."
+        )
+    for failed in result.failed_rules:
+        where = f" at {failed.file}:{failed.line}" if failed.file else ""
+        notes.append(f"Rule {failed.rule_code} ({failed.rule_name}) failed{where} and was skipped: {failed.error}")
+    return notes
+
+
+def build_report(result: AnalysisResult, source: SourceInfo) -> dict[str, Any]:
+    """The report document: ``{VoyagerVersion, TargetDBVersion, Summary, Issues, ...}``.
+
+    ``VoyagerVersion`` keeps voyager's key and carries transship's version, so tools that read voyager's
+    JSON read ours. Extras per issue: ``RuleCode``, ``RuleName``, ``Impact``, ``LineNumber``; extras at
+    the top: ``FailedRules``, ``RulesRun``.
+    """
+    return {
+        "VoyagerVersion": f"transship {__version__}",
+        "TargetDBVersion": str(result.target_version),
+        "Summary": {
+            "Description": DESCRIPTION,
+            "DbName": source.db_name,
+            "SchemaNames": list(source.schema_names),
+            "DbVersion": source.db_version,
+            "Notes": _notes(result, source),
+            "DatabaseObjects": _object_summary(result),
+        },
+        "Issues": [
+            {
+                "IssueType": i.category,
+                "ObjectType": i.object_type,
+                "ObjectName": i.object_name,
+                "Reason": i.reason,
+                "SqlStatement": i.sql,
+                "FilePath": i.file,
+                "Suggestion": i.suggestion,
+                "GH": i.gh,
+                "DocsLink": i.docs_link,
+                "MinimumVersionsFixedIn": i.minimum_versions_fixed_in or None,
+                "RuleCode": i.rule_code,
+                "RuleName": i.rule_name,
+                "Impact": i.impact,
+                "LineNumber": i.line,
+                "Links": i.links,
+            }
+            for i in result.issues
+        ],
+        "FailedRules": [
+            {"RuleCode": f.rule_code, "RuleName": f.rule_name, "Error": f.error, "FilePath": f.file, "LineNumber": f.line}
+            for f in result.failed_rules
+        ],
+        "RulesRun": len(result.rules_run),
+    }
+
