@@ -210,7 +210,9 @@ def _replica_role_allowed(conn: psycopg.Connection) -> bool:
 
 def _fk_groups(conn: psycopg.Connection, tasks: list[FileTask]) -> list[list[FileTask]]:
     """Tables in foreign-key order (parents first), for targets where FK checks cannot be switched off."""
-    by_table = {(t.schema, t.table): t for t in tasks}
+    by_table: dict[tuple[str, str], list[FileTask]] = {}
+    for t in tasks:  # leaf partitions of one table share its key
+        by_table.setdefault((t.schema, t.table), []).append(t)
     graph: dict[tuple[str, str], set[tuple[str, str]]] = {k: set() for k in by_table}
     rows = conn.execute(
         "SELECT cn.nspname, c.relname, pn.nspname, p.relname FROM pg_constraint k "
@@ -227,7 +229,7 @@ def _fk_groups(conn: psycopg.Connection, tasks: list[FileTask]) -> list[list[Fil
             "foreign keys between the target tables form a cycle, so they cannot be loaded parent-first without disabling FK checks",
             fix="let the import user SET session_replication_role (superuser, or GRANT SET ON PARAMETER session_replication_role)",
         ) from None
-    return [[by_table[k]] for k in order]
+    return [by_table[k] for k in order]
 
 
 def _load(run: Run, sink: ImportSink, tasks: list[FileTask], parallel: int, fallback: bool, groups, conn) -> None:  # type: ignore[no-untyped-def]
@@ -248,13 +250,13 @@ def _load(run: Run, sink: ImportSink, tasks: list[FileTask], parallel: int, fall
         loader = DataLoader(sink, meta.status()["migration_uuid"], parallel, done, disable_triggers_fallback=fallback, before_commit=committing)
         try:
             if fallback:
-                for t in tasks:
+                for t in {(t.schema, t.table): t for t in tasks}.values():
                     conn.execute(sql.SQL("ALTER TABLE {} DISABLE TRIGGER USER").format(sql.Identifier(t.schema, t.table)))
                     disabled.append(t)
             loader.run(tasks, groups)
         finally:
             loader.close()
-            for t in disabled:
+            for t in disabled:  # re-enabled even when the load failed
                 conn.execute(sql.SQL("ALTER TABLE {} ENABLE TRIGGER USER").format(sql.Identifier(t.schema, t.table)))
 
 

@@ -1,0 +1,201 @@
+"""MySQL SQL expressions and queries -> PostgreSQL, through sqlglot, refusing what would change meaning.
+
+Conversion is done on sqlglot's syntax tree with ``unsupported_level=RAISE``. On top of sqlglot:
+
+- the source database qualifier is removed (objects are created unqualified in the target schema);
+- identifiers are folded to lower case, like the tables and columns the adapter creates;
+- charset introducers (``_utf8mb4'x'``) are dropped;
+- ``LENGTH`` (bytes in MySQL) becomes ``octet_length``; ``LIKE``/``REGEXP`` become ``ILIKE``/``~*``
+  (MySQL's default collations compare case-insensitively); ``TO_DAYS`` is rewritten exactly;
+- in a grouped query, a column that is neither grouped nor functionally dependent on a grouped
+  primary key is wrapped in ``(array_agg(x))[1]`` (MySQL returns "any value of the group" there).
+
+Anything sqlglot keeps as an unknown function, or MySQL-only types in casts, make the conversion fail
+with :class:`NotConvertible` naming the construct, so the object is reported instead of broken.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ErrorLevel, SqlglotError
+
+from transship.identifiers import quote_ident
+
+
+class NotConvertible(Exception):
+    """The expression uses something that has no faithful PostgreSQL form."""
+
+
+_INTRODUCER = re.compile(r"\b_(?:utf8mb3|utf8mb4|utf8|latin1|ascii|ucs2|utf16|utf32|cp1252)\s*(?=')", re.I)
+# Functions sqlglot does not know but PostgreSQL has with the same meaning.
+_SAME_IN_PG = {"now", "octet_length", "md5", "sha1", "transship_to_days", "lpad", "rpad", "reverse", "repeat", "ascii", "pi"}
+_BAD_TYPES = re.compile(r"\b(UBIGINT|UINT|USMALLINT|UTINYINT|UMEDIUMINT|MEDIUMINT|TINYINT|DATETIME|LONGTEXT|MEDIUMTEXT|TINYTEXT)\b")
+
+
+def strip_introducers(sql: str) -> str:
+    """Drop charset introducers such as ``_utf8mb4`` before a string literal."""
+    return _INTRODUCER.sub("", sql)
+
+
+def _pg_ident(name: str) -> exp.Identifier:
+    low = name.lower()
+    return exp.Identifier(this=low, quoted=quote_ident(low) != low)
+
+
+class Converter:
+    """Converts expressions and queries of one source database.
+
+    :param database: the source database name (its qualifier is dropped).
+    :param table_name: maps a source table name to the target table name.
+    :param primary_keys: target table name -> its primary-key column names (for GROUP BY checks).
+    """
+
+    def __init__(
+        self,
+        database: str,
+        table_name: Callable[[str], str] = str.lower,
+        primary_keys: dict[str, list[str]] | None = None,
+    ) -> None:
+        self.database = database
+        self.table_name = table_name
+        self.primary_keys = primary_keys or {}
+
+    # -- public API -------------------------------------------------------------------------------
+    def expression(self, sql: str) -> str:
+        """Convert a scalar expression (default, CHECK, generated column, index expression)."""
+        tree = self._parse(sql, into=exp.Expression)
+        return self._generate(self._rewrite(tree))
+
+    def query(self, sql: str) -> tuple[str, list[str]]:
+        """Convert a SELECT (view body); returns the SQL and review notes."""
+        tree = self._parse(sql)
+        notes: list[str] = []
+        tree = self._rewrite(tree)
+        for select in list(tree.find_all(exp.Select)):
+            notes += self._fix_grouping(select)
+        return self._generate(tree), notes
+
+    def statement(self, sql: str) -> str:
+        """Convert a DML statement (INSERT/UPDATE/DELETE/SELECT) used inside a routine body."""
+        return self._generate(self._rewrite(self._parse(sql)))
+
+    # -- internals --------------------------------------------------------------------------------
+    def _parse(self, sql: str, into: type[exp.Expression] | None = None) -> exp.Expression:
+        text = strip_introducers(sql)
+        text = re.sub(r"\bto_days\s*\(", "transship_to_days(", text, flags=re.I)
+        try:
+            tree = sqlglot.parse_one(text, read="mysql", error_level=ErrorLevel.RAISE)
+        except SqlglotError as exc:
+            raise NotConvertible(f"cannot parse: {str(exc).splitlines()[0]}") from None
+        if isinstance(tree, exp.Command):
+            raise NotConvertible(f"statement not understood: {text.strip()[:60]}")
+        return tree
+
+    def _generate(self, tree: exp.Expression) -> str:
+        try:
+            out = tree.sql(dialect="postgres", unsupported_level=ErrorLevel.RAISE)
+        except SqlglotError as exc:
+            raise NotConvertible(str(exc).splitlines()[0]) from None
+        bad = _BAD_TYPES.search(out)
+        if bad:
+            raise NotConvertible(f"MySQL-only type {bad.group(1)} has no PostgreSQL equivalent here")
+        return out
+
+    def _rewrite(self, tree: exp.Expression) -> exp.Expression:
+        db = self.database.lower()
+        for node in list(tree.find_all(exp.Anonymous)):
+            name = str(node.this).lower()
+            if name == "transship_to_days":
+                arg = node.expressions[0]
+                node.replace(
+                    exp.paren(
+                        exp.Add(
+                            this=exp.Sub(this=exp.cast(arg, "date"), expression=exp.cast(exp.Literal.string("0001-01-01"), "date")),
+                            expression=exp.Literal.number(366),
+                        )
+                    )
+                )
+            elif name not in _SAME_IN_PG:
+                raise NotConvertible(f"function {name.upper()}() has no known PostgreSQL equivalent")
+        for node in list(tree.find_all(exp.Length)):
+            if node.args.get("binary"):
+                node.replace(exp.Anonymous(this="octet_length", expressions=[node.this]))
+        for node in list(tree.find_all(exp.Like)):
+            node.replace(exp.ILike(this=node.this, expression=node.expression))
+        for node in list(tree.find_all(exp.RegexpLike)):
+            node.replace(exp.RegexpILike(this=node.this, expression=node.expression))
+        for node in list(tree.find_all(exp.Table)):
+            if node.args.get("db") is not None and node.db.lower() == db:
+                node.set("db", None)
+            if isinstance(node.this, exp.Identifier):
+                node.set("this", _pg_ident(self.table_name(node.this.this)))
+        for node in list(tree.find_all(exp.Column)):
+            if node.args.get("db") is not None and node.db.lower() == db:
+                node.set("db", None)
+            if isinstance(node.args.get("table"), exp.Identifier):
+                node.set("table", _pg_ident(node.args["table"].this))
+            if isinstance(node.this, exp.Identifier):
+                node.set("this", _pg_ident(node.this.this))
+        for node in list(tree.find_all(exp.TableAlias)):
+            if isinstance(node.this, exp.Identifier):
+                node.set("this", _pg_ident(node.this.this))
+        for node in list(tree.find_all(exp.Alias)):
+            alias = node.args.get("alias")
+            if isinstance(alias, exp.Identifier):
+                node.set("alias", _pg_ident(alias.this))
+        return tree
+
+    def _fix_grouping(self, select: exp.Select) -> list[str]:
+        group = select.args.get("group")
+        if not group:
+            return []
+        grouped = {g.sql() for g in group.expressions}
+        grouped_cols = {(c.table, c.name) for g in group.expressions for c in [g] if isinstance(c, exp.Column)}
+        aliases: dict[str, str] = {}
+        from_ = select.args.get("from_") or select.args.get("from")
+        tables = list(from_.find_all(exp.Table)) if from_ else []
+        for join in select.args.get("joins") or []:
+            tables += list(join.find_all(exp.Table))
+        for t in tables:
+            aliases[t.alias_or_name] = t.name
+        select_aliases = {e.alias for e in select.expressions if isinstance(e, exp.Alias)}
+
+        def dependent(col: exp.Column) -> bool:
+            if (col.table, col.name) in grouped_cols or col.sql() in grouped:
+                return True
+            if not col.table and col.name in select_aliases:
+                return True
+            table = aliases.get(col.table) if col.table else None
+            if table is None:
+                return False
+            pk = self.primary_keys.get(table)
+            return bool(pk) and all((col.table, k) in grouped_cols for k in pk)
+
+        wrapped: list[str] = []
+        targets = list(select.expressions)
+        order = select.args.get("order")
+        if order:
+            targets += [o for o in order.expressions]
+        having = select.args.get("having")
+        if having:
+            targets.append(having)
+        for target in targets:
+            for col in list(target.find_all(exp.Column)):
+                if col.find_ancestor(exp.AggFunc, exp.Subquery, exp.Select) not in (None, select):
+                    continue
+                if col.find_ancestor(exp.AggFunc) is not None:
+                    continue
+                if not dependent(col):
+                    text = col.sql(dialect="postgres")
+                    col.replace(exp.Bracket(this=exp.paren(exp.ArrayAgg(this=col.copy())), expressions=[exp.Literal.number(1)], offset=1))
+                    wrapped.append(text)
+        if wrapped:
+            return [
+                "columns neither grouped nor dependent on a grouped primary key take any value of the group in MySQL; "
+                f"converted with (array_agg(x))[1]: {', '.join(sorted(set(wrapped)))}"
+            ]
+        return []

@@ -1,0 +1,87 @@
+"""``analyze-schema``: analyse the current files under ``schema/`` and write the reports."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from transship.analysis.engine import Analyzer, AnalysisResult
+from transship.analysis.registry import installed_rules
+from transship.analysis.report import SourceInfo, build_report
+from transship.analysis.selection import parse_patterns, select_rules
+from transship.analysis.version import DEFAULT_TARGET_DB_VERSION, YBVersion
+from transship.analysis.writers import parse_formats, write_reports
+from transship.cli.options import Run
+from transship.errors import ExportDirError
+from transship.schema_files import existing_object_types
+
+FINDINGS_FILE = "schema_export_findings.json"
+
+
+def load_export_findings(metainfo: Path) -> list[dict[str, Any]]:
+    """The notes the source adapter recorded at export (``[]`` when there are none)."""
+    path = metainfo / FINDINGS_FILE
+    if not path.is_file():
+        return []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ExportDirError(f"{path} is not valid JSON: {exc}", fix="re-run 'transship export schema --start-clean true'") from None
+    if not isinstance(data, list):
+        raise ExportDirError(f"{path} should hold a JSON list", fix="re-run 'transship export schema --start-clean true'")
+    return [d for d in data if isinstance(d, dict)]
+
+
+def source_info(status: dict[str, Any]) -> SourceInfo:
+    conf = status.get("source_conf") or {}
+    schemas = [s.strip() for s in str(conf.get("schema") or "").split(",") if s.strip()]
+    return SourceInfo(
+        db_type=str(status.get("source_db_type") or conf.get("db_type") or ""),
+        db_name=str(conf.get("name") or ""),
+        schema_names=tuple(schemas),
+        db_version=str(status.get("source_db_version") or ""),
+    )
+
+
+def run(run: Run) -> AnalysisResult:
+    p = run.params
+    ed = run.export_dir
+    formats = parse_formats(p.get("output_format"))
+    target = YBVersion.parse(p.get("target_db_version") or DEFAULT_TARGET_DB_VERSION)
+    status = run.meta.status()
+    if not status.get("export_schema_done"):
+        raise ExportDirError(f"the schema has not been exported into {ed.root} yet", fix=f"run 'transship export schema -e {ed.root}' first")
+    if not existing_object_types(ed.schema):
+        raise ExportDirError(f"no schema files under {ed.schema}", fix="run 'transship export schema --start-clean true' to export again")
+    rules = select_rules([r.rule for r in installed_rules()], parse_patterns(p.get("rules")), parse_patterns(p.get("exclude_rules")))
+    source = source_info(status)
+    analyzer = Analyzer(rules, target, load_export_findings(ed.metainfo), source.db_type or None, root=ed.root)
+    result = analyzer.analyse_dir(ed.schema)
+    doc = build_report(result, source)
+    paths = write_reports(doc, ed.reports, formats)
+    run.meta.update_status(analyze_schema_done=True, analyze_schema_issue_count=len(result.issues))
+    _print_summary(run, result, doc)
+    for path in paths:
+        run.console.print(f"-- find schema analysis report at: {path}", markup=False)
+    return result
+
+
+def _print_summary(run: Run, result: AnalysisResult, doc: dict[str, Any]) -> None:
+    from transship.commands.common import print_table
+
+    rows = [
+        [o["ObjectType"], o["TotalCount"], o["InvalidCount"]]
+        for o in doc["Summary"]["DatabaseObjects"]
+    ]
+    print_table(run, f"Schema analysis (target version {result.target_version})", ["OBJECT TYPE", "TOTAL", "WITH ISSUES"], rows)
+    by_category = Counter(i.category for i in result.issues)
+    parsed = sum(1 for s in result.statements if s.node is not None)
+    run.console.print(
+        f"{len(result.statements)} statements ({parsed} parsed), {len(result.rules_run)} rules, {len(result.issues)} issues"
+        + (": " + ", ".join(f"{n} {c}" for c, n in sorted(by_category.items())) if by_category else ""),
+        markup=False,
+    )
+    for failed in result.failed_rules:
+        run.err.print(f"WARNING: rule {failed.rule_code} failed and was skipped: {failed.error}", markup=False)
