@@ -39,7 +39,13 @@ class CliResult:
         return f"<rc={self.returncode}\nstdout:\n{self.stdout}\nstderr:\n{self.stderr}>"
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, check: bool = True, timeout: float = 600, input: str | None = None) -> CliResult:
+def run_cli(
+    *args: str,
+    env: dict[str, str] | None = None,
+    check: bool = True,
+    timeout: float = 600,
+    input: str | None = None,
+) -> CliResult:
     """Run ``transship ARGS`` in a subprocess (like a user would); assert success when ``check``."""
     full_env = dict(os.environ)
     full_env["TRANSSHIP_NO_PASSWORD_PROMPT"] = "1"

@@ -13,7 +13,20 @@ from transship.testing.databases import PgServer
 
 def load_sql(server: PgServer, dbname: str, *files: Path) -> None:
     """Load SQL files with psql (stops at the first error)."""
-    args = ["psql", "-q", "-v", "ON_ERROR_STOP=1", "-h", server.host, "-p", str(server.port), "-U", server.user, "-d", dbname]
+    args = [
+        "psql",
+        "-q",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-h",
+        server.host,
+        "-p",
+        str(server.port),
+        "-U",
+        server.user,
+        "-d",
+        dbname,
+    ]
     for f in files:
         args += ["-f", str(f)]
     subprocess.run(args, check=True, capture_output=True)
@@ -25,28 +38,55 @@ def source_flags(server: PgServer, dbname: str, schemas: str) -> list[str]:
 
 
 def target_flags(server: PgServer, dbname: str) -> list[str]:
-    return ["--target-db-host", server.host, "--target-db-port", str(server.port), "--target-db-user", server.user, "--target-db-name", dbname]
+    return [
+        "--target-db-host",
+        server.host,
+        "--target-db-port",
+        str(server.port),
+        "--target-db-user",
+        server.user,
+        "--target-db-name",
+        dbname,
+    ]
 
 
-def migrate(server: PgServer, src: str, tgt: str, schemas: str, export_dir: Path, **kw: str) -> dict[str, CliResult]:
+def migrate(
+    server: PgServer, src: str, tgt: str, schemas: str, export_dir: Path, **kw: str
+) -> dict[str, CliResult]:
     """Run every step in the seed's order; returns each step's result."""
     e = ["-e", str(export_dir)]
     s = source_flags(server, src, schemas)
     t = target_flags(server, tgt)
     out = {}
     out["export schema"] = run_cli("export", "schema", *e, *s)
-    #ANALYZE out["analyze-schema"] = run_cli("analyze-schema", *e, "--output-format", "json")
-    out["export data"] = run_cli("export", "data", *e, *s, "--parallel-jobs", kw.get("export_jobs", "2"), "--disable-pb")
+    # ANALYZE out["analyze-schema"] = run_cli("analyze-schema", *e, "--output-format", "json")
+    out["export data"] = run_cli(
+        "export", "data", *e, *s, "--parallel-jobs", kw.get("export_jobs", "2"), "--disable-pb"
+    )
     out["import schema"] = run_cli("import", "schema", *e, *t)
-    out["import data"] = run_cli("import", "data", *e, *t, "--parallel-jobs", kw.get("import_jobs", "2"), "--batch-size", kw.get("batch_size", "500"), "--disable-pb")
-    out["post-snapshot"] = run_cli("import", "schema", *e, *t, "--post-snapshot-import", "true", "--refresh-mviews", "true")
+    out["import data"] = run_cli(
+        "import",
+        "data",
+        *e,
+        *t,
+        "--parallel-jobs",
+        kw.get("import_jobs", "2"),
+        "--batch-size",
+        kw.get("batch_size", "500"),
+        "--disable-pb",
+    )
+    out["post-snapshot"] = run_cli(
+        "import", "schema", *e, *t, "--post-snapshot-import", "true", "--refresh-mviews", "true"
+    )
     return out
 
 
 def assert_identical(server: PgServer, src: str, tgt: str, schemas: list[str]) -> None:
     """Same tables/partitions/views/mviews/functions/procedures/triggers/indexes/constraints (schema dumps),
     same rows in every table (count + md5 in key order), same sequence positions (same next values)."""
-    assert schema_dump(src, schemas, server.host, server.port, server.user) == schema_dump(tgt, schemas, server.host, server.port, server.user)
+    assert schema_dump(src, schemas, server.host, server.port, server.user) == schema_dump(
+        tgt, schemas, server.host, server.port, server.user
+    )
     rows, ok = compare_pg_databases(server.conninfo(src), server.conninfo(tgt), schemas)
     assert ok, [r for r in rows if not r[3]]
     assert rows, "no tables compared"

@@ -14,7 +14,12 @@ pytestmark = pytest.mark.e2e
 
 
 def test_sample_migrates_identically(pg_server, pg_db, pg_target_db, export_dir, tmp_path):
-    load_sql(pg_server, pg_db, EXAMPLES / "sample-postgres" / "schema.sql", EXAMPLES / "sample-postgres" / "data.sql")
+    load_sql(
+        pg_server,
+        pg_db,
+        EXAMPLES / "sample-postgres" / "schema.sql",
+        EXAMPLES / "sample-postgres" / "data.sql",
+    )
     steps = migrate(pg_server, pg_db, pg_target_db, "public,inventory", export_dir, batch_size="700")
     assert "NOT VALID constraint(s) held back" in steps["import schema"].stdout
     assert "Refreshed 1 materialized view" in steps["post-snapshot"].stdout
@@ -28,13 +33,19 @@ def test_sample_migrates_identically(pg_server, pg_db, pg_target_db, export_dir,
 
     # exact per-table status, from local state only
     status = import_status(export_dir)
-    assert status and all(d["status"] == "DONE" and d["imported_count"] == d["total_count"] for d in status.values())
-    exported = json.loads(run_cli("export", "data", "status", "-e", str(export_dir), "--output-format", "json").stdout)
+    assert status and all(
+        d["status"] == "DONE" and d["imported_count"] == d["total_count"] for d in status.values()
+    )
+    exported = json.loads(
+        run_cli("export", "data", "status", "-e", str(export_dir), "--output-format", "json").stdout
+    )
     assert {d["status"] for d in exported} == {"DONE"}
     assert (export_dir / "reports" / "import-data-status-report.json").is_file()
 
     # a second import data run is a no-op (exactly once)
-    again = run_cli("import", "data", "-e", str(export_dir), *target_flags(pg_server, pg_target_db), "--disable-pb")
+    again = run_cli(
+        "import", "data", "-e", str(export_dir), *target_flags(pg_server, pg_target_db), "--disable-pb"
+    )
     assert "0 batch(es)" in again.stdout
     assert_identical(pg_server, pg_db, pg_target_db, ["public", "inventory"])
 
@@ -52,5 +63,7 @@ def test_sample_migrates_identically(pg_server, pg_db, pg_target_db, export_dir,
         assert conn.execute("SELECT to_regnamespace('transship_metadata')").fetchone()[0] is None
         # triggers were off during the load only: they fire on the target now
         audit_before = conn.execute("SELECT count(*) FROM public.audit_log").fetchone()[0]
-        conn.execute("INSERT INTO public.orders (customer_id, status) SELECT min(customer_id), 'pending' FROM public.customers")
+        conn.execute(
+            "INSERT INTO public.orders (customer_id, status) SELECT min(customer_id), 'pending' FROM public.customers"
+        )
         assert conn.execute("SELECT count(*) FROM public.audit_log").fetchone()[0] == audit_before + 1

@@ -33,7 +33,9 @@ INSERT INTO child (big_id, note) SELECT g, 'n' || g FROM generate_series(1, 3000
 
 def _popen(*args: str) -> subprocess.Popen:
     env = dict(os.environ, TRANSSHIP_NO_PASSWORD_PROMPT="1")
-    return subprocess.Popen([sys.executable, "-m", "transship", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    return subprocess.Popen(
+        [sys.executable, "-m", "transship", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    )
 
 
 def _kill_when(proc: subprocess.Popen, condition, timeout: float = 60) -> None:
@@ -57,7 +59,9 @@ def _ledger_batches(conn) -> int:
 
 
 def _target_counts(conn) -> dict[str, int]:
-    return {t: conn.execute(f"SELECT count(*) FROM public.{t}").fetchone()[0] for t in ("big", "nopk", "child")}  # noqa: S608 - fixed names
+    return {
+        t: conn.execute(f"SELECT count(*) FROM public.{t}").fetchone()[0] for t in ("big", "nopk", "child")
+    }
 
 
 def test_import_data_killed_and_resumed(pg_server, pg_db, pg_target_db, export_dir):
@@ -71,31 +75,49 @@ def test_import_data_killed_and_resumed(pg_server, pg_db, pg_target_db, export_d
 
     with pg_server.connect(pg_target_db) as tconn:
         for kills, threshold in enumerate((3, 25, 60), start=1):
-            proc = _popen("import", "data", *e, *tflags, "--batch-size", "2000", "--parallel-jobs", "2", "--disable-pb")
+            proc = _popen(
+                "import", "data", *e, *tflags, "--batch-size", "2000", "--parallel-jobs", "2", "--disable-pb"
+            )
             _kill_when(proc, lambda t=threshold: _ledger_batches(tconn) >= t)
             actual = _target_counts(tconn)
             status = import_status(export_dir)
             for table, count in actual.items():
                 st = status[f"public.{table}"]
                 # reported = committed, except batches explicitly in doubt
-                assert st["imported_count"] <= count <= st["imported_count"] + st["in_doubt_count"], (kills, table, st, count)
+                assert st["imported_count"] <= count <= st["imported_count"] + st["in_doubt_count"], (
+                    kills,
+                    table,
+                    st,
+                    count,
+                )
             assert any(st["status"] != "DONE" for st in status.values()), status
 
-        final = run_cli("import", "data", *e, *tflags, "--batch-size", "2000", "--parallel-jobs", "2", "--disable-pb")
+        final = run_cli(
+            "import", "data", *e, *tflags, "--batch-size", "2000", "--parallel-jobs", "2", "--disable-pb"
+        )
         assert "Resuming import" in final.stdout
         assert _target_counts(tconn) == {"big": 150000, "nopk": 120000, "child": 30000}
         # no duplicates, same content, sequence restored
-        rows, ok = compare_pg_databases(pg_server.conninfo(pg_db), pg_server.conninfo(pg_target_db), ["public"])
+        rows, ok = compare_pg_databases(
+            pg_server.conninfo(pg_db), pg_server.conninfo(pg_target_db), ["public"]
+        )
         assert ok, rows
         assert tconn.execute("SELECT last_value FROM child_id_seq").fetchone()[0] == 30000
     status = import_status(export_dir)
-    assert all(st["status"] == "DONE" and st["imported_count"] == st["total_count"] and st["in_doubt_count"] == 0 for st in status.values()), status
+    assert all(
+        st["status"] == "DONE" and st["imported_count"] == st["total_count"] and st["in_doubt_count"] == 0
+        for st in status.values()
+    ), status
 
 
 def test_import_schema_killed_and_resumed_with_ignore_exist(pg_server, pg_db, pg_target_db, export_dir):
     ddl = "\n".join(
         f"CREATE TABLE t{i} (id int PRIMARY KEY, ref int, v text DEFAULT 'x'); CREATE INDEX t{i}_v ON t{i} (v);"
-        + (f" ALTER TABLE t{i} ADD CONSTRAINT t{i}_ref FOREIGN KEY (ref) REFERENCES t{i - 1} (id);" if i else "")
+        + (
+            f" ALTER TABLE t{i} ADD CONSTRAINT t{i}_ref FOREIGN KEY (ref) REFERENCES t{i - 1} (id);"
+            if i
+            else ""
+        )
         + f" CREATE VIEW v{i} AS SELECT id, v FROM t{i};"
         for i in range(250)
     )
@@ -106,8 +128,18 @@ def test_import_schema_killed_and_resumed_with_ignore_exist(pg_server, pg_db, pg
     tflags = target_flags(pg_server, pg_target_db)
     with pg_server.connect(pg_target_db) as tconn:
         proc = _popen("import", "schema", *e, *tflags)
-        _kill_when(proc, lambda: tconn.execute("SELECT count(*) FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace").fetchone()[0] >= 60)
-        partial = tconn.execute("SELECT count(*) FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace").fetchone()[0]
+        _kill_when(
+            proc,
+            lambda: (
+                tconn.execute(
+                    "SELECT count(*) FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace"
+                ).fetchone()[0]
+                >= 60
+            ),
+        )
+        partial = tconn.execute(
+            "SELECT count(*) FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace"
+        ).fetchone()[0]
         assert partial < 250
     run_cli("import", "schema", *e, *tflags, "--ignore-exist")
     assert schema_dump(pg_db, ["public"], pg_server.host, pg_server.port, pg_server.user) == schema_dump(

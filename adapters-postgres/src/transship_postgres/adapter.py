@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from psycopg import sql
+
 from transship.adapters.base import (
     DataExportOptions,
     DataSnapshot,
@@ -40,7 +41,7 @@ class PostgresAdapter(SourceAdapter):
             self._check_schemas(conn)
         return version
 
-    def _check_schemas(self, conn) -> None:  # type: ignore[no-untyped-def]
+    def _check_schemas(self, conn) -> None:
         wanted = self.schemas()
         rows = conn.execute(
             "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' ORDER BY 1"

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import psycopg
 from psycopg import sql
+
 from transship.adapters.base import DataExportOptions, DataSnapshot, ExportTable, SequenceValue, TableReader
 from transship.errors import ConfigError, TransshipError
 from transship.pgconn import connect
@@ -67,13 +68,19 @@ class PostgresSnapshot(DataSnapshot):
         tables: list[ExportTable] = []
         denied: list[str] = []
         for schema, name, is_part, root_schema, root_name, estimate, can_select, columns, key in rows:
-            if not options.include(schema, name) and not (is_part and options.include(root_schema, root_name)):
+            if not options.include(schema, name) and not (
+                is_part and options.include(root_schema, root_name)
+            ):
                 continue
             if not can_select:
                 denied.append(f"{schema}.{name}")
                 continue
             target_schema, target_name = (root_schema, root_name) if is_part else (schema, name)
-            tables.append(ExportTable(schema, name, list(columns), target_schema, target_name, int(estimate), tuple(key)))
+            tables.append(
+                ExportTable(
+                    schema, name, list(columns), target_schema, target_name, int(estimate), tuple(key)
+                )
+            )
         if denied:
             raise ConfigError(
                 f"source user {self.adapter.config.user} lacks SELECT on {', '.join(denied)}",
@@ -133,7 +140,9 @@ class PostgresReader(TableReader):
         self.conn.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot_id)))
         self.conn.execute("SET client_encoding = 'UTF8'")
 
-    def copy_table(self, table: ExportTable, write: Callable[[bytes], object]) -> None:
+    def copy_table(
+        self, table: ExportTable, write: Callable[[bytes | bytearray | memoryview], object]
+    ) -> None:
         cols = sql.SQL(", ").join(sql.Identifier(c) for c in table.columns)
         query = sql.SQL("COPY {} ({}) TO STDOUT").format(sql.Identifier(table.schema, table.name), cols)
         with self.conn.cursor() as cur, cur.copy(query) as copy:

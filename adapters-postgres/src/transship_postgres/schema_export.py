@@ -18,7 +18,9 @@ from transship.sqlsplit import split_sql
 if TYPE_CHECKING:
     from transship_postgres.adapter import PostgresAdapter
 
-_HEADER = re.compile(r"^-- Name: (?P<name>.*); Type: (?P<type>[^;]+); Schema: (?P<schema>[^;]*); Owner: ?(?P<owner>.*)$")
+_HEADER = re.compile(
+    r"^-- Name: (?P<name>.*); Type: (?P<type>[^;]+); Schema: (?P<schema>[^;]*); Owner: ?(?P<owner>.*)$"
+)
 _DUMP_TYPE_TO_OBJECT = {
     "SCHEMA": "SCHEMA", "EXTENSION": "EXTENSION", "TYPE": "TYPE", "DOMAIN": "DOMAIN", "COLLATION": "COLLATION",
     "SEQUENCE": "SEQUENCE", "SEQUENCE OWNED BY": "SEQUENCE", "TABLE": "TABLE", "DEFAULT": "TABLE",
@@ -68,7 +70,9 @@ def wanted_object_types(adapter: PostgresAdapter, options: SchemaExportOptions) 
     return types
 
 
-def export_schema(adapter: PostgresAdapter, writer: SchemaWriter, options: SchemaExportOptions) -> SchemaExportResult:
+def export_schema(
+    adapter: PostgresAdapter, writer: SchemaWriter, options: SchemaExportOptions
+) -> SchemaExportResult:
     """Dump the schema with pg_dump and sort each TOC entry into its object-type file."""
     cfg = adapter.config
     with connect(cfg, "source") as conn:
@@ -97,7 +101,9 @@ def export_schema(adapter: PostgresAdapter, writer: SchemaWriter, options: Schem
             if (schema, table) in partitions:
                 otype = "PARTITION"
         if otype == "UNCATEGORIZED":
-            result.notes.append(f"{dump_type} {name} is in schema/uncategorized.sql: review it and import it by hand")
+            result.notes.append(
+                f"{dump_type} {name} is in schema/uncategorized.sql: review it and import it by hand"
+            )
         if otype not in types and otype != "UNCATEGORIZED":
             continue
         if dump_type == "SCHEMA" and name == "public":
@@ -116,8 +122,18 @@ def _run_pg_dump(adapter: PostgresAdapter, major: int, options: SchemaExportOpti
     binary = pg_dump_path(major)
     kw = conninfo_kwargs(cfg)
     kw.pop("password", None)
-    conninfo = " ".join(f"{k}='{v.replace(chr(92), chr(92) * 2).replace(chr(39), chr(92) + chr(39))}'" for k, v in kw.items())
-    args = [binary, "--schema-only", "--no-owner", "--no-privileges", "--no-tablespaces", "--dbname", conninfo]
+    conninfo = " ".join(
+        f"{k}='{v.replace(chr(92), chr(92) * 2).replace(chr(39), chr(92) + chr(39))}'" for k, v in kw.items()
+    )
+    args = [
+        binary,
+        "--schema-only",
+        "--no-owner",
+        "--no-privileges",
+        "--no-tablespaces",
+        "--dbname",
+        conninfo,
+    ]
     if not options.comments_on_objects:
         args.append("--no-comments")
     for schema in adapter.schemas():

@@ -57,13 +57,19 @@ class ConfigFile:
         try:
             raw = yaml.safe_load(self.path.read_text(encoding="utf-8")) or {}
         except FileNotFoundError:
-            raise ConfigError(f"config file {self.path} not found", fix="check the --config-file path") from None
+            raise ConfigError(
+                f"config file {self.path} not found", fix="check the --config-file path"
+            ) from None
         except yaml.YAMLError as exc:
             where = getattr(exc, "problem_mark", None)
             pos = f" at line {where.line + 1}" if where else ""
-            raise ConfigError(f"config file {self.path} is not valid YAML{pos}", fix="fix the YAML syntax") from None
+            raise ConfigError(
+                f"config file {self.path} is not valid YAML{pos}", fix="fix the YAML syntax"
+            ) from None
         if not isinstance(raw, dict):
-            raise ConfigError(f"config file {self.path} must hold a mapping of keys", fix="see docs/configuration.md")
+            raise ConfigError(
+                f"config file {self.path} must hold a mapping of keys", fix="see docs/configuration.md"
+            )
         self.data: dict[str, Any] = raw
         self._validate()
 

@@ -38,7 +38,10 @@ class ExportDir:
                 fix=f"create it first (mkdir -p {self.root}) on a disk with room for the whole source database",
             )
         if not os.access(self.root, os.W_OK):
-            raise ExportDirError(f"export directory {self.root} is not writable", fix="fix its permissions or choose another --export-dir")
+            raise ExportDirError(
+                f"export directory {self.root} is not writable",
+                fix="fix its permissions or choose another --export-dir",
+            )
 
     def init(self) -> None:
         """Create the subdirectories (idempotent)."""

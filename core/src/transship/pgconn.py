@@ -42,7 +42,9 @@ def libpq_env(cfg: DBConfig) -> dict[str, str]:
     return env
 
 
-def connect(cfg: DBConfig, role: str, autocommit: bool = True, dbname: str | None = None) -> psycopg.Connection:
+def connect(
+    cfg: DBConfig, role: str, autocommit: bool = True, dbname: str | None = None
+) -> psycopg.Connection:
     """Open a connection; map failures to :class:`ConnectionFailed` naming the server and the fix.
 
     :param role: ``"source"`` or ``"target"`` (used in messages and flag names).
@@ -60,7 +62,11 @@ def describe_connect_error(exc: Exception, cfg: DBConfig, role: str, dbname: str
     full = str(exc)
     where = f"{cfg.host or 'localhost'}:{cfg.port or 5432}"
     user = cfg.user or "(default user)"
-    if "password authentication failed" in full or "no password supplied" in full or "authentication failed" in full:
+    if (
+        "password authentication failed" in full
+        or "no password supplied" in full
+        or "authentication failed" in full
+    ):
         return ConnectionFailed(
             f"{role} database login failed for user {user} at {where}",
             fix=f"check --{role}-db-user and --{role}-db-password (or {role.upper()}_DB_PASSWORD)",
@@ -71,10 +77,24 @@ def describe_connect_error(exc: Exception, cfg: DBConfig, role: str, dbname: str
             fix=f"check --{role}-db-name (create the database first for a target)",
         )
     if "role" in full and "does not exist" in full:
-        return ConnectionFailed(f"{role} database user {user} does not exist on {where}", fix=f"check --{role}-db-user")
-    if any(s in full for s in ("Connection refused", "could not translate host name", "timeout expired", "No route to host", "Network is unreachable", "could not connect")):
+        return ConnectionFailed(
+            f"{role} database user {user} does not exist on {where}", fix=f"check --{role}-db-user"
+        )
+    if any(
+        s in full
+        for s in (
+            "Connection refused",
+            "could not translate host name",
+            "timeout expired",
+            "No route to host",
+            "Network is unreachable",
+            "could not connect",
+        )
+    ):
         return ConnectionFailed(
             f"cannot reach the {role} database server at {where}: {text}",
             fix=f"check --{role}-db-host/--{role}-db-port and that the server is running and reachable",
         )
-    return ConnectionFailed(f"cannot connect to the {role} database at {where}: {text}", fix=f"check the --{role}-db-* flags")
+    return ConnectionFailed(
+        f"cannot connect to the {role} database at {where}: {text}", fix=f"check the --{role}-db-* flags"
+    )

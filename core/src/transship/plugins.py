@@ -77,7 +77,9 @@ class PluginHost:
     def register(self, plugin: Any, name: str, distribution: str = "local") -> None:
         """Register an extra plugin object (tests and embedding applications use this)."""
         self.pm.register(plugin, name=name)
-        self.infos[name] = PluginInfo(name, distribution, "-", sorted(h.name for h in self.pm.get_hookcallers(plugin) or []))
+        self.infos[name] = PluginInfo(
+            name, distribution, "-", sorted(h.name for h in self.pm.get_hookcallers(plugin) or [])
+        )
 
     def unregister(self, name: str) -> None:
         """Remove a plugin registered with :meth:`register`."""

@@ -101,7 +101,11 @@ def split_sql(script: str) -> list[Statement]:
         if first_pos < 0 and c != ";":
             first_pos = i
         if c == "'":
-            escapes = i > 0 and script[i - 1] in "eE" and (i < 2 or not (script[i - 2].isalnum() or script[i - 2] == "_"))
+            escapes = (
+                i > 0
+                and script[i - 1] in "eE"
+                and (i < 2 or not (script[i - 2].isalnum() or script[i - 2] == "_"))
+            )
             j = i + 1
             while j < n:
                 if escapes and script[j] == "\\":
@@ -154,5 +158,3 @@ def split_sql(script: str) -> list[Statement]:
         i += 1
     emit(n)
     return out
-
-

@@ -106,7 +106,9 @@ class TableReader(ABC):
     """A connection bound to the export snapshot; one per worker thread."""
 
     @abstractmethod
-    def copy_table(self, table: ExportTable, write: Callable[[bytes], object]) -> None:
+    def copy_table(
+        self, table: ExportTable, write: Callable[[bytes | bytearray | memoryview], object]
+    ) -> None:
         """Write every row of ``table`` to ``write`` in COPY text format (each row ends with ``\\n``)."""
 
     def close(self) -> None:

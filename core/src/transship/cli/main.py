@@ -19,10 +19,10 @@ from transship.cli.options import (
 )
 
 
-def _lazy(module: str, func: str = "run"):  # type: ignore[no-untyped-def]
+def _lazy(module: str, func: str = "run"):
     """Import the implementation only when the command runs (keeps ``--help`` fast)."""
 
-    def call(run):  # type: ignore[no-untyped-def]
+    def call(run):
         import importlib
 
         return getattr(importlib.import_module(f"transship.commands.{module}"), func)(run)
@@ -56,8 +56,8 @@ table_filters = [
 ]  # fmt: skip
 
 
-def _with(options):  # type: ignore[no-untyped-def]
-    def apply(fn):  # type: ignore[no-untyped-def]
+def _with(options):
+    def apply(fn):
         for o in reversed(options):
             fn = o(fn)
         return fn
@@ -76,9 +76,14 @@ def _with(options):  # type: ignore[no-untyped-def]
 @bool_flag("--use-orafce", "Oracle/MySQL: allow orafce functions in converted code.", default=True)
 @bool_flag("--skip-colocation-recommendations", "Accepted for voyager compatibility.")
 @bool_flag("--skip-performance-recommendations", "Accepted for voyager compatibility.")
-@click.option("--source-ddl-file", multiple=True, type=click.Path(dir_okay=False), help="Oracle script mode: convert these DDL files instead of a live database (repeatable).")
+@click.option(
+    "--source-ddl-file",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Oracle script mode: convert these DDL files instead of a live database (repeatable).",
+)
 @run_command("export schema", "export-schema", init=True)
-def export_schema(run):  # type: ignore[no-untyped-def]
+def export_schema(run):
     """Export the source schema, converted to PostgreSQL, into schema/."""
     return _lazy("export_schema")(run)
 
@@ -91,10 +96,17 @@ def export_schema(run):  # type: ignore[no-untyped-def]
 @bool_flag("--start-clean", "Delete earlier exported data and start over.")
 @bool_flag("--disable-pb", "No progress bars.")
 @bool_flag("--run-guardrails-checks", "Check privileges first.", default=True)
-@click.option("--export-type", type=click.Choice(["snapshot-only"]), default="snapshot-only", show_default=True)
-@click.option("--source-data-file", multiple=True, type=click.Path(dir_okay=False), help="Oracle script mode: INSERT scripts to turn into data files (repeatable).")
+@click.option(
+    "--export-type", type=click.Choice(["snapshot-only"]), default="snapshot-only", show_default=True
+)
+@click.option(
+    "--source-data-file",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Oracle script mode: INSERT scripts to turn into data files (repeatable).",
+)
 @run_command("export data", "export-data", init=True)
-def export_data(run):  # type: ignore[no-untyped-def]
+def export_data(run):
     """Export table data from the source into data/ (COPY text files), all on one consistent snapshot."""
     return _lazy("export_data")(run)
 
@@ -103,7 +115,7 @@ def export_data(run):  # type: ignore[no-untyped-def]
 @global_options
 @click.option("--output-format", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @run_command("export data status", "export-data-status", lock=False, needs_init=True)
-def export_data_status(run):  # type: ignore[no-untyped-def]
+def export_data_status(run):
     """Show per-table export progress (reads local state only)."""
     return _lazy("status", "export_status")(run)
 
@@ -130,10 +142,12 @@ schema_import_options = [
 @target_options
 @_with(schema_import_options)
 @bool_flag("--start-clean", "Drop the target schemas (CASCADE) before importing (asks first).")
-@bool_flag("--post-snapshot-import", "Only add NOT VALID constraints (same as finalize-schema-post-data-import).")
+@bool_flag(
+    "--post-snapshot-import", "Only add NOT VALID constraints (same as finalize-schema-post-data-import)."
+)
 @bool_flag("--refresh-mviews", "With --post-snapshot-import: refresh materialized views.")
 @run_command("import schema", "import-schema", needs_init=True)
-def import_schema(run):  # type: ignore[no-untyped-def]
+def import_schema(run):
     """Create the exported schema on the target, in dependency order."""
     return _lazy("import_schema")(run)
 
@@ -146,7 +160,7 @@ def import_schema(run):  # type: ignore[no-untyped-def]
 @bool_flag("--refresh-mviews", "Refresh materialized views.")
 @bool_flag("--run-guardrails-checks", "Check target privileges first.", default=True)
 @run_command("finalize-schema-post-data-import", "finalize-schema-post-data-import", needs_init=True)
-def finalize(run):  # type: ignore[no-untyped-def]
+def finalize(run):
     """After import data: add NOT VALID constraints and refresh materialized views."""
     return _lazy("import_schema", "finalize")(run)
 
@@ -171,7 +185,7 @@ import_data_options = [
 @target_options
 @_with(import_data_options)
 @run_command("import data", "import-data", needs_init=True)
-def import_data(run):  # type: ignore[no-untyped-def]
+def import_data(run):
     """Load data/ into the target: parallel, batched, exactly once, resumable after any crash."""
     return _lazy("import_data")(run)
 
@@ -180,7 +194,7 @@ def import_data(run):  # type: ignore[no-untyped-def]
 @global_options
 @click.option("--output-format", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @run_command("import data status", "import-data-status", lock=False, needs_init=True)
-def import_data_status(run):  # type: ignore[no-untyped-def]
+def import_data_status(run):
     """Show per-table import progress (reads local state only; no database connection)."""
     return _lazy("status", "import_status")(run)
 
@@ -193,7 +207,7 @@ def import_data_status(run):  # type: ignore[no-untyped-def]
 @click.option("--rules", help="Only these rules (codes, names or groups; globs).")
 @click.option("--exclude-rules", help="Skip these rules (codes, names or groups; globs).")
 @run_command("analyze-schema", "analyze-schema", needs_init=True)
-def analyze_schema(run):  # type: ignore[no-untyped-def]
+def analyze_schema(run):
     """Analyse the exported (and possibly edited) schema and write reports/schema_analysis_report.*."""
     return _lazy("analyze")(run)
 
@@ -213,7 +227,7 @@ def end_group() -> None:
 @bool_flag("--backup-log-files", "Move logs into --backup-dir.")
 @click.option("--backup-dir", type=click.Path(file_okay=False), help="Existing directory for the backups.")
 @run_command("end migration", "end-migration", needs_init=True)
-def end_migration(run):  # type: ignore[no-untyped-def]
+def end_migration(run):
     """Back up what is asked for, drop the import ledger from the target and clear the export dir."""
     return _lazy("end_migration")(run)
 
@@ -248,7 +262,12 @@ def plugins_cmd(output_format: str) -> None:
     for col in ("name", "distribution", "version", "hooks"):
         table.add_column(col)
     for r in rows:
-        table.add_row(r.name, r.distribution, r.version, ", ".join(h.removeprefix("transship_") for h in r.hooks) or f"FAILED: {r.error}")
+        table.add_row(
+            r.name,
+            r.distribution,
+            r.version,
+            ", ".join(h.removeprefix("transship_") for h in r.hooks) or f"FAILED: {r.error}",
+        )
     console = Console()
     console.print(table)
     console.print(f"source adapters: {', '.join(sorted(adapters)) or '(none installed)'}")
@@ -267,6 +286,6 @@ def _register_plugin_commands() -> None:
 def main() -> None:
     """Console-script entry point."""
     warnings.simplefilter("default", RuntimeWarning)
-    warnings.formatwarning = lambda msg, cat, *a, **k: f"WARNING: {msg}\n"  # type: ignore[assignment]
+    warnings.formatwarning = lambda msg, cat, *a, **k: f"WARNING: {msg}\n"
     _register_plugin_commands()
     sys.exit(cli.main(prog_name="transship", standalone_mode=True))

@@ -53,7 +53,9 @@ def bool_flag(name: str, help: str, default: bool = False) -> Callable[[F], F]:
 
 
 def positive_int(name: str, help: str, default: int | None = None) -> Callable[[F], F]:
-    return click.option(name, type=click.IntRange(min=1), default=default, show_default=default is not None, help=help)
+    return click.option(
+        name, type=click.IntRange(min=1), default=default, show_default=default is not None, help=help
+    )
 
 
 def _compose(*decorators: Callable[[F], F]) -> Callable[[F], F]:
@@ -170,8 +172,15 @@ class Run:
         if cfg.password is None and self.config is not None:
             value = self.config.lookup("", f"{side}-db-password")
             cfg.password = None if value is None else str(value)
-        if cfg.password is None and sys.stdin.isatty() and not self.yes and os.environ.get("TRANSSHIP_NO_PASSWORD_PROMPT") is None:
-            entered = getpass.getpass(f"Password for {side} database user {cfg.user or ''} (empty for none): ")
+        if (
+            cfg.password is None
+            and sys.stdin.isatty()
+            and not self.yes
+            and os.environ.get("TRANSSHIP_NO_PASSWORD_PROMPT") is None
+        ):
+            entered = getpass.getpass(
+                f"Password for {side} database user {cfg.user or ''} (empty for none): "
+            )
             cfg.password = entered or None
         return cfg
 
@@ -208,7 +217,10 @@ def _apply_config(ctx: click.Context, section: str, config: ConfigFile) -> None:
         try:
             ctx.params[param.name] = param.type_cast_value(ctx, value)
         except click.BadParameter as exc:
-            raise ConfigError(f"config file {config.path}: {section}.{flag}: {exc.message}", fix="fix the value in the config file") from None
+            raise ConfigError(
+                f"config file {config.path}: {section}.{flag}: {exc.message}",
+                fix="fix the value in the config file",
+            ) from None
 
 
 def _setup_logging(export_dir: ExportDir, command: str, level: str) -> None:
@@ -216,12 +228,16 @@ def _setup_logging(export_dir: ExportDir, command: str, level: str) -> None:
     for h in list(logger.handlers):
         logger.removeHandler(h)
         h.close()
-    lvl = {"trace": "DEBUG", "warn": "WARNING", "fatal": "CRITICAL", "panic": "CRITICAL"}.get(level.lower(), level.upper())
+    lvl = {"trace": "DEBUG", "warn": "WARNING", "fatal": "CRITICAL", "panic": "CRITICAL"}.get(
+        level.lower(), level.upper()
+    )
     logger.setLevel(getattr(logging, lvl, logging.INFO))
     logger.propagate = False
     if export_dir.logs.is_dir():
         handler = logging.FileHandler(export_dir.logs / f"{command.replace(' ', '-')}.log", encoding="utf-8")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"))
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
+        )
         logger.addHandler(handler)
 
 
@@ -273,7 +289,10 @@ def run_command(
                     _apply_config(ctx, section, config)
                     params = dict(ctx.params)
                 if not params.get("export_dir"):
-                    raise ConfigError("--export-dir is required", fix="pass -e/--export-dir DIR (or export-dir: in the config file)")
+                    raise ConfigError(
+                        "--export-dir is required",
+                        fix="pass -e/--export-dir DIR (or export-dir: in the config file)",
+                    )
                 export_dir = ExportDir(params["export_dir"])
                 export_dir.check_exists()
                 if needs_init and not export_dir.is_initialised():
@@ -299,11 +318,21 @@ def run_command(
                 ctx.exit(130)
             except (click.exceptions.Exit, click.ClickException):
                 raise
-            except Exception as exc:  # a bug or an unforeseen failure: one line here, the traceback in the log
+            except (
+                Exception
+            ) as exc:  # a bug or an unforeseen failure: one line here, the traceback in the log
                 log.exception("unexpected error in %s", command)
                 first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-                where = f"logs/{command.replace(' ', '-')}.log in the export dir" if params.get("export_dir") else "the log"
-                err.print(f"ERROR: unexpected {type(exc).__name__}: {first} — details in {where}; please report it", markup=False, highlight=False)
+                where = (
+                    f"logs/{command.replace(' ', '-')}.log in the export dir"
+                    if params.get("export_dir")
+                    else "the log"
+                )
+                err.print(
+                    f"ERROR: unexpected {type(exc).__name__}: {first} — details in {where}; please report it",
+                    markup=False,
+                    highlight=False,
+                )
                 ctx.exit(1)
             finally:
                 if run is not None:

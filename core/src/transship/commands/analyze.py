@@ -7,7 +7,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from transship.analysis.engine import Analyzer, AnalysisResult
+from transship.analysis.engine import AnalysisResult, Analyzer
 from transship.analysis.registry import installed_rules
 from transship.analysis.report import SourceInfo, build_report
 from transship.analysis.selection import parse_patterns, select_rules
@@ -28,9 +28,13 @@ def load_export_findings(metainfo: Path) -> list[dict[str, Any]]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as exc:
-        raise ExportDirError(f"{path} is not valid JSON: {exc}", fix="re-run 'transship export schema --start-clean true'") from None
+        raise ExportDirError(
+            f"{path} is not valid JSON: {exc}", fix="re-run 'transship export schema --start-clean true'"
+        ) from None
     if not isinstance(data, list):
-        raise ExportDirError(f"{path} should hold a JSON list", fix="re-run 'transship export schema --start-clean true'")
+        raise ExportDirError(
+            f"{path} should hold a JSON list", fix="re-run 'transship export schema --start-clean true'"
+        )
     return [d for d in data if isinstance(d, dict)]
 
 
@@ -52,12 +56,24 @@ def run(run: Run) -> AnalysisResult:
     target = YBVersion.parse(p.get("target_db_version") or DEFAULT_TARGET_DB_VERSION)
     status = run.meta.status()
     if not status.get("export_schema_done"):
-        raise ExportDirError(f"the schema has not been exported into {ed.root} yet", fix=f"run 'transship export schema -e {ed.root}' first")
+        raise ExportDirError(
+            f"the schema has not been exported into {ed.root} yet",
+            fix=f"run 'transship export schema -e {ed.root}' first",
+        )
     if not existing_object_types(ed.schema):
-        raise ExportDirError(f"no schema files under {ed.schema}", fix="run 'transship export schema --start-clean true' to export again")
-    rules = select_rules([r.rule for r in installed_rules()], parse_patterns(p.get("rules")), parse_patterns(p.get("exclude_rules")))
+        raise ExportDirError(
+            f"no schema files under {ed.schema}",
+            fix="run 'transship export schema --start-clean true' to export again",
+        )
+    rules = select_rules(
+        [r.rule for r in installed_rules()],
+        parse_patterns(p.get("rules")),
+        parse_patterns(p.get("exclude_rules")),
+    )
     source = source_info(status)
-    analyzer = Analyzer(rules, target, load_export_findings(ed.metainfo), source.db_type or None, root=ed.root)
+    analyzer = Analyzer(
+        rules, target, load_export_findings(ed.metainfo), source.db_type or None, root=ed.root
+    )
     result = analyzer.analyse_dir(ed.schema)
     doc = build_report(result, source)
     paths = write_reports(doc, ed.reports, formats)
@@ -71,11 +87,13 @@ def run(run: Run) -> AnalysisResult:
 def _print_summary(run: Run, result: AnalysisResult, doc: dict[str, Any]) -> None:
     from transship.commands.common import print_table
 
-    rows = [
-        [o["ObjectType"], o["TotalCount"], o["InvalidCount"]]
-        for o in doc["Summary"]["DatabaseObjects"]
-    ]
-    print_table(run, f"Schema analysis (target version {result.target_version})", ["OBJECT TYPE", "TOTAL", "WITH ISSUES"], rows)
+    rows = [[o["ObjectType"], o["TotalCount"], o["InvalidCount"]] for o in doc["Summary"]["DatabaseObjects"]]
+    print_table(
+        run,
+        f"Schema analysis (target version {result.target_version})",
+        ["OBJECT TYPE", "TOTAL", "WITH ISSUES"],
+        rows,
+    )
     by_category = Counter(i.category for i in result.issues)
     parsed = sum(1 for s in result.statements if s.node is not None)
     run.console.print(
@@ -84,4 +102,6 @@ def _print_summary(run: Run, result: AnalysisResult, doc: dict[str, Any]) -> Non
         markup=False,
     )
     for failed in result.failed_rules:
-        run.err.print(f"WARNING: rule {failed.rule_code} failed and was skipped: {failed.error}", markup=False)
+        run.err.print(
+            f"WARNING: rule {failed.rule_code} failed and was skipped: {failed.error}", markup=False
+        )

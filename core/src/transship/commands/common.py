@@ -55,12 +55,14 @@ def print_table(run: Run, title: str, columns: list[str], rows: list[list[Any]])
     """A plain table on stdout."""
     table = Table(title=title, title_justify="left", show_lines=False)
     for col in columns:
-        table.add_column(col, justify="right" if col.endswith(("COUNT", "ROWS", "PERCENTAGE", "SIZE")) else "left")
+        table.add_column(
+            col, justify="right" if col.endswith(("COUNT", "ROWS", "PERCENTAGE", "SIZE")) else "left"
+        )
     for row in rows:
         table.add_row(*(str(v) for v in row))
     run.console.print(table)
 
 
-def write_json(path, data: Any) -> None:  # type: ignore[no-untyped-def]
+def write_json(path, data: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n", encoding="utf-8")

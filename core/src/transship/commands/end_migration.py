@@ -18,15 +18,28 @@ _CLEARED = ("schema", "data", "reports", "temp", "metainfo", "logs")
 def run(run: Run) -> None:
     p = run.params
     ed = run.export_dir
-    wants = {k: bool(p.get(k)) for k in ("backup_schema_files", "backup_data_files", "save_migration_reports", "backup_log_files")}
+    wants = {
+        k: bool(p.get(k))
+        for k in ("backup_schema_files", "backup_data_files", "save_migration_reports", "backup_log_files")
+    }
     backup_dir = Path(p["backup_dir"]).expanduser().absolute() if p.get("backup_dir") else None
     if any(wants.values()) and backup_dir is None:
-        raise ConfigError("the backup flags need --backup-dir", fix="pass --backup-dir DIR (an existing directory)")
+        raise ConfigError(
+            "the backup flags need --backup-dir", fix="pass --backup-dir DIR (an existing directory)"
+        )
     if backup_dir is not None and not backup_dir.is_dir():
-        raise ConfigError(f"backup directory {backup_dir} does not exist", fix=f"create it first (mkdir -p {backup_dir})")
+        raise ConfigError(
+            f"backup directory {backup_dir} does not exist", fix=f"create it first (mkdir -p {backup_dir})"
+        )
     if backup_dir is not None and (backup_dir == ed.root or ed.root in backup_dir.parents):
-        raise ConfigError("--backup-dir must be outside the export dir (the export dir is cleared)", fix="choose another directory")
-    if not run.confirm("Migration can't be resumed or continued after this. Are you sure you want to end the migration?", default=True):
+        raise ConfigError(
+            "--backup-dir must be outside the export dir (the export dir is cleared)",
+            fix="choose another directory",
+        )
+    if not run.confirm(
+        "Migration can't be resumed or continued after this. Are you sure you want to end the migration?",
+        default=True,
+    ):
         raise ConfigError("end migration was not confirmed", fix="re-run with --yes")
     status = run.meta.status()
     if wants["save_migration_reports"]:
@@ -59,7 +72,11 @@ def run(run: Run) -> None:
         target = ed.root / sub
         if target.is_dir():
             shutil.rmtree(target)
-    run.console.print(f"Migration ended: {ed.root} is cleared" + (f"; backups are in {backup_dir}" if backup_dir else "") + ".")
+    run.console.print(
+        f"Migration ended: {ed.root} is cleared"
+        + (f"; backups are in {backup_dir}" if backup_dir else "")
+        + "."
+    )
 
 
 def _move(src: Path, dst: Path) -> None:

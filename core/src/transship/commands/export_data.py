@@ -22,22 +22,32 @@ from transship.progress import RowProgress
 def table_patterns(run: Run) -> tuple[list[TablePattern], list[TablePattern]]:
     """``--table-list``/``--exclude-table-list`` (inline or from files), validated."""
     p = run.params
-    for inline, path in (("table_list", "table_list_file_path"), ("exclude_table_list", "exclude_table_list_file_path")):
+    for inline, path in (
+        ("table_list", "table_list_file_path"),
+        ("exclude_table_list", "exclude_table_list_file_path"),
+    ):
         if p.get(inline) and p.get(path):
-            raise ConfigError(f"--{inline.replace('_', '-')} and --{path.replace('_', '-')} exclude each other", fix="pass only one")
+            raise ConfigError(
+                f"--{inline.replace('_', '-')} and --{path.replace('_', '-')} exclude each other",
+                fix="pass only one",
+            )
 
     def load(inline: str, path: str) -> list[TablePattern]:
         if p.get(path):
             try:
                 return parse_table_list(Path(p[path]).read_text(encoding="utf-8"))
             except OSError as exc:
-                raise ConfigError(f"cannot read {p[path]}: {exc.strerror}", fix=f"check --{path.replace('_', '-')}") from None
+                raise ConfigError(
+                    f"cannot read {p[path]}: {exc.strerror}", fix=f"check --{path.replace('_', '-')}"
+                ) from None
         return parse_table_list(p.get(inline))
 
-    return load("table_list", "table_list_file_path"), load("exclude_table_list", "exclude_table_list_file_path")
+    return load("table_list", "table_list_file_path"), load(
+        "exclude_table_list", "exclude_table_list_file_path"
+    )
 
 
-def make_filter(include: list[TablePattern], exclude: list[TablePattern]):  # type: ignore[no-untyped-def]
+def make_filter(include: list[TablePattern], exclude: list[TablePattern]):
     def accept(schema: str, name: str) -> bool:
         if include and not any(pat.matches(schema, name) for pat in include):
             return False
@@ -49,7 +59,10 @@ def make_filter(include: list[TablePattern], exclude: list[TablePattern]):  # ty
 def check_patterns_matched(include: list[TablePattern], tables: list[tuple[str, str]], where: str) -> None:
     unmatched = [pat.text for pat in include if not any(pat.matches(s, n) for s, n in tables)]
     if unmatched:
-        raise ConfigError(f"--table-list names tables not found in {where}: {', '.join(unmatched)}", fix="check the names (unquoted names match case-insensitively; use \"Name\" for exact case)")
+        raise ConfigError(
+            f"--table-list names tables not found in {where}: {', '.join(unmatched)}",
+            fix='check the names (unquoted names match case-insensitively; use "Name" for exact case)',
+        )
 
 
 def run(run: Run) -> None:
@@ -68,10 +81,19 @@ def run(run: Run) -> None:
     adapter = get_adapter(run)
     version = adapter.check_connection()
     include, exclude = table_patterns(run)
-    options = DataExportOptions(include=make_filter(include, exclude), parallel_jobs=int(p.get("parallel_jobs") or 4))
+    options = DataExportOptions(
+        include=make_filter(include, exclude), parallel_jobs=int(p.get("parallel_jobs") or 4)
+    )
     with adapter.begin_data_export(options) as snapshot:
-        check_patterns_matched(include, [(t.schema, t.name) for t in snapshot.tables] + [(t.target_schema or t.schema, t.target_name) for t in snapshot.tables], "the source")
-        done = {r["file_name"] for r in meta.query("SELECT file_name FROM export_tables WHERE status = 'DONE'")}
+        check_patterns_matched(
+            include,
+            [(t.schema, t.name) for t in snapshot.tables]
+            + [(t.target_schema or t.schema, t.target_name) for t in snapshot.tables],
+            "the source",
+        )
+        done = {
+            r["file_name"] for r in meta.query("SELECT file_name FROM export_tables WHERE status = 'DONE'")
+        }
         from transship.exporter.data import data_file_name
 
         todo: list[ExportTable] = []
@@ -86,7 +108,16 @@ def run(run: Run) -> None:
                 "INSERT INTO export_tables (file_name, source_schema, source_name, target_schema, target_name, columns, key_columns, status, row_estimate) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, 'NOT_STARTED', ?) ON CONFLICT (file_name) DO UPDATE SET status = 'NOT_STARTED', "
                 "columns = excluded.columns, row_estimate = excluded.row_estimate, exported_rows = 0, error = NULL",
-                (name, t.schema, t.name, t.target_schema, t.target_name, json.dumps(t.columns), json.dumps(list(t.key)), t.row_estimate),
+                (
+                    name,
+                    t.schema,
+                    t.name,
+                    t.target_schema,
+                    t.target_name,
+                    json.dumps(t.columns),
+                    json.dumps(list(t.key)),
+                    t.row_estimate,
+                ),
             )
         if kept:
             run.console.print(
@@ -95,7 +126,9 @@ def run(run: Run) -> None:
             )
         meta.update_status(source_db_type=adapter.name, source_conf=adapter.config.public_dict(), source_db_version=version,
                            source_schema_arity=adapter.schema_arity, export_data_started=True)  # fmt: skip
-        run.console.print(f"Exporting {len(todo)} table(s) from {adapter.name} {version} with {options.parallel_jobs} parallel job(s); consistency: {snapshot.consistency}")
+        run.console.print(
+            f"Exporting {len(todo)} table(s) from {adapter.name} {version} with {options.parallel_jobs} parallel job(s); consistency: {snapshot.consistency}"
+        )
 
         def started(table: ExportTable, name: str) -> None:
             meta.execute("UPDATE export_tables SET status = 'EXPORTING' WHERE file_name = ?", (name,))
@@ -121,9 +154,18 @@ def run(run: Run) -> None:
         _write_postdata(ed.data / "postdata.sql", snapshot.sequences)
     _write_descriptor(run)
     meta.update_status(export_data_done=True)
-    rows = meta.query("SELECT source_schema, source_name, exported_rows FROM export_tables ORDER BY exported_rows DESC, source_schema, source_name")
-    print_table(run, "snapshot export report", ["SCHEMA", "TABLE", "ROW COUNT"], [[r[0], r[1], f"{r[2]:,}"] for r in rows])
-    run.console.print(f"Export of data complete: {len(rows)} table(s), {sum(r[2] for r in rows):,} rows in {ed.data}")
+    rows = meta.query(
+        "SELECT source_schema, source_name, exported_rows FROM export_tables ORDER BY exported_rows DESC, source_schema, source_name"
+    )
+    print_table(
+        run,
+        "snapshot export report",
+        ["SCHEMA", "TABLE", "ROW COUNT"],
+        [[r[0], r[1], f"{r[2]:,}"] for r in rows],
+    )
+    run.console.print(
+        f"Export of data complete: {len(rows)} table(s), {sum(r[2] for r in rows):,} rows in {ed.data}"
+    )
 
 
 def _clean(run: Run) -> None:
@@ -138,7 +180,7 @@ def _clean(run: Run) -> None:
     run.meta.update_status(export_data_done=False, export_data_started=False)
 
 
-def _write_postdata(path: Path, sequences) -> None:  # type: ignore[no-untyped-def]
+def _write_postdata(path: Path, sequences) -> None:
     lines = [
         f"SELECT pg_catalog.setval('{qualified(s.schema, s.name).replace(chr(39), chr(39) * 2)}', {int(s.last_value)}, {'true' if s.is_called else 'false'});"
         for s in sequences

@@ -33,9 +33,14 @@ def run(run: Run) -> None:
     ed = run.export_dir
     status = run.meta.status()
     if p.get("object_type_list") and p.get("exclude_object_type_list"):
-        raise ConfigError("--object-type-list and --exclude-object-type-list exclude each other", fix="pass only one of them")
+        raise ConfigError(
+            "--object-type-list and --exclude-object-type-list exclude each other",
+            fix="pass only one of them",
+        )
     if status.get("export_schema_done") and not p.get("start_clean"):
-        run.console.print(f"Schema is already exported in {ed.schema}. Use --start-clean true to export it again.")
+        run.console.print(
+            f"Schema is already exported in {ed.schema}. Use --start-clean true to export it again."
+        )
         return
     adapter = get_adapter(run)
     version = adapter.check_connection()
@@ -47,7 +52,8 @@ def run(run: Run) -> None:
     ed.schema.mkdir(parents=True, exist_ok=True)
     options = SchemaExportOptions(
         object_types=_type_list(p.get("object_type_list"), "--object-type-list"),
-        exclude_object_types=_type_list(p.get("exclude_object_type_list"), "--exclude-object-type-list") or [],
+        exclude_object_types=_type_list(p.get("exclude_object_type_list"), "--exclude-object-type-list")
+        or [],
         comments_on_objects=bool(p.get("comments_on_objects", True)),
         temp_dir=str(ed.temp),
     )
@@ -62,10 +68,18 @@ def run(run: Run) -> None:
         source_db_version=version,
         source_schema_arity=adapter.schema_arity,
     )
-    rows = [[otype, count, written[otype].relative_to(ed.root)] for otype, count in result.counts.items() if otype in written]
+    rows = [
+        [otype, count, written[otype].relative_to(ed.root)]
+        for otype, count in result.counts.items()
+        if otype in written
+    ]
     print_table(run, "Exported schema", ["OBJECT TYPE", "COUNT", "FILE"], rows)
     for note in result.notes:
         run.console.print(f"NOTE: {note}")
     if result.findings:
-        run.console.print(f"{len(result.findings)} conversion notes need review: run 'transship analyze-schema' for the report.")
-    run.console.print(f"Exported schema files are in {ed.schema}. Next: transship analyze-schema -e {ed.root}")
+        run.console.print(
+            f"{len(result.findings)} conversion notes need review: run 'transship analyze-schema' for the report."
+        )
+    run.console.print(
+        f"Exported schema files are in {ed.schema}. Next: transship analyze-schema -e {ed.root}"
+    )

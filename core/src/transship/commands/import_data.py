@@ -29,9 +29,15 @@ def _batch_size(run: Run, sink: ImportSink) -> int:
     if value is None:
         return sink.default_batch_size
     if value < 1:
-        raise ConfigError(f"--batch-size must be at least 1 row (got {value})", fix=f"pass a positive number of rows, or leave it out for the default ({sink.default_batch_size:,})")
+        raise ConfigError(
+            f"--batch-size must be at least 1 row (got {value})",
+            fix=f"pass a positive number of rows, or leave it out for the default ({sink.default_batch_size:,})",
+        )
     if value > sink.max_batch_size:
-        raise ConfigError(f"--batch-size {value:,} is larger than {sink.name}'s maximum {sink.max_batch_size:,}", fix=f"use at most {sink.max_batch_size:,}")
+        raise ConfigError(
+            f"--batch-size {value:,} is larger than {sink.name}'s maximum {sink.max_batch_size:,}",
+            fix=f"use at most {sink.max_batch_size:,}",
+        )
     return int(value)
 
 
@@ -42,7 +48,9 @@ def _max_batch_bytes() -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise ConfigError(f"MAX_BATCH_SIZE_BYTES={raw!r} is not a number", fix="set it to a byte count, e.g. 209715200") from None
+        raise ConfigError(
+            f"MAX_BATCH_SIZE_BYTES={raw!r} is not a number", fix="set it to a byte count, e.g. 209715200"
+        ) from None
     if value < 1024:
         raise ConfigError(f"MAX_BATCH_SIZE_BYTES={value} is too small", fix="use at least 1024 bytes")
     return value
@@ -54,7 +62,10 @@ def run(run: Run) -> None:
     meta = run.meta
     status = meta.status()
     if not status.get("export_data_done"):
-        raise ExportDirError(f"export data has not finished in {ed.root}", fix="run 'transship export data' (to completion) first")
+        raise ExportDirError(
+            f"export data has not finished in {ed.root}",
+            fix="run 'transship export data' (to completion) first",
+        )
     if p.get("truncate_tables") and not p.get("start_clean"):
         raise ConfigError("--truncate-tables works only with --start-clean", fix="add --start-clean true")
     sink, conn = open_target(run)
@@ -76,7 +87,10 @@ def run(run: Run) -> None:
         resumed = sum(len(t.done) for t in tasks)
         pending = sum(len(t.batches) - len(t.done) for t in tasks)
         verb = "Resuming import" if resumed else "Importing"
-        run.console.print(f"{verb} of {len(tasks)} table(s) into {sink.name} ({sink.config.describe()}): {pending} batch(es) of up to {batch_size:,} rows on {parallel} connection(s)" + (f"; {resumed} batch(es) already committed" if resumed else ""))
+        run.console.print(
+            f"{verb} of {len(tasks)} table(s) into {sink.name} ({sink.config.describe()}): {pending} batch(es) of up to {batch_size:,} rows on {parallel} connection(s)"
+            + (f"; {resumed} batch(es) already committed" if resumed else "")
+        )
         meta.update_status(import_data_started=True)
         groups = None
         if fallback:
@@ -88,30 +102,56 @@ def run(run: Run) -> None:
             groups = _fk_groups(conn, tasks)
         _load(run, sink, tasks, parallel, fallback, groups, conn)
         _verify_counts(run, tasks)
-        all_done = not meta.query("SELECT 1 FROM export_tables et LEFT JOIN import_files f ON f.file_name = et.file_name WHERE f.file_name IS NULL AND et.exported_rows > 0")
+        all_done = not meta.query(
+            "SELECT 1 FROM export_tables et LEFT JOIN import_files f ON f.file_name = et.file_name WHERE f.file_name IS NULL AND et.exported_rows > 0"
+        )
         if all_done:
             _restore_sequences(run, conn)
     meta.update_status(import_data_done=all_done)
     per_table: dict[tuple[str, str], int] = {}
     for t in tasks:
-        per_table[(t.schema, t.table)] = per_table.get((t.schema, t.table), 0) + sum(b.rows for b in t.batches)
+        per_table[(t.schema, t.table)] = per_table.get((t.schema, t.table), 0) + sum(
+            b.rows for b in t.batches
+        )
     rows = [[s, n, f"{count:,}"] for (s, n), count in sorted(per_table.items())]
     print_table(run, "snapshot import report", ["SCHEMA", "TABLE", "IMPORTED ROW COUNT"], rows)
-    run.console.print("Import data complete." + ("" if all_done else " (Some exported tables were outside --table-list and are not imported yet.)"))
+    run.console.print(
+        "Import data complete."
+        + ("" if all_done else " (Some exported tables were outside --table-list and are not imported yet.)")
+    )
 
 
 def _tasks(run: Run, conn: psycopg.Connection) -> list[FileTask]:
     include, exclude = table_patterns(run)
     accept = make_filter(include, exclude)
     rows = run.meta.query("SELECT * FROM export_tables WHERE status = 'DONE' ORDER BY file_name")
-    check_patterns_matched(include, [(r["source_schema"], r["source_name"]) for r in rows] + [(r["target_schema"] or "", r["target_name"]) for r in rows], "the exported data")
+    check_patterns_matched(
+        include,
+        [(r["source_schema"], r["source_name"]) for r in rows]
+        + [(r["target_schema"] or "", r["target_name"]) for r in rows],
+        "the exported data",
+    )
     schema_override = target_schema_for(run)
     tasks: list[FileTask] = []
     for r in rows:
-        if not (accept(r["source_schema"], r["source_name"]) or accept(r["target_schema"] or r["source_schema"], r["target_name"])):
+        if not (
+            accept(r["source_schema"], r["source_name"])
+            or accept(r["target_schema"] or r["source_schema"], r["target_name"])
+        ):
             continue
         schema = schema_override or r["target_schema"]
-        tasks.append(FileTask(r["file_name"], run.export_dir.data / r["file_name"], schema, r["target_name"], json.loads(r["columns"]), [], set(), int(r["exported_rows"])))
+        tasks.append(
+            FileTask(
+                r["file_name"],
+                run.export_dir.data / r["file_name"],
+                schema,
+                r["target_name"],
+                json.loads(r["columns"]),
+                [],
+                set(),
+                int(r["exported_rows"]),
+            )
+        )
     _check_targets(conn, tasks)
     return tasks
 
@@ -125,7 +165,13 @@ def _check_targets(conn: psycopg.Connection, tasks: list[FileTask]) -> None:
         if oid is None:
             missing.append(qualified(t.schema, t.table))
             continue
-        cols = {r[0] for r in conn.execute("SELECT attname FROM pg_attribute WHERE attrelid = %s AND attnum > 0 AND NOT attisdropped", (oid,)).fetchall()}
+        cols = {
+            r[0]
+            for r in conn.execute(
+                "SELECT attname FROM pg_attribute WHERE attrelid = %s AND attnum > 0 AND NOT attisdropped",
+                (oid,),
+            ).fetchall()
+        }
         absent = [c for c in t.columns if c not in cols]
         if absent:
             bad_columns.append(f"{qualified(t.schema, t.table)} ({', '.join(absent)})")
@@ -135,21 +181,40 @@ def _check_targets(conn: psycopg.Connection, tasks: list[FileTask]) -> None:
             fix="run 'transship import schema' first, create them, or leave them out with --exclude-table-list",
         )
     if bad_columns:
-        raise ImportFailed(f"target table(s) lack exported column(s): {'; '.join(bad_columns)}", fix="add the columns on the target (or re-run import schema)")
+        raise ImportFailed(
+            f"target table(s) lack exported column(s): {'; '.join(bad_columns)}",
+            fix="add the columns on the target (or re-run import schema)",
+        )
 
 
-def _start_clean(run: Run, conn: psycopg.Connection, sink: ImportSink, tasks: list[FileTask], migration_uuid: str) -> None:
+def _start_clean(
+    run: Run, conn: psycopg.Connection, sink: ImportSink, tasks: list[FileTask], migration_uuid: str
+) -> None:
     tables = sorted({(t.schema, t.table) for t in tasks})
-    nonempty = [qualified(s, n) for s, n in tables if conn.execute(sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(sql.Identifier(s, n))).fetchone()[0]]  # type: ignore[index]
+    nonempty = [
+        qualified(s, n)
+        for s, n in tables
+        if conn.execute(sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(sql.Identifier(s, n))).fetchone()[
+            0
+        ]
+    ]  # type: ignore[index]
     if run.params.get("truncate_tables"):
         if tables:
-            conn.execute(sql.SQL("TRUNCATE TABLE {}").format(sql.SQL(", ").join(sql.Identifier(s, n) for s, n in tables)))
-    elif nonempty and not run.confirm(f"Target tables already hold rows ({', '.join(nonempty[:5])}{'...' if len(nonempty) > 5 else ''}). Start afresh without truncating them?"):
+            conn.execute(
+                sql.SQL("TRUNCATE TABLE {}").format(
+                    sql.SQL(", ").join(sql.Identifier(s, n) for s, n in tables)
+                )
+            )
+    elif nonempty and not run.confirm(
+        f"Target tables already hold rows ({', '.join(nonempty[:5])}{'...' if len(nonempty) > 5 else ''}). Start afresh without truncating them?"
+    ):
         raise ConfigError(
             f"--start-clean: target tables already hold rows: {', '.join(nonempty)}",
             fix="add --truncate-tables true to empty them first, or --yes to load on top of them",
         )
-    ledger_exists = conn.execute("SELECT to_regclass(%s)", (f"{sink.ledger_schema}.import_batches",)).fetchone()[0]  # type: ignore[index]
+    ledger_exists = conn.execute(
+        "SELECT to_regclass(%s)", (f"{sink.ledger_schema}.import_batches",)
+    ).fetchone()[0]  # type: ignore[index]
     files = [t.file_name for t in tasks]
     if ledger_exists:
         forget(conn, sink.ledger_schema, migration_uuid, files)
@@ -157,17 +222,36 @@ def _start_clean(run: Run, conn: psycopg.Connection, sink: ImportSink, tasks: li
         for f in files:
             db.execute("DELETE FROM import_batches WHERE file_name = ?", (f,))
             db.execute("DELETE FROM import_files WHERE file_name = ?", (f,))
-    run.console.print(f"Start clean: forgot earlier import progress for {len(files)} table(s)" + (" and truncated them." if run.params.get("truncate_tables") else "."))
+    run.console.print(
+        f"Start clean: forgot earlier import progress for {len(files)} table(s)"
+        + (" and truncated them." if run.params.get("truncate_tables") else ".")
+    )
 
 
-def _plan(run: Run, tasks: list[FileTask], batch_size: int, max_bytes: int, committed: dict[str, dict[int, tuple[int, int, int]]]) -> None:
+def _plan(
+    run: Run,
+    tasks: list[FileTask],
+    batch_size: int,
+    max_bytes: int,
+    committed: dict[str, dict[int, tuple[int, int, int]]],
+) -> None:
     meta = run.meta
-    exported = {r["file_name"]: r for r in meta.query("SELECT file_name, exported_rows, byte_size, checksum, source_schema, source_name FROM export_tables")}
+    exported = {
+        r["file_name"]: r
+        for r in meta.query(
+            "SELECT file_name, exported_rows, byte_size, checksum, source_schema, source_name FROM export_tables"
+        )
+    }
     for t in tasks:
         e = exported[t.file_name]
-        refix = f"re-export it: transship export data --start-clean true (or restore {t.path.name} from a backup)"
+        refix = (
+            f"re-export it: transship export data --start-clean true (or restore {t.path.name} from a backup)"
+        )
         check_file(t.path, int(e["byte_size"]), refix)
-        stored = meta.query("SELECT batch_number, start_offset, end_offset, row_count FROM import_batches WHERE file_name = ? ORDER BY batch_number", (t.file_name,))
+        stored = meta.query(
+            "SELECT batch_number, start_offset, end_offset, row_count FROM import_batches WHERE file_name = ? ORDER BY batch_number",
+            (t.file_name,),
+        )
         info = meta.query("SELECT batch_size FROM import_files WHERE file_name = ?", (t.file_name,))
         if stored and info:
             batches = []
@@ -176,9 +260,13 @@ def _plan(run: Run, tasks: list[FileTask], batch_size: int, max_bytes: int, comm
                 batches.append(Batch(b[0], b[1], b[2], b[3], line))
                 line += b[3]
             if info[0][0] != batch_size and not run.ctx_param_is_default("batch_size"):
-                run.console.print(f"NOTE: {t.label} keeps its original batches of {info[0][0]:,} rows (import had started); --batch-size applies to new tables.")
+                run.console.print(
+                    f"NOTE: {t.label} keeps its original batches of {info[0][0]:,} rows (import had started); --batch-size applies to new tables."
+                )
         else:
-            batches = plan_batches(t.path, batch_size, max_bytes, int(e["exported_rows"]), e["checksum"], refix)
+            batches = plan_batches(
+                t.path, batch_size, max_bytes, int(e["exported_rows"]), e["checksum"], refix
+            )
             with meta.tx() as db:
                 db.execute("INSERT OR REPLACE INTO import_files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                            (t.file_name, t.schema, t.table, batch_size, max_bytes, int(e["exported_rows"]), len(batches), int(e["byte_size"])))  # fmt: skip
@@ -196,7 +284,10 @@ def _plan(run: Run, tasks: list[FileTask], batch_size: int, max_bytes: int, comm
         t.done = set(done)
         with meta.tx() as db:
             db.execute("UPDATE import_batches SET status = 'PENDING' WHERE file_name = ?", (t.file_name,))
-            db.executemany("UPDATE import_batches SET status = 'DONE' WHERE file_name = ? AND batch_number = ?", [(t.file_name, n) for n in done])
+            db.executemany(
+                "UPDATE import_batches SET status = 'DONE' WHERE file_name = ? AND batch_number = ?",
+                [(t.file_name, n) for n in done],
+            )
 
 
 def _replica_role_allowed(conn: psycopg.Connection) -> bool:
@@ -232,7 +323,9 @@ def _fk_groups(conn: psycopg.Connection, tasks: list[FileTask]) -> list[list[Fil
     return [by_table[k] for k in order]
 
 
-def _load(run: Run, sink: ImportSink, tasks: list[FileTask], parallel: int, fallback: bool, groups, conn) -> None:  # type: ignore[no-untyped-def]
+def _load(
+    run: Run, sink: ImportSink, tasks: list[FileTask], parallel: int, fallback: bool, groups, conn
+) -> None:
     meta = run.meta
     disabled: list[FileTask] = []
     with RowProgress(run.console, run.disable_pb) as progress:
@@ -241,30 +334,52 @@ def _load(run: Run, sink: ImportSink, tasks: list[FileTask], parallel: int, fall
             progress.advance(bars[t.file_name], sum(b.rows for b in t.batches if b.number in t.done))
 
         def done(task: FileTask, batch: Batch) -> None:
-            meta.execute("UPDATE import_batches SET status = 'DONE' WHERE file_name = ? AND batch_number = ?", (task.file_name, batch.number))
+            meta.execute(
+                "UPDATE import_batches SET status = 'DONE' WHERE file_name = ? AND batch_number = ?",
+                (task.file_name, batch.number),
+            )
             progress.advance(bars[task.file_name], batch.rows)
 
         def committing(task: FileTask, batch: Batch) -> None:
-            meta.execute("UPDATE import_batches SET status = 'COMMITTING' WHERE file_name = ? AND batch_number = ?", (task.file_name, batch.number))
+            meta.execute(
+                "UPDATE import_batches SET status = 'COMMITTING' WHERE file_name = ? AND batch_number = ?",
+                (task.file_name, batch.number),
+            )
 
-        loader = DataLoader(sink, meta.status()["migration_uuid"], parallel, done, disable_triggers_fallback=fallback, before_commit=committing)
+        loader = DataLoader(
+            sink,
+            meta.status()["migration_uuid"],
+            parallel,
+            done,
+            disable_triggers_fallback=fallback,
+            before_commit=committing,
+        )
         try:
             if fallback:
                 for t in {(t.schema, t.table): t for t in tasks}.values():
-                    conn.execute(sql.SQL("ALTER TABLE {} DISABLE TRIGGER USER").format(sql.Identifier(t.schema, t.table)))
+                    conn.execute(
+                        sql.SQL("ALTER TABLE {} DISABLE TRIGGER USER").format(
+                            sql.Identifier(t.schema, t.table)
+                        )
+                    )
                     disabled.append(t)
             loader.run(tasks, groups)
         finally:
             loader.close()
             for t in disabled:  # re-enabled even when the load failed
-                conn.execute(sql.SQL("ALTER TABLE {} ENABLE TRIGGER USER").format(sql.Identifier(t.schema, t.table)))
+                conn.execute(
+                    sql.SQL("ALTER TABLE {} ENABLE TRIGGER USER").format(sql.Identifier(t.schema, t.table))
+                )
 
 
 def _verify_counts(run: Run, tasks: list[FileTask]) -> None:
     for t in tasks:
         loaded = sum(b.rows for b in t.batches if b.number in t.done)
         if loaded != t.total_rows or len(t.done) != len(t.batches):
-            raise ImportFailed(f"{t.label}: {loaded:,} of {t.total_rows:,} rows imported", fix="re-run import data to finish the remaining batches")
+            raise ImportFailed(
+                f"{t.label}: {loaded:,} of {t.total_rows:,} rows imported",
+                fix="re-run import data to finish the remaining batches",
+            )
 
 
 def _restore_sequences(run: Run, conn: psycopg.Connection) -> None:
@@ -273,7 +388,9 @@ def _restore_sequences(run: Run, conn: psycopg.Connection) -> None:
     restored = 0
     for s in run.meta.query("SELECT source_schema, name, last_value, is_called FROM sequences ORDER BY 1, 2"):
         schema = schema_override or s[0]
-        name = sql.Identifier(schema, s[1]).as_string(conn) if schema else sql.Identifier(s[1]).as_string(conn)
+        name = (
+            sql.Identifier(schema, s[1]).as_string(conn) if schema else sql.Identifier(s[1]).as_string(conn)
+        )
         oid = conn.execute("SELECT to_regclass(%s)", (name,)).fetchone()[0]  # type: ignore[index]
         if oid is None:
             missing.append(name)
@@ -282,4 +399,6 @@ def _restore_sequences(run: Run, conn: psycopg.Connection) -> None:
         restored += 1
     run.console.print(f"Restored {restored} sequence(s) to their source values.")
     if missing:
-        run.console.print(f"WARNING: sequence(s) not on the target, not restored: {', '.join(missing)} (create them, then re-run import data)")
+        run.console.print(
+            f"WARNING: sequence(s) not on the target, not restored: {', '.join(missing)} (create them, then re-run import data)"
+        )

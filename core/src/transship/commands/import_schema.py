@@ -16,14 +16,19 @@ from transship.importer.schema import SchemaImporter, SchemaImportResult
 from transship.schema_files import IMPORT_ORDER, OBJECT_FILES, existing_object_types, read_schema_files
 from transship.sqlsplit import split_sql
 
-_MVIEW = re.compile(r"^CREATE\s+MATERIALIZED\s+VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?((?:\"(?:[^\"]|\"\")*\"|[\w$]+)(?:\.(?:\"(?:[^\"]|\"\")*\"|[\w$]+))?)", re.I)
+_MVIEW = re.compile(
+    r"^CREATE\s+MATERIALIZED\s+VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?((?:\"(?:[^\"]|\"\")*\"|[\w$]+)(?:\.(?:\"(?:[^\"]|\"\")*\"|[\w$]+))?)",
+    re.I,
+)
 
 
 def _importer(run: Run, conn: psycopg.Connection, phase: str) -> SchemaImporter:
     p = run.params
     key = target_key(conn)
     meta = run.meta
-    done = {r[0] for r in meta.query("SELECT fingerprint FROM schema_import WHERE phase = ?", (f"{phase}@{key}",))}
+    done = {
+        r[0] for r in meta.query("SELECT fingerprint FROM schema_import WHERE phase = ?", (f"{phase}@{key}",))
+    }
 
     def mark(fp: str, otype: str) -> None:
         done.add(fp)
@@ -62,10 +67,16 @@ def run(run: Run) -> None:
         finalize(run)
         return
     if p.get("refresh_mviews"):
-        raise ConfigError("--refresh-mviews needs --post-snapshot-import true", fix="use finalize-schema-post-data-import --refresh-mviews")
+        raise ConfigError(
+            "--refresh-mviews needs --post-snapshot-import true",
+            fix="use finalize-schema-post-data-import --refresh-mviews",
+        )
     _check_exported(run)
     if p.get("object_type_list") and p.get("exclude_object_type_list"):
-        raise ConfigError("--object-type-list and --exclude-object-type-list exclude each other", fix="pass only one of them")
+        raise ConfigError(
+            "--object-type-list and --exclude-object-type-list exclude each other",
+            fix="pass only one of them",
+        )
     wanted = _type_list(p.get("object_type_list"), "--object-type-list")
     excluded = set(_type_list(p.get("exclude_object_type_list"), "--exclude-object-type-list") or [])
     types = existing_object_types(run.export_dir.schema)
@@ -80,14 +91,18 @@ def run(run: Run) -> None:
         if p.get("start_clean"):
             _start_clean(run, conn)
         if (run.export_dir.schema / OBJECT_FILES["UNCATEGORIZED"]).is_file():
-            run.console.print("IMPORTANT NOTE: schema/uncategorized.sql holds objects of unknown type: review and import them by hand.")
+            run.console.print(
+                "IMPORTANT NOTE: schema/uncategorized.sql holds objects of unknown type: review and import them by hand."
+            )
         importer = _importer(run, conn, "schema")
         statements = read_schema_files(run.export_dir.schema, types)
         result = importer.run(statements, mode="schema")
     run.meta.update_status(import_schema_done=True)
     _report(run, result, "Schema import")
     if result.held_back:
-        run.console.print(f"{result.held_back} NOT VALID constraint(s) held back: run finalize-schema-post-data-import after import data.")
+        run.console.print(
+            f"{result.held_back} NOT VALID constraint(s) held back: run finalize-schema-post-data-import after import data."
+        )
 
 
 def _start_clean(run: Run, conn: psycopg.Connection) -> None:
@@ -97,15 +112,27 @@ def _start_clean(run: Run, conn: psycopg.Connection) -> None:
     else:
         conf = run.meta.status().get("source_conf") or {}
         schemas = [s.strip() for s in (conf.get("schema") or "public").split(",") if s.strip()]
-    existing = [r[0] for r in conn.execute("SELECT nspname FROM pg_namespace WHERE nspname = ANY(%s)", (schemas,)).fetchall()]
-    if existing and not run.confirm(f"Drop schema(s) {', '.join(existing)} on the target with everything in them (CASCADE)?"):
-        raise ConfigError("--start-clean would drop target schemas and no confirmation was given", fix="re-run with --yes to confirm")
+    existing = [
+        r[0]
+        for r in conn.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname = ANY(%s)", (schemas,)
+        ).fetchall()
+    ]
+    if existing and not run.confirm(
+        f"Drop schema(s) {', '.join(existing)} on the target with everything in them (CASCADE)?"
+    ):
+        raise ConfigError(
+            "--start-clean would drop target schemas and no confirmation was given",
+            fix="re-run with --yes to confirm",
+        )
     for s in existing:
         conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(s)))
         if s == "public":
             conn.execute("CREATE SCHEMA public")
     key = target_key(conn)
-    run.meta.execute("DELETE FROM schema_import WHERE phase IN (?, ?)", (f"schema@{key}", f"post-snapshot@{key}"))
+    run.meta.execute(
+        "DELETE FROM schema_import WHERE phase IN (?, ?)", (f"schema@{key}", f"post-snapshot@{key}")
+    )
     run.console.print(f"Dropped target schema(s): {', '.join(existing) or '(none existed)'}")
 
 
@@ -129,7 +156,7 @@ def _refresh_mviews(run: Run, conn: psycopg.Connection, search_path: str | None)
         run.console.print("No materialized views to refresh.")
         return
     if search_path:
-        conn.execute(search_path)  # type: ignore[call-overload]
+        conn.execute(search_path)
     names = []
     for st in split_sql(path.read_text(encoding="utf-8")):
         m = _MVIEW.match(st.body)
@@ -141,16 +168,24 @@ def _refresh_mviews(run: Run, conn: psycopg.Connection, search_path: str | None)
         retry = []
         for name in pending:
             try:
-                conn.execute(f"REFRESH MATERIALIZED VIEW {name}")  # type: ignore[call-overload]  # name is an identifier as written in the exported DDL
+                conn.execute(
+                    f"REFRESH MATERIALIZED VIEW {name}"
+                )  # name is an identifier as written in the exported DDL
                 refreshed.append(name)
             except psycopg.Error as exc:
                 message = exc.diag.message_primary or str(exc)
                 if "has not been populated" in message:
                     retry.append(name)
                     continue
-                raise ImportFailed(f"REFRESH MATERIALIZED VIEW {name} failed: {message}", fix="fix the view or its data, then re-run with --refresh-mviews") from None
+                raise ImportFailed(
+                    f"REFRESH MATERIALIZED VIEW {name} failed: {message}",
+                    fix="fix the view or its data, then re-run with --refresh-mviews",
+                ) from None
         if len(retry) == len(pending):
-            raise ImportFailed(f"materialized views could not be refreshed: {', '.join(retry)}", fix="refresh them by hand in dependency order")
+            raise ImportFailed(
+                f"materialized views could not be refreshed: {', '.join(retry)}",
+                fix="refresh them by hand in dependency order",
+            )
         pending = retry
     run.console.print(f"Refreshed {len(refreshed)} materialized view(s): {', '.join(refreshed)}")
 

@@ -14,7 +14,9 @@ _IMPORT_ORDER = {"MIGRATING": 0, "DONE": 1, "NOT_STARTED": 2}
 
 
 def export_rows(run: Run) -> list[dict[str, Any]]:
-    rows = run.meta.query("SELECT source_schema, source_name, status, exported_rows, row_estimate FROM export_tables")
+    rows = run.meta.query(
+        "SELECT source_schema, source_name, status, exported_rows, row_estimate FROM export_tables"
+    )
     out = [
         {"table_name": qualified(r[0], r[1]), "status": r[2], "exported_count": r[3], "estimated_total": r[4]}
         for r in rows
@@ -31,7 +33,12 @@ def export_status(run: Run) -> None:
     if not data:
         run.console.print("Export of data has not started.")
         return
-    print_table(run, "Export Data Status for SourceDB", ["TABLE", "STATUS", "EXPORTED ROWS"], [[d["table_name"], d["status"], f"{d['exported_count']:,}"] for d in data])
+    print_table(
+        run,
+        "Export Data Status for SourceDB",
+        ["TABLE", "STATUS", "EXPORTED ROWS"],
+        [[d["table_name"], d["status"], f"{d['exported_count']:,}"] for d in data],
+    )
 
 
 def import_rows(run: Run) -> list[dict[str, Any]]:
@@ -49,7 +56,17 @@ def import_rows(run: Run) -> list[dict[str, Any]]:
     )
     for r in rows:
         name = qualified(target_schema or r[1], r[2])
-        entry = totals.setdefault(name, {"table_name": name, "total_count": 0, "imported_count": 0, "errored_count": 0, "in_doubt_count": 0, "started": False})
+        entry = totals.setdefault(
+            name,
+            {
+                "table_name": name,
+                "total_count": 0,
+                "imported_count": 0,
+                "errored_count": 0,
+                "in_doubt_count": 0,
+                "started": False,
+            },
+        )
         entry["total_count"] += r[3]
         entry["imported_count"] += r[4]
         entry["in_doubt_count"] += r[6]

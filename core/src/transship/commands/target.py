@@ -16,19 +16,26 @@ def open_target(run: Run) -> tuple[ImportSink, psycopg.Connection]:
     """The sink for ``--target-db-type`` (detected from the server when not given) and an autocommit connection."""
     cfg = merged_config(run, "target")
     if not cfg.name:
-        raise ConfigError("--target-db-name is required", fix="pass --target-db-name (the target database must exist)")
+        raise ConfigError(
+            "--target-db-name is required", fix="pass --target-db-name (the target database must exist)"
+        )
     if not cfg.user:
         raise ConfigError("--target-db-user is required", fix="pass --target-db-user")
     sinks = get_host().import_sinks()
     if cfg.db_type:
         cls = sinks.get(cfg.db_type.lower())
         if cls is None:
-            raise ConfigError(f"unknown --target-db-type {cfg.db_type}", fix=f"use one of: {', '.join(sorted(sinks))}")
+            raise ConfigError(
+                f"unknown --target-db-type {cfg.db_type}", fix=f"use one of: {', '.join(sorted(sinks))}"
+            )
         sink = cls(cfg)
         conn = sink.connect()
     else:
         conn = connect(cfg, "target")
-        cls = next((c for name, c in sorted(sinks.items()) if name != "postgresql" and c.detect(conn)), sinks["postgresql"])
+        cls = next(
+            (c for name, c in sorted(sinks.items()) if name != "postgresql" and c.detect(conn)),
+            sinks["postgresql"],
+        )
         sink = cls(cfg)
         cfg.db_type = sink.name
     status = run.meta.status()

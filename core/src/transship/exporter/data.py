@@ -29,7 +29,11 @@ WRITE_BUFFER = 1 << 20
 
 def data_file_name(table: ExportTable) -> str:
     """``<table>_data.sql`` for public/unqualified tables, else ``<schema>.<table>_data.sql``."""
-    base = table.name if table.schema in ("public", None) or table.target_schema is None else f"{table.schema}.{table.name}"
+    base = (
+        table.name
+        if table.schema in ("public", None) or table.target_schema is None
+        else f"{table.schema}.{table.name}"
+    )
     safe = re.sub(r"[^\w.\-]", lambda m: f"%{ord(m.group(0)):02X}", base)
     return f"{safe}_data.sql"
 
@@ -56,7 +60,7 @@ class CountingWriter:
         self._pending_size = 0
         self._on_rows = on_rows
 
-    def write(self, data: bytes | memoryview) -> None:
+    def write(self, data: bytes | bytearray | memoryview) -> None:
         b = bytes(data)
         self._pending.append(b)
         self._pending_size += len(b)
@@ -131,11 +135,20 @@ def export_tables(
             readers.put(reader)
         os.replace(tmp, data_dir / name)
         progress.finish(task, writer.rows)
-        result = TableResult(table, name, writer.rows, writer.size, writer.hash.hexdigest(), time.monotonic() - start)
+        result = TableResult(
+            table, name, writer.rows, writer.size, writer.hash.hexdigest(), time.monotonic() - start
+        )
         with lock:
             results.append(result)
         on_done(result)
-        log.info("exported %s.%s: %d rows, %d bytes in %.2fs", table.schema, table.name, result.rows, result.size, result.seconds)
+        log.info(
+            "exported %s.%s: %d rows, %d bytes in %.2fs",
+            table.schema,
+            table.name,
+            result.rows,
+            result.size,
+            result.seconds,
+        )
         return result
 
     try:

@@ -34,15 +34,22 @@ def check_file(path: Path, expected_size: int, refix: str) -> None:
     except FileNotFoundError:
         raise DataFileError(f"data file {path} is missing", fix=refix) from None
     except PermissionError:
-        raise DataFileError(f"data file {path} is not readable (permission denied)", fix=f"fix its permissions (chmod u+r {path})") from None
+        raise DataFileError(
+            f"data file {path} is not readable (permission denied)",
+            fix=f"fix its permissions (chmod u+r {path})",
+        ) from None
     except OSError as exc:
         raise DataFileError(f"data file {path} cannot be read: {exc.strerror}", fix=refix) from None
     if size != expected_size:
         what = "truncated" if size < expected_size else "longer than exported"
-        raise DataFileError(f"data file {path} is {what}: {size:,} bytes, export wrote {expected_size:,}", fix=refix)
+        raise DataFileError(
+            f"data file {path} is {what}: {size:,} bytes, export wrote {expected_size:,}", fix=refix
+        )
 
 
-def plan_batches(path: Path, batch_size: int, max_bytes: int, expected_rows: int, checksum: str | None, refix: str) -> list[Batch]:
+def plan_batches(
+    path: Path, batch_size: int, max_bytes: int, expected_rows: int, checksum: str | None, refix: str
+) -> list[Batch]:
     """Read ``path`` once: cut batches of at most ``batch_size`` rows and ``max_bytes`` bytes, and verify
     the row count and the BLAKE2b checksum recorded at export."""
     digest = hashlib.blake2b(digest_size=16)
@@ -103,7 +110,11 @@ def plan_batches(path: Path, batch_size: int, max_bytes: int, expected_rows: int
     if batch_rows:
         close(offset, batch_rows)
     if done_rows != expected_rows:
-        raise DataFileError(f"data file {path} holds {done_rows:,} rows, export wrote {expected_rows:,}", fix=refix)
+        raise DataFileError(
+            f"data file {path} holds {done_rows:,} rows, export wrote {expected_rows:,}", fix=refix
+        )
     if checksum and digest.hexdigest() != checksum:
-        raise DataFileError(f"data file {path} is corrupt (its checksum differs from the one recorded at export)", fix=refix)
+        raise DataFileError(
+            f"data file {path} is corrupt (its checksum differs from the one recorded at export)", fix=refix
+        )
     return batches

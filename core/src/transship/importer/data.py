@@ -84,7 +84,7 @@ class DataLoader:
             for stmt in self.sink.session_settings():
                 if self.fallback and "session_replication_role" in stmt:
                     continue
-                conn.execute(stmt)  # type: ignore[call-overload]
+                conn.execute(stmt)
             conn.autocommit = False
             self._local.conn = conn
             with self._lock:
@@ -114,9 +114,19 @@ class DataLoader:
                 except psycopg.Error:
                     conn.close()
                 state = getattr(exc, "sqlstate", None)
-                transient = isinstance(exc, psycopg.OperationalError) and state not in ("22P04", "22P02") or state in _RETRYABLE_SQLSTATES
+                transient = (
+                    isinstance(exc, psycopg.OperationalError)
+                    and state not in ("22P04", "22P02")
+                    or state in _RETRYABLE_SQLSTATES
+                )
                 if transient and attempt < MAX_ATTEMPTS and not self.cancel.is_set():
-                    log.warning("batch %d of %s failed (%s), retrying (attempt %d)", batch.number, task.file_name, exc, attempt + 1)
+                    log.warning(
+                        "batch %d of %s failed (%s), retrying (attempt %d)",
+                        batch.number,
+                        task.file_name,
+                        exc,
+                        attempt + 1,
+                    )
                     if conn.closed or conn.broken:
                         self._local.conn = None
                     time.sleep(min(2 ** (attempt - 1), 10))
@@ -127,12 +137,15 @@ class DataLoader:
         ledger = sql.Identifier(self.sink.ledger_schema, LEDGER_TABLE)
         with conn.cursor() as cur:
             cur.execute(
-                sql.SQL("SELECT 1 FROM {} WHERE migration_uuid = %s AND data_file = %s AND batch_number = %s").format(ledger),
+                sql.SQL(
+                    "SELECT 1 FROM {} WHERE migration_uuid = %s AND data_file = %s AND batch_number = %s"
+                ).format(ledger),
                 (self.migration_uuid, task.file_name, batch.number),
             )
             if cur.fetchone() is None:
                 copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
-                    sql.Identifier(task.schema, task.table), sql.SQL(", ").join(sql.Identifier(c) for c in task.columns)
+                    sql.Identifier(task.schema, task.table),
+                    sql.SQL(", ").join(sql.Identifier(c) for c in task.columns),
                 )
                 with open(task.path, "rb") as f, cur.copy(copy_sql) as copy:
                     f.seek(batch.start)
@@ -140,7 +153,10 @@ class DataLoader:
                     while remaining > 0:
                         data = f.read(min(COPY_CHUNK, remaining))
                         if not data:
-                            raise ImportFailed(f"data file {task.path} ended early while reading batch {batch.number}", fix="re-export the table")
+                            raise ImportFailed(
+                                f"data file {task.path} ended early while reading batch {batch.number}",
+                                fix="re-export the table",
+                            )
                         copy.write(data)
                         remaining -= len(data)
                 cur.execute(
@@ -148,7 +164,16 @@ class DataLoader:
                         "INSERT INTO {} (migration_uuid, data_file, batch_number, schema_name, table_name, rows_imported,"
                         " start_offset, end_offset) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
                     ).format(ledger),
-                    (self.migration_uuid, task.file_name, batch.number, task.schema, task.table, batch.rows, batch.start, batch.end),
+                    (
+                        self.migration_uuid,
+                        task.file_name,
+                        batch.number,
+                        task.schema,
+                        task.table,
+                        batch.rows,
+                        batch.start,
+                        batch.end,
+                    ),
                 )
         if self.before_commit is not None:
             # the local state says "committing" until the commit is acknowledged, so a crash in between shows
@@ -207,7 +232,10 @@ class DataLoader:
                     self.cancel.set()
                     return
 
-        threads = [threading.Thread(target=worker, name=f"import-{i + 1}", daemon=True) for i in range(min(self.parallel_jobs, work.qsize()))]
+        threads = [
+            threading.Thread(target=worker, name=f"import-{i + 1}", daemon=True)
+            for i in range(min(self.parallel_jobs, work.qsize()))
+        ]
         for t in threads:
             t.start()
         try:

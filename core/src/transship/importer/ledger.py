@@ -23,12 +23,14 @@ def ensure_ledger(conn: psycopg.Connection, schema: str) -> None:
     )
 
 
-def committed_batches(conn: psycopg.Connection, schema: str, migration_uuid: str) -> dict[str, dict[int, tuple[int, int, int]]]:
+def committed_batches(
+    conn: psycopg.Connection, schema: str, migration_uuid: str
+) -> dict[str, dict[int, tuple[int, int, int]]]:
     """data file -> {batch number: (rows, start offset, end offset)} for every batch the target committed."""
     rows = conn.execute(
-        sql.SQL("SELECT data_file, batch_number, rows_imported, start_offset, end_offset FROM {} WHERE migration_uuid = %s").format(
-            sql.Identifier(schema, LEDGER_TABLE)
-        ),
+        sql.SQL(
+            "SELECT data_file, batch_number, rows_imported, start_offset, end_offset FROM {} WHERE migration_uuid = %s"
+        ).format(sql.Identifier(schema, LEDGER_TABLE)),
         (migration_uuid,),
     ).fetchall()
     out: dict[str, dict[int, tuple[int, int, int]]] = {}
@@ -40,19 +42,28 @@ def committed_batches(conn: psycopg.Connection, schema: str, migration_uuid: str
 def forget(conn: psycopg.Connection, schema: str, migration_uuid: str, data_files: list[str]) -> None:
     """Delete ledger rows of ``data_files`` (``import data --start-clean``)."""
     conn.execute(
-        sql.SQL("DELETE FROM {} WHERE migration_uuid = %s AND data_file = ANY(%s)").format(sql.Identifier(schema, LEDGER_TABLE)),
+        sql.SQL("DELETE FROM {} WHERE migration_uuid = %s AND data_file = ANY(%s)").format(
+            sql.Identifier(schema, LEDGER_TABLE)
+        ),
         (migration_uuid, data_files),
     )
 
 
 def drop_ledger(conn: psycopg.Connection, schema: str, migration_uuid: str) -> bool:
     """Remove this migration's rows; drop the schema when no other migration uses it. True if dropped."""
-    exists = conn.execute("SELECT to_regclass(%s)", (sql.Identifier(schema, LEDGER_TABLE).as_string(conn),)).fetchone()
+    exists = conn.execute(
+        "SELECT to_regclass(%s)", (sql.Identifier(schema, LEDGER_TABLE).as_string(conn),)
+    ).fetchone()
     if not exists or exists[0] is None:
         conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
         return True
-    conn.execute(sql.SQL("DELETE FROM {} WHERE migration_uuid = %s").format(sql.Identifier(schema, LEDGER_TABLE)), (migration_uuid,))
-    left = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema, LEDGER_TABLE))).fetchone()
+    conn.execute(
+        sql.SQL("DELETE FROM {} WHERE migration_uuid = %s").format(sql.Identifier(schema, LEDGER_TABLE)),
+        (migration_uuid,),
+    )
+    left = conn.execute(
+        sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema, LEDGER_TABLE))
+    ).fetchone()
     if left and left[0] == 0:
         conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
         return True

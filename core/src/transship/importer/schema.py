@@ -22,12 +22,18 @@ from transship.schema_files import FAILED_FILE, SchemaStatement
 log = logging.getLogger(__name__)
 
 _SESSION = re.compile(r"^(SET\s|SELECT\s+pg_catalog\.set_config\s*\()", re.I)
-_ALWAYS_SKIP = re.compile(r"^(SET\s+(client_min_messages|transaction_timeout)\b|ALTER\s+TABLE\b.*\bREPLICA\s+IDENTITY\b)", re.I | re.S)
+_ALWAYS_SKIP = re.compile(
+    r"^(SET\s+(client_min_messages|transaction_timeout)\b|ALTER\s+TABLE\b.*\bREPLICA\s+IDENTITY\b)",
+    re.I | re.S,
+)
 _NOT_VALID = re.compile(r"\bNOT\s+VALID\s*$", re.I)
 _ALTER_ADD_CONSTRAINT = re.compile(r"^ALTER\s+TABLE\b.*\bADD\s+CONSTRAINT\b", re.I | re.S)
 _MISSING_DEPENDENCY = {"42P01", "42704", "42883", "3F000", "42703", "42P10"}
 _ALREADY_EXISTS = {"42P07", "42710", "42723", "42P06", "42701", "42P04", "42P16", "42P17", "55000"}
-_EXISTS_TEXT = re.compile(r"already exists|multiple primary keys|is already a partition|already an identity column|is already attached", re.I)
+_EXISTS_TEXT = re.compile(
+    r"already exists|multiple primary keys|is already a partition|already an identity column|is already attached",
+    re.I,
+)
 
 
 def is_session_statement(sql: str) -> bool:
@@ -67,9 +73,9 @@ class SchemaImporter:
 
     def _apply_session(self, preamble: list[str]) -> None:
         for sql in preamble:
-            self.conn.execute(sql)  # type: ignore[call-overload]
+            self.conn.execute(sql)
         if self.search_path:
-            self.conn.execute(self.search_path)  # type: ignore[call-overload]
+            self.conn.execute(self.search_path)
 
     def run(self, statements: list[SchemaStatement], mode: str = "schema") -> SchemaImportResult:
         """``mode`` "schema": everything but NOT VALID constraints; "post-snapshot": only those."""
@@ -131,14 +137,16 @@ class SchemaImporter:
 
     def _execute(self, st: SchemaStatement) -> tuple[str, str]:
         try:
-            self.conn.execute(st.sql)  # type: ignore[call-overload]
+            self.conn.execute(st.sql)
             return "ok", ""
         except psycopg.Error as exc:
             code = getattr(exc, "sqlstate", None) or ""
             message = (exc.diag.message_primary if exc.diag else None) or str(exc).strip().splitlines()[0]
             if self.conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
                 self.conn.rollback()
-            if (code in _ALREADY_EXISTS and _EXISTS_TEXT.search(message)) or (code in ("42P06",) and "public" in message):
+            if (code in _ALREADY_EXISTS and _EXISTS_TEXT.search(message)) or (
+                code in ("42P06",) and "public" in message
+            ):
                 if self.ignore_exist or re.match(r'^schema "public" already exists', message):
                     return "exists", message
             if code in _MISSING_DEPENDENCY:

@@ -31,13 +31,17 @@ def table_digests(conninfo: str, schemas: list[str]) -> dict[str, tuple[int, str
             # ONLY: rows of inheritance children are compared with the child, not twice
             table = sql.SQL("ONLY {}" if kind == "r" else "{}").format(sql.Identifier(schema, name))
             order = sql.SQL(", ").join(sql.SQL(k) for k in key) if key else sql.SQL("t::text")
-            query = sql.SQL("SELECT count(*), coalesce(md5(string_agg(t::text, E'\\n' ORDER BY {})), '') FROM {} t").format(order, table)
+            query = sql.SQL(
+                "SELECT count(*), coalesce(md5(string_agg(t::text, E'\\n' ORDER BY {})), '') FROM {} t"
+            ).format(order, table)
             count, digest = conn.execute(query).fetchone()  # type: ignore[misc]
             out[f"{schema}.{name}"] = (int(count), str(digest))
     return out
 
 
-def compare_pg_databases(source: str, target: str, schemas: list[str]) -> tuple[list[tuple[str, int, int, bool]], bool]:
+def compare_pg_databases(
+    source: str, target: str, schemas: list[str]
+) -> tuple[list[tuple[str, int, int, bool]], bool]:
     """Rows of (table, source count, target count, same content) and whether everything matched."""
     a = table_digests(source, schemas)
     b = table_digests(target, schemas)
@@ -53,18 +57,37 @@ def sequence_values(conninfo: str, schemas: list[str]) -> dict[str, tuple[int | 
     """``schema.sequence`` -> (last_value, is_called): equal on both sides means equal next values."""
     out: dict[str, tuple[int | None, bool]] = {}
     with psycopg.connect(conninfo) as conn:
-        rows = conn.execute("SELECT schemaname, sequencename FROM pg_sequences WHERE schemaname = ANY(%s)", (schemas,)).fetchall()
+        rows = conn.execute(
+            "SELECT schemaname, sequencename FROM pg_sequences WHERE schemaname = ANY(%s)", (schemas,)
+        ).fetchall()
         for schema, name in rows:
-            last, called = conn.execute(sql.SQL("SELECT last_value, is_called FROM {}").format(sql.Identifier(schema, name))).fetchone()  # type: ignore[misc]
+            last, called = conn.execute(
+                sql.SQL("SELECT last_value, is_called FROM {}").format(sql.Identifier(schema, name))
+            ).fetchone()  # type: ignore[misc]
             out[f"{schema}.{name}"] = (last, called)
     return out
 
 
-def schema_dump(dbname: str, schemas: list[str], host: str = "127.0.0.1", port: int = 5432, user: str = "postgres") -> str:
+def schema_dump(
+    dbname: str, schemas: list[str], host: str = "127.0.0.1", port: int = 5432, user: str = "postgres"
+) -> str:
     """``pg_dump --schema-only`` of ``schemas`` without owners, privileges and psql meta-commands."""
     import subprocess
 
-    args = ["pg_dump", "--schema-only", "--no-owner", "--no-privileges", "-h", host, "-p", str(port), "-U", user, "-d", dbname]
+    args = [
+        "pg_dump",
+        "--schema-only",
+        "--no-owner",
+        "--no-privileges",
+        "-h",
+        host,
+        "-p",
+        str(port),
+        "-U",
+        user,
+        "-d",
+        dbname,
+    ]
     for schema in schemas:
         args += ["--schema", schema]
     out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
