@@ -228,14 +228,14 @@ def test_unreadable_data_file_then_readable(schema_imported, one_line_error) -> 
 
 
 # ------------------------------------------------------------------------------------------ --batch-size
-@pytest.mark.parametrize("value", ["0", "-5", str(PostgresSink.max_batch_size + 1)])
-def test_bad_batch_size_then_good_one(schema_imported, one_line_error, value: str) -> None:
+def test_bad_batch_size_then_good_one(schema_imported, one_line_error) -> None:
     m = schema_imported
-    bad = m.import_data("--batch-size", value, check=False)
-    if int(value) < 1:
-        one_line_error(bad, f"--batch-size must be at least 1 row (got {value})")
-    else:
-        one_line_error(bad, f"--batch-size {int(value):,} is larger than postgresql's maximum {PostgresSink.max_batch_size:,}")
+    for value in ("0", "-5"):
+        one_line_error(m.import_data("--batch-size", value, check=False), f"--batch-size must be at least 1 row (got {value})", "fix: pass a positive number")
+    too_big = PostgresSink.max_batch_size + 1
+    bad = m.import_data("--batch-size", str(too_big), check=False)
+    one_line_error(bad, f"--batch-size {too_big:,} is larger than postgresql's maximum {PostgresSink.max_batch_size:,}")
+    assert m.ledger_batches() == {}, "a rejected --batch-size must not load anything"
     m.import_data("--batch-size", "100")
     m.assert_target_matches_source()
     batches = m.ledger_batches()
@@ -245,8 +245,7 @@ def test_bad_batch_size_then_good_one(schema_imported, one_line_error, value: st
     assert batches["settings_data.sql"] == [3]
 
 
-def test_batch_size_not_a_number(schema_imported) -> None:
-    bad = schema_imported.import_data("--batch-size", "lots", check=False)
+def test_batch_size_not_a_number(cli, export_dir: Path) -> None:
+    bad = cli("import", "data", "-e", str(export_dir), "--batch-size", "lots", check=False)
     assert bad.returncode == 2, bad
     assert "--batch-size" in bad.stderr and "'lots' is not a valid integer" in bad.stderr
-

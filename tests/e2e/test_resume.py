@@ -7,6 +7,7 @@ holds, apart from batches it explicitly reports as in doubt.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -145,3 +146,28 @@ def test_import_schema_killed_and_resumed_with_ignore_exist(pg_server, pg_db, pg
     assert schema_dump(pg_db, ["public"], pg_server.host, pg_server.port, pg_server.user) == schema_dump(
         pg_target_db, ["public"], pg_server.host, pg_server.port, pg_server.user
     )
+
+
+def test_export_data_killed_and_resumed(pg_server, pg_db, pg_target_db, export_dir):
+    with pg_server.connect(pg_db) as conn:
+        conn.execute(SOURCE_SQL)
+    e = ["-e", str(export_dir)]
+    src = source_flags(pg_server, pg_db, "public")
+    run_cli("export", "schema", *e, *src)
+    data = export_dir / "data"
+    proc = _popen("export", "data", *e, *src, "--parallel-jobs", "1", "--disable-pb")
+    # biggest table first: kill once it is complete and the next one is being written
+    _kill_when(proc, lambda: (data / "big_data.sql").exists() and any(data.glob("tmp_*")))
+    assert not (data / "child_data.sql").exists() or not (data / "nopk_data.sql").exists()
+    status = {d["table_name"]: d for d in json.loads(run_cli("export", "data", "status", *e, "--output-format", "json").stdout)}
+    assert status["public.big"]["status"] == "DONE" and status["public.big"]["exported_count"] == 150000
+    assert any(d["status"] == "INTERRUPTED" for d in status.values()), status
+
+    again = run_cli("export", "data", *e, *src, "--parallel-jobs", "2", "--disable-pb")
+    assert "Resuming: 1 table(s)" in again.stdout
+    assert not any(data.glob("tmp_*"))
+    tflags = target_flags(pg_server, pg_target_db)
+    run_cli("import", "schema", *e, *tflags)
+    run_cli("import", "data", *e, *tflags, "--disable-pb")
+    rows, ok = compare_pg_databases(pg_server.conninfo(pg_db), pg_server.conninfo(pg_target_db), ["public"])
+    assert ok, rows

@@ -356,8 +356,7 @@ def _inline_constraint(sql: str, toks: list[Token], i: int, table: Table, col: C
     end = _skip_state(toks, i)
     if con is not None:
         con.deferrable, con.initially_deferred, disabled = _states(toks, start, end)
-        if disabled:
-            con.extra_disabled = True  # type: ignore[attr-defined]
+        con.not_valid = disabled and con.kind in ("foreign", "check")
         table.constraints.append(con)
     return end
 
@@ -410,6 +409,7 @@ def _out_of_line_constraint(sql: str, toks: list[Token], table: Table) -> Constr
         raise ScriptSyntaxError(f"cannot read constraint {sql[toks[0].start:toks[-1].end]!r}")
     end = _skip_state(toks, i)
     con.deferrable, con.initially_deferred, disabled = _states(toks, start, end)
+    con.not_valid = disabled and con.kind in ("foreign", "check")
     if end < len(toks):
         raise ScriptSyntaxError(f"unexpected {toks[end].text!r} after constraint {name or con.kind}")
     return con

@@ -103,7 +103,7 @@ def render_create_table(table: Table, qualify: bool = False) -> str:
     sql = f"CREATE TABLE {table_name(table, qualify)} (\n    {body}\n)"
     if table.partitioning:
         p = table.partitioning
-        key = ", ".join(k if not _is_plain_column(table, k) else quote_ident(k) for k in p.key)
+        key = ", ".join(quote_ident(k) if _is_plain_column(table, k) else f"({k})" for k in p.key)
         sql += f" PARTITION BY {p.method.upper()} ({key})"
     return sql + ";"
 

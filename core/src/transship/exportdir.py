@@ -52,6 +52,22 @@ class ExportDir:
     def is_initialised(self) -> bool:
         return self.meta_db.is_file()
 
+    def lock_holder(self) -> str | None:
+        """Who holds the lock right now (None when no command is running)."""
+        path = self.root / LOCK_NAME
+        if not path.exists():
+            return None
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except OSError:
+                return os.pread(fd, 4096, 0).decode(errors="replace").strip() or "another transship command"
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return None
+        finally:
+            os.close(fd)
+
     @contextlib.contextmanager
     def lock(self, command: str) -> Iterator[None]:
         """Hold an exclusive lock for ``command``; fail at once if another command holds it.

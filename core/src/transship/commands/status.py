@@ -9,7 +9,7 @@ from transship.cli.options import Run
 from transship.commands.common import print_table, write_json
 from transship.identifiers import qualified
 
-_EXPORT_ORDER = {"EXPORTING": 0, "DONE": 1, "NOT_STARTED": 2}
+_EXPORT_ORDER = {"EXPORTING": 0, "INTERRUPTED": 1, "DONE": 2, "NOT_STARTED": 3}
 _IMPORT_ORDER = {"MIGRATING": 0, "DONE": 1, "NOT_STARTED": 2}
 
 
@@ -17,8 +17,15 @@ def export_rows(run: Run) -> list[dict[str, Any]]:
     rows = run.meta.query(
         "SELECT source_schema, source_name, status, exported_rows, row_estimate FROM export_tables"
     )
+    running = run.export_dir.lock_holder() is not None
     out = [
-        {"table_name": qualified(r[0], r[1]), "status": r[2], "exported_count": r[3], "estimated_total": r[4]}
+        {
+            "table_name": qualified(r[0], r[1]),
+            # a table left "EXPORTING" by a command that is no longer running was interrupted
+            "status": "INTERRUPTED" if r[2] == "EXPORTING" and not running else r[2],
+            "exported_count": r[3],
+            "estimated_total": r[4],
+        }
         for r in rows
     ]
     return sorted(out, key=lambda d: (_EXPORT_ORDER.get(d["status"], 9), d["table_name"]))
@@ -33,6 +40,8 @@ def export_status(run: Run) -> None:
     if not data:
         run.console.print("Export of data has not started.")
         return
+    if any(d["status"] == "INTERRUPTED" for d in data):
+        run.console.print("NOTE: export data was interrupted; re-run the same export data command to finish (finished tables are kept).")
     print_table(
         run,
         "Export Data Status for SourceDB",

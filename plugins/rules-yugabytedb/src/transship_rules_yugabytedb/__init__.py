@@ -1,0 +1,1 @@
+"""YugabyteDB compatibility rules for ``transship analyze-schema`` (yb-voyager's catalogue)."""

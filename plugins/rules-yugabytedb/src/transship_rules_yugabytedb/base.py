@@ -1,0 +1,101 @@
+"""Shared pieces of the YugabyteDB rules: the base class, fixed-in versions, AST helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+from pglast import ast
+from pglast.enums import AlterTableType, ConstrType
+
+from transship.analysis import AnalysedStatement, Rule
+from transship.analysis.nodes import range_var_name
+
+DOCS = "https://docs.yugabyte.com/preview/yugabyte-voyager/known-issues/postgresql/"
+DOCS_MYSQL = "https://docs.yugabyte.com/preview/yugabyte-voyager/known-issues/mysql/"
+DOCS_ORACLE = "https://docs.yugabyte.com/preview/yugabyte-voyager/known-issues/oracle/"
+
+# Release series -> first version without the limitation (voyager's MinimumVersionsFixedIn).
+FIXED_PG15 = {"2.25": "2.25.0.0", "2025.1": "2025.1.0.0"}
+"""Limitations lifted by the PostgreSQL 15 based releases."""
+FIXED_UNLOGGED = {"2024.2": "2024.2.0.0", "2.25": "2.25.0.0", "2025.1": "2025.1.0.0"}
+FIXED_ADD_PK_PARTITIONED = {
+    "2.23": "2.23.0.0", "2024.1": "2024.1.0.0", "2024.2": "2024.2.0.0", "2.25": "2.25.0.0", "2025.1": "2025.1.0.0",
+}  # fmt: skip
+
+
+class YBRule(Rule):
+    """Base of the YugabyteDB rules: group ``yugabytedb``, name ``yugabytedb.<code in lower case>``."""
+
+    abstract = True
+    groups: ClassVar[tuple[str, ...]] = ("all", "yugabytedb")
+    docs_link: ClassVar[str] = DOCS
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        if not cls.__dict__.get("abstract", False):
+            if "yugabytedb" not in cls.groups:
+                cls.groups = ("all", "yugabytedb", *(g for g in cls.groups if g != "all"))
+            code = cls.__dict__.get("code") or cls.__name__.removeprefix("Rule_")
+            if not cls.__dict__.get("name"):
+                cls.name = "yugabytedb." + code.lower()
+        super().__init_subclass__(**kwargs)
+
+
+def constraints(stmt: AnalysedStatement) -> Iterator[tuple[ast.Constraint, str, list[str] | None, bool]]:
+    """``(constraint, table, column list of a column constraint or None, deferrable)`` of a statement.
+
+    Covers ``CREATE TABLE`` (column and table constraints) and ``ALTER TABLE ... ADD CONSTRAINT``.
+    Column constraints carry ``DEFERRABLE`` as a separate node after them; it is folded in here.
+    """
+    node = stmt.node
+    if isinstance(node, ast.CreateForeignTableStmt):
+        node = node.base
+    if isinstance(node, ast.CreateStmt):
+        table = range_var_name(node.relation)
+        for elt in node.tableElts or ():
+            if isinstance(elt, ast.ColumnDef):
+                cons = [c for c in elt.constraints or () if isinstance(c, ast.Constraint)]
+                for i, con in enumerate(cons):
+                    if con.contype in (ConstrType.CONSTR_ATTR_DEFERRABLE, ConstrType.CONSTR_ATTR_NOT_DEFERRABLE,
+                                       ConstrType.CONSTR_ATTR_DEFERRED, ConstrType.CONSTR_ATTR_IMMEDIATE):  # fmt: skip
+                        continue
+                    nxt = cons[i + 1] if i + 1 < len(cons) else None
+                    deferrable = bool(con.deferrable) or (nxt is not None and nxt.contype == ConstrType.CONSTR_ATTR_DEFERRABLE)
+                    yield con, table, [str(elt.colname)], deferrable
+            elif isinstance(elt, ast.Constraint):
+                yield elt, table, None, bool(elt.deferrable)
+    elif isinstance(node, ast.AlterTableStmt):
+        table = range_var_name(node.relation)
+        for cmd in node.cmds or ():
+            if isinstance(cmd, ast.AlterTableCmd) and cmd.subtype == AlterTableType.AT_AddConstraint and isinstance(cmd.def_, ast.Constraint):
+                yield cmd.def_, table, None, bool(cmd.def_.deferrable)
+
+
+def alter_cmds(stmt: AnalysedStatement, *subtypes: AlterTableType) -> Iterator[tuple[ast.AlterTableStmt, ast.AlterTableCmd]]:
+    """``(ALTER TABLE statement, command)`` for each command of the given subtypes."""
+    node = stmt.node
+    if isinstance(node, ast.AlterTableStmt):
+        for cmd in node.cmds or ():
+            if isinstance(cmd, ast.AlterTableCmd) and cmd.subtype in subtypes:
+                yield node, cmd
+
+
+def column_defs(stmt: AnalysedStatement) -> Iterator[tuple[str, ast.ColumnDef]]:
+    """``(table, column)`` for columns of CREATE TABLE / CREATE FOREIGN TABLE / ALTER TABLE ADD COLUMN."""
+    node = stmt.node
+    if isinstance(node, ast.CreateForeignTableStmt):
+        node = node.base
+    if isinstance(node, ast.CreateStmt):
+        for elt in node.tableElts or ():
+            if isinstance(elt, ast.ColumnDef):
+                yield range_var_name(node.relation), elt
+    elif isinstance(node, ast.AlterTableStmt):
+        for _stmt, cmd in alter_cmds(stmt, AlterTableType.AT_AddColumn):
+            if isinstance(cmd.def_, ast.ColumnDef):
+                yield range_var_name(node.relation), cmd.def_
+
+
+def key_columns(con: ast.Constraint, columns: list[str] | None) -> list[str]:
+    from transship.analysis.nodes import strings
+
+    return columns if columns is not None else strings(con.keys)
