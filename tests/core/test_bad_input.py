@@ -110,19 +110,11 @@ def test_export_dir_in_use_then_released(migration, one_line_error) -> None:
     assert (migration.export_dir / "data" / "shop.orders_data.sql").is_file()
 
 
-def _error_line(result) -> str:  # type: ignore[no-untyped-def]
-    """The ``ERROR:`` line of a failed run (for tests whose one-line check is a known bug, see below)."""
-    assert result.returncode != 0, result
-    lines = [line for line in result.stderr.splitlines() if line.startswith("ERROR:")]
-    assert len(lines) == 1, result
-    return lines[0]
-
-
-def test_export_dir_missing_then_created(migration) -> None:
+def test_export_dir_missing_then_created(migration, find_error_line) -> None:
     missing = migration.export_dir / "not" / "there"
     cmd = ("export", "schema", "-e", str(missing), *migration.source_args())
     bad = migration.run(*cmd, check=False)
-    line = _error_line(bad)
+    line = find_error_line(bad)
     assert f"export directory {missing} does not exist" in line and f"fix: create it first (mkdir -p {missing})" in line
     assert not missing.exists(), "a failed command must not create the export dir"
     missing.mkdir(parents=True)

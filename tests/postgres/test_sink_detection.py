@@ -20,7 +20,7 @@ def test_plain_postgresql_detected_and_yugabyte_features_switch_the_sink(pg_serv
     e = ["-e", str(export_dir)]
     run_cli("export", "schema", *e, *source_flags(pg_server, pg_db, "public,inventory"))
     run_cli("import", "schema", *e, *target_flags(pg_server, pg_target_db))
-    assert _status(export_dir)["target_conf"]["db_type"] == "postgresql"
+    assert _status(export_dir)["target_db_type"] == "postgresql"
 
     # A server that has yb_servers() is YugabyteDB: detection picks the yugabytedb sink (smaller batches)
     with pg_server.connect(pg_target_db) as conn:
@@ -28,10 +28,10 @@ def test_plain_postgresql_detected_and_yugabyte_features_switch_the_sink(pg_serv
             "CREATE FUNCTION public.yb_servers() RETURNS TABLE (host text) LANGUAGE sql AS $$ SELECT '127.0.0.1'::text $$"
         )
     run_cli("import", "schema", *e, *target_flags(pg_server, pg_target_db), "--ignore-exist")
-    assert _status(export_dir)["target_conf"]["db_type"] == "yugabytedb"
+    assert _status(export_dir)["target_db_type"] == "yugabytedb"
 
     # an explicit --target-db-type wins, and an unknown one is a clear error
     run_cli("import", "schema", *e, *target_flags(pg_server, pg_target_db), "--target-db-type", "postgresql", "--ignore-exist")
-    assert _status(export_dir)["target_conf"]["db_type"] == "postgresql"
+    assert _status(export_dir)["target_db_type"] == "postgresql"
     bad = run_cli("import", "schema", *e, *target_flags(pg_server, pg_target_db), "--target-db-type", "oracle", check=False)
     assert bad.returncode != 0 and "unknown --target-db-type oracle" in bad.stderr and "fix:" in bad.stderr

@@ -22,6 +22,7 @@ def open_target(run: Run) -> tuple[ImportSink, psycopg.Connection]:
     if not cfg.user:
         raise ConfigError("--target-db-user is required", fix="pass --target-db-user")
     sinks = get_host().import_sinks()
+    explicit = bool(cfg.db_type)
     if cfg.db_type:
         cls = sinks.get(cfg.db_type.lower())
         if cls is None:
@@ -46,7 +47,10 @@ def open_target(run: Run) -> tuple[ImportSink, psycopg.Connection]:
             "--target-db-schema is only for MySQL and Oracle sources",
             fix="drop it: PostgreSQL schemas keep their source names",
         )
-    run.meta.update_status(target_conf=cfg.public_dict())
+    conf = cfg.public_dict()
+    if not explicit:  # detected: detect again next time rather than pinning it
+        conf["db_type"] = None
+    run.meta.update_status(target_conf=conf, target_db_type=sink.name)
     return sink, conn
 
 

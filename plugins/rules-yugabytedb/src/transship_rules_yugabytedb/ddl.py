@@ -8,7 +8,7 @@ from pglast import ast
 from pglast.enums import AlterTableType, ConstrType, ObjectType, RoleSpecType
 
 from transship.analysis import AnalysedStatement, AnalysisContext, Category, Finding, Impact, constraint_object
-from transship.analysis.nodes import any_name, defelem_value, range_var_name, strings
+from transship.analysis.nodes import defelem_value, range_var_name
 from transship_rules_yugabytedb.base import (
     FIXED_ADD_PK_PARTITIONED,
     FIXED_PG15,
@@ -17,7 +17,7 @@ from transship_rules_yugabytedb.base import (
     alter_cmds,
     column_defs,
     constraints,
-    key_columns,
+
 )
 
 TRIGGER_TYPE_ROW = 1
@@ -517,4 +517,4 @@ RULES = [
     Rule_DATABASE_OPTIONS_PG17, Rule_UNSUPPORTED_EXTENSION,
 ]  # fmt: skip
 
-__all__ = ["RULES", "any_name", "strings"]
+
