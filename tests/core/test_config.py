@@ -1,0 +1,173 @@
+"""``-c/--config-file``: yb-voyager's YAML (``source:``, ``target:``, per-command sections) drives the
+commands, a CLI flag beats the file, the password environment variables beat the file, and bad files fail
+with one line naming every offending key."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+
+def write_config(path: Path, data: dict[str, Any]) -> Path:
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def source_section(m, **extra: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    return {"db-type": "postgresql", "db-host": m.server.host, "db-port": m.server.port, "db-user": m.server.user,
+            "db-name": m.source_db, **extra}  # fmt: skip
+
+
+def target_section(m, **extra: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    return {"db-host": m.server.host, "db-port": m.server.port, "db-user": m.server.user, "db-name": m.target_db, **extra}
+
+
+def test_config_file_drives_the_workflow(migration, tmp_path: Path) -> None:
+    m = migration
+    cfg = write_config(tmp_path / "migration.yaml", {
+        "export-dir": str(m.export_dir),
+        "log-level": "debug",
+        "source": source_section(m, **{"db-schema": ["shop", "public"]}),
+        "target": target_section(m),
+        "export-schema": {"comments-on-objects": False},
+        "export-data": {"parallel-jobs": 1, "disable-pb": True},
+        "import-data": {"batch-size": 50, "parallel-jobs": 2, "disable-pb": True},
+    })  # fmt: skip
+    c = str(cfg)
+    m.run("export", "schema", "-c", c)
+    assert (m.export_dir / "schema" / "tables" / "table.sql").is_file()
+    assert not (m.export_dir / "schema" / "comments").exists(), "export-schema: comments-on-objects: false was ignored"
+    exported = m.run("export", "data", "-c", c)
+    assert "with 1 parallel job(s)" in exported.stdout
+    m.run("import", "schema", "-c", c)
+    imported = m.run("import", "data", "-c", c)
+    assert "batch(es) of up to 50 rows on 2 connection(s)" in imported.stdout
+    m.assert_target_matches_source()
+    batches = m.ledger_batches()
+    assert batches["shop.orders_data.sql"] == [50] * 24
+    assert batches["shop.notes_data.sql"] == [50] * 5
+    status = m.run("import", "data", "status", "-c", c, "--output-format", "json")
+    assert '"status": "DONE"' in status.stdout
+    log = (m.export_dir / "logs" / "import-data.log").read_text(encoding="utf-8")
+    assert " DEBUG " in log or "DEBUG" in log, "log-level: debug from the file was ignored"
+
+
+def test_cli_flags_beat_the_config_file(migration, tmp_path: Path, one_line_error) -> None:
+    m = migration
+    cfg = write_config(tmp_path / "migration.yaml", {
+        "export-dir": str(tmp_path / "not-this-one"),
+        "source": source_section(m, **{"db-schema": "nosuch"}),
+        "target": target_section(m),
+        "export-schema": {"comments-on-objects": False},
+        "import-data": {"batch-size": 0, "disable-pb": True},
+    })  # fmt: skip
+    base = ("-c", str(cfg), "-e", str(m.export_dir))
+    # -e beats export-dir: (else "does not exist"); the file's db-schema applies (else no error)
+    one_line_error(m.run("export", "schema", *base, check=False), "schema nosuch not found")
+    m.run("export", "schema", *base, "--source-db-schema", "shop,public", "--comments-on-objects", "true")
+    assert (m.export_dir / "schema" / "comments" / "comment.sql").is_file()
+    m.run("export", "data", *base, "--source-db-schema", m.schemas, "--disable-pb")
+    m.run("import", "schema", *base)
+    one_line_error(m.run("import", "data", *base, check=False), "--batch-size must be at least 1 row (got 0)")
+    m.run("import", "data", *base, "--batch-size", "400")
+    m.assert_target_matches_source()
+    assert m.ledger_batches()["shop.orders_data.sql"] == [400] * 3
+
+
+def test_target_password_env_beats_config_file(scram_migration, tmp_path: Path, one_line_error) -> None:
+    m = scram_migration
+    right, wrong = m.server.password, "wrong-" + secrets.token_hex(8)
+    cfg = write_config(tmp_path / "migration.yaml", {
+        "export-dir": str(m.export_dir),
+        "source": source_section(m, **{"db-schema": m.schemas, "db-password": right}),
+        "target": target_section(m, **{"db-password": wrong}),
+        "export-data": {"disable-pb": True},
+        "import-data": {"disable-pb": True},
+    })  # fmt: skip
+    c = str(cfg)
+    runs = [m.run("export", "schema", "-c", c)]  # source password from the file
+    runs.append(m.run("export", "data", "-c", c, check=False, env={"SOURCE_DB_PASSWORD": wrong}))
+    one_line_error(runs[-1], "source database login failed")  # SOURCE_DB_PASSWORD beats the file
+    runs.append(m.run("export", "data", "-c", c))
+    runs.append(m.run("import", "schema", "-c", c, check=False))
+    one_line_error(runs[-1], "target database login failed", "TARGET_DB_PASSWORD")  # the file's (wrong) password
+    runs.append(m.run("import", "schema", "-c", c, env={"TARGET_DB_PASSWORD": right}))
+    # the flag beats the environment variable
+    runs.append(m.run("import", "data", "-c", c, "--target-db-password", right, env={"TARGET_DB_PASSWORD": wrong}))
+    m.assert_target_matches_source()
+    for result in runs:
+        for secret in (right, wrong):
+            assert secret not in result.stdout + result.stderr, result
+    for path in m.export_dir.rglob("*"):
+        if path.is_file():
+            content = path.read_bytes()
+            assert right.encode() not in content and wrong.encode() not in content, f"a password is written into {path}"
+
+
+BAD_KEYS_CONFIG = {
+    "bogus-key": 1,
+    "source": {"db-type": "postgresql", "db-hots": "127.0.0.1"},
+    "target": {"db-name": "x", "oracle-db-sid": "ORCL"},
+}
+
+
+def test_unknown_config_keys_are_listed_then_fixed(migration, tmp_path: Path, find_error_line) -> None:
+    m = migration
+    data = {"export-dir": str(m.export_dir), **BAD_KEYS_CONFIG}
+    data["source"] = {**source_section(m, **{"db-schema": m.schemas}), "db-hots": "127.0.0.1"}
+    cfg = write_config(tmp_path / "migration.yaml", data)
+    line = find_error_line(m.run("export", "schema", "-c", str(cfg), check=False))
+    assert f"config file {cfg} has unknown or invalid keys: bogus-key, source.db-hots, target.oracle-db-sid" in line
+    assert not (m.export_dir / "metainfo").exists(), "a bad config file must not start the migration"
+    del data["bogus-key"], data["source"]["db-hots"], data["target"]["oracle-db-sid"]
+    write_config(cfg, data)
+    m.run("export", "schema", "-c", str(cfg))
+    assert (m.export_dir / "schema" / "tables" / "table.sql").is_file()
+
+
+@pytest.mark.xfail(
+    reason="BUG: errors raised before the log file is set up (here ConfigFile validation in run_command) are printed "
+    "twice: log.error() reaches logging.lastResort because the 'transship' logger has no handler yet",
+    strict=True,
+)
+def test_unknown_config_keys_error_is_one_line(cli, export_dir: Path, tmp_path: Path, one_line_error) -> None:
+    cfg = write_config(tmp_path / "bad.yaml", {"export-dir": str(export_dir), **BAD_KEYS_CONFIG})
+    one_line_error(cli("export", "schema", "-c", str(cfg), check=False), "bogus-key, source.db-hots, target.oracle-db-sid")
+
+
+@pytest.mark.xfail(
+    reason="BUG: config.ConfigFile._validate checks the keys of source:/target: and the top level but not the keys "
+    "inside per-command sections, so a misspelt option there (import-data: batch-sise) is silently ignored",
+    strict=True,
+)
+def test_unknown_keys_in_command_sections_are_listed(cli, export_dir: Path, tmp_path: Path, find_error_line) -> None:
+    cfg = write_config(tmp_path / "bad.yaml", {"export-dir": str(export_dir), "import-data": {"batch-sise": 5}, "export-schema": {"start-clen": True}})
+    line = find_error_line(cli("export", "schema", "-c", str(cfg), "--source-db-type", "postgresql", "--source-db-port", "1", check=False))
+    assert "import-data.batch-sise" in line and "export-schema.start-clen" in line, line
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("source: [unclosed\n", "is not valid YAML at line 2"),
+        ("- just\n- a list\n", "must hold a mapping of keys"),
+        ("import-data:\n  batch-size: lots\n", "import-data.batch-size: 'lots' is not a valid integer"),
+        ("export-schema:\n  start-clean: maybe\n", "export-schema.start-clean: 'maybe' is not a boolean"),
+    ],
+)
+def test_malformed_config_file(cli, export_dir: Path, tmp_path: Path, find_error_line, text: str, needle: str) -> None:
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text(text, encoding="utf-8")
+    command = "import" if "import-data" in text else "export"
+    line = find_error_line(cli(command, "data" if command == "import" else "schema", "-c", str(cfg), "-e", str(export_dir), check=False))
+    assert f"config file {cfg}" in line and needle in line, line
+
+
+def test_missing_config_file(cli, export_dir: Path, tmp_path: Path, find_error_line) -> None:
+    missing = tmp_path / "nope.yaml"
+    line = find_error_line(cli("export", "schema", "-c", str(missing), "-e", str(export_dir), check=False))
+    assert f"config file {missing} not found" in line and "--config-file" in line
