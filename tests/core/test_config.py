@@ -30,7 +30,7 @@ def test_config_file_drives_the_workflow(migration, tmp_path: Path) -> None:
     m = migration
     cfg = write_config(tmp_path / "migration.yaml", {
         "export-dir": str(m.export_dir),
-        "log-level": "debug",
+        "log-level": "warn",
         "source": source_section(m, **{"db-schema": ["shop", "public"]}),
         "target": target_section(m),
         "export-schema": {"comments-on-objects": False},
@@ -50,10 +50,11 @@ def test_config_file_drives_the_workflow(migration, tmp_path: Path) -> None:
     batches = m.ledger_batches()
     assert batches["shop.orders_data.sql"] == [50] * 24
     assert batches["shop.notes_data.sql"] == [50] * 5
-    status = m.run("import", "data", "status", "-c", c, "--output-format", "json")
+    logs = m.export_dir / "logs"
+    assert " INFO " not in (logs / "import-data.log").read_text(encoding="utf-8"), "log-level: warn was ignored"
+    status = m.run("import", "data", "status", "-c", c, "--output-format", "json", "-l", "info")
     assert '"status": "DONE"' in status.stdout
-    log = (m.export_dir / "logs" / "import-data.log").read_text(encoding="utf-8")
-    assert " DEBUG " in log or "DEBUG" in log, "log-level: debug from the file was ignored"
+    assert " INFO " in (logs / "import-data-status.log").read_text(encoding="utf-8"), "-l info did not beat the file"
 
 
 def test_cli_flags_beat_the_config_file(migration, tmp_path: Path, one_line_error) -> None:

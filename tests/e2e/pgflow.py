@@ -59,7 +59,7 @@ def migrate(
     t = target_flags(server, tgt)
     out = {}
     out["export schema"] = run_cli("export", "schema", *e, *s)
-    # ANALYZE out["analyze-schema"] = run_cli("analyze-schema", *e, "--output-format", "json")
+    out["analyze-schema"] = run_cli("analyze-schema", *e, "--output-format", "json")
     out["export data"] = run_cli(
         "export", "data", *e, *s, "--parallel-jobs", kw.get("export_jobs", "2"), "--disable-pb"
     )

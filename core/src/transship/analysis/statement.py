@@ -34,6 +34,13 @@ class AnalysedStatement:
     parent: AnalysedStatement | None = None
     embedded: list[AnalysedStatement] = field(default_factory=list)
     finding_count: int = 0
+    parsed_text: str | None = None
+    """The text pglast parsed when it differs from ``sql`` (``SELECT <expr>`` for a PL/pgSQL expression)."""
+
+    @property
+    def parsed_sql(self) -> str:
+        """The exact text the node locations refer to."""
+        return self.parsed_text if self.parsed_text is not None else self.sql
 
     @property
     def subject(self) -> tuple[str, str]:
@@ -133,7 +140,7 @@ def _embedded(parent: AnalysedStatement, sql: str, line: int, shown: str | None 
     except ParseError:
         return  # dynamic or PL/pgSQL-only syntax: nothing a statement rule can check
     for raw in raws:
-        yield AnalysedStatement(shown or sql, parent.path, line, parent.object_type, node=raw.stmt, parent=parent)
+        yield AnalysedStatement(shown or sql, parent.path, line, parent.object_type, node=raw.stmt, parent=parent, parsed_text=sql)
 
 
 def _plpgsql_queries(tree: Any) -> Iterator[tuple[str, int, int]]:
