@@ -1,0 +1,795 @@
+"""Best-effort PL/SQL -> PL/pgSQL for procedures, functions, triggers, packages and object types.
+
+The converter rewrites the constructs it knows (see :mod:`transship_oracle.expressions` for SQL-level
+rewrites, and below for PL/SQL-level ones) and *lists* every construct it does not. A unit with any
+listed problem is not emitted as code: the caller keeps the original source commented in the schema
+file and reports it, so nothing is dropped or silently changed. PL/SQL is never sent through sqlglot
+(it drops statements inside PL/SQL bodies).
+
+PL/SQL-level rewrites:
+
+- parameters ``p IN OUT NUMBER`` → ``INOUT p numeric``; ``%TYPE``/``%ROWTYPE`` are kept (PostgreSQL has them)
+- declarations: types mapped, ``CURSOR c IS q`` → ``c CURSOR FOR q``
+- ``:NEW``/``:OLD`` → ``NEW``/``OLD``; ``INSERTING``/``UPDATING``/``DELETING`` → ``TG_OP = ...``
+- ``RAISE_APPLICATION_ERROR(-20xxx, msg)`` → ``RAISE EXCEPTION USING MESSAGE = msg, HINT = 'ORA-20xxx'``
+- a call statement ``proc(args);`` → ``CALL proc(args);`` (or ``PERFORM`` for a function);
+  ``DBMS_OUTPUT.PUT_LINE(x)`` → ``RAISE NOTICE '%', x``
+- ``SELECT ... INTO v`` → ``SELECT ... INTO STRICT v`` (Oracle raises NO_DATA_FOUND/TOO_MANY_ROWS)
+- ``EXECUTE IMMEDIATE`` → ``EXECUTE``; ``SQL%FOUND``/``c%NOTFOUND`` → ``FOUND``/``NOT FOUND``
+- ``FOR r IN (SELECT ...) LOOP`` → ``FOR r IN SELECT ... LOOP`` with ``r record`` declared
+- exception names ``DUP_VAL_ON_INDEX``, ``ZERO_DIVIDE``, ``INVALID_NUMBER`` → PostgreSQL condition names
+- triggers become a trigger function ``trigger_fct_<name>()`` plus ``CREATE TRIGGER``; row-level
+  BEFORE triggers return ``NEW`` (``OLD`` for DELETE), others ``NULL``
+- packages become schemas; members are created as ``<package>.<member>`` and calls between members are
+  qualified
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from transship.catalog import Column, Routine, Table
+from transship.identifiers import quote_ident
+
+from transship_oracle.datatypes import parse_type_tokens
+from transship_oracle.ddl_script import SourceUnit
+from transship_oracle.expressions import rewrite
+from transship_oracle.tokens import (
+    ScriptSyntaxError,
+    Token,
+    matching_paren,
+    oracle_name,
+    pg_name,
+    split_top_level,
+    tokenize,
+)
+from transship_oracle.typerules import ORACLE_RULES, source_type
+
+_UNSUPPORTED = {
+    "BULK": "BULK COLLECT",
+    "FORALL": "FORALL",
+    "PRAGMA": "PRAGMA (autonomous transactions, exception_init ...)",
+    "PIPE": "PIPE ROW (pipelined functions)",
+    "PIPELINED": "pipelined functions",
+    "GOTO": "GOTO",
+    "UTL_FILE": "UTL_FILE",
+    "UTL_HTTP": "UTL_HTTP",
+    "DBMS_SQL": "DBMS_SQL",
+    "DBMS_LOB": "DBMS_LOB",
+    "DBMS_SCHEDULER": "DBMS_SCHEDULER",
+    "DBMS_JOB": "DBMS_JOB",
+    "EXTEND": "collection methods (EXTEND)",
+}
+_EXCEPTIONS = {
+    "DUP_VAL_ON_INDEX": "unique_violation",
+    "ZERO_DIVIDE": "division_by_zero",
+    "INVALID_NUMBER": "invalid_text_representation",
+    "NO_DATA_FOUND": "no_data_found",
+    "TOO_MANY_ROWS": "too_many_rows",
+    "OTHERS": "OTHERS",
+}
+_PLSQL_TYPES = {
+    "pls_integer": "integer",
+    "binary_integer": "integer",
+    "simple_integer": "integer",
+    "natural": "integer",
+    "naturaln": "integer",
+    "positive": "integer",
+    "positiven": "integer",
+    "signtype": "integer",
+    "boolean": "boolean",
+    "number": "numeric",
+    "varchar2": "varchar",
+    "nvarchar2": "varchar",
+    "varchar": "varchar",
+    "string": "varchar",
+    "char": "text",
+    "nchar": "text",
+    "long": "text",
+    "clob": "text",
+    "nclob": "text",
+    "blob": "bytea",
+    "raw": "bytea",
+    "date": "timestamp(0)",
+    "record": "record",
+}
+_STATEMENT_KEYWORDS = {
+    "NULL", "RETURN", "COMMIT", "ROLLBACK", "EXIT", "CONTINUE", "RAISE", "OPEN", "CLOSE", "FETCH", "IF",
+    "ELSIF", "ELSE", "END", "LOOP", "WHILE", "FOR", "BEGIN", "DECLARE", "SELECT", "INSERT", "UPDATE",
+    "DELETE", "EXECUTE", "CASE", "WHEN", "THEN", "SAVEPOINT", "SET", "LOCK", "MERGE", "WITH", "EXCEPTION",
+    "CALL", "PERFORM", "GET",
+}  # fmt: skip
+
+
+@dataclass
+class Context:
+    """What the converter knows about the schema: routine names, user types, tables."""
+
+    schema: str
+    procedures: set[str] = field(default_factory=set)  # Oracle names (upper case)
+    functions: set[str] = field(default_factory=set)
+    types: dict[str, str] = field(default_factory=dict)  # Oracle type name -> PostgreSQL name
+    packages: dict[str, set[str]] = field(default_factory=dict)  # package -> member names
+    disabled_triggers: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Piece:
+    """A converted fragment and the problems found in it."""
+
+    text: str
+    problems: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------- types
+def plsql_type(text: str, ctx: Context, problems: list[str], in_signature: bool = False) -> str:
+    """Map a PL/SQL type text (``NUMBER``, ``VARCHAR2(30)``, ``emp.sal%TYPE``, ``my_obj_t``) to PostgreSQL."""
+    stripped = text.strip()
+    if re.search(r"%\s*(ROW)?TYPE\s*$", stripped, re.I):
+        toks = tokenize(stripped)
+        names = [quote_ident(pg_name(oracle_name(t))) for t in toks if t.kind in ("word", "qident")][:-1]
+        suffix = "%ROWTYPE" if stripped.upper().endswith("ROWTYPE") else "%TYPE"
+        return ".".join(names) + suffix
+    toks = tokenize(stripped)
+    try:
+        t, end = parse_type_tokens(toks, 0, stripped)
+    except ScriptSyntaxError:
+        problems.append(f"type {stripped!r}")
+        return stripped
+    if end != len(toks):
+        problems.append(f"type {stripped!r}")
+        return stripped
+    upper = (t.owner + "." if t.owner else "") + t.base.upper()
+    if t.base.upper() in ctx.types and not t.owner:
+        return ctx.types[t.base.upper()]
+    if t.base in _PLSQL_TYPES and (in_signature or (t.length is None and t.precision is None)):
+        return _PLSQL_TYPES[t.base]
+    stype = source_type(t)
+    dummy_table, dummy_col = Table("", ""), Column("", t.raw)
+    for rule in ORACLE_RULES:
+        if rule.matches(dummy_table, dummy_col, stype):
+            target = rule.render_target(stype)
+            return re.sub(r"\(\d+(,\d+)?\)", "", target) if in_signature else target
+    if t.base in _PLSQL_TYPES:
+        return _PLSQL_TYPES[t.base]
+    problems.append(f"unknown type {upper}")
+    return stripped
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+def _find_word(tokens: list[Token], start: int, *words: str, depth0: bool = True) -> int:
+    depth = 0
+    for k in range(start, len(tokens)):
+        t = tokens[k]
+        if t.is_op("("):
+            depth += 1
+        elif t.is_op(")"):
+            depth -= 1
+        elif (depth == 0 or not depth0) and t.is_word(*words):
+            return k
+    return -1
+
+
+def _block_end(tokens: list[Token], begin: int) -> int:
+    """Index of the ``END`` closing the block opened by ``tokens[begin]`` (BEGIN or CASE)."""
+    depth = 0
+    k = begin
+    while k < len(tokens):
+        t = tokens[k]
+        prev_end = k > 0 and tokens[k - 1].is_word("END")
+        if t.is_word("BEGIN") or (t.is_word("CASE") and not prev_end):
+            depth += 1
+        elif t.is_word("END"):
+            nxt = tokens[k + 1] if k + 1 < len(tokens) else None
+            if nxt is not None and nxt.is_word("IF", "LOOP", "CASE"):
+                k += 2
+                continue
+            depth -= 1
+            if depth == 0:
+                return k
+        k += 1
+    raise ScriptSyntaxError("BEGIN without matching END")
+
+
+def _main_begin(tokens: list[Token], start: int) -> int:
+    """The BEGIN of the unit's main block, skipping nested subprogram bodies in the declarations."""
+    k = start
+    while k < len(tokens):
+        t = tokens[k]
+        if t.is_word("BEGIN"):
+            return k
+        if t.is_word("PROCEDURE", "FUNCTION") and k > start:
+            raise ScriptSyntaxError("nested procedures or functions in a declaration section")
+        k += 1
+    raise ScriptSyntaxError("no BEGIN found")
+
+
+# ---------------------------------------------------------------------------------------------- body
+def convert_body(text: str, ctx: Context, trigger: dict[str, str] | None = None, members: dict[str, str] | None = None) -> Piece:
+    """Convert statements between BEGIN and END (exception handlers included)."""
+    problems: list[str] = []
+    first = rewrite(text)
+    problems += first.problems
+    text = first.text
+    tokens = tokenize(text, keep_comments=True)
+    code = [t for t in tokens if t.kind != "comment"]
+    edits: list[tuple[int, int, str]] = []
+    record_vars: list[str] = []
+    stmt_start = True
+    in_select = False
+    i = 0
+    while i < len(code):
+        t = code[i]
+        prev = code[i - 1] if i else None
+        nxt = code[i + 1] if i + 1 < len(code) else None
+        after_dot = prev is not None and prev.is_op(".")
+        if t.kind == "bind" and t.text[1:].upper() in ("NEW", "OLD"):
+            edits.append((t.start, t.end, t.text[1:].upper()))
+        elif t.kind == "bind":
+            problems.append(f"bind variable {t.text}")
+        elif t.kind == "word" and not after_dot:
+            w = t.upper
+            if w in _UNSUPPORTED and (w != "EXTEND" or after_dot):
+                problems.append(_UNSUPPORTED[w])
+            if w in ctx.types and nxt is not None and nxt.is_op("("):
+                problems.append(f"object type constructor {w}(...)")
+            if w == "SELECT":
+                in_select = True
+            if stmt_start and w == "RAISE_APPLICATION_ERROR" and nxt is not None and nxt.is_op("("):
+                close = matching_paren(code, i + 1)
+                args = split_top_level(code[i + 2 : close])
+                code_text = text[args[0][0].start : args[0][-1].end].replace(" ", "") if args else "-20000"
+                msg = text[args[1][0].start : args[1][-1].end] if len(args) > 1 else "'error'"
+                hint = f"ORA{code_text}" if code_text.startswith("-") else f"ORA-{code_text}"
+                edits.append((t.start, code[close].end, f"RAISE EXCEPTION USING MESSAGE = {msg}, HINT = '{hint}'"))
+                i = close + 1
+                stmt_start = False
+                continue
+            if stmt_start and w not in _STATEMENT_KEYWORDS and nxt is not None and (nxt.is_op("(", ";", ".")):
+                i, handled = _call_statement(text, code, i, ctx, edits, problems, members)
+                if handled:
+                    stmt_start = False
+                    continue
+            if w == "EXECUTE" and nxt is not None and nxt.is_word("IMMEDIATE"):
+                edits.append((t.start, nxt.end, "EXECUTE"))
+            elif w == "INTO" and in_select and prev is not None and not prev.is_word("COLLECT", "INSERT", "MERGE"):
+                edits.append((t.end, t.end, " STRICT"))
+            elif w in ("INSERTING", "UPDATING", "DELETING") and trigger is not None:
+                if nxt is not None and nxt.is_op("("):
+                    problems.append(f"{w}('column')")
+                op = {"INSERTING": "INSERT", "UPDATING": "UPDATE", "DELETING": "DELETE"}[w]
+                edits.append((t.start, t.end, f"(TG_OP = '{op}')"))
+            elif w == "WHEN" and nxt is not None and nxt.kind == "word" and nxt.upper in _EXCEPTIONS:
+                edits.append((nxt.start, nxt.end, _EXCEPTIONS[nxt.upper]))
+            elif w == "FOR" and nxt is not None and i + 3 < len(code) and code[i + 2].is_word("IN") and code[i + 3].is_op("("):
+                close = matching_paren(code, i + 3)
+                if close + 1 < len(code) and code[close + 1].is_word("LOOP"):
+                    edits.append((code[i + 3].start, code[i + 3].end, ""))
+                    edits.append((code[close].start, code[close].end, ""))
+                    record_vars.append(pg_name(oracle_name(nxt)))
+            elif w == "RETURN" and trigger is not None and nxt is not None and nxt.is_op(";"):
+                edits.append((t.start, t.end, f"RETURN {trigger['return']}"))
+            elif w == "SQL" and nxt is not None and nxt.is_op("%"):
+                attr = code[i + 2].upper
+                if attr in ("FOUND", "NOTFOUND"):
+                    edits.append((t.start, code[i + 2].end, "FOUND" if attr == "FOUND" else "NOT FOUND"))
+                    i += 3
+                    stmt_start = False
+                    continue
+                problems.append(f"SQL%{attr}")
+            elif members and w in members and not (prev is not None and prev.is_op(".")):
+                edits.append((t.start, t.end, members[w]))
+        elif t.is_op("%") and nxt is not None and nxt.kind == "word" and prev is not None and prev.kind == "word" and not prev.is_word("SQL"):
+            attr = nxt.upper
+            if attr in ("FOUND", "NOTFOUND"):
+                edits.append((prev.start, nxt.end, "FOUND" if attr == "FOUND" else "NOT FOUND"))
+            elif attr not in ("TYPE", "ROWTYPE"):
+                problems.append(f"cursor attribute %{attr}")
+        if t.is_op(";"):
+            stmt_start = True
+            in_select = False
+        elif t.kind == "word" and t.upper in ("BEGIN", "THEN", "ELSE", "LOOP", "DECLARE", "EXCEPTION"):
+            stmt_start = True
+        elif t.kind != "comment":
+            stmt_start = False
+        i += 1
+    out = _apply(text, edits)
+    return Piece(out, problems + [f"__record__:{v}" for v in record_vars])
+
+
+def _call_statement(
+    text: str, code: list[Token], i: int, ctx: Context, edits: list[tuple[int, int, str]], problems: list[str],
+    members: dict[str, str] | None,
+) -> tuple[int, bool]:
+    """``name(args);`` / ``pkg.name;`` at the start of a statement -> CALL/PERFORM/RAISE NOTICE."""
+    j = i
+    names = [code[j]]
+    while j + 2 < len(code) and code[j + 1].is_op(".") and code[j + 2].kind in ("word", "qident"):
+        names.append(code[j + 2])
+        j += 2
+    after = code[j + 1] if j + 1 < len(code) else None
+    if after is None:
+        return i + 1, False
+    if after.is_op(":="):
+        return i + 1, False  # assignment (possibly to a record field)
+    end = j + 1
+    args_text = "()"
+    if after.is_op("("):
+        close = matching_paren(code, j + 1)
+        if close + 1 >= len(code) or not code[close + 1].is_op(";"):
+            return i + 1, False  # e.g. an assignment to a collection element
+        args_text = text[code[j + 1].start : code[close].end]
+        end = close + 1
+    elif not after.is_op(";"):
+        return i + 1, False
+    full = ".".join(oracle_name(n) for n in names)
+    last = oracle_name(names[-1])
+    if full in ("DBMS_OUTPUT.PUT_LINE", "DBMS_OUTPUT.PUT"):
+        inner = args_text[1:-1]
+        edits.append((code[i].start, code[end - 1].end, f"RAISE NOTICE '%', {inner}"))
+        return end, True
+    if members and len(names) == 1 and last in members:
+        target = members[last]
+    else:
+        target = ".".join(quote_ident(pg_name(oracle_name(n))) for n in names)
+    if len(names) == 1 and last in ctx.functions and last not in ctx.procedures:
+        verb = "PERFORM"
+    elif (len(names) == 1 and last in ctx.procedures) or (members and last in members) or (len(names) == 2 and oracle_name(names[0]) in ctx.packages):
+        verb = "CALL"
+    else:
+        problems.append(f"call to {full}, which is not defined in this schema")
+        return end, True
+    edits.append((code[i].start, code[end - 1].end, f"{verb} {target}{args_text}"))
+    return end, True
+
+
+def _apply(text: str, edits: list[tuple[int, int, str]]) -> str:
+    out = []
+    pos = 0
+    for start, end, repl in sorted(edits, key=lambda e: (e[0], e[1])):
+        if start < pos:
+            continue
+        out.append(text[pos:start])
+        out.append(repl)
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+# ---------------------------------------------------------------------------------------------- declarations and parameters
+def convert_declarations(text: str, ctx: Context) -> Piece:
+    """Convert a declaration section (variables, constants, cursors)."""
+    problems: list[str] = []
+    out: list[str] = []
+    tokens = tokenize(text)
+    for decl in split_top_level(tokens, ";"):
+        head = decl[0]
+        src = text[decl[0].start : decl[-1].end]
+        if head.is_word("CURSOR"):
+            is_at = _find_word(decl, 1, "IS")
+            name_part = text[decl[1].start : decl[is_at - 1].end]
+            query = rewrite(text[decl[is_at + 1].start : decl[-1].end])
+            problems += query.problems
+            params = ""
+            if decl[2].is_op("("):
+                close = matching_paren(decl, 2)
+                params = "(" + ", ".join(_param(text, p, ctx, problems)[0] for p in split_top_level(decl[3:close])) + ")"
+                name_part = text[decl[1].start : decl[1].end]
+            out.append(f"{quote_ident(pg_name(oracle_name(tokenize(name_part)[0])))} CURSOR{params} FOR {query.text};")
+            continue
+        if head.is_word("TYPE", "SUBTYPE", "PRAGMA", "PROCEDURE", "FUNCTION"):
+            problems.append(f"declaration {' '.join(src.split()[:3])}")
+            continue
+        if len(decl) > 1 and decl[1].is_word("EXCEPTION"):
+            problems.append(f"user-defined exception {head.text}")
+            continue
+        name = quote_ident(pg_name(oracle_name(head)))
+        k = 1
+        constant = ""
+        if decl[k].is_word("CONSTANT"):
+            constant = "CONSTANT "
+            k += 1
+        end = k
+        while end < len(decl) and not decl[end].is_op(":=") and not decl[end].is_word("DEFAULT", "NOT"):
+            end += 1
+        type_text = plsql_type(text[decl[k].start : decl[end - 1].end], ctx, problems)
+        rest = ""
+        if end < len(decl):
+            tail = rewrite(text[decl[end].start : decl[-1].end])
+            problems += tail.problems
+            rest = " " + tail.text
+        out.append(f"{name} {constant}{type_text}{rest};")
+    return Piece("\n".join(out), problems)
+
+
+def _param(text: str, toks: list[Token], ctx: Context, problems: list[str]) -> tuple[str, str]:
+    """One parameter -> (PostgreSQL text, mode)."""
+    name = quote_ident(pg_name(oracle_name(toks[0])))
+    k = 1
+    mode = "IN"
+    if k < len(toks) and toks[k].is_word("IN"):
+        k += 1
+        if toks[k].is_word("OUT"):
+            mode = "INOUT"
+            k += 1
+    elif k < len(toks) and toks[k].is_word("OUT"):
+        mode = "OUT"
+        k += 1
+    if k < len(toks) and toks[k].is_word("NOCOPY"):
+        k += 1
+    end = k
+    while end < len(toks) and not toks[end].is_op(":=") and not toks[end].is_word("DEFAULT"):
+        end += 1
+    ptype = plsql_type(text[toks[k].start : toks[end - 1].end], ctx, problems, in_signature=True)
+    default = ""
+    if end < len(toks):
+        d = rewrite(text[toks[end + 1].start : toks[-1].end])
+        problems += d.problems
+        default = f" DEFAULT {d.text}"
+    prefix = "" if mode == "IN" else mode + " "
+    return f"{prefix}{name} {ptype}{default}", mode
+
+
+# ---------------------------------------------------------------------------------------------- units
+def _dollar(body: str) -> str:
+    tag = "$body$"
+    n = 0
+    while tag in body:
+        n += 1
+        tag = f"$body{n}$"
+    return tag
+
+
+def _subprogram(text: str, tokens: list[Token], start: int, ctx: Context, qualified_name: str, members: dict[str, str] | None) -> tuple[str, list[str], int]:
+    """Convert ``PROCEDURE|FUNCTION name [(params)] [RETURN t] IS|AS decls BEGIN ... END [name];`` at ``start``.
+
+    Returns (PostgreSQL DDL, problems, index after the unit's final semicolon).
+    """
+    problems: list[str] = []
+    kind = tokens[start].upper
+    i = start + 2
+    params: list[str] = []
+    modes: list[str] = []
+    if i < len(tokens) and tokens[i].is_op("("):
+        close = matching_paren(tokens, i)
+        for p in split_top_level(tokens[i + 1 : close]):
+            ptxt, mode = _param(text, p, ctx, problems)
+            params.append(ptxt)
+            modes.append(mode)
+        i = close + 1
+    returns = None
+    if kind == "FUNCTION":
+        if not tokens[i].is_word("RETURN"):
+            raise ScriptSyntaxError(f"function {qualified_name}: no RETURN clause")
+        k = i + 1
+        while not tokens[k].is_word("IS", "AS", "DETERMINISTIC", "PIPELINED", "PARALLEL_ENABLE", "RESULT_CACHE", "AUTHID"):
+            k += 1
+        returns = plsql_type(text[tokens[i + 1].start : tokens[k - 1].end], ctx, problems, in_signature=True)
+        i = k
+    while not tokens[i].is_word("IS", "AS"):
+        if tokens[i].is_word("PIPELINED", "RESULT_CACHE"):
+            problems.append(f"{tokens[i].upper} function")
+        if tokens[i].is_word("LANGUAGE", "EXTERNAL"):
+            problems.append("external (C or Java) routine")
+        i += 1
+    is_at = i
+    if is_at + 1 < len(tokens) and tokens[is_at + 1].is_word("LANGUAGE", "EXTERNAL"):
+        problems.append("external (C or Java) routine")
+    begin = _main_begin(tokens, is_at + 1)
+    end = _block_end(tokens, begin)
+    semi = end + 1
+    while semi < len(tokens) and not tokens[semi].is_op(";"):
+        semi += 1
+    decls = convert_declarations(text[tokens[is_at].end : tokens[begin].start], ctx) if begin > is_at + 1 else Piece("")
+    problems += decls.problems
+    body = convert_body(text[tokens[begin].end : tokens[end].start], ctx, members=members)
+    records = [p.split(":", 1)[1] for p in body.problems if p.startswith("__record__:")]
+    problems += [p for p in body.problems if not p.startswith("__record__:")]
+    if kind == "FUNCTION" and "OUT" in modes or "INOUT" in modes and kind == "FUNCTION":
+        problems.append("function with OUT parameters and a RETURN value")
+    declare = "\n".join(x for x in [decls.text, *(f"{quote_ident(r)} record;" for r in records)] if x.strip())
+    code = f"DECLARE\n{_indent(declare)}\n" if declare.strip() else ""
+    code += f"BEGIN{body.text.rstrip()}\nEND;"
+    tag = _dollar(code)
+    sig = f"{qualified_name}({', '.join(params)})"
+    if kind == "FUNCTION":
+        ddl = f"CREATE OR REPLACE FUNCTION {sig}\nRETURNS {returns}\nLANGUAGE plpgsql\nAS {tag}\n{code}\n{tag};"
+    else:
+        ddl = f"CREATE OR REPLACE PROCEDURE {sig}\nLANGUAGE plpgsql\nAS {tag}\n{code}\n{tag};"
+    return ddl, sorted(set(problems), key=problems.index), semi + 1
+
+
+def _indent(text: str) -> str:
+    return "\n".join("  " + line.strip() if line.strip() else "" for line in text.splitlines())
+
+
+def _strip_create(tokens: list[Token]) -> int:
+    """Index of the PROCEDURE/FUNCTION/TRIGGER/PACKAGE/TYPE keyword after CREATE [OR REPLACE] [EDITIONABLE]."""
+    for k, t in enumerate(tokens):
+        if t.is_word("PROCEDURE", "FUNCTION", "TRIGGER", "PACKAGE", "TYPE"):
+            return k
+    raise ScriptSyntaxError("not a CREATE PROCEDURE/FUNCTION/TRIGGER/PACKAGE/TYPE statement")
+
+
+def convert_unit(unit: SourceUnit, ctx: Context) -> Routine:
+    """Convert one PL/SQL unit into a :class:`Routine` (``target_sql`` None when not converted)."""
+    kind = unit.kind.split()[0] if unit.kind != "block" else "block"
+    routine = Routine(schema=pg_name(ctx.schema), name=pg_name(unit.name), kind=kind, source_sql=unit.sql)
+    try:
+        if unit.kind in ("procedure", "function"):
+            tokens = tokenize(unit.sql)
+            k = _strip_create(tokens)
+            name_tok = tokens[k + 1] if not (k + 2 < len(tokens) and tokens[k + 2].is_op(".")) else tokens[k + 3]
+            if name_tok is not tokens[k + 1]:
+                tokens = tokens[:k + 1] + tokens[k + 3 :]
+            ddl, problems, _ = _subprogram(unit.sql, tokens, k, ctx, quote_ident(pg_name(oracle_name(name_tok))), None)
+            _finish(routine, ddl, problems)
+        elif unit.kind == "trigger":
+            ddl, problems, routine.table = convert_trigger(unit, ctx)
+            _finish(routine, ddl, problems)
+        elif unit.kind == "package":
+            routine.notes.append("package specification (the package body holds the code)")
+            routine.target_sql = f"CREATE SCHEMA IF NOT EXISTS {quote_ident(pg_name(unit.name))};"
+            problems = _package_spec_problems(unit.sql)
+            routine.notes += problems
+        elif unit.kind == "package body":
+            routine.kind = "package"
+            convert_package_body(unit, ctx, routine)
+        elif unit.kind == "type":
+            ddl, problems = convert_type(unit, ctx)
+            _finish(routine, ddl, problems)
+        else:
+            routine.kind = "type" if unit.kind == "type body" else "block"
+            routine.notes.append(
+                "object type bodies (member methods) are not converted" if unit.kind == "type body"
+                else "anonymous PL/SQL block in a DDL script: it is an action, not a schema object"
+            )  # fmt: skip
+    except ScriptSyntaxError as exc:
+        routine.target_sql = None
+        routine.notes.append(f"could not be parsed: {exc.message}")
+    return routine
+
+
+def _finish(routine: Routine, ddl: str, problems: list[str]) -> None:
+    if problems:
+        routine.target_sql = None
+        routine.notes += [f"not converted: {p}" for p in problems]
+    else:
+        routine.target_sql = ddl
+
+
+def _package_spec_problems(sql: str) -> list[str]:
+    tokens = tokenize(sql)
+    k = _strip_create(tokens)
+    is_at = _find_word(tokens, k, "IS", "AS")
+    problems = []
+    for part in split_top_level(tokens[is_at + 1 :], ";"):
+        if part[0].is_word("PROCEDURE", "FUNCTION", "END"):
+            continue
+        problems.append(f"package-level declaration not converted: {' '.join(sql[part[0].start:part[-1].end].split())[:80]}")
+    return problems
+
+
+def convert_package_body(unit: SourceUnit, ctx: Context, routine: Routine) -> None:
+    """Package body -> functions and procedures in schema ``<package>``; unconverted members stay commented."""
+    sql = unit.sql
+    tokens = tokenize(sql)
+    k = _strip_create(tokens)  # PACKAGE
+    pkg_tok = tokens[k + 2]
+    pkg = pg_name(oracle_name(pkg_tok))
+    is_at = _find_word(tokens, k, "IS", "AS")
+    members = {m: f"{quote_ident(pkg)}.{quote_ident(pg_name(m))}" for m in ctx.packages.get(oracle_name(pkg_tok), set())}
+    parts = [f"CREATE SCHEMA IF NOT EXISTS {quote_ident(pkg)};"]
+    i = is_at + 1
+    converted = 0
+    while i < len(tokens):
+        t = tokens[i]
+        if t.is_word("PROCEDURE", "FUNCTION"):
+            name = oracle_name(tokens[i + 1])
+            members.setdefault(name, f"{quote_ident(pkg)}.{quote_ident(pg_name(name))}")
+            start_off = t.start
+            try:
+                ddl, problems, nxt = _subprogram(sql, tokens, i, ctx, members[name], members)
+            except ScriptSyntaxError as exc:
+                problems, ddl = [exc.message], ""
+                nxt = len(tokens)
+            end_off = tokens[nxt - 1].end if nxt - 1 < len(tokens) else len(sql)
+            if problems:
+                from transship.ddl import unconverted_block
+
+                member_src = sql[start_off:end_off]
+                routine.notes += [f"{pkg}.{pg_name(name)} not converted: {p}" for p in problems]
+                parts.append("/*\n" + unconverted_block("package member", f"{pkg}.{pg_name(name)}", member_src, problems).replace("*/", "* /") + "\n*/")
+            else:
+                parts.append(ddl)
+                converted += 1
+            i = nxt
+            continue
+        if t.is_word("END") or t.is_word("BEGIN"):
+            if t.is_word("BEGIN"):
+                routine.notes.append(f"{pkg}: package initialisation block not converted")
+            break
+        # package-level variable, type or cursor in the body
+        semi = i
+        while semi < len(tokens) and not tokens[semi].is_op(";"):
+            semi += 1
+        routine.notes.append(f"{pkg}: package-level declaration not converted: {' '.join(sql[t.start:tokens[semi - 1].end].split())[:80]}")
+        i = semi + 1
+    routine.target_sql = "\n\n".join(parts)
+    routine.name = pkg
+    if not converted:
+        routine.notes.append(f"{pkg}: no member could be converted")
+
+
+def convert_type(unit: SourceUnit, ctx: Context) -> tuple[str, list[str]]:
+    """``CREATE TYPE t AS OBJECT (...)`` -> composite type; ``AS TABLE OF x``/``VARRAY`` -> domain over an array."""
+    sql = unit.sql
+    tokens = tokenize(sql)
+    k = _strip_create(tokens)
+    name = pg_name(oracle_name(tokens[k + 1]))
+    problems: list[str] = []
+    i = k + 2
+    while i < len(tokens) and not tokens[i].is_word("AS", "IS"):
+        if tokens[i].is_word("FORCE", "AUTHID", "UNDER"):
+            if tokens[i].is_word("UNDER"):
+                problems.append("subtype (UNDER)")
+        i += 1
+    if i >= len(tokens):
+        return "", ["incomplete type specification (forward declaration)"]
+    i += 1
+    t = tokens[i]
+    if t.is_word("OBJECT"):
+        close = matching_paren(tokens, i + 1)
+        attrs = []
+        for part in split_top_level(tokens[i + 2 : close]):
+            if part[0].is_word("MEMBER", "STATIC", "CONSTRUCTOR", "MAP", "ORDER", "FINAL", "NOT", "OVERRIDING"):
+                problems.append("object type methods")
+                continue
+            aname = quote_ident(pg_name(oracle_name(part[0])))
+            atype = plsql_type(sql[part[1].start : part[-1].end], ctx, problems)
+            attrs.append(f"    {aname} {atype}")
+        return f"CREATE TYPE {quote_ident(name)} AS (\n" + ",\n".join(attrs) + "\n);", problems
+    if t.is_word("TABLE") or t.is_word("VARRAY", "VARYING"):
+        of = _find_word(tokens, i, "OF")
+        end = len(tokens)
+        while end > of + 1 and tokens[end - 1].is_op(";"):
+            end -= 1
+        for kk in range(of + 1, end):
+            if tokens[kk].is_word("NOT", "INDEX"):
+                if tokens[kk].is_word("INDEX"):
+                    problems.append("associative array (INDEX BY)")
+                end = kk
+                break
+        elem = plsql_type(sql[tokens[of + 1].start : tokens[end - 1].end], ctx, problems)
+        return f"CREATE DOMAIN {quote_ident(name)} AS {elem}[];", problems
+    return "", [f"type form {t.text}"]
+
+
+# ---------------------------------------------------------------------------------------------- triggers
+def convert_trigger(unit: SourceUnit, ctx: Context) -> tuple[str, list[str], str | None]:
+    """An Oracle trigger -> a trigger function plus ``CREATE TRIGGER``."""
+    sql = unit.sql
+    tokens = tokenize(sql)
+    k = _strip_create(tokens)
+    i = k + 1
+    if i + 2 < len(tokens) and tokens[i + 1].is_op("."):
+        i += 2
+    name = pg_name(oracle_name(tokens[i]))
+    i += 1
+    problems: list[str] = []
+    timing = tokens[i].upper
+    if timing == "INSTEAD":
+        timing = "INSTEAD OF"
+        i += 2
+    elif timing in ("BEFORE", "AFTER"):
+        i += 1
+    elif timing == "FOR":
+        return "", ["compound trigger"], None
+    else:
+        return "", [f"trigger type {timing}"], None
+    events: list[str] = []
+    table = None
+    while i < len(tokens):
+        t = tokens[i]
+        if t.is_word("INSERT", "DELETE", "TRUNCATE"):
+            events.append(t.upper)
+            i += 1
+        elif t.is_word("UPDATE"):
+            i += 1
+            if i < len(tokens) and tokens[i].is_word("OF"):
+                cols = []
+                i += 1
+                while True:
+                    cols.append(quote_ident(pg_name(oracle_name(tokens[i]))))
+                    i += 1
+                    if tokens[i].is_op(","):
+                        i += 1
+                        continue
+                    break
+                events.append("UPDATE OF " + ", ".join(cols))
+            else:
+                events.append("UPDATE")
+        elif t.is_word("OR"):
+            i += 1
+        elif t.is_word("ON"):
+            if tokens[i + 1].is_word("DATABASE", "SCHEMA"):
+                return "", ["database or schema event trigger"], None
+            i += 1
+            if i + 2 < len(tokens) and tokens[i + 1].is_op("."):
+                i += 2
+            table = pg_name(oracle_name(tokens[i]))
+            i += 1
+            break
+        else:
+            return "", [f"trigger event {t.text}"], None
+    if table is None:
+        return "", ["trigger without a table"], None
+    row = False
+    when = None
+    while i < len(tokens) and not tokens[i].is_word("BEGIN", "DECLARE"):
+        t = tokens[i]
+        if t.is_word("FOR") and tokens[i + 1].is_word("EACH") and tokens[i + 2].is_word("ROW"):
+            row = True
+            i += 3
+        elif t.is_word("REFERENCING"):
+            j = i + 1
+            while tokens[j].is_word("NEW", "OLD", "AS", "PARENT") or (tokens[j].kind == "word" and tokens[j - 1].is_word("AS")):
+                if tokens[j].kind == "word" and tokens[j - 1].is_word("AS") and tokens[j].upper not in ("NEW", "OLD"):
+                    problems.append("REFERENCING with renamed NEW/OLD")
+                j += 1
+            i = j
+        elif t.is_word("WHEN"):
+            close = matching_paren(tokens, i + 1)
+            cond = rewrite(sql[tokens[i + 2].start : tokens[close - 1].end])
+            problems += cond.problems
+            when = re.sub(r"(?<![\w.:])(new|old)\s*\.", lambda m: m.group(1).upper() + ".", cond.text, flags=re.I)
+            i = close + 1
+        elif t.is_word("ENABLE", "DISABLE", "FOLLOWS", "PRECEDES", "FORWARD", "REVERSE", "CROSSEDITION"):
+            if t.is_word("DISABLE"):
+                ctx.disabled_triggers.add(oracle_name(tokens[k + 1]))
+            if t.is_word("FOLLOWS", "PRECEDES"):
+                i += 2
+                continue
+            i += 1
+        elif t.is_word("COMPOUND"):
+            return "", ["compound trigger"], None
+        else:
+            i += 1
+    decls = Piece("")
+    if tokens[i].is_word("DECLARE"):
+        begin = _main_begin(tokens, i + 1)
+        decls = convert_declarations(sql[tokens[i].end : tokens[begin].start], ctx)
+        problems += decls.problems
+        i = begin
+    end = _block_end(tokens, i)
+    returns = "NULL"
+    if row and timing in ("BEFORE", "INSTEAD OF"):
+        returns = "NEW"
+    body = convert_body(sql[tokens[i].end : tokens[end].start], ctx, trigger={"return": returns})
+    records = [p.split(":", 1)[1] for p in body.problems if p.startswith("__record__:")]
+    problems += [p for p in body.problems if not p.startswith("__record__:")]
+    if timing == "INSTEAD OF" and not row:
+        problems.append("INSTEAD OF trigger without FOR EACH ROW")
+    fn = quote_ident(f"trigger_fct_{name}")
+    declare = "\n".join(x for x in [decls.text, *(f"{quote_ident(r)} record;" for r in records)] if x.strip())
+    final_return = f"RETURN {returns};"
+    if returns == "NEW" and "DELETE" in events:
+        final_return = "IF TG_OP = 'DELETE' THEN\n    RETURN OLD;\n  END IF;\n  RETURN NEW;"
+    has_handlers = _find_word(tokenize(body.text), 0, "EXCEPTION") >= 0
+    if has_handlers:
+        code = f"BEGIN\n  BEGIN{body.text.rstrip()}\n  END;\n  {final_return}\nEND;"
+    else:
+        code = f"BEGIN{body.text.rstrip()}\n  {final_return}\nEND;"
+    if declare.strip():
+        code = f"DECLARE\n{_indent(declare)}\n{code}"
+    tag = _dollar(code)
+    ddl = [
+        f"CREATE OR REPLACE FUNCTION {fn}()\nRETURNS trigger\nLANGUAGE plpgsql\nAS {tag}\n{code}\n{tag};",
+        f"CREATE TRIGGER {quote_ident(name)}\n  {timing} {' OR '.join(events)} ON {quote_ident(table)}\n  FOR EACH {'ROW' if row else 'STATEMENT'}"
+        + (f"\n  WHEN ({when})" if when else "")
+        + f"\n  EXECUTE FUNCTION {fn}();",
+    ]
+    if oracle_name(tokens[k + 1]) in ctx.disabled_triggers or unit.name in ctx.disabled_triggers:
+        ddl.append(f"ALTER TABLE {quote_ident(table)} DISABLE TRIGGER {quote_ident(name)};")
+    return "\n".join(ddl), sorted(set(problems), key=problems.index), table
