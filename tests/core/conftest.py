@@ -163,6 +163,13 @@ def small_source(pg_server: PgServer, pg_db: str) -> str:
 
 
 @pytest.fixture
+def sample_source(pg_server: PgServer, pg_db: str) -> str:
+    """A fresh source database loaded with the project's sample (examples/sample-postgres)."""
+    load_sql(pg_server.conninfo(pg_db), SAMPLE / "schema.sql", SAMPLE / "data.sql")
+    return pg_db
+
+
+@pytest.fixture
 def migration(cli, pg_server: PgServer, small_source: str, pg_target_db: str, export_dir: Path) -> Migration:  # type: ignore[no-untyped-def]
     """The small source, an empty target and an empty export dir; nothing run yet."""
     return Migration(cli, pg_server, small_source, pg_target_db, export_dir)

@@ -43,6 +43,9 @@ _UNSUPPORTED_WORDS = {
 }
 
 
+_LEFT_TO_SQLGLOT = {"TO_DATE", "TO_NUMBER", "INSTR", "SYSDATE", "CURRENT_DATE", "SYSTIMESTAMP"}
+
+
 @dataclass
 class Rewritten:
     """The rewritten text and what could not be rewritten."""
@@ -62,14 +65,18 @@ def sequence_call(func: str, name_tokens: list[Token]) -> str:
     return f"{func}('{ref.replace(chr(39), chr(39) * 2)}')"
 
 
-def rewrite(text: str) -> Rewritten:
-    """Rewrite an Oracle SQL fragment (expression or statement) into PostgreSQL."""
+def rewrite(text: str, for_sqlglot: bool = False) -> Rewritten:
+    """Rewrite an Oracle SQL fragment (expression or statement) into PostgreSQL.
+
+    With ``for_sqlglot`` the functions sqlglot converts itself (date/time, INSTR, TO_NUMBER) are left
+    alone: the result is still Oracle syntax for them, to be transpiled by sqlglot (view queries).
+    """
     problems: list[str] = []
-    out = _rewrite(text, problems)
+    out = _rewrite(text, problems, for_sqlglot)
     return Rewritten(out, sorted(set(problems), key=problems.index))
 
 
-def _rewrite(text: str, problems: list[str]) -> str:
+def _rewrite(text: str, problems: list[str], for_sqlglot: bool = False) -> str:
     tokens = tokenize(text, keep_comments=True)
     edits: list[tuple[int, int, str]] = []
     code = [t for t in tokens if t.kind != "comment"]
@@ -91,17 +98,19 @@ def _rewrite(text: str, problems: list[str]) -> str:
             if word in _UNSUPPORTED_WORDS and not (word == "LEVEL" and not _has_connect(code)):
                 if not (word == "MERGE" and i > 0):
                     problems.append(_UNSUPPORTED_WORDS[word])
-            if word == "NVL" and is_call:
+            if for_sqlglot and word in _LEFT_TO_SQLGLOT:
+                pass
+            elif word == "NVL" and is_call:
                 edits.append((t.start, t.end, "COALESCE"))
             elif word in ("NVL2", "DECODE") and is_call:
                 close = matching_paren(code, i + 1)
-                args = [_rewrite(_span(text, a), problems) for a in split_top_level(code[i + 2 : close])]
+                args = [_rewrite(_span(text, a), problems, for_sqlglot) for a in split_top_level(code[i + 2 : close])]
                 edits.append((t.start, code[close].end, _case(word, args, problems)))
                 i = close + 1
                 continue
             elif word == "TO_DATE" and is_call:
                 close = matching_paren(code, i + 1)
-                args = [_rewrite(_span(text, a), problems) for a in split_top_level(code[i + 2 : close])]
+                args = [_rewrite(_span(text, a), problems, for_sqlglot) for a in split_top_level(code[i + 2 : close])]
                 if len(args) == 1:
                     problems.append("TO_DATE without a format model depends on NLS_DATE_FORMAT")
                 edits.append((t.start, code[close].end, f"to_timestamp({', '.join(args[:2])})::timestamp(0)"))
@@ -109,7 +118,7 @@ def _rewrite(text: str, problems: list[str]) -> str:
                 continue
             elif word == "TO_NUMBER" and is_call:
                 close = matching_paren(code, i + 1)
-                args = [_rewrite(_span(text, a), problems) for a in split_top_level(code[i + 2 : close])]
+                args = [_rewrite(_span(text, a), problems, for_sqlglot) for a in split_top_level(code[i + 2 : close])]
                 if len(args) == 1:
                     edits.append((t.start, code[close].end, f"({args[0]})::numeric"))
                 else:
