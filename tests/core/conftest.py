@@ -46,7 +46,9 @@ def table_digests(conninfo: str, tables: list[str]) -> dict[str, tuple[int, str]
         conn.execute("SET TIME ZONE 'UTC'")
         for name in tables:
             schema, table = name.split(".", 1)
-            query = sql.SQL("SELECT count(*), coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t::text)), '') FROM {} t")
+            query = sql.SQL(
+                "SELECT count(*), coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t::text)), '') FROM {} t"
+            )
             count, digest = conn.execute(query.format(sql.Identifier(schema, table))).fetchone()  # type: ignore[misc]
             out[name] = (int(count), str(digest))
     return out
@@ -99,7 +101,12 @@ class Migration:
 
     def target_args(self, **overrides: str) -> list[str]:
         """``--target-db-*`` flags (same override rule as :meth:`source_args`)."""
-        values = {"host": self.server.host, "port": str(self.server.port), "user": self.server.user, "name": self.target_db}
+        values = {
+            "host": self.server.host,
+            "port": str(self.server.port),
+            "user": self.server.user,
+            "name": self.target_db,
+        }
         values.update(overrides)
         return [arg for key, value in values.items() for arg in (f"--target-db-{key}", value)]
 
@@ -107,16 +114,38 @@ class Migration:
         return self.cli(*args, check=check, env=env, timeout=120)
 
     def export_schema(self, *extra: str, check: bool = True, env: dict[str, str] | None = None) -> Any:
-        return self.run("export", "schema", "-e", str(self.export_dir), *self.source_args(), *extra, check=check, env=env)
+        return self.run(
+            "export", "schema", "-e", str(self.export_dir), *self.source_args(), *extra, check=check, env=env
+        )
 
     def export_data(self, *extra: str, check: bool = True) -> Any:
-        return self.run("export", "data", "-e", str(self.export_dir), *self.source_args(), "--disable-pb", *extra, check=check)
+        return self.run(
+            "export",
+            "data",
+            "-e",
+            str(self.export_dir),
+            *self.source_args(),
+            "--disable-pb",
+            *extra,
+            check=check,
+        )
 
     def import_schema(self, *extra: str, check: bool = True) -> Any:
-        return self.run("import", "schema", "-e", str(self.export_dir), *self.target_args(), *extra, check=check)
+        return self.run(
+            "import", "schema", "-e", str(self.export_dir), *self.target_args(), *extra, check=check
+        )
 
     def import_data(self, *extra: str, check: bool = True) -> Any:
-        return self.run("import", "data", "-e", str(self.export_dir), *self.target_args(), "--disable-pb", *extra, check=check)
+        return self.run(
+            "import",
+            "data",
+            "-e",
+            str(self.export_dir),
+            *self.target_args(),
+            "--disable-pb",
+            *extra,
+            check=check,
+        )
 
     def conninfo(self, side: str) -> str:
         return self.server.conninfo(self.source_db if side == "source" else self.target_db)
@@ -216,7 +245,9 @@ class ScramServer:
 
 
 def _pg_bindir() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[-3]), reverse=True)
+    found = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[-3]), reverse=True
+    )
     if found:
         return Path(found[0]).parent
     initdb = shutil.which("initdb")
@@ -234,7 +265,9 @@ def scram_server() -> Iterator[ScramServer]:
     """Start a private cluster with ``--auth=scram-sha-256``; stopped and removed at the end of the session."""
     bindir = _pg_bindir()
     if bindir is None:
-        pytest.skip("initdb is not installed (needs the postgresql server package) — cannot start a password-checking server")
+        pytest.skip(
+            "initdb is not installed (needs the postgresql server package) — cannot start a password-checking server"
+        )
     as_postgres: list[str] = []
     owner = None
     if os.geteuid() == 0:  # initdb refuses to run as root

@@ -32,7 +32,14 @@ def test_wrong_source_password_flag_then_right_one(scram_migration, one_line_err
     m = scram_migration
     wrong = "wrong-" + secrets.token_hex(8)
     bad = m.export_schema("--source-db-password", wrong, check=False)
-    one_line_error(bad, "login failed", "user postgres", f"127.0.0.1:{m.server.port}", "--source-db-password", "SOURCE_DB_PASSWORD")
+    one_line_error(
+        bad,
+        "login failed",
+        "user postgres",
+        f"127.0.0.1:{m.server.port}",
+        "--source-db-password",
+        "SOURCE_DB_PASSWORD",
+    )
     bad_eq = m.export_schema(f"--source-db-password={wrong}", check=False)
     one_line_error(bad_eq, "login failed")
     good = m.export_schema("--source-db-password", m.server.password)
@@ -48,12 +55,32 @@ def test_wrong_password_from_env_for_source_and_target(scram_migration, one_line
     bad = m.export_schema(check=False, env={"SOURCE_DB_PASSWORD": wrong})
     one_line_error(bad, "source database login failed")
     runs = [bad, m.export_schema(env={"SOURCE_DB_PASSWORD": m.server.password})]
-    runs.append(m.run("export", "data", "-e", str(m.export_dir), *m.source_args(), "--disable-pb", env={"SOURCE_DB_PASSWORD": m.server.password}))
+    runs.append(
+        m.run(
+            "export",
+            "data",
+            "-e",
+            str(m.export_dir),
+            *m.source_args(),
+            "--disable-pb",
+            env={"SOURCE_DB_PASSWORD": m.server.password},
+        )
+    )
     target_cmd = ("import", "schema", "-e", str(m.export_dir), *m.target_args())
     bad_target = m.run(*target_cmd, check=False, env={"TARGET_DB_PASSWORD": wrong})
     one_line_error(bad_target, "target database login failed", "--target-db-password", "TARGET_DB_PASSWORD")
     runs += [bad_target, m.run(*target_cmd, env={"TARGET_DB_PASSWORD": m.server.password})]
-    runs.append(m.run("import", "data", "-e", str(m.export_dir), *m.target_args(), "--disable-pb", env={"TARGET_DB_PASSWORD": m.server.password}))
+    runs.append(
+        m.run(
+            "import",
+            "data",
+            "-e",
+            str(m.export_dir),
+            *m.target_args(),
+            "--disable-pb",
+            env={"TARGET_DB_PASSWORD": m.server.password},
+        )
+    )
     m.assert_target_matches_source()
     _assert_secret_absent(wrong, m.export_dir, *runs)
     _assert_secret_absent(m.server.password, m.export_dir, *runs)
@@ -63,7 +90,9 @@ def test_wrong_password_from_env_for_source_and_target(scram_migration, one_line
 def test_unreachable_source_then_reachable(migration, one_line_error) -> None:
     cmd = ("export", "schema", "-e", str(migration.export_dir))
     bad = migration.run(*cmd, *migration.source_args(port="1"), check=False)
-    one_line_error(bad, "cannot reach the source database server at 127.0.0.1:1", "--source-db-host/--source-db-port")
+    one_line_error(
+        bad, "cannot reach the source database server at 127.0.0.1:1", "--source-db-host/--source-db-port"
+    )
     good = migration.run(*cmd, *migration.source_args())
     assert "Exported schema" in good.stdout
 
@@ -71,7 +100,9 @@ def test_unreachable_source_then_reachable(migration, one_line_error) -> None:
 def test_unreachable_target_then_reachable(exported, one_line_error) -> None:
     cmd = ("import", "schema", "-e", str(exported.export_dir))
     bad = exported.run(*cmd, *exported.target_args(port="1"), check=False)
-    one_line_error(bad, "cannot reach the target database server at 127.0.0.1:1", "--target-db-host/--target-db-port")
+    one_line_error(
+        bad, "cannot reach the target database server at 127.0.0.1:1", "--target-db-host/--target-db-port"
+    )
     exported.run(*cmd, *exported.target_args())
     exported.import_data()
     exported.assert_target_matches_source()
@@ -87,7 +118,15 @@ def test_missing_schema_lists_existing_ones(migration, one_line_error) -> None:
     bad_two = migration.run(*cmd, *migration.source_args(schema="shop,nosuch"), check=False)
     one_line_error(bad_two, "schema nosuch not found")
     migration.run(*cmd, *migration.source_args())
-    bad_data = migration.run("export", "data", "-e", str(migration.export_dir), *migration.source_args(schema="nosuch"), "--disable-pb", check=False)
+    bad_data = migration.run(
+        "export",
+        "data",
+        "-e",
+        str(migration.export_dir),
+        *migration.source_args(schema="nosuch"),
+        "--disable-pb",
+        check=False,
+    )
     one_line_error(bad_data, "schema nosuch not found")
     migration.export_data()
     assert (migration.export_dir / "data" / "shop.customers_data.sql").is_file()
@@ -100,7 +139,11 @@ def test_export_dir_in_use_then_released(migration, one_line_error) -> None:
     lock.__enter__()
     try:
         bad = migration.export_data(check=False)
-        one_line_error(bad, f"export directory {migration.export_dir} is in use by 'transship test' (pid {os.getpid()})", "different --export-dir")
+        one_line_error(
+            bad,
+            f"export directory {migration.export_dir} is in use by 'transship test' (pid {os.getpid()})",
+            "different --export-dir",
+        )
         # status commands only read: they work while another command holds the lock
         status = migration.run("export", "data", "status", "-e", str(migration.export_dir))
         assert "not started" in status.stdout
@@ -115,7 +158,10 @@ def test_export_dir_missing_then_created(migration, find_error_line) -> None:
     cmd = ("export", "schema", "-e", str(missing), *migration.source_args())
     bad = migration.run(*cmd, check=False)
     line = find_error_line(bad)
-    assert f"export directory {missing} does not exist" in line and f"fix: create it first (mkdir -p {missing})" in line
+    assert (
+        f"export directory {missing} does not exist" in line
+        and f"fix: create it first (mkdir -p {missing})" in line
+    )
     assert not missing.exists(), "a failed command must not create the export dir"
     missing.mkdir(parents=True)
     migration.run(*cmd)
@@ -185,7 +231,9 @@ def _flip_one_byte(data: bytes) -> bytes:
         ("missing", ["is missing"]),
     ],
 )
-def test_damaged_data_file_then_restored(schema_imported, one_line_error, damage: str, needles: list[str]) -> None:
+def test_damaged_data_file_then_restored(
+    schema_imported, one_line_error, damage: str, needles: list[str]
+) -> None:
     m = schema_imported
     path = m.export_dir / "data" / "shop.orders_data.sql"
     original = path.read_bytes()
@@ -205,7 +253,9 @@ def test_damaged_data_file_then_restored(schema_imported, one_line_error, damage
     m.assert_target_matches_source()
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="runs as root: root reads a chmod 000 file, so it cannot be made unreadable")
+@pytest.mark.skipif(
+    os.geteuid() == 0, reason="runs as root: root reads a chmod 000 file, so it cannot be made unreadable"
+)
 def test_unreadable_data_file_then_readable(schema_imported, one_line_error) -> None:
     m = schema_imported
     path = m.export_dir / "data" / "shop.notes_data.sql"
@@ -223,10 +273,16 @@ def test_unreadable_data_file_then_readable(schema_imported, one_line_error) -> 
 def test_bad_batch_size_then_good_one(schema_imported, one_line_error) -> None:
     m = schema_imported
     for value in ("0", "-5"):
-        one_line_error(m.import_data("--batch-size", value, check=False), f"--batch-size must be at least 1 row (got {value})", "fix: pass a positive number")
+        one_line_error(
+            m.import_data("--batch-size", value, check=False),
+            f"--batch-size must be at least 1 row (got {value})",
+            "fix: pass a positive number",
+        )
     too_big = PostgresSink.max_batch_size + 1
     bad = m.import_data("--batch-size", str(too_big), check=False)
-    one_line_error(bad, f"--batch-size {too_big:,} is larger than postgresql's maximum {PostgresSink.max_batch_size:,}")
+    one_line_error(
+        bad, f"--batch-size {too_big:,} is larger than postgresql's maximum {PostgresSink.max_batch_size:,}"
+    )
     assert m.ledger_batches() == {}, "a rejected --batch-size must not load anything"
     m.import_data("--batch-size", "100")
     m.assert_target_matches_source()

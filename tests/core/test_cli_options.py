@@ -29,7 +29,12 @@ def test_boolean_flag_forms_are_voyagers(migration) -> None:
     migration.export_schema()
     comments = migration.export_dir / COMMENTS_FILE
     assert "COMMENT ON TABLE shop.customers" in comments.read_text(encoding="utf-8")
-    start_clean_forms = [["--start-clean"], ["--start-clean", "true"], ["--start-clean", "yes"], ["--start-clean", "1"]]
+    start_clean_forms = [
+        ["--start-clean"],
+        ["--start-clean", "true"],
+        ["--start-clean", "yes"],
+        ["--start-clean", "1"],
+    ]
     for i, (tokens, expected) in enumerate(BOOL_FORMS):
         # a bare --start-clean followed by another flag must not swallow that flag
         result = migration.export_schema(*start_clean_forms[i % len(start_clean_forms)], *tokens)
@@ -41,12 +46,17 @@ def test_boolean_flag_forms_are_voyagers(migration) -> None:
         result = migration.export_schema("--start-clean", form, "--comments-on-objects", "false")
         assert "Schema is already exported" in result.stdout, (form, result)
         assert comments.is_file(), f"--start-clean {form} exported again"
-    assert sorted(p.relative_to(migration.export_dir) for p in (migration.export_dir / "schema").rglob("*")) == before
+    assert (
+        sorted(p.relative_to(migration.export_dir) for p in (migration.export_dir / "schema").rglob("*"))
+        == before
+    )
 
 
 def _target_state(m) -> tuple[bool, list[tuple[str, bool]]]:  # type: ignore[no-untyped-def]
     with psycopg.connect(m.conninfo("target")) as conn:
-        populated = conn.execute("SELECT relispopulated FROM pg_class WHERE oid = 'shop.customer_totals'::regclass").fetchone()[0]  # type: ignore[index]
+        populated = conn.execute(
+            "SELECT relispopulated FROM pg_class WHERE oid = 'shop.customer_totals'::regclass"
+        ).fetchone()[0]  # type: ignore[index]
         checks = conn.execute(
             "SELECT conname, convalidated FROM pg_constraint WHERE conrelid = 'shop.orders'::regclass AND contype = 'c' ORDER BY 1"
         ).fetchall()
@@ -63,7 +73,9 @@ def test_post_snapshot_import_and_refresh_mviews_take_values(schema_imported, on
     bad = m.import_schema("--refresh-mviews", "yes", check=False)
     one_line_error(bad, "--refresh-mviews needs --post-snapshot-import true")
     m.import_data()
-    assert _target_state(m) == (False, [("orders_total_check", True)]), "NOT VALID constraint and mview refresh wait for finalize"
+    assert _target_state(m) == (False, [("orders_total_check", True)]), (
+        "NOT VALID constraint and mview refresh wait for finalize"
+    )
     again = m.import_schema("--post-snapshot-import", "no", "--refresh-mviews", "0")
     assert "done by an earlier run" in again.stdout
     assert _target_state(m)[0] is False
@@ -92,12 +104,19 @@ def test_boolean_flag_rejects_maybe(cli, export_dir: Path, command: list[str], f
     assert not (export_dir / "metainfo").exists(), "a rejected flag must not touch the export dir"
 
 
-@pytest.mark.parametrize(("command", "flag"), [(["export", "data"], "--parallel-jobs"), (["import", "data"], "--parallel-jobs")])
+@pytest.mark.parametrize(
+    ("command", "flag"), [(["export", "data"], "--parallel-jobs"), (["import", "data"], "--parallel-jobs")]
+)
 @pytest.mark.parametrize("value", ["0", "-1"])
-def test_parallel_jobs_must_be_positive(cli, export_dir: Path, command: list[str], flag: str, value: str) -> None:
+def test_parallel_jobs_must_be_positive(
+    cli, export_dir: Path, command: list[str], flag: str, value: str
+) -> None:
     result = cli(*command, "-e", str(export_dir), flag, value, check=False)
     assert result.returncode == 2, result
-    assert f"Invalid value for '{flag}'" in result.stderr and f"{value} is not in the range x>=1" in result.stderr, result
+    assert (
+        f"Invalid value for '{flag}'" in result.stderr
+        and f"{value} is not in the range x>=1" in result.stderr
+    ), result
 
 
 GLOBAL_FLAGS = ["--export-dir", "-e", "--config-file", "-c", "--log-level", "-l", "--yes"]
@@ -125,10 +144,14 @@ COMMAND_FLAGS: list[tuple[list[str], list[str]]] = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("command", "flags"), COMMAND_FLAGS, ids=lambda v: " ".join(v) if v and not v[0].startswith("-") else None)
+@pytest.mark.parametrize(
+    ("command", "flags"), COMMAND_FLAGS, ids=lambda v: " ".join(v) if v and not v[0].startswith("-") else None
+)
 def test_command_takes_voyagers_flags(cli, command: list[str], flags: list[str]) -> None:
     result = cli(*command, "--help")
-    options = {tok.rstrip(",") for line in result.stdout.splitlines() for tok in line.split() if tok.startswith("-")}
+    options = {
+        tok.rstrip(",") for line in result.stdout.splitlines() for tok in line.split() if tok.startswith("-")
+    }
     missing = [f for f in flags if f not in options]
     assert not missing, f"transship {' '.join(command)} lacks {missing}"
 

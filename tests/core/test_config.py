@@ -23,7 +23,13 @@ def source_section(m, **extra: Any) -> dict[str, Any]:  # type: ignore[no-untype
 
 
 def target_section(m, **extra: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    return {"db-host": m.server.host, "db-port": m.server.port, "db-user": m.server.user, "db-name": m.target_db, **extra}
+    return {
+        "db-host": m.server.host,
+        "db-port": m.server.port,
+        "db-user": m.server.user,
+        "db-name": m.target_db,
+        **extra,
+    }
 
 
 def test_config_file_drives_the_workflow(migration, tmp_path: Path) -> None:
@@ -40,7 +46,9 @@ def test_config_file_drives_the_workflow(migration, tmp_path: Path) -> None:
     c = str(cfg)
     m.run("export", "schema", "-c", c)
     assert (m.export_dir / "schema" / "tables" / "table.sql").is_file()
-    assert not (m.export_dir / "schema" / "comments").exists(), "export-schema: comments-on-objects: false was ignored"
+    assert not (m.export_dir / "schema" / "comments").exists(), (
+        "export-schema: comments-on-objects: false was ignored"
+    )
     exported = m.run("export", "data", "-c", c)
     assert "with 1 parallel job(s)" in exported.stdout
     m.run("import", "schema", "-c", c)
@@ -51,10 +59,14 @@ def test_config_file_drives_the_workflow(migration, tmp_path: Path) -> None:
     assert batches["shop.orders_data.sql"] == [50] * 24
     assert batches["shop.notes_data.sql"] == [50] * 5
     logs = m.export_dir / "logs"
-    assert " INFO " not in (logs / "import-data.log").read_text(encoding="utf-8"), "log-level: warn was ignored"
+    assert " INFO " not in (logs / "import-data.log").read_text(encoding="utf-8"), (
+        "log-level: warn was ignored"
+    )
     status = m.run("import", "data", "status", "-c", c, "--output-format", "json", "-l", "info")
     assert '"status": "DONE"' in status.stdout
-    assert " INFO " in (logs / "import-data-status.log").read_text(encoding="utf-8"), "-l info did not beat the file"
+    assert " INFO " in (logs / "import-data-status.log").read_text(encoding="utf-8"), (
+        "-l info did not beat the file"
+    )
 
 
 def test_cli_flags_beat_the_config_file(migration, tmp_path: Path, one_line_error) -> None:
@@ -94,11 +106,14 @@ def test_target_password_env_beats_config_file(scram_migration, tmp_path: Path, 
     runs.append(m.run("export", "data", "-c", c, check=False, env={"SOURCE_DB_PASSWORD": wrong}))
     one_line_error(runs[-1], "source database login failed")  # SOURCE_DB_PASSWORD beats the file
     runs.append(m.run("export", "data", "-c", c))
+    # without TARGET_DB_PASSWORD the file's (wrong) password is used
     runs.append(m.run("import", "schema", "-c", c, check=False))
-    one_line_error(runs[-1], "target database login failed", "TARGET_DB_PASSWORD")  # the file's (wrong) password
+    one_line_error(runs[-1], "target database login failed", "TARGET_DB_PASSWORD")
     runs.append(m.run("import", "schema", "-c", c, env={"TARGET_DB_PASSWORD": right}))
     # the flag beats the environment variable
-    runs.append(m.run("import", "data", "-c", c, "--target-db-password", right, env={"TARGET_DB_PASSWORD": wrong}))
+    runs.append(
+        m.run("import", "data", "-c", c, "--target-db-password", right, env={"TARGET_DB_PASSWORD": wrong})
+    )
     m.assert_target_matches_source()
     for result in runs:
         for secret in (right, wrong):
@@ -106,7 +121,9 @@ def test_target_password_env_beats_config_file(scram_migration, tmp_path: Path, 
     for path in m.export_dir.rglob("*"):
         if path.is_file():
             content = path.read_bytes()
-            assert right.encode() not in content and wrong.encode() not in content, f"a password is written into {path}"
+            assert right.encode() not in content and wrong.encode() not in content, (
+                f"a password is written into {path}"
+            )
 
 
 BAD_KEYS_CONFIG = {
@@ -122,7 +139,10 @@ def test_unknown_config_keys_are_listed_then_fixed(migration, tmp_path: Path, fi
     data["source"] = {**source_section(m, **{"db-schema": m.schemas}), "db-hots": "127.0.0.1"}
     cfg = write_config(tmp_path / "migration.yaml", data)
     line = find_error_line(m.run("export", "schema", "-c", str(cfg), check=False))
-    assert f"config file {cfg} has unknown or invalid keys: bogus-key, source.db-hots, target.oracle-db-sid" in line
+    assert (
+        f"config file {cfg} has unknown or invalid keys: bogus-key, source.db-hots, target.oracle-db-sid"
+        in line
+    )
     assert not (m.export_dir / "metainfo").exists(), "a bad config file must not start the migration"
     del data["bogus-key"], data["source"]["db-hots"], data["target"]["oracle-db-sid"]
     write_config(cfg, data)
@@ -137,7 +157,10 @@ def test_unknown_config_keys_are_listed_then_fixed(migration, tmp_path: Path, fi
 )
 def test_unknown_config_keys_error_is_one_line(cli, export_dir: Path, tmp_path: Path, one_line_error) -> None:
     cfg = write_config(tmp_path / "bad.yaml", {"export-dir": str(export_dir), **BAD_KEYS_CONFIG})
-    one_line_error(cli("export", "schema", "-c", str(cfg), check=False), "bogus-key, source.db-hots, target.oracle-db-sid")
+    one_line_error(
+        cli("export", "schema", "-c", str(cfg), check=False),
+        "bogus-key, source.db-hots, target.oracle-db-sid",
+    )
 
 
 @pytest.mark.xfail(
@@ -145,9 +168,30 @@ def test_unknown_config_keys_error_is_one_line(cli, export_dir: Path, tmp_path: 
     "inside per-command sections, so a misspelt option there (import-data: batch-sise) is silently ignored",
     strict=True,
 )
-def test_unknown_keys_in_command_sections_are_listed(cli, export_dir: Path, tmp_path: Path, find_error_line) -> None:
-    cfg = write_config(tmp_path / "bad.yaml", {"export-dir": str(export_dir), "import-data": {"batch-sise": 5}, "export-schema": {"start-clen": True}})
-    line = find_error_line(cli("export", "schema", "-c", str(cfg), "--source-db-type", "postgresql", "--source-db-port", "1", check=False))
+def test_unknown_keys_in_command_sections_are_listed(
+    cli, export_dir: Path, tmp_path: Path, find_error_line
+) -> None:
+    cfg = write_config(
+        tmp_path / "bad.yaml",
+        {
+            "export-dir": str(export_dir),
+            "import-data": {"batch-sise": 5},
+            "export-schema": {"start-clen": True},
+        },
+    )
+    line = find_error_line(
+        cli(
+            "export",
+            "schema",
+            "-c",
+            str(cfg),
+            "--source-db-type",
+            "postgresql",
+            "--source-db-port",
+            "1",
+            check=False,
+        )
+    )
     assert "import-data.batch-sise" in line and "export-schema.start-clen" in line, line
 
 
@@ -160,11 +204,23 @@ def test_unknown_keys_in_command_sections_are_listed(cli, export_dir: Path, tmp_
         ("export-schema:\n  start-clean: maybe\n", "export-schema.start-clean: 'maybe' is not a boolean"),
     ],
 )
-def test_malformed_config_file(cli, export_dir: Path, tmp_path: Path, find_error_line, text: str, needle: str) -> None:
+def test_malformed_config_file(
+    cli, export_dir: Path, tmp_path: Path, find_error_line, text: str, needle: str
+) -> None:
     cfg = tmp_path / "bad.yaml"
     cfg.write_text(text, encoding="utf-8")
     command = "import" if "import-data" in text else "export"
-    line = find_error_line(cli(command, "data" if command == "import" else "schema", "-c", str(cfg), "-e", str(export_dir), check=False))
+    line = find_error_line(
+        cli(
+            command,
+            "data" if command == "import" else "schema",
+            "-c",
+            str(cfg),
+            "-e",
+            str(export_dir),
+            check=False,
+        )
+    )
     assert f"config file {cfg}" in line and needle in line, line
 
 

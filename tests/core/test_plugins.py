@@ -25,7 +25,9 @@ REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "examples" / "sample-postgres"
 
 
-def make_distribution(site: Path, dist: str, module: str, source: str, entry_point: str = "demo", ver: str = "0.1") -> None:
+def make_distribution(
+    site: Path, dist: str, module: str, source: str, entry_point: str = "demo", ver: str = "0.1"
+) -> None:
     """A minimal installed distribution in ``site``: ``*.dist-info`` (METADATA, entry_points.txt) and its module."""
     info = site / f"{dist.replace('-', '_')}-{ver}.dist-info"
     info.mkdir(parents=True)
@@ -46,9 +48,23 @@ def test_plugins_table_lists_core_and_postgres(cli) -> None:
     core = [line for line in out.splitlines() if "│ transship " in line]
     assert any(version("transship") in line and "import_sinks" in line for line in core), out
     assert any("analysis_rules" in line for line in core), out
-    assert version("transship-postgres") in rows["transship-postgres"] and "source_adapters" in rows["transship-postgres"], out
+    assert (
+        version("transship-postgres") in rows["transship-postgres"]
+        and "source_adapters" in rows["transship-postgres"]
+    ), out
     assert "postgresql" in out.split("source adapters:", 1)[1].splitlines()[0]
     assert "postgresql, yugabytedb" in out.split("import sinks:", 1)[1].splitlines()[0]
+
+
+@pytest.mark.xfail(
+    reason="BUG: cli/main.py plugins_cmd prints its table with rich Console() at the default 80 columns when stdout "
+    "is not a terminal, so plugin and distribution names are cut ('transship.sinks.bui…') in pipes and logs "
+    "(run_command's consoles use width 220 when not a tty for exactly this reason)",
+    strict=True,
+)
+def test_plugins_table_shows_full_names_when_piped(cli) -> None:
+    out = cli("plugins").stdout
+    assert "…" not in out and "transship.sinks.builtin" in out, out
 
 
 def test_plugins_json_lists_core_and_postgres(cli) -> None:
@@ -60,7 +76,11 @@ def test_plugins_json_lists_core_and_postgres(cli) -> None:
     assert {"transship_import_sinks", "transship_analysis_rules"} <= core_hooks
     assert all(p["version"] == version("transship") and p["error"] is None for p in by_dist["transship"])
     (pg,) = by_dist["transship-postgres"]
-    assert pg["version"] == version("transship-postgres") and pg["hooks"] == ["transship_source_adapters"] and pg["error"] is None
+    assert (
+        pg["version"] == version("transship-postgres")
+        and pg["hooks"] == ["transship_source_adapters"]
+        and pg["error"] is None
+    )
     assert "postgresql" in data["source_adapters"]
     assert {"postgresql", "yugabytedb"} <= set(data["import_sinks"])
 
@@ -69,7 +89,9 @@ def test_plugins_json_lists_core_and_postgres(cli) -> None:
 class _SecondPostgresAdapter:
     @hookimpl
     def transship_source_adapters(self) -> list[AdapterRecord]:
-        return [AdapterRecord("postgresql", "transship_postgres.adapter:PostgresAdapter", "a second 'postgresql'")]
+        return [
+            AdapterRecord("postgresql", "transship_postgres.adapter:PostgresAdapter", "a second 'postgresql'")
+        ]
 
 
 class _SecondPostgresSink:
@@ -85,7 +107,9 @@ def test_duplicate_adapter_name_names_both_distributions() -> None:
     with pytest.raises(ConfigError) as err:
         host.source_adapters()
     line = err.value.one_line()
-    assert "source_adapters 'postgresql'" in line and "transship-postgres" in line and "transship-evil" in line, line
+    assert (
+        "source_adapters 'postgresql'" in line and "transship-postgres" in line and "transship-evil" in line
+    ), line
     assert "fix: uninstall one of" in line
     host.unregister("evil")
     assert "postgresql" in host.source_adapters()
@@ -99,12 +123,14 @@ def test_duplicate_between_two_extra_plugins_and_against_core() -> None:
     with pytest.raises(ConfigError, match="transship-one and transship-two|transship-two and transship-one"):
         host.source_adapters()
     host.register(_SecondPostgresSink(), "sinks", distribution="transship-sinks")
-    with pytest.raises(ConfigError) as err:
+    with pytest.raises(
+        ConfigError,
+        match="import_sinks 'postgresql': (transship and transship-sinks|transship-sinks and transship)$",
+    ):
         host.import_sinks()
-    assert "import_sinks 'postgresql'" in str(err.value) and "transship and transship-sinks" in str(err.value)
 
 
-DUPLICATE_PLUGIN = '''
+DUPLICATE_PLUGIN = """
 from transship import hookimpl
 from transship.adapters.base import AdapterRecord
 
@@ -112,17 +138,30 @@ from transship.adapters.base import AdapterRecord
 @hookimpl
 def transship_source_adapters():
     return [AdapterRecord("postgresql", "transship_postgres.adapter:PostgresAdapter", "copycat")]
-'''
+"""
 
 
-def test_installed_duplicate_adapter_fails_with_one_line(cli, tmp_path: Path, export_dir: Path, one_line_error) -> None:
+def test_installed_duplicate_adapter_fails_with_one_line(
+    cli, tmp_path: Path, export_dir: Path, one_line_error
+) -> None:
     site = tmp_path / "site"
     make_distribution(site, "transship-copycat", "ts_copycat_plugin", DUPLICATE_PLUGIN, entry_point="copycat")
     env = with_pythonpath(site)
     listing = cli("plugins", env=env)
     assert "transship-copycat" in listing.stdout
     assert "two plugins register source_adapters 'postgresql'" in listing.stderr
-    bad = cli("export", "schema", "-e", str(export_dir), "--source-db-type", "postgresql", "--source-db-port", "1", check=False, env=env)
+    bad = cli(
+        "export",
+        "schema",
+        "-e",
+        str(export_dir),
+        "--source-db-type",
+        "postgresql",
+        "--source-db-port",
+        "1",
+        check=False,
+        env=env,
+    )
     one_line_error(bad, "source_adapters 'postgresql'", "transship-postgres", "transship-copycat")
 
 
@@ -132,7 +171,9 @@ BROKEN_PLUGIN = 'raise RuntimeError("ts-broken-plugin exploded on import")\n'
 
 def test_plugin_failing_to_import_warns_and_cli_works(cli, tmp_path: Path, migration) -> None:
     site = tmp_path / "site"
-    make_distribution(site, "transship-broken-demo", "ts_broken_plugin", BROKEN_PLUGIN, entry_point="broken", ver="0.3")
+    make_distribution(
+        site, "transship-broken-demo", "ts_broken_plugin", BROKEN_PLUGIN, entry_point="broken", ver="0.3"
+    )
     env = with_pythonpath(site)
     warning = "WARNING: plugin 'broken' from transship-broken-demo 0.3 failed to load and is skipped: RuntimeError('ts-broken-plugin exploded on import')"
     helped = cli("--help", env=env)
@@ -141,74 +182,129 @@ def test_plugin_failing_to_import_warns_and_cli_works(cli, tmp_path: Path, migra
     assert "Traceback" not in helped.stderr
     listing = cli("plugins", env=env)
     assert warning in listing.stderr.splitlines()
-    broken_row = next(line for line in listing.stdout.splitlines() if "transship-broken-demo" in line)
+    broken_row = next(line for line in listing.stdout.splitlines() if line.startswith("│ broken "))
     assert "FAILED" in broken_row and "0.3" in broken_row
     data = json.loads(cli("plugins", "--output-format", "json", env=env).stdout)
     (broken,) = [p for p in data["plugins"] if p["distribution"] == "transship-broken-demo"]
     assert "exploded on import" in broken["error"] and broken["hooks"] == []
     assert "postgresql" in data["source_adapters"]
-    exported = migration.run("export", "schema", "-e", str(migration.export_dir), *migration.source_args(), env=env)
+    exported = migration.run(
+        "export", "schema", "-e", str(migration.export_dir), *migration.source_args(), env=env
+    )
     assert "Exported schema" in exported.stdout and warning in exported.stderr.splitlines()
 
 
-RAISING_HOOK_PLUGIN = '''
+@pytest.mark.xfail(
+    reason="BUG: the failed-plugin warning is printed twice: PluginHost._load_entry_points calls warnings.warn() and "
+    "log.warning(); with no handler on the 'transship' logger yet, logging.lastResort prints the bare message too",
+    strict=True,
+)
+def test_plugin_failing_to_import_warns_once(cli, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    make_distribution(
+        site, "transship-broken-demo", "ts_broken_plugin", BROKEN_PLUGIN, entry_point="broken", ver="0.3"
+    )
+    helped = cli("--help", env=with_pythonpath(site))
+    assert helped.stderr.count("exploded on import") == 1, helped.stderr
+
+
+RAISING_HOOK_PLUGIN = """
 from transship import hookimpl
 
 
 @hookimpl
 def transship_source_adapters():
     raise RuntimeError("ts-raising-hook failed at run time")
-'''
+"""
 
 
 @pytest.mark.xfail(
-    reason="BUG: a plugin whose transship_source_adapters hook raises breaks every command that looks up an adapter: "
-    "PluginHost.collect lets the exception through, so 'export schema' dies with a traceback instead of skipping "
-    "the plugin with a warning (or failing with one line naming its distribution)",
+    reason="BUG: a plugin whose transship_source_adapters hook raises breaks every command that looks up an adapter, "
+    "the postgresql one included: PluginHost.collect lets the exception through, so 'export schema' fails with "
+    "'ERROR: unexpected RuntimeError ...' that names neither the plugin nor its distribution, instead of skipping "
+    "the plugin with a warning",
     strict=True,
 )
 def test_plugin_hook_raising_does_not_break_export(cli, tmp_path: Path, export_dir: Path) -> None:
     site = tmp_path / "site"
-    make_distribution(site, "transship-raising-demo", "ts_raising_plugin", RAISING_HOOK_PLUGIN, entry_point="raising")
-    result = cli("export", "schema", "-e", str(export_dir), "--source-db-type", "postgresql", "--source-db-port", "1", check=False, env=with_pythonpath(site))
+    make_distribution(
+        site, "transship-raising-demo", "ts_raising_plugin", RAISING_HOOK_PLUGIN, entry_point="raising"
+    )
+    result = cli(
+        "export",
+        "schema",
+        "-e",
+        str(export_dir),
+        "--source-db-type",
+        "postgresql",
+        "--source-db-port",
+        "1",
+        check=False,
+        env=with_pythonpath(site),
+    )
     assert "Traceback" not in result.stderr, result
-    assert "cannot reach the source database server" in result.stderr or "transship-raising-demo" in result.stderr, result
+    assert (
+        "cannot reach the source database server" in result.stderr
+        or "transship-raising-demo" in result.stderr
+    ), result
 
 
 # ------------------------------------------------------------------------------------------ without transship-mysql
-def _site_without_mysql(tmp_path: Path) -> Path:
-    """A copy of the venv's site-packages (as symlinks) without transship-mysql's metadata and editable hooks."""
+def _is_mysql(name: str) -> bool:
+    return "transship_mysql" in name.replace("-", "_").lower()
+
+
+def _site_without_mysql(tmp_path: Path) -> tuple[Path, list[str]]:
+    """The venv's site-packages as symlinks minus transship-mysql's metadata and editable hook, plus the source
+    dirs the other editable installs put on ``sys.path`` (``python -S`` reads no ``.pth`` files)."""
     purelib = Path(sysconfig.get_paths()["purelib"])
     filtered = tmp_path / "site-without-mysql"
     filtered.mkdir()
-    for entry in purelib.iterdir():
-        if "transship_mysql" in entry.name.replace("-", "_").lower():
+    editable_dirs: list[str] = []
+    for entry in sorted(purelib.iterdir()):
+        if _is_mysql(entry.name):
             continue
         (filtered / entry.name).symlink_to(entry)
-    return filtered
+        if entry.suffix == ".pth":
+            for line in entry.read_text(encoding="utf-8").splitlines():
+                line = line.strip()
+                if line and not line.startswith(("#", "import ", "import\t")):
+                    editable_dirs.append(str((purelib / line).resolve()))
+    return filtered, editable_dirs
 
 
 class IsolatedCli:
     """``python -S -m transship`` with a hand-built ``sys.path``: the venv minus transship-mysql."""
 
     def __init__(self, tmp_path: Path) -> None:
-        src_dirs = [REPO / "core" / "src", REPO / "adapters-postgres" / "src", REPO / "adapters-oracle" / "src",
-                    *sorted(REPO.glob("plugins/*/src"))]  # fmt: skip
-        path = [str(_site_without_mysql(tmp_path)), *(str(d) for d in src_dirs)]
+        site, editable_dirs = _site_without_mysql(tmp_path)
+        for needed in ("core", "adapters-postgres"):
+            assert str(REPO / needed / "src") in editable_dirs, (
+                f"{needed} is not installed editable in this venv"
+            )
+        assert not any("adapters-mysql" in d for d in editable_dirs)
         self.env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
-        self.env.update(PYTHONPATH=os.pathsep.join(path), TRANSSHIP_NO_PASSWORD_PROMPT="1")
+        self.env.update(
+            PYTHONPATH=os.pathsep.join([str(site), *editable_dirs]), TRANSSHIP_NO_PASSWORD_PROMPT="1"
+        )
 
     def python(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run([sys.executable, "-S", *args], capture_output=True, text=True, env=self.env, timeout=300)
+        proc = subprocess.run(
+            [sys.executable, "-S", *args], capture_output=True, text=True, env=self.env, timeout=300
+        )
         if check:
-            assert proc.returncode == 0, f"rc={proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+            assert proc.returncode == 0, (
+                f"rc={proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+            )
         return proc
 
     def __call__(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return self.python("-m", "transship", *args, check=check)
 
 
-def test_without_transship_mysql_help_plugins_and_pg_migration_work(tmp_path: Path, pg_server, sample_source: str, pg_target_db: str, export_dir: Path, one_line_error) -> None:
+def test_without_transship_mysql_help_plugins_and_pg_migration_work(
+    tmp_path: Path, pg_server, sample_source: str, pg_target_db: str, export_dir: Path, one_line_error
+) -> None:
     iso = IsolatedCli(tmp_path)
     probe = "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec('transship_mysql') is None and importlib.util.find_spec('transship_postgres') else 1)"
     iso.python("-c", probe)
@@ -233,6 +329,8 @@ def test_without_transship_mysql_help_plugins_and_pg_migration_work(tmp_path: Pa
     imported = iso("import", "data", *e, *target, "--disable-pb")
     assert "Import data complete." in imported.stdout
     iso("finalize-schema-post-data-import", *e, *target, "--refresh-mviews", "true")
-    rows, same = compare_pg_databases(pg_server.conninfo(sample_source), pg_server.conninfo(pg_target_db), ["public", "inventory"])
+    rows, same = compare_pg_databases(
+        pg_server.conninfo(sample_source), pg_server.conninfo(pg_target_db), ["public", "inventory"]
+    )
     assert same, [r for r in rows if not r[3]]
     assert len(rows) >= 12 and all(r[1] > 0 for r in rows), rows

@@ -19,7 +19,9 @@ SESSION_SQL = (
 )
 
 
-def connect(config: DBConfig, *, raw: bool = False, streaming: bool = False) -> pymysql.connections.Connection:
+def connect(
+    config: DBConfig, *, raw: bool = False, streaming: bool = False
+) -> pymysql.connections.Connection:
     """Open a session on the source (utf8mb4, UTC); ``raw`` returns text as bytes, ``streaming`` uses SSCursor."""
     kwargs: dict[str, Any] = {
         "host": config.host or "localhost",
@@ -41,7 +43,9 @@ def connect(config: DBConfig, *, raw: bool = False, streaming: bool = False) -> 
         conn = pymysql.connect(**kwargs)
     except pymysql.err.OperationalError as exc:
         raise translate_error(exc, config) from None
-    except RuntimeError as exc:  # pymysql: "cryptography package is required for sha256_password or caching_sha2_password"
+    except (
+        RuntimeError
+    ) as exc:  # pymysql: "cryptography package is required for sha256_password or caching_sha2_password"
         raise translate_error(exc, config) from None
     with conn.cursor() as cur:
         for stmt in SESSION_SQL:
@@ -77,12 +81,17 @@ def translate_error(exc: BaseException, config: DBConfig) -> ConnectionFailed:
             fix="pip install cryptography (or connect with --source-ssl-mode require, or ALTER USER ... IDENTIFIED WITH mysql_native_password)",
         )
     if code == 1045:
-        return ConnectionFailed(f"{where}: access denied for user {config.user!r}", fix="check --source-db-user and the password (SOURCE_DB_PASSWORD)")
+        return ConnectionFailed(
+            f"{where}: access denied for user {config.user!r}",
+            fix="check --source-db-user and the password (SOURCE_DB_PASSWORD)",
+        )
     if code == 1044 or code == 1049:
         reason = "unknown database" if code == 1049 else "the user may not use the database"
         return ConnectionFailed(
             f"{where}: {reason} {config.name!r}",
-            fix="check --source-db-name" if code == 1049 else f"GRANT SELECT, SHOW VIEW ON `{config.name}`.* TO the export user",
+            fix="check --source-db-name"
+            if code == 1049
+            else f"GRANT SELECT, SHOW VIEW ON `{config.name}`.* TO the export user",
         )
     if code == 2059 or "plugin" in text.lower() and "auth" in text.lower():
         return ConnectionFailed(
@@ -90,5 +99,8 @@ def translate_error(exc: BaseException, config: DBConfig) -> ConnectionFailed:
             fix="use an account with mysql_native_password or caching_sha2_password",
         )
     if code in (2003, 2005, 2006, 2013):
-        return ConnectionFailed(f"{where}: cannot reach the server ({text})", fix="check --source-db-host/--source-db-port and that the server runs")
+        return ConnectionFailed(
+            f"{where}: cannot reach the server ({text})",
+            fix="check --source-db-host/--source-db-port and that the server runs",
+        )
     return ConnectionFailed(f"{where}: {text}", fix="check the source connection flags")

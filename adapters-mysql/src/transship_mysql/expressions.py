@@ -32,8 +32,40 @@ class NotConvertible(Exception):
 
 _INTRODUCER = re.compile(r"\b_(?:utf8mb3|utf8mb4|utf8|latin1|ascii|ucs2|utf16|utf32|cp1252)\s*(?=')", re.I)
 # Functions sqlglot does not know but PostgreSQL has with the same meaning.
-_SAME_IN_PG = {"now", "octet_length", "md5", "sha1", "transship_to_days", "lpad", "rpad", "reverse", "repeat", "ascii", "pi"}
-_BAD_TYPES = re.compile(r"\b(UBIGINT|UINT|USMALLINT|UTINYINT|UMEDIUMINT|MEDIUMINT|TINYINT|DATETIME|LONGTEXT|MEDIUMTEXT|TINYTEXT)\b")
+_SAME_IN_PG = {
+    "now",
+    "octet_length",
+    "md5",
+    "sha1",
+    "transship_to_days",
+    "lpad",
+    "rpad",
+    "reverse",
+    "repeat",
+    "ascii",
+    "pi",
+}
+_CALL = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\(")
+_STRINGS = re.compile(r"'(?:[^']|'')*'")
+# Function (and type) names sqlglot's PostgreSQL output may call that exist in PostgreSQL with the meaning
+# sqlglot gave them. A call of anything else means sqlglot passed a MySQL function through unchanged.
+PG_FUNCTIONS = frozenset(
+    """
+    abs acos array_agg array_length array_to_string ascii asin atan atan2 avg bit_length bool_and bool_or btrim
+    cardinality cast cbrt ceil ceiling char char_length character_length chr coalesce concat concat_ws cos cot count
+    current_date current_time current_timestamp date_part date_trunc decimal degrees div exp extract floor
+    format gen_random_uuid generate_series greatest initcap interval json_build_object json_extract_path
+    json_extract_path_text jsonb_extract_path_text lag lead least left length ln localtimestamp log lower lpad ltrim
+    make_date make_interval max md5 min mod now nullif numeric octet_length overlay pi position power radians random
+    regexp_replace regexp_match regexp_matches repeat replace reverse right round row_number rank dense_rank rpad
+    rtrim sign sin split_part sqrt stddev string_agg strpos substr substring sum tan timestamp to_char to_date
+    to_number to_timestamp translate trim trunc upper varchar variance first_value last_value ntile percent_rank
+    cume_dist nth_value bit_and bit_or every exists coalesce time date bool
+""".split()
+)
+_BAD_TYPES = re.compile(
+    r"\b(UBIGINT|UINT|USMALLINT|UTINYINT|UMEDIUMINT|MEDIUMINT|TINYINT|DATETIME|LONGTEXT|MEDIUMTEXT|TINYTEXT)\b"
+)
 
 
 def strip_introducers(sql: str) -> str:
@@ -59,10 +91,12 @@ class Converter:
         database: str,
         table_name: Callable[[str], str] = str.lower,
         primary_keys: dict[str, list[str]] | None = None,
+        boolean_columns: set[str] | None = None,
     ) -> None:
         self.database = database
         self.table_name = table_name
-        self.primary_keys = primary_keys or {}
+        self.primary_keys = primary_keys if primary_keys is not None else {}
+        self.boolean_columns = boolean_columns if boolean_columns is not None else set()
 
     # -- public API -------------------------------------------------------------------------------
     def expression(self, sql: str) -> str:
@@ -75,6 +109,7 @@ class Converter:
         tree = self._parse(sql)
         notes: list[str] = []
         tree = self._rewrite(tree)
+        notes += self._fix_distinct_order(tree)
         for select in list(tree.find_all(exp.Select)):
             notes += self._fix_grouping(select)
         return self._generate(tree), notes
@@ -103,6 +138,9 @@ class Converter:
         bad = _BAD_TYPES.search(out)
         if bad:
             raise NotConvertible(f"MySQL-only type {bad.group(1)} has no PostgreSQL equivalent here")
+        for name in _CALL.findall(_STRINGS.sub("''", out)):
+            if name.lower() not in PG_FUNCTIONS:
+                raise NotConvertible(f"function {name.upper()}() has no known PostgreSQL equivalent")
         return out
 
     def _rewrite(self, tree: exp.Expression) -> exp.Expression:
@@ -114,7 +152,10 @@ class Converter:
                 node.replace(
                     exp.paren(
                         exp.Add(
-                            this=exp.Sub(this=exp.cast(arg, "date"), expression=exp.cast(exp.Literal.string("0001-01-01"), "date")),
+                            this=exp.Sub(
+                                this=exp.cast(arg, "date"),
+                                expression=exp.cast(exp.Literal.string("0001-01-01"), "date"),
+                            ),
                             expression=exp.Literal.number(366),
                         )
                     )
@@ -140,6 +181,17 @@ class Converter:
                 node.set("table", _pg_ident(node.args["table"].this))
             if isinstance(node.this, exp.Identifier):
                 node.set("this", _pg_ident(node.this.this))
+        for node in list(tree.find_all(exp.EQ, exp.NEQ)):
+            # tinyint(1) columns became boolean: `active = 1` must compare with true
+            for col, lit in ((node.this, node.expression), (node.expression, node.this)):
+                if (
+                    isinstance(col, exp.Column)
+                    and col.name in self.boolean_columns
+                    and isinstance(lit, exp.Literal)
+                    and not lit.is_string
+                    and lit.this in ("0", "1")
+                ):
+                    lit.replace(exp.Boolean(this=lit.this == "1"))
         for node in list(tree.find_all(exp.TableAlias)):
             if isinstance(node.this, exp.Identifier):
                 node.set("this", _pg_ident(node.this.this))
@@ -149,12 +201,47 @@ class Converter:
                 node.set("alias", _pg_ident(alias.this))
         return tree
 
+    def _fix_distinct_order(self, tree: exp.Expression) -> list[str]:
+        """``GROUP_CONCAT(DISTINCT CONCAT(k, ...) ORDER BY k)``: PostgreSQL needs the ORDER BY to be the argument.
+
+        Ordering by the whole value refines ordering by its leading part ``k``, so this is kept (with a
+        review note); any other DISTINCT + ORDER BY combination is refused.
+        """
+        notes = []
+        for node in list(tree.find_all(exp.GroupConcat)):
+            order = node.this
+            if not (isinstance(order, exp.Order) and isinstance(order.this, exp.Distinct)):
+                continue
+            args = order.this.expressions
+            keys = [o.this for o in order.expressions]
+            if len(args) == 1 and [k.sql() for k in keys] == [a.sql() for a in args]:
+                continue
+            arg = args[0] if len(args) == 1 else None
+            lead = arg.expressions[0] if isinstance(arg, exp.Concat) and arg.expressions else None
+            if (
+                arg is None
+                or len(keys) != 1
+                or lead is None
+                or lead.sql() != keys[0].sql()
+                or order.expressions[0].args.get("desc")
+            ):
+                raise NotConvertible(
+                    "GROUP_CONCAT(DISTINCT ... ORDER BY ...) ordered by something other than its value"
+                )
+            order.set("expressions", [exp.Ordered(this=arg.copy(), nulls_first=True)])
+            notes.append(
+                f"GROUP_CONCAT(DISTINCT ... ORDER BY {keys[0].sql()}) now orders by the whole value (same order unless values tie on {keys[0].sql()})"
+            )
+        return notes
+
     def _fix_grouping(self, select: exp.Select) -> list[str]:
         group = select.args.get("group")
         if not group:
             return []
         grouped = {g.sql() for g in group.expressions}
-        grouped_cols = {(c.table, c.name) for g in group.expressions for c in [g] if isinstance(c, exp.Column)}
+        grouped_cols = {
+            (c.table, c.name) for g in group.expressions for c in [g] if isinstance(c, exp.Column)
+        }
         aliases: dict[str, str] = {}
         from_ = select.args.get("from_") or select.args.get("from")
         tables = list(from_.find_all(exp.Table)) if from_ else []
@@ -191,7 +278,13 @@ class Converter:
                     continue
                 if not dependent(col):
                     text = col.sql(dialect="postgres")
-                    col.replace(exp.Bracket(this=exp.paren(exp.ArrayAgg(this=col.copy())), expressions=[exp.Literal.number(1)], offset=1))
+                    col.replace(
+                        exp.Bracket(
+                            this=exp.paren(exp.ArrayAgg(this=col.copy())),
+                            expressions=[exp.Literal.number(1)],
+                            offset=1,
+                        )
+                    )
                     wrapped.append(text)
         if wrapped:
             return [

@@ -120,7 +120,11 @@ class BodyTranslator:
     # statements
     def body(self) -> str:
         """The whole body (a block or a single statement) as PL/pgSQL statements (no outer BEGIN/END)."""
-        if self.at("BEGIN") or (self.peek(1) is not None and self.peek(1).text == ":" and (self.peek(2) or Tok("", "")).upper == "BEGIN"):  # type: ignore[union-attr]
+        if self.at("BEGIN") or (
+            self.peek(1) is not None
+            and self.peek(1).text == ":"
+            and (self.peek(2) or Tok("", "")).upper == "BEGIN"
+        ):  # type: ignore[union-attr]
             decls, stmts, label = self.block()
             if self.peek() is not None and self.peek().text == ";":  # type: ignore[union-attr]
                 self.i += 1
@@ -173,7 +177,9 @@ class BodyTranslator:
             self.i += 1
             self.expect("HANDLER")
             self.expect("FOR")
-            cond = _join(self.until(";", "BEGIN", "SET", "RETURN", "SELECT", "INSERT", "UPDATE", "DELETE", "LEAVE")).upper()
+            cond = _join(
+                self.until(";", "BEGIN", "SET", "RETURN", "SELECT", "INSERT", "UPDATE", "DELETE", "LEAVE")
+            ).upper()
             if kind != "EXIT" or cond != "NOT FOUND":
                 raise NotConvertible(f"{kind} HANDLER FOR {cond} is not converted")
             action = self.statement()
@@ -348,7 +354,9 @@ class BodyTranslator:
                 into_at = k
                 break
         if into_at is None:
-            raise NotConvertible("SELECT without INTO returns a result set to the client (no PL/pgSQL equivalent)")
+            raise NotConvertible(
+                "SELECT without INTO returns a result set to the client (no PL/pgSQL equivalent)"
+            )
         end = into_at + 1
         targets: list[str] = []
         while end < len(toks):

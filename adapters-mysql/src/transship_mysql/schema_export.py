@@ -7,7 +7,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from transship.adapters.base import SchemaExportOptions, SchemaExportResult
-from transship.catalog import Catalog, Column, Constraint, EnumType, Index, Partitioning, Routine, Sequence, Table, View
+from transship.catalog import (
+    Catalog,
+    Column,
+    Constraint,
+    EnumType,
+    Index,
+    Partitioning,
+    Routine,
+    Sequence,
+    Table,
+    View,
+)
 from transship.ddl import literal, unconverted_block, write_catalog
 from transship.identifiers import quote_ident
 from transship.schema_files import SchemaWriter
@@ -18,7 +29,6 @@ from transship_mysql.routines import Context, translate_body
 from transship_mysql.source_catalog import SourceCatalog
 from transship_mysql.types import (
     BINARY_TYPES,
-    BUILTIN_RULES,
     ENUM_ARRAY_TARGET,
     ENUM_TARGET,
     TEXT_TYPES,
@@ -43,7 +53,17 @@ class Conversion:
     comment_blocks: list[tuple[str, str]] = field(default_factory=list)  # (object type, text)
     table_map: dict[str, str] = field(default_factory=dict)  # source table -> target table
 
-    def finding(self, kind: str, object_type: str, name: str, reason: str, suggestion: str = "", rule: str = "", source_type: str = "", target_type: str = "") -> None:
+    def finding(
+        self,
+        kind: str,
+        object_type: str,
+        name: str,
+        reason: str,
+        suggestion: str = "",
+        rule: str = "",
+        source_type: str = "",
+        target_type: str = "",
+    ) -> None:
         self.findings.append({
             "kind": kind, "object_type": object_type, "object_name": name, "rule": rule, "reason": reason,
             "suggestion": suggestion, "source_type": source_type, "target_type": target_type,
@@ -61,16 +81,29 @@ class CatalogConverter:
         view_names = [v["table_name"] for v in src.views]
         self.names = table_names(base_tables + view_names)
         self.registry = NameRegistry(set(self.names.values()))
-        self.conv = Conversion(Catalog(source_type="mysql", database=self.db, schemas=[self.db], version=src.version), table_map=self.names)
+        self.conv = Conversion(
+            Catalog(source_type="mysql", database=self.db, schemas=[self.db], version=src.version),
+            table_map=self.names,
+        )
         self.pks: dict[str, list[str]] = {}
         self.on_update: dict[str, list[Column]] = {}
 
     def table_name(self, source: str) -> str:
-        return self.names.get(source) or self.names.get(next((k for k in self.names if k.lower() == source.lower()), ""), source.lower())
+        return self.names.get(source) or self.names.get(
+            next((k for k in self.names if k.lower() == source.lower()), ""), source.lower()
+        )
 
     @property
     def converter(self) -> Converter:
-        return Converter(self.db, self.table_name, self.pks)
+        return Converter(self.db, self.table_name, self.pks, self.boolean_columns())
+
+    def boolean_columns(self) -> set[str]:
+        """Column names that are boolean on the target in every table that has them."""
+        kinds: dict[str, set[bool]] = {}
+        for t in self.conv.catalog.tables:
+            for c in t.columns:
+                kinds.setdefault(c.name, set()).add(c.target_type == "boolean")
+        return {name for name, k in kinds.items() if k == {True}}
 
     # ---------------------------------------------------------------------------------------------
     def run(self) -> Conversion:
@@ -83,12 +116,12 @@ class CatalogConverter:
         tables = [t for t in self.src.tables if t["table_type"] == "BASE TABLE"]
         for t in tables:
             self.conv.catalog.tables.append(self.table(t))
+        for table, src in zip(self.conv.catalog.tables, tables, strict=True):
+            self.finish_table(table, src)
         for table in self.conv.catalog.tables:
             pk = table.primary_key
             if pk:
                 self.pks[table.name] = pk.columns
-        for table, src in zip(self.conv.catalog.tables, tables, strict=True):
-            self.finish_table(table, src)
         self.align_foreign_keys()
         for v in self.src.views:
             self.conv.catalog.views.append(self.view(v))
@@ -104,7 +137,12 @@ class CatalogConverter:
     def table(self, t: dict[str, Any]) -> Table:
         sname = t["table_name"]
         name = self.table_name(sname)
-        table = Table(schema=self.db, name=name, comment=t.get("table_comment") or None, row_estimate=int(t.get("table_rows") or 0))
+        table = Table(
+            schema=self.db,
+            name=name,
+            comment=t.get("table_comment") or None,
+            row_estimate=int(t.get("table_rows") or 0),
+        )
         table.extra.update(source_name=sname, engine=t.get("engine"), auto_increment=t.get("auto_increment"))
         json_cols = set()
         for chk in self.src.checks.get(sname, []):
@@ -140,7 +178,12 @@ class CatalogConverter:
         if result.drop_not_null:
             col.nullable = True
         gen = str(c.get("generation_expression") or "")
-        if "GENERATED" in extra.upper() and gen and gen.upper() != "NULL" and "DEFAULT_GENERATED" not in extra.upper():
+        if (
+            "GENERATED" in extra.upper()
+            and gen
+            and gen.upper() != "NULL"
+            and "DEFAULT_GENERATED" not in extra.upper()
+        ):
             try:
                 col.generated = self.converter.expression(gen)
                 col.generated_stored = "STORED" in extra.upper()
@@ -150,7 +193,11 @@ class CatalogConverter:
                     "the computed values are copied as plain data; add the expression by hand",
                 )  # fmt: skip
         if col.auto_increment:
-            seq = Sequence(schema=self.db, name=self.registry.claim(f"{table.name}_{col.name}_seq"), owned_by=(table.name, col.name))
+            seq = Sequence(
+                schema=self.db,
+                name=self.registry.claim(f"{table.name}_{col.name}_seq"),
+                owned_by=(table.name, col.name),
+            )
             self.conv.catalog.sequences.append(seq)
             col.identity = "by default"
             col.extra["identity_sequence"] = seq.name
@@ -210,10 +257,18 @@ class CatalogConverter:
         labels = enum_labels(stype.typemod)
         if any(len(label.encode()) > 63 for label in labels):
             col.target_type = "text[]" if is_set else "text"
-            col.mapping_note = "lossy: enum/set labels longer than 63 bytes do not fit a PostgreSQL enum; stored as text"
+            col.mapping_note = (
+                "lossy: enum/set labels longer than 63 bytes do not fit a PostgreSQL enum; stored as text"
+            )
             if not is_set:
                 values = ", ".join(literal(label) for label in labels)
-                table.constraints.append(Constraint(name=fit(f"{table.name}_{col.name}_check"), kind="check", expression=f"{quote_ident(col.name)} IN ({values})"))
+                table.constraints.append(
+                    Constraint(
+                        name=fit(f"{table.name}_{col.name}_check"),
+                        kind="check",
+                        expression=f"{quote_ident(col.name)} IN ({values})",
+                    )
+                )
             return
         enum = EnumType(schema=self.db, name=self.registry.claim(f"{table.name}_{col.name}"), labels=labels)
         self.conv.catalog.enums.append(enum)
@@ -225,9 +280,15 @@ class CatalogConverter:
         unique_names: set[str] = set()
         for con in self.src.constraints.get(sname, []):
             ctype = con["constraint_type"]
-            cols = [str(k["column_name"]).lower() for k in self.src.key_columns.get((sname, con["constraint_name"]), [])]
+            cols = [
+                str(k["column_name"]).lower()
+                for k in self.src.key_columns.get((sname, con["constraint_name"]), [])
+            ]
             if ctype == "PRIMARY KEY":
-                table.constraints.insert(0, Constraint(name=self.registry.claim(f"{table.name}_pkey"), kind="primary", columns=cols))
+                table.constraints.insert(
+                    0,
+                    Constraint(name=self.registry.claim(f"{table.name}_pkey"), kind="primary", columns=cols),
+                )
             elif ctype == "UNIQUE":
                 unique_names.add(con["constraint_name"])
             elif ctype == "FOREIGN KEY":
@@ -240,9 +301,16 @@ class CatalogConverter:
                 continue
             try:
                 expr = self.converter.expression(clause)
-                table.constraints.append(Constraint(name=fit(str(chk["constraint_name"]).lower()), kind="check", expression=expr))
+                table.constraints.append(
+                    Constraint(name=fit(str(chk["constraint_name"]).lower()), kind="check", expression=expr)
+                )
             except NotConvertible as exc:
-                self._unconverted("TABLE", f"{table.name}.{chk['constraint_name']}", f"CONSTRAINT {chk['constraint_name']} CHECK ({clause})", f"check constraint not converted: {exc}")
+                self._unconverted(
+                    "TABLE",
+                    f"{table.name}.{chk['constraint_name']}",
+                    f"CONSTRAINT {chk['constraint_name']} CHECK ({clause})",
+                    f"check constraint not converted: {exc}",
+                )
         self._indexes(table, sname, unique_names)
         self._partitions(table, sname)
         if table.primary_key is None and not any(c.kind == "unique" for c in table.constraints):
@@ -259,9 +327,13 @@ class CatalogConverter:
         ref_table = keys[0].get("referenced_table_name") or ref.get("referenced_table_name")
         table.constraints.append(
             Constraint(
-                name=fit(cname.lower()), kind="foreign", columns=[str(k["column_name"]).lower() for k in keys],
-                ref_table=self.table_name(str(ref_table)), ref_columns=[str(k["referenced_column_name"]).lower() for k in keys],
-                on_delete=ref.get("delete_rule"), on_update=ref.get("update_rule"),
+                name=fit(cname.lower()),
+                kind="foreign",
+                columns=[str(k["column_name"]).lower() for k in keys],
+                ref_table=self.table_name(str(ref_table)),
+                ref_columns=[str(k["referenced_column_name"]).lower() for k in keys],
+                on_delete=ref.get("delete_rule"),
+                on_update=ref.get("update_rule"),
             )  # fmt: skip
         )
 
@@ -307,16 +379,40 @@ class CatalogConverter:
                 continue
             if kind == "SPATIAL":
                 if all(table.column(c).target_type == "point" for c in cols if _is_col(table, c)):
-                    table.indexes.append(Index(name=target_name, table=table.name, columns=cols, method="gist", source_kind="SPATIAL"))
+                    table.indexes.append(
+                        Index(
+                            name=target_name,
+                            table=table.name,
+                            columns=cols,
+                            method="gist",
+                            source_kind="SPATIAL",
+                        )
+                    )
                 else:
                     self._unconverted("INDEX", obj, f"SPATIAL INDEX {iname} ON {sname} ({', '.join(cols)})",
                                       "spatial index on a column stored as WKT text: create a PostGIS GiST index after mapping the column to geometry")  # fmt: skip
                 continue
-            if unique and iname in unique_names and not prefixed and all(_is_col(table, c) for c in cols) and not any(desc):
+            if (
+                unique
+                and iname in unique_names
+                and not prefixed
+                and all(_is_col(table, c) for c in cols)
+                and not any(desc)
+            ):
                 table.constraints.append(Constraint(name=target_name, kind="unique", columns=cols))
                 continue
             method = "hash" if kind == "HASH" and len(cols) == 1 else "btree"
-            table.indexes.append(Index(name=target_name, table=table.name, columns=cols, unique=unique, method=method, descending=desc, source_kind=kind))
+            table.indexes.append(
+                Index(
+                    name=target_name,
+                    table=table.name,
+                    columns=cols,
+                    unique=unique,
+                    method=method,
+                    descending=desc,
+                    source_kind=kind,
+                )
+            )
             if prefixed:
                 self.conv.finding("lossy_index", "INDEX", obj, "prefix index converted (see the index definition)",
                                   "prefix parts on long text become left(col, n) expressions: queries must use the same expression to use the index")  # fmt: skip
@@ -343,13 +439,21 @@ class CatalogConverter:
             reason = "subpartitions are not converted"
         try:
             if method in ("RANGE COLUMNS", "LIST COLUMNS", "KEY", "LINEAR KEY"):
-                key = [c.strip().strip("`").lower() for c in expr.split(",")] if expr else [c for c in (table.primary_key.columns if table.primary_key else [])]
+                key = (
+                    [c.strip().strip("`").lower() for c in expr.split(",")]
+                    if expr
+                    else [c for c in (table.primary_key.columns if table.primary_key else [])]
+                )
             else:
                 key = [self.converter.expression(expr)]
         except NotConvertible as exc:
             key = []
             reason = f"partition expression {expr} not converted: {exc}"
-        if not reason and not all(_is_col(table, k) for k in key) and any(c.kind in ("primary", "unique") for c in table.constraints):
+        if (
+            not reason
+            and not all(_is_col(table, k) for k in key)
+            and any(c.kind in ("primary", "unique") for c in table.constraints)
+        ):
             reason = f"partition key {expr} is an expression; PostgreSQL needs plain columns when the table has a primary or unique key"
         if not reason and method.startswith(("SYSTEM_TIME",)):
             reason = "system-versioned partitioning is not converted"
@@ -364,7 +468,9 @@ class CatalogConverter:
             pname = self.registry.claim(f"{table.name}_{str(part['partition_name']).lower()}")
             desc = str(part.get("partition_description") or "")
             if pg_method == "range":
-                upper = ", ".join("MAXVALUE" if v.strip().upper() == "MAXVALUE" else v.strip() for v in _split_values(desc))
+                upper = ", ".join(
+                    "MAXVALUE" if v.strip().upper() == "MAXVALUE" else v.strip() for v in _split_values(desc)
+                )
                 p.partitions.append((pname, f"FOR VALUES FROM ({lower}) TO ({upper})"))
                 lower = upper
             elif pg_method == "list":
@@ -403,8 +509,16 @@ class CatalogConverter:
                                           "values outside the referenced column's range cannot exist while the FK holds", "mysql.foreign_key_alignment", col.source_type, b)  # fmt: skip
 
     def _unconverted(self, object_type: str, name: str, source: str, reason: str) -> None:
-        self.conv.comment_blocks.append((object_type, unconverted_block(object_type.lower(), name, source, [reason])))
-        self.conv.finding("unconverted_object", object_type, name, reason, "convert it by hand; the original is kept as a comment in the schema file")
+        self.conv.comment_blocks.append(
+            (object_type, unconverted_block(object_type.lower(), name, source, [reason]))
+        )
+        self.conv.finding(
+            "unconverted_object",
+            object_type,
+            name,
+            reason,
+            "convert it by hand; the original is kept as a comment in the schema file",
+        )
 
     # views ---------------------------------------------------------------------------------------
     def view(self, v: dict[str, Any]) -> View:
@@ -421,12 +535,24 @@ class CatalogConverter:
                 view.definition, notes = self.converter.query(source)
                 if notes:
                     view.note = "; ".join(notes)
-                    self.conv.finding("guessed_conversion", "VIEW", name, view.note, "check the view returns what the application expects")
+                    self.conv.finding(
+                        "guessed_conversion",
+                        "VIEW",
+                        name,
+                        view.note,
+                        "check the view returns what the application expects",
+                    )
             except NotConvertible as exc:
                 view.converted = False
                 view.note = f"view not converted: {exc}"
         if not view.converted:
-            self.conv.finding("unconverted_object", "VIEW", name, view.note or "not converted", "convert the view by hand; the original is kept as a comment in views/view.sql")
+            self.conv.finding(
+                "unconverted_object",
+                "VIEW",
+                name,
+                view.note or "not converted",
+                "convert the view by hand; the original is kept as a comment in views/view.sql",
+            )
         return view
 
     # routines ------------------------------------------------------------------------------------
@@ -444,7 +570,13 @@ class CatalogConverter:
 
     def _context(self, kind: str, return_type: str | None = None) -> Context:
         cast = bool(return_type and "(" in return_type)
-        return Context(converter=self.converter, map_type=self.map_decl_type, kind=kind, return_type=return_type, return_cast=cast)
+        return Context(
+            converter=self.converter,
+            map_type=self.map_decl_type,
+            kind=kind,
+            return_type=return_type,
+            return_cast=cast,
+        )
 
     def routine(self, r: dict[str, Any]) -> Routine:
         kind = str(r["routine_type"]).lower()
@@ -455,14 +587,18 @@ class CatalogConverter:
         body = r.get("routine_definition")
         try:
             if not body:
-                raise NotConvertible("the routine body is not visible to the export user (needs SELECT on mysql.proc or to be the definer)")
+                raise NotConvertible(
+                    "the routine body is not visible to the export user (needs SELECT on mysql.proc or to be the definer)"
+                )
             params = []
             for p in self.src.parameters.get(name, []):
                 if p.get("ordinal_position") == 0 or p.get("parameter_name") is None:
                     continue
                 mode = str(p.get("parameter_mode") or "IN").upper()
                 ptype = self.map_decl_type(str(p["dtd_identifier"]))
-                params.append(f"{mode + ' ' if kind == 'procedure' and mode != 'IN' else ''}{quote_ident(str(p['parameter_name']).lower())} {ptype}")
+                params.append(
+                    f"{mode + ' ' if kind == 'procedure' and mode != 'IN' else ''}{quote_ident(str(p['parameter_name']).lower())} {ptype}"
+                )
             ret = self.map_decl_type(str(r["dtd_identifier"])) if kind == "function" else None
             ctx = self._context(kind, ret)
             plpgsql = translate_body(str(body), ctx)
@@ -471,17 +607,27 @@ class CatalogConverter:
                 head += f"\nRETURNS {_strip_typmod(ret or '')}"
                 deterministic = str(r.get("is_deterministic") or "NO").upper() == "YES"
                 access = str(r.get("sql_data_access") or "").upper()
-                volatility = "STABLE" if deterministic or access in ("READS SQL DATA", "NO SQL") else "VOLATILE"
+                volatility = (
+                    "STABLE" if deterministic or access in ("READS SQL DATA", "NO SQL") else "VOLATILE"
+                )
                 if access in ("MODIFIES SQL DATA",):
                     volatility = "VOLATILE"
                 head += f"\nLANGUAGE plpgsql {volatility}"
             else:
                 head += "\nLANGUAGE plpgsql"
             head += "\nSET search_path FROM CURRENT"
-            routine.target_sql = f"{head}\nAS $transship$\n#variable_conflict use_variable\n{plpgsql}\n$transship$;"
+            routine.target_sql = (
+                f"{head}\nAS $transship$\n#variable_conflict use_variable\n{plpgsql}\n$transship$;"
+            )
         except NotConvertible as exc:
             routine.notes.append(str(exc))
-            self.conv.finding("unconverted_object", kind.upper(), pg_name, str(exc), "convert it by hand; the original is kept as a comment in the schema file")
+            self.conv.finding(
+                "unconverted_object",
+                kind.upper(),
+                pg_name,
+                str(exc),
+                "convert it by hand; the original is kept as a comment in the schema file",
+            )
         return routine
 
     def trigger(self, trig: dict[str, Any]) -> Routine:
@@ -490,7 +636,10 @@ class CatalogConverter:
         table = self.table_name(str(trig["event_object_table"]))
         timing = str(trig["action_timing"]).upper()
         event = str(trig["event_manipulation"]).upper()
-        source = trig.get("create_sql") or f"CREATE TRIGGER {name} {timing} {event} ON {trig['event_object_table']} FOR EACH ROW\n{trig['action_statement']}"
+        source = (
+            trig.get("create_sql")
+            or f"CREATE TRIGGER {name} {timing} {event} ON {trig['event_object_table']} FOR EACH ROW\n{trig['action_statement']}"
+        )
         routine = Routine(schema=self.db, name=pg_name, kind="trigger", source_sql=source, table=table)
         try:
             plpgsql = translate_body(str(trig["action_statement"]), self._context("trigger"))
@@ -504,10 +653,18 @@ class CatalogConverter:
                 f"FOR EACH ROW EXECUTE FUNCTION {quote_ident(fn)}();"
             )
             if int(trig.get("action_order") or 1) > 1:
-                routine.notes.append("MySQL fires several triggers of one event in ACTION_ORDER; PostgreSQL fires them by name")
+                routine.notes.append(
+                    "MySQL fires several triggers of one event in ACTION_ORDER; PostgreSQL fires them by name"
+                )
         except NotConvertible as exc:
             routine.notes.append(str(exc))
-            self.conv.finding("unconverted_object", "TRIGGER", pg_name, str(exc), "convert it by hand; the original is kept as a comment in triggers/trigger.sql")
+            self.conv.finding(
+                "unconverted_object",
+                "TRIGGER",
+                pg_name,
+                str(exc),
+                "convert it by hand; the original is kept as a comment in triggers/trigger.sql",
+            )
         return routine
 
     def on_update_trigger(self, table: str, cols: list[Column]) -> Routine:
@@ -517,11 +674,17 @@ class CatalogConverter:
         trg = fit(f"{table}_on_update")
         sets = []
         for c in cols:
-            now = "LOCALTIMESTAMP" if (c.target_type or "").startswith("timestamp(") or c.target_type == "timestamp" else "CURRENT_TIMESTAMP"
+            now = (
+                "LOCALTIMESTAMP"
+                if (c.target_type or "").startswith("timestamp(") or c.target_type == "timestamp"
+                else "CURRENT_TIMESTAMP"
+            )
             if (c.target_type or "") == "date":
                 now = "CURRENT_DATE"
             col = quote_ident(c.name)
-            sets.append(f"    IF NEW.{col} IS NOT DISTINCT FROM OLD.{col} THEN\n        NEW.{col} := {now};\n    END IF;")
+            sets.append(
+                f"    IF NEW.{col} IS NOT DISTINCT FROM OLD.{col} THEN\n        NEW.{col} := {now};\n    END IF;"
+            )
         body = "\n".join(sets)
         sql = (
             f"CREATE OR REPLACE FUNCTION {quote_ident(fn)}() RETURNS trigger\nLANGUAGE plpgsql\nAS $transship$\nBEGIN\n"
@@ -529,7 +692,14 @@ class CatalogConverter:
             f"CREATE TRIGGER {quote_ident(trg)} BEFORE UPDATE ON {quote_ident(table)}\nFOR EACH ROW EXECUTE FUNCTION {quote_ident(fn)}();"
         )
         names = ", ".join(c.name for c in cols)
-        return Routine(schema=self.db, name=trg, kind="trigger", source_sql=f"ON UPDATE CURRENT_TIMESTAMP on {table}({names})", target_sql=sql, table=table)
+        return Routine(
+            schema=self.db,
+            name=trg,
+            kind="trigger",
+            source_sql=f"ON UPDATE CURRENT_TIMESTAMP on {table}({names})",
+            target_sql=sql,
+            table=table,
+        )
 
 
 def _is_col(table: Table, name: str) -> bool:
@@ -568,7 +738,11 @@ def _unquote(text: str) -> str | None:
     t = text.strip()
     if len(t) >= 2 and t[0] == "'" and t[-1] == "'":
         inner = t[1:-1].replace("''", "'")
-        return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t", "r": "\r", "0": "\0"}.get(m.group(1), m.group(1)), inner)
+        return re.sub(
+            r"\\(.)",
+            lambda m: {"n": "\n", "t": "\t", "r": "\r", "0": "\0"}.get(m.group(1), m.group(1)),
+            inner,
+        )
     return None
 
 
@@ -577,6 +751,10 @@ def _typed_literal(value: str, target: str, stype: SourceType) -> str:
         return "false" if value.strip() in ("0", "") else "true"
     if target == "bytea":
         return "'\\x" + value.encode().hex() + "'::bytea"
+    if target.endswith("[]"):
+        items = [v for v in value.split(",") if v != ""]
+        array = "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in items) + "}"
+        return literal(array)
     if target.startswith("bit("):
         return f"B'{value}'"
     if "\0" in value:
@@ -584,7 +762,9 @@ def _typed_literal(value: str, target: str, stype: SourceType) -> str:
     return literal(value)
 
 
-def export_schema(conn: Any, database: str, writer: SchemaWriter, options: SchemaExportOptions, mapper: TypeMapper) -> SchemaExportResult:
+def export_schema(
+    conn: Any, database: str, writer: SchemaWriter, options: SchemaExportOptions, mapper: TypeMapper
+) -> SchemaExportResult:
     """Read, convert and write the schema of ``database``."""
     from transship_mysql.source_catalog import read_source_catalog
 
@@ -599,13 +779,33 @@ def export_schema(conn: Any, database: str, writer: SchemaWriter, options: Schem
     for table in conv.catalog.tables:
         if table.partitioning and table.partitioning.note:
             result.notes.append(f"{table.name}: {table.partitioning.note}")
-    engines = sorted({str(t.extra.get("engine")) for t in conv.catalog.tables if str(t.extra.get("engine") or "InnoDB").lower() != "innodb"})
+    engines = sorted(
+        {
+            str(t.extra.get("engine"))
+            for t in conv.catalog.tables
+            if str(t.extra.get("engine") or "InnoDB").lower() != "innodb"
+        }
+    )
     if engines:
-        result.notes.append(f"non-transactional storage engines in use ({', '.join(engines)}): their tables are not covered by the export snapshot")
+        result.notes.append(
+            f"non-transactional storage engines in use ({', '.join(engines)}): their tables are not covered by the export snapshot"
+        )
     return result
 
 
-ALL_TYPES = {"TYPE", "SEQUENCE", "TABLE", "PARTITION", "INDEX", "VIEW", "MVIEW", "TRIGGER", "FUNCTION", "PROCEDURE", "COMMENT"}
+ALL_TYPES = {
+    "TYPE",
+    "SEQUENCE",
+    "TABLE",
+    "PARTITION",
+    "INDEX",
+    "VIEW",
+    "MVIEW",
+    "TRIGGER",
+    "FUNCTION",
+    "PROCEDURE",
+    "COMMENT",
+}
 
 
 def _wanted_types(options: SchemaExportOptions) -> set[str]:

@@ -19,6 +19,18 @@ def _rows(conn: pymysql.connections.Connection, sql: str, args: tuple[Any, ...] 
         return [{str(k).lower(): v for k, v in row.items()} for row in cur.fetchall()]
 
 
+_CHECKS_MYSQL = (
+    "SELECT tc.table_name, cc.constraint_name, cc.check_clause FROM information_schema.check_constraints cc "
+    "JOIN information_schema.table_constraints tc ON tc.constraint_schema = cc.constraint_schema "
+    "AND tc.constraint_name = cc.constraint_name AND tc.constraint_type = 'CHECK' "
+    "WHERE cc.constraint_schema = %s ORDER BY tc.table_name, cc.constraint_name"
+)
+# MariaDB check constraint names are unique per table only
+_CHECKS_MARIADB = _CHECKS_MYSQL.replace(
+    "AND tc.constraint_type", "AND tc.table_name = cc.table_name AND tc.constraint_type"
+)
+
+
 @dataclass
 class SourceCatalog:
     """Everything read from the source, grouped by table where it belongs to one."""
@@ -29,7 +41,9 @@ class SourceCatalog:
     tables: list[dict[str, Any]] = field(default_factory=list)
     columns: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     constraints: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
-    key_columns: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    key_columns: dict[tuple[str, str], list[dict[str, Any]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
     referential: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     checks: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     statistics: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
@@ -51,7 +65,11 @@ def read_source_catalog(conn: pymysql.connections.Connection, database: str) -> 
         "FROM information_schema.tables WHERE table_schema = %s ORDER BY table_name",
         db,
     )
-    for r in _rows(conn, "SELECT * FROM information_schema.columns WHERE table_schema = %s ORDER BY table_name, ordinal_position", db):
+    for r in _rows(
+        conn,
+        "SELECT * FROM information_schema.columns WHERE table_schema = %s ORDER BY table_name, ordinal_position",
+        db,
+    ):
         cat.columns[r["table_name"]].append(r)
     for r in _rows(
         conn,
@@ -74,21 +92,18 @@ def read_source_catalog(conn: pymysql.connections.Connection, database: str) -> 
         db,
     ):
         cat.referential[(r["table_name"], r["constraint_name"])] = r
+    check_sql = _CHECKS_MARIADB if cat.is_mariadb else _CHECKS_MYSQL
     try:
-        checks = _rows(
-            conn,
-            "SELECT tc.table_name, cc.constraint_name, cc.check_clause FROM information_schema.check_constraints cc "
-            "JOIN information_schema.table_constraints tc ON tc.constraint_schema = cc.constraint_schema "
-            "AND tc.constraint_name = cc.constraint_name AND tc.constraint_type = 'CHECK' "
-            + ("AND tc.table_name = cc.table_name " if cat.is_mariadb else "")
-            + "WHERE cc.constraint_schema = %s ORDER BY tc.table_name, cc.constraint_name",
-            db,
-        )
+        checks = _rows(conn, check_sql, db)
     except pymysql.err.ProgrammingError:  # servers before check constraints
         checks = []
     for r in checks:
         cat.checks[r["table_name"]].append(r)
-    for r in _rows(conn, "SELECT * FROM information_schema.statistics WHERE table_schema = %s ORDER BY table_name, index_name, seq_in_index", db):
+    for r in _rows(
+        conn,
+        "SELECT * FROM information_schema.statistics WHERE table_schema = %s ORDER BY table_name, index_name, seq_in_index",
+        db,
+    ):
         cat.statistics[r["table_name"]].append(r)
     for r in _rows(
         conn,
@@ -97,11 +112,27 @@ def read_source_catalog(conn: pymysql.connections.Connection, database: str) -> 
         db,
     ):
         cat.partitions[r["table_name"]].append(r)
-    cat.views = _rows(conn, "SELECT table_name, view_definition, check_option, security_type FROM information_schema.views WHERE table_schema = %s ORDER BY table_name", db)
-    cat.routines = _rows(conn, "SELECT * FROM information_schema.routines WHERE routine_schema = %s ORDER BY routine_type, routine_name", db)
-    for r in _rows(conn, "SELECT * FROM information_schema.parameters WHERE specific_schema = %s ORDER BY specific_name, ordinal_position", db):
+    cat.views = _rows(
+        conn,
+        "SELECT table_name, view_definition, check_option, security_type FROM information_schema.views WHERE table_schema = %s ORDER BY table_name",
+        db,
+    )
+    cat.routines = _rows(
+        conn,
+        "SELECT * FROM information_schema.routines WHERE routine_schema = %s ORDER BY routine_type, routine_name",
+        db,
+    )
+    for r in _rows(
+        conn,
+        "SELECT * FROM information_schema.parameters WHERE specific_schema = %s ORDER BY specific_name, ordinal_position",
+        db,
+    ):
         cat.parameters[r["specific_name"]].append(r)
-    cat.triggers = _rows(conn, "SELECT * FROM information_schema.triggers WHERE trigger_schema = %s ORDER BY event_object_table, action_timing, event_manipulation, action_order", db)
+    cat.triggers = _rows(
+        conn,
+        "SELECT * FROM information_schema.triggers WHERE trigger_schema = %s ORDER BY event_object_table, action_timing, event_manipulation, action_order",
+        db,
+    )
     for routine in cat.routines:
         routine["create_sql"] = show_create(conn, str(routine["routine_type"]), str(routine["routine_name"]))
     for trig in cat.triggers:
@@ -114,13 +145,18 @@ def show_create(conn: pymysql.connections.Connection, kind: str, name: str) -> s
     quoted = "`" + name.replace("`", "``") + "`"
     try:
         with conn.cursor(pymysql.cursors.DictCursor) as cur:
-            cur.execute(f"SHOW CREATE {kind.upper()} {quoted}")  # kind is one of three keywords; name is quoted
+            cur.execute(
+                f"SHOW CREATE {kind.upper()} {quoted}"
+            )  # kind is one of three keywords; name is quoted
             row = cur.fetchone()
     except pymysql.err.MySQLError:
         return None
     if not row:
         return None
     for key, value in row.items():
-        if key.lower().startswith(("create function", "create procedure", "sql original statement")) and value:
+        if (
+            key.lower().startswith(("create function", "create procedure", "sql original statement"))
+            and value
+        ):
             return str(value)
     return None

@@ -209,6 +209,7 @@ def _main_begin(tokens: list[Token], start: int) -> int:
 def convert_body(text: str, ctx: Context, trigger: dict[str, str] | None = None, members: dict[str, str] | None = None) -> Piece:
     """Convert statements between BEGIN and END (exception handlers included)."""
     problems: list[str] = []
+    text = _prepass(text, members)
     first = rewrite(text)
     problems += first.problems
     text = first.text
@@ -224,9 +225,7 @@ def convert_body(text: str, ctx: Context, trigger: dict[str, str] | None = None,
         prev = code[i - 1] if i else None
         nxt = code[i + 1] if i + 1 < len(code) else None
         after_dot = prev is not None and prev.is_op(".")
-        if t.kind == "bind" and t.text[1:].upper() in ("NEW", "OLD"):
-            edits.append((t.start, t.end, t.text[1:].upper()))
-        elif t.kind == "bind":
+        if t.kind == "bind":
             problems.append(f"bind variable {t.text}")
         elif t.kind == "word" and not after_dot:
             w = t.upper
@@ -278,8 +277,6 @@ def convert_body(text: str, ctx: Context, trigger: dict[str, str] | None = None,
                     stmt_start = False
                     continue
                 problems.append(f"SQL%{attr}")
-            elif members and w in members and not (prev is not None and prev.is_op(".")):
-                edits.append((t.start, t.end, members[w]))
         elif t.is_op("%") and nxt is not None and nxt.kind == "word" and prev is not None and prev.kind == "word" and not prev.is_word("SQL"):
             attr = nxt.upper
             if attr in ("FOUND", "NOTFOUND"):
@@ -296,6 +293,19 @@ def convert_body(text: str, ctx: Context, trigger: dict[str, str] | None = None,
         i += 1
     out = _apply(text, edits)
     return Piece(out, problems + [f"__record__:{v}" for v in record_vars])
+
+
+def _prepass(text: str, members: dict[str, str] | None) -> str:
+    """``:NEW``/``:OLD`` -> ``NEW``/``OLD``; calls between package members get the package schema."""
+    edits: list[tuple[int, int, str]] = []
+    code = tokenize(text)
+    for k, t in enumerate(code):
+        if t.kind == "bind" and t.text[1:].upper() in ("NEW", "OLD"):
+            edits.append((t.start, t.end, t.text[1:].upper()))
+        elif members and t.kind == "word" and t.upper in members and not (k and code[k - 1].is_op(".")):
+            if k + 1 < len(code) and code[k + 1].is_op("(", ";"):
+                edits.append((t.start, t.end, members[t.upper]))
+    return _apply(text, edits)
 
 
 def _call_statement(
@@ -329,8 +339,8 @@ def _call_statement(
         inner = args_text[1:-1]
         edits.append((code[i].start, code[end - 1].end, f"RAISE NOTICE '%', {inner}"))
         return end, True
-    if members and len(names) == 1 and last in members:
-        target = members[last]
+    if len(names) == 2 and oracle_name(names[0]).lower() in {m.split(".")[0].strip('"') for m in (members or {}).values()}:
+        target = f"{quote_ident(pg_name(oracle_name(names[0])))}.{quote_ident(pg_name(last))}"
     else:
         target = ".".join(quote_ident(pg_name(oracle_name(n))) for n in names)
     if len(names) == 1 and last in ctx.functions and last not in ctx.procedures:

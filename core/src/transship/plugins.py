@@ -96,7 +96,15 @@ class PluginHost:
         for impl in reversed(caller.get_hookimpls()):
             info = self.infos.get(impl.plugin_name)
             dist = info.distribution if info else impl.plugin_name
-            for item in impl.function() or []:
+            try:
+                items = impl.function() or []
+            except Exception as exc:  # a broken plugin must not break the CLI
+                msg = f"plugin '{impl.plugin_name}' from {dist} failed in {hook_name} and is skipped: {exc!r}"
+                warnings.warn(msg, RuntimeWarning, stacklevel=2)
+                if info is not None:
+                    info.error = repr(exc)
+                continue
+            for item in items:
                 k = key(item)
                 if k in out and out[k][1] != dist + "#" + impl.plugin_name:
                     other = out[k][1].split("#")[0]

@@ -61,13 +61,6 @@ CREATE TABLE IF NOT EXISTS import_batches (
     status TEXT NOT NULL DEFAULT 'PENDING',
     PRIMARY KEY (file_name, batch_number)
 );
-CREATE TABLE IF NOT EXISTS schema_import (
-    phase TEXT NOT NULL,
-    object_type TEXT NOT NULL,
-    fingerprint TEXT NOT NULL,
-    status TEXT NOT NULL,
-    PRIMARY KEY (phase, fingerprint)
-);
 """
 
 STATUS_KEY = "migration_status"

@@ -92,7 +92,9 @@ def rules_cmd(groups: tuple[str, ...], output_format: str) -> None:
     for r in rules:
         fixed = ", ".join(sorted(r.rule.minimum_versions_fixed_in.values()))
         table.add_row(r.rule.code, r.rule.name, str(r.rule.impact), fixed, r.rule.description, r.distribution)
-    Console(soft_wrap=True).print(table)
+    import sys
+
+    Console(soft_wrap=True, width=None if sys.stdout.isatty() else 220).print(table)
 
 
 @hookimpl

@@ -9,8 +9,8 @@ from typing import Any
 from pglast import ast
 
 from transship import __version__
-from transship.analysis.nodes import created_object
 from transship.analysis.engine import AnalysisResult
+from transship.analysis.nodes import created_object
 from transship.schema_files import IMPORT_ORDER
 
 DESCRIPTION = "Objects that will be created on the target YugabyteDB or PostgreSQL database."

@@ -268,7 +268,7 @@ def plugins_cmd(output_format: str) -> None:
             r.version,
             ", ".join(h.removeprefix("transship_") for h in r.hooks) or f"FAILED: {r.error}",
         )
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 220)
     console.print(table)
     console.print(f"source adapters: {', '.join(sorted(adapters)) or '(none installed)'}")
     console.print(f"import sinks: {', '.join(sorted(sinks))}")

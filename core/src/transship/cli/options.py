@@ -199,6 +199,40 @@ class Run:
             self._meta = None
 
 
+def command_sections(root: click.Command) -> dict[str, set[str]]:
+    """Config section name (``import-data``) -> the long flag names of that command (``batch-size``)."""
+    out: dict[str, set[str]] = {}
+
+    def walk(cmd: click.Command, path: list[str]) -> None:
+        if path and not cmd.hidden:
+            out["-".join(path)] = {
+                max(p.opts, key=len).lstrip("-") for p in cmd.params if isinstance(p, click.Option)
+            }
+        if isinstance(cmd, click.Group):
+            for name, sub in cmd.commands.items():
+                walk(sub, [*path, name])
+
+    walk(root, [])
+    return out
+
+
+def validate_sections(config: ConfigFile, root: click.Command) -> None:
+    """Keys inside per-command sections must be flags of that command (a typo is an error, never ignored)."""
+    known = command_sections(root)
+    bad: list[str] = []
+    for key, values in config.data.items():
+        name = {"export-data-from-source": "export-data", "import-data-to-target": "import-data"}.get(
+            key, key
+        )
+        if name in known and isinstance(values, dict):
+            bad += [f"{key}.{k}" for k in values if k not in known[name]]
+    if bad:
+        raise ConfigError(
+            f"config file {config.path} has unknown keys: {', '.join(sorted(bad))}",
+            fix="remove or rename them (each key of a command section is one of that command's flags, see --help)",
+        )
+
+
 def _apply_config(ctx: click.Context, section: str, config: ConfigFile) -> None:
     for param in ctx.command.params:
         if not isinstance(param, click.Option) or param.name is None:
@@ -233,6 +267,7 @@ def _setup_logging(export_dir: ExportDir, command: str, level: str) -> None:
     )
     logger.setLevel(getattr(logging, lvl, logging.INFO))
     logger.propagate = False
+    logger.addHandler(logging.NullHandler())
     if export_dir.logs.is_dir():
         handler = logging.FileHandler(export_dir.logs / f"{command.replace(' ', '-')}.log", encoding="utf-8")
         handler.setFormatter(
@@ -286,6 +321,7 @@ def run_command(
             try:
                 config = ConfigFile(params["config_file"]) if params.get("config_file") else None
                 if config is not None:
+                    validate_sections(config, ctx.find_root().command)
                     _apply_config(ctx, section, config)
                     params = dict(ctx.params)
                 if not params.get("export_dir"):

@@ -10,7 +10,7 @@ from psycopg import sql
 from transship.cli.options import Run
 from transship.commands.common import print_table
 from transship.commands.export_schema import _type_list
-from transship.commands.target import open_target, target_key, target_schema_for
+from transship.commands.target import open_target, target_schema_for
 from transship.errors import ConfigError, ExportDirError, ImportFailed
 from transship.importer.schema import SchemaImporter, SchemaImportResult
 from transship.schema_files import IMPORT_ORDER, OBJECT_FILES, existing_object_types, read_schema_files
@@ -22,21 +22,8 @@ _MVIEW = re.compile(
 )
 
 
-def _importer(run: Run, conn: psycopg.Connection, phase: str) -> SchemaImporter:
+def _importer(run: Run, conn: psycopg.Connection) -> SchemaImporter:
     p = run.params
-    key = target_key(conn)
-    meta = run.meta
-    done = {
-        r[0] for r in meta.query("SELECT fingerprint FROM schema_import WHERE phase = ?", (f"{phase}@{key}",))
-    }
-
-    def mark(fp: str, otype: str) -> None:
-        done.add(fp)
-        meta.execute(
-            "INSERT OR REPLACE INTO schema_import (phase, object_type, fingerprint, status) VALUES (?, ?, ?, 'DONE')",
-            (f"{phase}@{key}", otype, fp),
-        )
-
     search_path = None
     schema = target_schema_for(run)
     if schema:
@@ -47,8 +34,6 @@ def _importer(run: Run, conn: psycopg.Connection, phase: str) -> SchemaImporter:
         ignore_exist=bool(p.get("ignore_exist")),
         continue_on_error=bool(p.get("continue_on_error")),
         schema_dir=run.export_dir.schema,
-        is_done=lambda fp: fp in done,
-        mark_done=mark,
         search_path=search_path,
     )
 
@@ -94,7 +79,7 @@ def run(run: Run) -> None:
             run.console.print(
                 "IMPORTANT NOTE: schema/uncategorized.sql holds objects of unknown type: review and import them by hand."
             )
-        importer = _importer(run, conn, "schema")
+        importer = _importer(run, conn)
         statements = read_schema_files(run.export_dir.schema, types)
         result = importer.run(statements, mode="schema")
     run.meta.update_status(import_schema_done=True)
@@ -129,10 +114,6 @@ def _start_clean(run: Run, conn: psycopg.Connection) -> None:
         conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(s)))
         if s == "public":
             conn.execute("CREATE SCHEMA public")
-    key = target_key(conn)
-    run.meta.execute(
-        "DELETE FROM schema_import WHERE phase IN (?, ?)", (f"schema@{key}", f"post-snapshot@{key}")
-    )
     run.console.print(f"Dropped target schema(s): {', '.join(existing) or '(none existed)'}")
 
 
@@ -141,7 +122,7 @@ def finalize(run: Run) -> None:
     _check_exported(run)
     sink, conn = open_target(run)
     with conn:
-        importer = _importer(run, conn, "post-snapshot")
+        importer = _importer(run, conn)
         statements = read_schema_files(run.export_dir.schema, ["TABLE", "PARTITION"])
         result = importer.run(statements, mode="post-snapshot")
         _report(run, result, "Post-snapshot import (NOT VALID constraints)")
@@ -197,8 +178,6 @@ def _report(run: Run, result: SchemaImportResult, title: str) -> None:
     parts = [f"{result.applied} applied"]
     if result.already_existed:
         parts.append(f"{result.already_existed} already existed")
-    if result.skipped_done:
-        parts.append(f"{result.skipped_done} done by an earlier run")
     if result.failed:
         parts.append(f"{len(result.failed)} failed (see schema/failed.sql)")
     run.console.print(f"{title}: " + ", ".join(parts) + ".")

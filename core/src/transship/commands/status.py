@@ -41,7 +41,9 @@ def export_status(run: Run) -> None:
         run.console.print("Export of data has not started.")
         return
     if any(d["status"] == "INTERRUPTED" for d in data):
-        run.console.print("NOTE: export data was interrupted; re-run the same export data command to finish (finished tables are kept).")
+        run.console.print(
+            "NOTE: export data was interrupted; re-run the same export data command to finish (finished tables are kept)."
+        )
     print_table(
         run,
         "Export Data Status for SourceDB",

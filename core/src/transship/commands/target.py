@@ -61,11 +61,3 @@ def target_schema_for(run: Run) -> str | None:
         return None
     stored = (status.get("target_conf") or {}).get("schema")
     return run.params.get("target_db_schema") or stored or "public"
-
-
-def target_key(conn: psycopg.Connection) -> str:
-    """Identifies this target database instance (a dropped and re-created database gets a new key)."""
-    row = conn.execute(
-        "SELECT inet_server_addr()::text, inet_server_port(), current_database(), oid FROM pg_database WHERE datname = current_database()"
-    ).fetchone()
-    return ":".join(str(v) for v in (row or ()))

@@ -7,7 +7,6 @@ are held back for ``finalize-schema-post-data-import`` (the data may not satisfy
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from collections.abc import Callable
@@ -44,15 +43,10 @@ def is_not_valid_constraint(sql: str) -> bool:
     return bool(_ALTER_ADD_CONSTRAINT.match(sql) and _NOT_VALID.search(sql))
 
 
-def fingerprint(stmt: SchemaStatement) -> str:
-    return hashlib.sha1(f"{stmt.object_type}\0{stmt.statement.body}".encode()).hexdigest()
-
-
 @dataclass
 class SchemaImportResult:
     applied: int = 0
     already_existed: int = 0
-    skipped_done: int = 0
     held_back: int = 0
     failed: list[tuple[SchemaStatement, str]] = field(default_factory=list)
     by_type: dict[str, int] = field(default_factory=dict)
@@ -60,14 +54,17 @@ class SchemaImportResult:
 
 @dataclass
 class SchemaImporter:
-    """Runs statements on ``conn``; ``done``/``mark_done`` remember progress across runs (crash safety)."""
+    """Runs statements on ``conn`` in autocommit, one by one.
+
+    After a crash, re-running applies everything again; ``ignore_exist`` accepts what the first run created
+    (voyager's ``--ignore-exist``). Nothing is remembered locally, so objects dropped on the target in between
+    are created again.
+    """
 
     conn: psycopg.Connection
     ignore_exist: bool
     continue_on_error: bool
     schema_dir: Path
-    is_done: Callable[[str], bool]
-    mark_done: Callable[[str, str], None]
     search_path: str | None = None
     on_progress: Callable[[SchemaStatement], None] | None = None
 
@@ -102,10 +99,6 @@ class SchemaImporter:
         while pending:
             deferred: list[tuple[SchemaStatement, str]] = []
             for st in pending:
-                fp = fingerprint(st)
-                if self.is_done(fp):
-                    result.skipped_done += 1
-                    continue
                 if st.path != current_path:
                     self._apply_session(preambles.get(st.path, []))
                     current_path = st.path
@@ -113,10 +106,8 @@ class SchemaImporter:
                 if outcome == "ok":
                     result.applied += 1
                     result.by_type[st.object_type] = result.by_type.get(st.object_type, 0) + 1
-                    self.mark_done(fp, st.object_type)
                 elif outcome == "exists":
                     result.already_existed += 1
-                    self.mark_done(fp, st.object_type)
                 elif outcome == "missing":
                     deferred.append((st, message))
                 else:

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from pglast import ast
 from pglast.enums import CTEMaterialize, LimitOption, TransactionStmtKind
+from pglast.parser import scan
 
 from transship.analysis import AnalysedStatement, AnalysisContext, Finding, Impact, Rule
 from transship.analysis.nodes import func_name, range_var_name, strings, type_name
@@ -270,7 +271,7 @@ class Rule_LISTEN_NOTIFY(_Dml):
             yield Finding("LISTEN / NOTIFY is not supported yet in YugabyteDB.")
 
 
-_NON_DECIMAL = re.compile(r"0[xXoObB][0-9a-fA-F_]+")
+_NON_DECIMAL = re.compile(r"0[xXoObB][0-9a-fA-F_]+$")
 
 
 class Rule_NON_DECIMAL_INTEGER_LITERAL(_Dml):
@@ -280,10 +281,13 @@ class Rule_NON_DECIMAL_INTEGER_LITERAL(_Dml):
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
         text = stmt.parsed_sql
-        for const in stmt.find(ast.A_Const):
-            loc = const.location
-            if isinstance(const.val, ast.Integer | ast.Float) and isinstance(loc, int) and loc >= 0 and _NON_DECIMAL.match(text, loc):
-                yield Finding("Non-decimal integer literals are not supported in YugabyteDB.")
+        try:
+            tokens = scan(text)
+        except Exception:  # noqa: BLE001 - text the scanner rejects holds no literal to check
+            return
+        for tok in tokens:
+            if tok.name in ("ICONST", "FCONST") and _NON_DECIMAL.match(text[tok.start : tok.end + 1]):
+                yield Finding(f"Non-decimal integer literal {text[tok.start : tok.end + 1]} is not supported in YugabyteDB.")
                 return
 
 

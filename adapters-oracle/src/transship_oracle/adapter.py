@@ -1,0 +1,162 @@
+"""The Oracle source adapter: live (python-oracledb thin mode) or from Oracle scripts.
+
+Script mode is chosen when core sets ``source_ddl_files`` (``export schema --source-ddl-file``) or
+``source_data_files`` (``export data --source-data-file``); no database is contacted then.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from transship.adapters.base import (
+    DataExportOptions,
+    DataSnapshot,
+    SchemaExportOptions,
+    SchemaExportResult,
+    SourceAdapter,
+)
+from transship.ddl import unconverted_block, write_catalog
+from transship.dbconfig import DBConfig
+from transship.errors import ConfigError, ConnectionFailed, TransshipError
+from transship.schema_files import SchemaWriter
+from transship.typemap import TypeMapper
+
+from transship_oracle.connect import connect, translate
+from transship_oracle.convert import Converted, convert_source
+from transship_oracle.ddl_script import OracleSource, read_scripts
+from transship_oracle.typerules import ORACLE_RULES
+
+
+class OracleAdapter(SourceAdapter):
+    """``--source-db-type oracle``: one schema per migration (``--source-db-schema``)."""
+
+    name: ClassVar[str] = "oracle"
+    default_port: ClassVar[int] = 1521
+    schema_arity: ClassVar[str] = "one"
+    object_types: ClassVar[tuple[str, ...]] = (
+        "TYPE", "SEQUENCE", "TABLE", "PACKAGE", "TRIGGER", "FUNCTION", "PROCEDURE", "SYNONYM", "VIEW",
+        "MVIEW", "PARTITION", "INDEX",
+    )  # fmt: skip
+
+    def __init__(self, config: DBConfig, driver: Any = None) -> None:
+        super().__init__(config)
+        self.source_ddl_files: list[str] = []
+        self.source_data_files: list[str] = []
+        self.type_mapping: dict[str, Any] | None = None  # the config file's type-mapping section
+        self.driver = driver  # python-oracledb module (tests pass a DB-API stand-in)
+
+    # ------------------------------------------------------------------------------------------ basics
+    @property
+    def script_mode(self) -> bool:
+        return bool(self.source_ddl_files or self.source_data_files)
+
+    @property
+    def owner(self) -> str:
+        """The schema as Oracle stores it: unquoted names upper case, ``"Quoted"`` kept."""
+        schemas = self.config.schemas()
+        name = schemas[0] if schemas else (self.config.user or "")
+        if name.startswith('"') and name.endswith('"'):
+            return name[1:-1]
+        return name.upper()
+
+    def validate_config(self) -> None:
+        if self.script_mode and not self.config.schemas():
+            self.config.schema = "public"
+        super().validate_config()
+
+    def default_target_schema(self) -> str | None:
+        return "public"
+
+    def check_connection(self) -> str:
+        if self.script_mode:
+            return "script mode"
+        conn = connect(self.config, self.driver)
+        try:
+            version = getattr(conn, "version", "") or ""
+            cur = conn.cursor()
+            try:
+                cur.execute("SELECT username FROM all_users WHERE username = :owner", owner=self.owner)
+                if cur.fetchone() is None:
+                    raise ConfigError(
+                        f"Oracle schema {self.owner} does not exist (or user {self.config.user} cannot see it)",
+                        fix="check --source-db-schema (unquoted names are upper case in Oracle)",
+                    )
+            except TransshipError:
+                raise
+            except Exception as exc:
+                raise translate(exc, self.config, "query") from None
+            finally:
+                cur.close()
+            return f"Oracle {version}".strip()
+        finally:
+            conn.close()
+
+    # ------------------------------------------------------------------------------------------ schema
+    def read_source(self) -> OracleSource:
+        """The schema before conversion, from the DDL scripts or the live dictionary."""
+        if self.source_ddl_files:
+            return read_scripts(self.source_ddl_files, self.owner)
+        if self.source_data_files:
+            raise ConfigError("export schema in script mode needs --source-ddl-file", fix="pass the Oracle DDL scripts with --source-ddl-file")
+        from transship_oracle.dictionary import read_dictionary
+
+        conn = connect(self.config, self.driver)
+        try:
+            return read_dictionary(conn, self.owner)
+        except TransshipError:
+            raise
+        except Exception as exc:
+            raise translate(exc, self.config, "reading the dictionary") from None
+        finally:
+            conn.close()
+
+    def convert(self, src: OracleSource) -> Converted:
+        """Map types and convert everything (see :mod:`transship_oracle.convert`)."""
+        mapper = TypeMapper.from_config(self.name, ORACLE_RULES, self.type_mapping)
+        return convert_source(src, mapper, self.config.name or src.schema)
+
+    def export_schema(self, writer: SchemaWriter, options: SchemaExportOptions) -> SchemaExportResult:
+        converted = self.convert(self.read_source())
+        wanted = set(options.object_types or self.object_types) - set(options.exclude_object_types)
+        wanted |= {"COMMENT"} if options.comments_on_objects else set()
+        if "TABLE" in wanted:
+            wanted.add("UNCATEGORIZED")
+        catalog = converted.catalog
+        if "MVIEW" not in wanted:
+            catalog.views = [v for v in catalog.views if not v.materialized]
+        if "VIEW" not in wanted:
+            catalog.views = [v for v in catalog.views if v.materialized]
+            if "MVIEW" in wanted:
+                wanted.add("VIEW")  # write_catalog writes materialized views under VIEW
+        write_catalog(catalog, writer, qualify=False, object_types=wanted)
+        for routine in catalog.routines:
+            if routine.kind == "block" and "UNCATEGORIZED" in wanted:
+                writer.add_comment_block("UNCATEGORIZED", unconverted_block("statement", routine.name, routine.source_sql, routine.notes))
+        if "SYNONYM" in wanted:
+            for name, sql in converted.synonyms:
+                if sql:
+                    writer.add("SYNONYM", sql)
+                else:
+                    writer.add_comment_block("SYNONYM", f"synonym {name} was NOT converted (it does not point to a table or view of this schema)")
+        return SchemaExportResult(counts=dict(writer.counts), notes=converted.notes, findings=converted.findings)
+
+    # ------------------------------------------------------------------------------------------ data
+    def begin_data_export(self, options: DataExportOptions) -> DataSnapshot:
+        if self.source_data_files:
+            from transship_oracle.script_data import ScriptSnapshot, read_data_scripts
+
+            ddl = read_scripts(self.source_ddl_files, self.owner) if self.source_ddl_files else None
+            tables, src = read_data_scripts(self.source_data_files, self.owner, ddl)
+            return ScriptSnapshot(tables, src, options)
+        if self.source_ddl_files:
+            raise ConfigError("export data in script mode needs --source-data-file", fix="pass the INSERT scripts with --source-data-file")
+        from transship_oracle.live_data import LiveSnapshot
+
+        src = self.read_source()
+        self.convert(src)  # sets identity sequence names and value transforms on the columns
+        try:
+            return LiveSnapshot(self.config, src, options, self.driver)
+        except TransshipError:
+            raise
+        except Exception as exc:
+            raise ConnectionFailed(f"cannot start the Oracle export: {exc}", fix="check the connection and privileges") from None

@@ -1,0 +1,316 @@
+"""Script mode of ``export data``: Oracle INSERT scripts -> the same DataSnapshot/TableReader interface.
+
+Reads ``INSERT INTO t [(cols)] VALUES (...)`` statements, also inside ``BEGIN ... END;`` blocks (as
+Oracle's sample scripts write them). Values are constant expressions: numbers, strings (``N'..'``,
+``q'[..]'``, ``||`` and ``CHR(n)``), ``NULL``, ``TO_DATE``/``TO_TIMESTAMP``/``TO_TIMESTAMP_TZ`` with a
+format model, ``DATE '...'``/``TIMESTAMP '...'`` literals, ``HEXTORAW``, ``EMPTY_CLOB()``/``EMPTY_BLOB()``.
+
+Column names and types come from ``CREATE TABLE`` statements in the same files (or the DDL scripts):
+pass the DDL script first, e.g. ``--source-data-file hr_create.sql --source-data-file hr_populate.sql``.
+
+Oracle stores the empty string as NULL, so ``''`` is written as NULL — the row is what Oracle would hold.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from transship.adapters.base import DataExportOptions, DataSnapshot, ExportTable, TableReader
+from transship.catalog import Table
+from transship.errors import ConfigError, DataFileError
+
+from transship_oracle import copytext
+from transship_oracle.ddl_script import OracleSource, read_statement
+from transship_oracle.script import ScriptStatement, split_oracle_script
+from transship_oracle.tokens import ScriptSyntaxError, Token, matching_paren, oracle_name, pg_name, split_top_level, tokenize
+
+
+@dataclass
+class ScriptTable:
+    """Rows of one table read from the scripts (values already typed for COPY)."""
+
+    oracle_name: str
+    name: str
+    columns: list[str]
+    rows: list[list[Any]] = field(default_factory=list)
+    transforms: dict[str, str | None] = field(default_factory=dict)
+
+
+class OracleFormatError(ScriptSyntaxError):
+    """A TO_DATE/TO_TIMESTAMP format model this reader does not understand."""
+
+
+# Oracle datetime format elements -> (strptime directive)
+_FORMAT = [
+    ("YYYY", "%Y"), ("SYYYY", "%Y"), ("RRRR", "%Y"), ("YY", "%y"), ("RR", "%y"),
+    ("MONTH", "%B"), ("MON", "%b"), ("MM", "%m"), ("DDD", "%j"), ("DD", "%d"), ("DY", "%a"), ("DAY", "%A"),
+    ("HH24", "%H"), ("HH12", "%I"), ("HH", "%I"), ("MI", "%M"), ("SS", "%S"),
+    ("AM", "%p"), ("PM", "%p"), ("A.M.", "%p"), ("P.M.", "%p"),
+    ("FF9", "%f"), ("FF6", "%f"), ("FF3", "%f"), ("FF", "%f"),
+    ("TZH:TZM", "%z"), ("TZR", "%Z"),
+]  # fmt: skip
+
+
+def oracle_format_to_strptime(fmt: str) -> str:
+    """Translate an Oracle format model (``dd-MM-yyyy HH24:MI:SS``) into a ``strptime`` format."""
+    out = []
+    i = 0
+    upper = fmt.upper()
+    while i < len(fmt):
+        if upper.startswith("FX", i) or upper.startswith("FM", i):
+            i += 2
+            continue
+        if fmt[i] == '"':
+            end = fmt.index('"', i + 1)
+            out.append(fmt[i + 1 : end].replace("%", "%%"))
+            i = end + 1
+            continue
+        for element, directive in _FORMAT:
+            if upper.startswith(element, i):
+                out.append(directive)
+                i += len(element)
+                break
+        else:
+            if fmt[i].isalpha():
+                raise OracleFormatError(f"format element at {fmt[i:]!r} in {fmt!r} is not supported", fix="use a TO_DATE format with YYYY MM DD HH24 MI SS FF")
+            out.append(fmt[i].replace("%", "%%"))
+            i += 1
+    return "".join(out)
+
+
+def parse_oracle_datetime(value: str, fmt: str) -> dt.datetime:
+    """``TO_DATE(value, fmt)`` / ``TO_TIMESTAMP(value, fmt)`` evaluated in Python."""
+    pattern = oracle_format_to_strptime(fmt)
+    text = value
+    if "%f" in pattern:
+        # Oracle allows up to 9 fractional digits; Python reads 6
+        text = re.sub(r"([.,])(\d{6})\d{1,3}", r"\1\2", text)
+    try:
+        return dt.datetime.strptime(text, pattern)
+    except ValueError as exc:
+        raise ScriptSyntaxError(f"{value!r} does not match format {fmt!r}: {exc}", fix="fix the literal or its format model") from None
+
+
+class _Values:
+    """Evaluate constant Oracle expressions of an INSERT's VALUES list."""
+
+    def __init__(self, sql: str) -> None:
+        self.sql = sql
+
+    def value(self, toks: list[Token]) -> Any:
+        parts = _split_concat(toks)
+        if len(parts) > 1:
+            pieces = [self.value(p) for p in parts]
+            return "".join("" if p is None else str(p) for p in pieces) or None
+        return self._single(toks)
+
+    def _single(self, toks: list[Token]) -> Any:
+        if not toks:
+            raise ScriptSyntaxError("empty value")
+        t = toks[0]
+        if len(toks) == 1:
+            if t.kind == "string":
+                return t.value if t.value != "" else None  # Oracle: '' IS NULL
+            if t.kind == "number":
+                return _number(t.text)
+            if t.is_word("NULL"):
+                return None
+        if t.is_op("-", "+") and len(toks) == 2 and toks[1].kind == "number":
+            n = _number(toks[1].text)
+            return -n if t.is_op("-") else n
+        if t.is_op("(") and matching_paren(toks, 0) == len(toks) - 1:
+            return self.value(toks[1:-1])
+        if t.is_word("DATE") and len(toks) == 2 and toks[1].kind == "string":
+            return dt.datetime.strptime(toks[1].value, "%Y-%m-%d")
+        if t.is_word("TIMESTAMP") and len(toks) == 2 and toks[1].kind == "string":
+            return dt.datetime.fromisoformat(toks[1].value.strip())
+        if t.kind == "word" and len(toks) >= 3 and toks[1].is_op("(") and matching_paren(toks, 1) == len(toks) - 1:
+            name = t.upper
+            args = [self.value(a) for a in split_top_level(toks[2:-1])]
+            if name in ("TO_DATE", "TO_TIMESTAMP", "TO_TIMESTAMP_TZ"):
+                if len(args) < 2:
+                    raise ScriptSyntaxError(f"{name} without a format model depends on the session's NLS settings", fix="add the format model, e.g. TO_DATE('2024-01-31', 'YYYY-MM-DD')")
+                if args[0] is None:
+                    return None
+                return parse_oracle_datetime(str(args[0]), str(args[1]))
+            if name == "HEXTORAW":
+                return bytes.fromhex(str(args[0] or ""))
+            if name in ("EMPTY_CLOB", "TO_CLOB", "TO_NCLOB"):
+                return "" if not args else args[0]
+            if name == "EMPTY_BLOB":
+                return b""
+            if name in ("CHR", "NCHR"):
+                return chr(int(args[0]))
+            if name == "TO_NUMBER":
+                return _number(str(args[0]))
+        raise ScriptSyntaxError(
+            f"value {self.sql[toks[0].start:toks[-1].end]!r} is not a constant this reader can evaluate",
+            fix="use literals, TO_DATE/TO_TIMESTAMP with a format model, HEXTORAW, or NULL",
+        )
+
+
+def _number(text: str) -> int | Decimal:
+    clean = text.rstrip("fFdD")
+    try:
+        d = Decimal(clean)
+    except InvalidOperation:
+        raise ScriptSyntaxError(f"bad number {text!r}") from None
+    return int(d) if d == d.to_integral_value() and "." not in clean and "e" not in clean.lower() else d
+
+
+def _split_concat(toks: list[Token]) -> list[list[Token]]:
+    return split_top_level(toks, "||") if any(t.is_op("||") for t in toks) else [toks]
+
+
+def read_data_scripts(paths: list[str], schema: str, ddl: OracleSource | None = None) -> tuple[dict[str, ScriptTable], OracleSource]:
+    """Read INSERT scripts (CREATE TABLE statements in them define columns); returns tables by Oracle name."""
+    src = ddl or OracleSource(schema=schema)
+    tables: dict[str, ScriptTable] = {}
+    for path in paths:
+        try:
+            text = Path(path).read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise ConfigError(f"cannot read --source-data-file {path}: {exc.strerror}", fix="check the path") from None
+        for st in split_oracle_script(text, path):
+            try:
+                _statement(st, src, tables)
+            except ScriptSyntaxError as exc:
+                raise DataFileError(f"{path}:{st.line}: {exc.message}", fix=exc.fix or "fix the statement") from None
+    return tables, src
+
+
+def _statement(st: ScriptStatement, src: OracleSource, tables: dict[str, ScriptTable]) -> None:
+    head = " ".join(st.sql[:40].split()).upper()
+    if head.startswith("INSERT"):
+        _insert(st.sql, tokenize(st.sql), src, tables)
+    elif st.plsql and head.startswith(("BEGIN", "DECLARE")):
+        body = tokenize(st.sql)
+        if not body[0].is_word("BEGIN") or not body[-1].is_op(";") or not body[-2].is_word("END"):
+            raise ScriptSyntaxError("only BEGIN ... END; blocks of INSERT statements are read in data scripts")
+        for part in split_top_level(body[1:-2], ";"):
+            if part[0].is_word("INSERT"):
+                _insert(st.sql, part, src, tables)
+            elif not part[0].is_word("COMMIT", "NULL"):
+                raise ScriptSyntaxError(f"statement {st.sql[part[0].start:part[0].start + 40]!r} in a data block is not an INSERT", fix="remove it from the data script")
+    elif head.startswith(("CREATE", "ALTER", "COMMENT", "COMMIT", "ROLLBACK", "GRANT", "SET", "DROP", "TRUNCATE")) or st.plsql:
+        if head.startswith("CREATE") and " TABLE " in f" {head} " or head.startswith("ALTER TABLE"):
+            try:
+                read_statement(src, st)
+            except ScriptSyntaxError:
+                if head.startswith("CREATE"):
+                    raise
+    else:
+        raise ScriptSyntaxError(f"statement {head[:40]!r} is not an INSERT", fix="data scripts may hold INSERT statements and DDL only")
+
+
+def _insert(sql: str, toks: list[Token], src: OracleSource, tables: dict[str, ScriptTable]) -> None:
+    i = 2 if toks[1].is_word("INTO") else 1
+    name = oracle_name(toks[i])
+    if i + 2 < len(toks) and toks[i + 1].is_op(".") and toks[i + 2].kind in ("word", "qident"):
+        name = oracle_name(toks[i + 2])
+        i += 2
+    i += 1
+    if i < len(toks) and toks[i].kind in ("word", "qident") and not toks[i].is_word("VALUES", "SELECT"):
+        i += 1  # table alias
+    table = src.tables.get(name)
+    columns: list[str] | None = None
+    if toks[i].is_op("("):
+        close = matching_paren(toks, i)
+        columns = [pg_name(oracle_name(p[0])) for p in split_top_level(toks[i + 1 : close])]
+        i = close + 1
+    if not toks[i].is_word("VALUES"):
+        raise ScriptSyntaxError(f"INSERT INTO {name} ... SELECT is not read in script mode", fix="write the rows as INSERT ... VALUES")
+    close = matching_paren(toks, i + 1)
+    values_toks = split_top_level(toks[i + 2 : close])
+    if columns is None:
+        if table is None:
+            raise ScriptSyntaxError(
+                f"INSERT INTO {name} has no column list and no CREATE TABLE {name} was read",
+                fix="pass the DDL script first: --source-data-file create.sql --source-data-file populate.sql",
+            )
+        columns = [c.name for c in table.columns]
+    if len(values_toks) != len(columns):
+        raise ScriptSyntaxError(f"INSERT INTO {name}: {len(values_toks)} values for {len(columns)} columns")
+    st = tables.get(name)
+    if st is None:
+        all_cols = [c.name for c in table.columns] if table is not None else list(columns)
+        st = ScriptTable(name, pg_name(name), all_cols)
+        if table is not None:
+            st.transforms = {c.name: _transform(c.source_type) for c in table.columns}
+        tables[name] = st
+    ev = _Values(sql)
+    row: list[Any] = [None] * len(st.columns)
+    for col, vt in zip(columns, values_toks, strict=True):
+        if col not in st.columns:
+            if table is not None:
+                raise ScriptSyntaxError(f"INSERT INTO {name}: no column {col}")
+            st.columns.append(col)
+            for r in st.rows:
+                r.append(None)
+            row.append(None)
+        row[st.columns.index(col)] = ev.value(vt)
+    st.rows.append(row)
+
+
+def _transform(source_type: str) -> str | None:
+    t = source_type.replace(" ", "").upper()
+    if t == "RAW(16)":
+        return "raw_to_uuid"
+    return None
+
+
+def _typed(value: Any, source_type: str) -> Any:
+    """Adjust a script value to the column: DATE keeps seconds, NUMBER text stays exact."""
+    upper = source_type.upper()
+    if isinstance(value, dt.datetime) and upper.startswith("DATE"):
+        return value.replace(microsecond=0)
+    if isinstance(value, str) and upper.startswith(("RAW", "BLOB", "LONG RAW")):
+        return bytes.fromhex(value)
+    return value
+
+
+class ScriptSnapshot(DataSnapshot):
+    """Rows read from INSERT scripts; the 'snapshot' is the scripts themselves."""
+
+    consistency = "script files (no live source)"
+
+    def __init__(self, tables: dict[str, ScriptTable], src: OracleSource, options: DataExportOptions) -> None:
+        self.script_tables = tables
+        self.src = src
+        self.tables = []
+        self.sequences = []
+        for st in tables.values():
+            if not options.include(pg_name(src.schema), st.name):
+                continue
+            table: Table | None = src.tables.get(st.oracle_name)
+            key = tuple(table.primary_key.columns) if table is not None and table.primary_key else ()
+            self.tables.append(ExportTable(pg_name(src.schema), st.name, list(st.columns), None, st.name, len(st.rows), key))
+
+    def open_reader(self) -> TableReader:
+        return ScriptReader(self)
+
+
+class ScriptReader(TableReader):
+    """Writes the rows of one script table as COPY text."""
+
+    def __init__(self, snapshot: ScriptSnapshot) -> None:
+        self.snapshot = snapshot
+
+    def copy_table(self, table: ExportTable, write: Callable[[bytes], object]) -> None:
+        st = next(t for t in self.snapshot.script_tables.values() if t.name == table.name)
+        source = self.snapshot.src.tables.get(st.oracle_name)
+        types = {c.name: c.source_type for c in source.columns} if source is not None else {}
+        index = [st.columns.index(c) for c in table.columns]
+        for row in st.rows:
+            fields = []
+            for k in index:
+                col = st.columns[k]
+                value = _typed(row[k], types.get(col, ""))
+                fields.append(copytext.field(value, st.transforms.get(col)))
+            write(b"\t".join(fields) + b"\n")

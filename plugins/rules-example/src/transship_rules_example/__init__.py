@@ -1,0 +1,23 @@
+"""Example rule pack: one rule, registered through the ``transship`` entry-point group."""
+
+from pglast import ast
+
+from transship import hookimpl
+from transship.analysis import Finding, Rule
+
+
+class Rule_Example_L001(Rule):
+    """Table name is not lower case, so every query must quote it."""
+
+    name = "example.quoted_table_name"
+    groups = ("all", "example")
+    suggestion = "Rename the table to lower case (and update the application's queries)."
+
+    def check(self, stmt, ctx):
+        if isinstance(stmt.node, ast.CreateStmt) and stmt.node.relation.relname != stmt.node.relation.relname.lower():
+            yield Finding(f"Table {stmt.subject_name} needs quoting in every query.")
+
+
+@hookimpl
+def transship_analysis_rules():
+    return [Rule_Example_L001]

@@ -1,0 +1,1 @@
+"""Migration-hygiene rules for ``transship analyze-schema``."""

@@ -1,0 +1,150 @@
+"""Rules that need the whole schema (keys, foreign keys) or what the adapter reported at export time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from transship.analysis import AnalysedStatement, AnalysisContext, Category, Finding, Impact, Rule, constraint_object
+from transship.analysis.context import TableInfo
+
+DOCS = "https://github.com/transship/transship/blob/main/docs/rules.md"
+
+
+class _Hygiene(Rule):
+    abstract = True
+    groups: ClassVar[tuple[str, ...]] = ("all", "hygiene")
+    category: ClassVar[str] = Category.MIGRATION_HYGIENE
+    docs_link: ClassVar[str] = DOCS
+
+
+class Rule_TABLE_WITHOUT_PRIMARY_KEY(_Hygiene):
+    """Table has no primary key.
+
+    Without a key, rows cannot be told apart: duplicates slip in, verification and incremental sync cannot
+    match rows, and YugabyteDB distributes the table on a hidden row id (yb-voyager#1388).
+    """
+
+    name = "hygiene.table_without_primary_key"
+    groups = ("all", "hygiene", "keys")
+    suggestion = "Add a PRIMARY KEY (promote a UNIQUE NOT NULL column set when there is one)."
+
+    def check_schema(self, ctx: AnalysisContext) -> Iterable[Finding]:
+        for table in ctx.model.tables.values():
+            if table.primary_key is not None or _is_partition(table):
+                continue
+            uniques = [k for k in table.keys if k.kind == "UNIQUE"]
+            hint = f" It has unique key(s) on ({'), ('.join(', '.join(k.columns) for k in uniques)})." if uniques else ""
+            yield Finding(f"Table {table.name} has no primary key.{hint}", object_type="TABLE", object_name=table.name, statement=table.statement)
+
+
+def _is_partition(table: TableInfo) -> bool:
+    node = table.statement.node
+    return getattr(node, "partbound", None) is not None
+
+
+class Rule_FOREIGN_KEY_WITHOUT_INDEX(_Hygiene):
+    """Foreign key columns have no supporting index.
+
+    Deleting or updating a referenced row then scans the whole referencing table, and joins along the
+    key are slow. An index supports a foreign key when the key's columns are its leading columns.
+    """
+
+    name = "hygiene.foreign_key_without_index"
+    groups = ("all", "hygiene", "keys", "performance")
+    suggestion = "Create an index on the foreign key columns."
+
+    def check_schema(self, ctx: AnalysisContext) -> Iterable[Finding]:
+        for fk in ctx.model.foreign_keys:
+            table = ctx.model.table(fk.table)
+            leading: list[list[str | None]] = [i.columns for i in ctx.model.indexes if ctx.model.table(i.table) is table]
+            if table is not None:
+                leading += [list(k.columns) for k in table.keys]
+            n = len(fk.columns)
+            if any(sorted(c for c in cols[:n] if c) == sorted(fk.columns) and len(cols) >= n for cols in leading):
+                continue
+            cols = ", ".join(fk.columns)
+            yield Finding(
+                f"Foreign key ({cols}) of {fk.table} referencing {fk.ref_table} has no index whose leading columns are ({cols}).",
+                object_type="TABLE",
+                object_name=constraint_object(fk.table, fk.name),
+                suggestion=f"CREATE INDEX ON {fk.table} ({cols});",
+                statement=fk.statement,
+            )
+
+
+class _ExportFinding(_Hygiene):
+    """Reports the export-time notes of one ``kind`` from ``metainfo/schema_export_findings.json``."""
+
+    abstract = True
+    kind: ClassVar[str] = ""
+
+    def check_schema(self, ctx: AnalysisContext) -> Iterable[Finding]:
+        for note in ctx.export_findings:
+            if note.get("kind") != self.kind:
+                continue
+            yield self.finding(note, _locate(ctx, note))
+
+    def finding(self, note: dict[str, Any], stmt: AnalysedStatement | None) -> Finding:
+        types = ""
+        if note.get("source_type") or note.get("target_type"):
+            types = f" ({note.get('source_type') or '?'} -> {note.get('target_type') or '?'})"
+        reason = (note.get("reason") or self.description) + types
+        if note.get("rule"):
+            reason += f" [adapter rule {note['rule']}]"
+        return Finding(
+            reason,
+            object_type=str(note.get("object_type") or "") or None,
+            object_name=str(note.get("object_name") or ""),
+            suggestion=note.get("suggestion") or self.suggestion,
+            statement=stmt,
+            sql=stmt.sql if stmt is not None else "",
+        )
+
+
+def _locate(ctx: AnalysisContext, note: dict[str, Any]) -> AnalysedStatement | None:
+    name = str(note.get("object_name") or "")
+    otype = str(note.get("object_type") or "") or None
+    found = ctx.locate(otype, name)
+    if found is None and "." in name:  # a column: schema.table.column or table.column
+        found = ctx.locate("TABLE", name.rsplit(".", 1)[0])
+    return found
+
+
+class Rule_LOSSY_TYPE_MAPPING(_ExportFinding):
+    """A source type was mapped to a target type that loses range, precision or meaning."""
+
+    name = "hygiene.lossy_type_mapping"
+    groups = ("all", "hygiene", "conversion")
+    kind = "lossy_type_mapping"
+    impact = Impact.LEVEL_2
+    category = Category.CONVERSION_REVIEW
+    suggestion = "Check the column's values fit the target type, or change the type in the exported DDL."
+
+
+class Rule_GUESSED_TYPE_MAPPING(_ExportFinding):
+    """The adapter had no mapping for a source type and guessed one."""
+
+    name = "hygiene.guessed_type_mapping"
+    groups = ("all", "hygiene", "conversion")
+    kind = "guessed_type_mapping"
+    impact = Impact.LEVEL_2
+    category = Category.CONVERSION_REVIEW
+    suggestion = "Confirm the guessed type, or edit the exported DDL."
+
+
+class Rule_UNCONVERTED_OBJECT(_ExportFinding):
+    """An object could not be converted and was left for review (e.g. a routine body)."""
+
+    name = "hygiene.unconverted_object"
+    groups = ("all", "hygiene", "conversion")
+    kind = "unconverted_object"
+    impact = Impact.LEVEL_3
+    category = Category.CONVERSION_REVIEW
+    suggestion = "Rewrite the object in PostgreSQL by hand and add it to the schema files."
+
+
+RULES: list[type[Rule]] = [
+    Rule_TABLE_WITHOUT_PRIMARY_KEY, Rule_FOREIGN_KEY_WITHOUT_INDEX, Rule_LOSSY_TYPE_MAPPING,
+    Rule_GUESSED_TYPE_MAPPING, Rule_UNCONVERTED_OBJECT,
+]  # fmt: skip
