@@ -32,4 +32,9 @@ def test_every_rule_has_positive_and_negative_cases() -> None:
 
 def test_packs_are_installed() -> None:
     dists = {r.distribution for r in installed_rules(PluginHost())}
-    assert {"transship", "transship-rules-yugabytedb", "transship-rules-hygiene", "transship-rules-example"} <= dists
+    assert {
+        "transship",
+        "transship-rules-yugabytedb",
+        "transship-rules-hygiene",
+        "transship-rules-example",
+    } <= dists

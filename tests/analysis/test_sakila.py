@@ -21,7 +21,10 @@ PG_EXPECTED = {
     ("UNSUPPORTED_GIST_INDEX_METHOD", "film_fulltext_idx ON public.film"),
     *(("INHERITANCE", t) for t in PAYMENT_CHILDREN),
     *(("TABLE_WITHOUT_PRIMARY_KEY", t) for t in PAYMENT_CHILDREN),
-    *(("FOREIGN_KEY_WITHOUT_INDEX", f"{t}, constraint: ({t.split('.')[1]}_rental_id_fkey)") for t in PAYMENT_CHILDREN),
+    *(
+        ("FOREIGN_KEY_WITHOUT_INDEX", f"{t}, constraint: ({t.split('.')[1]}_rental_id_fkey)")
+        for t in PAYMENT_CHILDREN
+    ),
     ("FOREIGN_KEY_WITHOUT_INDEX", "public.payment, constraint: (payment_rental_id_fkey)"),
     ("FOREIGN_KEY_WITHOUT_INDEX", "public.film_category, constraint: (film_category_category_id_fkey)"),
     ("FOREIGN_KEY_WITHOUT_INDEX", "public.inventory, constraint: (inventory_film_id_fkey)"),
@@ -56,7 +59,15 @@ def test_postgres_sakila(pg_server: PgServer, pg_db: str, export_dir: Path) -> N
     run_cli("export", "schema", "-e", str(export_dir), "--source-db-type", "postgresql", "--source-db-host", pg_server.host,
             "--source-db-port", str(pg_server.port), "--source-db-user", pg_server.user, "--source-db-name", pg_db,
             "--source-db-schema", "public")  # fmt: skip
-    out = run_cli("analyze-schema", "-e", str(export_dir), "--output-format", "html,json,txt,xml", "--target-db-version", "2024.2.0.0")
+    out = run_cli(
+        "analyze-schema",
+        "-e",
+        str(export_dir),
+        "--output-format",
+        "html,json,txt,xml",
+        "--target-db-version",
+        "2024.2.0.0",
+    )
     assert "schema_analysis_report.xml" in out.stdout
     doc = _check_reports(export_dir)
     assert {(i["RuleCode"], i["ObjectName"]) for i in doc["Issues"]} == PG_EXPECTED
@@ -72,10 +83,16 @@ def test_mysql_sakila(mysql_server: MySQLServer, mysql_db: str, export_dir: Path
 
     if "mysql" not in PluginHost().source_adapters():
         pytest.skip("the MySQL adapter is not installed")
-    lines = [ln.replace("sakila.", f"{mysql_db}.") for ln in script.read_text(encoding="utf-8").splitlines() if not ln.upper().startswith(("DROP SCHEMA", "CREATE SCHEMA", "USE "))]
+    lines = [
+        ln.replace("sakila.", f"{mysql_db}.")
+        for ln in script.read_text(encoding="utf-8").splitlines()
+        if not ln.upper().startswith(("DROP SCHEMA", "CREATE SCHEMA", "USE "))
+    ]
     client = shutil.which("mariadb") or shutil.which("mysql")
     if client is None:
-        pytest.skip("needs the mariadb/mysql command-line client to load the Sakila script (it uses DELIMITER)")
+        pytest.skip(
+            "needs the mariadb/mysql command-line client to load the Sakila script (it uses DELIMITER)"
+        )
     subprocess.run(
         [client, "-h", mysql_server.host, "-P", str(mysql_server.port), "-u", mysql_server.user, mysql_db],
         input="\n".join(lines), text=True, check=True, capture_output=True,
@@ -93,4 +110,6 @@ def test_mysql_sakila(mysql_server: MySQLServer, mysql_db: str, export_dir: Path
     objects = {o["ObjectType"]: o["TotalCount"] for o in doc["Summary"]["DatabaseObjects"]}
     assert objects.get("TABLE") == 16 and objects.get("VIEW") == 7
     # film_text has a FULLTEXT index in MySQL; whatever the adapter made of it must parse and be analysed
-    assert "UNSUPPORTED_PG_SYNTAX" not in codes, [i for i in doc["Issues"] if i["RuleCode"] == "UNSUPPORTED_PG_SYNTAX"]
+    assert "UNSUPPORTED_PG_SYNTAX" not in codes, [
+        i for i in doc["Issues"] if i["RuleCode"] == "UNSUPPORTED_PG_SYNTAX"
+    ]

@@ -67,19 +67,6 @@ def assert_one_line_error(result: Any, *needles: str) -> str:
     return line
 
 
-def error_line(result: Any) -> str:
-    """The single ``ERROR: ... — fix: ...`` line of a failed run, whatever else stderr holds.
-
-    For cases whose exactly-one-line check is a known bug (see the strict xfail tests); everything else uses
-    :func:`assert_one_line_error`.
-    """
-    assert result.returncode != 0, result
-    lines = [line for line in result.stderr.splitlines() if line.startswith("ERROR:")]
-    assert len(lines) == 1, result
-    assert "fix:" in lines[0], result
-    return lines[0]
-
-
 @dataclass
 class Migration:
     """A source database, a target database and an export dir, driven through the CLI like a user would."""
@@ -176,12 +163,6 @@ class Migration:
 def one_line_error() -> Callable[..., str]:
     """:func:`assert_one_line_error` (helpers in a conftest are reached through fixtures)."""
     return assert_one_line_error
-
-
-@pytest.fixture
-def find_error_line() -> Callable[..., str]:
-    """:func:`error_line` as a fixture."""
-    return error_line
 
 
 @pytest.fixture

@@ -56,12 +56,6 @@ def test_plugins_table_lists_core_and_postgres(cli) -> None:
     assert "postgresql, yugabytedb" in out.split("import sinks:", 1)[1].splitlines()[0]
 
 
-@pytest.mark.xfail(
-    reason="BUG: cli/main.py plugins_cmd prints its table with rich Console() at the default 80 columns when stdout "
-    "is not a terminal, so plugin and distribution names are cut ('transship.sinks.bui…') in pipes and logs "
-    "(run_command's consoles use width 220 when not a tty for exactly this reason)",
-    strict=True,
-)
 def test_plugins_table_shows_full_names_when_piped(cli) -> None:
     out = cli("plugins").stdout
     assert "…" not in out and "transship.sinks.builtin" in out, out
@@ -178,7 +172,7 @@ def test_plugin_failing_to_import_warns_and_cli_works(cli, tmp_path: Path, migra
     warning = "WARNING: plugin 'broken' from transship-broken-demo 0.3 failed to load and is skipped: RuntimeError('ts-broken-plugin exploded on import')"
     helped = cli("--help", env=env)
     assert "export" in helped.stdout and "import" in helped.stdout
-    assert warning in helped.stderr.splitlines(), helped
+    assert helped.stderr.splitlines() == [warning], helped
     assert "Traceback" not in helped.stderr
     listing = cli("plugins", env=env)
     assert warning in listing.stderr.splitlines()
@@ -194,20 +188,6 @@ def test_plugin_failing_to_import_warns_and_cli_works(cli, tmp_path: Path, migra
     assert "Exported schema" in exported.stdout and warning in exported.stderr.splitlines()
 
 
-@pytest.mark.xfail(
-    reason="BUG: the failed-plugin warning is printed twice: PluginHost._load_entry_points calls warnings.warn() and "
-    "log.warning(); with no handler on the 'transship' logger yet, logging.lastResort prints the bare message too",
-    strict=True,
-)
-def test_plugin_failing_to_import_warns_once(cli, tmp_path: Path) -> None:
-    site = tmp_path / "site"
-    make_distribution(
-        site, "transship-broken-demo", "ts_broken_plugin", BROKEN_PLUGIN, entry_point="broken", ver="0.3"
-    )
-    helped = cli("--help", env=with_pythonpath(site))
-    assert helped.stderr.count("exploded on import") == 1, helped.stderr
-
-
 RAISING_HOOK_PLUGIN = """
 from transship import hookimpl
 
@@ -218,35 +198,37 @@ def transship_source_adapters():
 """
 
 
-@pytest.mark.xfail(
-    reason="BUG: a plugin whose transship_source_adapters hook raises breaks every command that looks up an adapter, "
-    "the postgresql one included: PluginHost.collect lets the exception through, so 'export schema' fails with "
-    "'ERROR: unexpected RuntimeError ...' that names neither the plugin nor its distribution, instead of skipping "
-    "the plugin with a warning",
-    strict=True,
-)
-def test_plugin_hook_raising_does_not_break_export(cli, tmp_path: Path, export_dir: Path) -> None:
+def test_plugin_hook_raising_is_skipped_with_a_warning(cli, tmp_path: Path, export_dir: Path) -> None:
     site = tmp_path / "site"
     make_distribution(
         site, "transship-raising-demo", "ts_raising_plugin", RAISING_HOOK_PLUGIN, entry_point="raising"
     )
-    result = cli(
+    env = with_pythonpath(site)
+    warning = (
+        "WARNING: plugin 'raising' from transship-raising-demo failed in transship_source_adapters and is skipped: "
+        "RuntimeError('ts-raising-hook failed at run time')"
+    )
+    listing = cli("plugins", "--output-format", "json", env=env)
+    assert "postgresql" in json.loads(listing.stdout)["source_adapters"]
+    assert warning in listing.stderr.splitlines(), listing
+    # the postgresql adapter is still found: the command gets as far as connecting
+    cmd = (
         "export",
         "schema",
         "-e",
         str(export_dir),
         "--source-db-type",
         "postgresql",
-        "--source-db-port",
-        "1",
-        check=False,
-        env=with_pythonpath(site),
+        "--source-db-host",
+        "127.0.0.1",
     )
-    assert "Traceback" not in result.stderr, result
-    assert (
-        "cannot reach the source database server" in result.stderr
-        or "transship-raising-demo" in result.stderr
+    result = cli(*cmd, "--source-db-port", "1", check=False, env=env)
+    others = [line for line in result.stderr.splitlines() if line.strip() and line != warning]
+    assert result.returncode == 1 and warning in result.stderr.splitlines(), result
+    assert len(others) == 1 and others[0].startswith(
+        "ERROR: cannot reach the source database server at 127.0.0.1:1"
     ), result
+    assert "fix:" in others[0]
 
 
 # ------------------------------------------------------------------------------------------ without transship-mysql

@@ -77,7 +77,7 @@ def test_every_type_round_trips(mysql_server, mysql_db, pg_server, pg_target_db,
     def f4(x: float) -> float:
         return struct.unpack("f", struct.pack("f", x))[0]
 
-    assert [r[2] for r in nums] == [f4(3.40282e38), f4(-1.17549e-38), f4(0.1)]
+    assert [f4(r[2]) for r in nums] == [f4(3.40282e38), f4(-1.17549e-38), f4(0.1)]
 
     times = q("SELECT id, d, dt, dt6, ts, t::text, y, dz FROM times ORDER BY id")
     utc = dt.timezone.utc

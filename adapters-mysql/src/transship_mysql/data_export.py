@@ -50,6 +50,23 @@ def _zero_date_guard(q: str) -> str:
     return f"YEAR({q}) = 0 OR MONTH({q}) = 0 OR DAYOFMONTH({q}) = 0"
 
 
+_PLAIN_TYPES = frozenset(
+    (
+        "tinyint",
+        "smallint",
+        "mediumint",
+        "int",
+        "integer",
+        "bigint",
+        "decimal",
+        "numeric",
+        "double",
+        "year",
+        "time",
+    )
+)
+
+
 def column_sql(col: Column) -> str:
     """The SQL expression producing ``col``'s COPY-text field (``\\N`` for NULL)."""
     q = bq(str(col.extra.get("source_name") or col.name))
@@ -87,23 +104,10 @@ def column_sql(col: Column) -> str:
         expr = f"ST_AsText({q})"
     elif base in TEXT_TYPES or base in ("json", "enum", "set"):
         expr = _escape(f"REPLACE({q}, '\\0', '')")
-    elif base in (
-        "tinyint",
-        "smallint",
-        "mediumint",
-        "int",
-        "integer",
-        "bigint",
-        "decimal",
-        "numeric",
-        "double",
-        "year",
-        "time",
-        "uuid",
-        "inet4",
-        "inet6",
-    ):
+    elif base in _PLAIN_TYPES:
         expr = q
+    elif base in ("uuid", "inet4", "inet6"):
+        expr = f"CAST({q} AS CHAR)"  # IFNULL() on these types would try to cast '\\N' to them
     else:
         expr = _escape(f"CAST({q} AS CHAR)")
     return f"IFNULL({expr}, {_NULL})"

@@ -24,6 +24,7 @@ from transship.typemap import TypeMapper
 from transship_oracle.connect import connect, translate
 from transship_oracle.convert import Converted, convert_source
 from transship_oracle.ddl_script import OracleSource, read_scripts
+from transship_oracle.dictionary import QUERIES
 from transship_oracle.typerules import ORACLE_RULES
 
 
@@ -75,7 +76,7 @@ class OracleAdapter(SourceAdapter):
             version = getattr(conn, "version", "") or ""
             cur = conn.cursor()
             try:
-                cur.execute("SELECT username FROM all_users WHERE username = :owner", owner=self.owner)
+                cur.execute(QUERIES["schema"], owner=self.owner)
                 if cur.fetchone() is None:
                     raise ConfigError(
                         f"Oracle schema {self.owner} does not exist (or user {self.config.user} cannot see it)",
@@ -98,7 +99,7 @@ class OracleAdapter(SourceAdapter):
             return read_scripts(self.source_ddl_files, self.owner)
         if self.source_data_files:
             raise ConfigError("export schema in script mode needs --source-ddl-file", fix="pass the Oracle DDL scripts with --source-ddl-file")
-        from transship_oracle.dictionary import read_dictionary
+        from transship_oracle.dictionary import read_dictionary  # noqa: PLC0415
 
         conn = connect(self.config, self.driver)
         try:

@@ -8,6 +8,7 @@ through the same converter as script mode.
 from __future__ import annotations
 
 from collections import defaultdict
+from decimal import Decimal
 from typing import Any
 
 from transship.catalog import Column, Constraint, Index, Partitioning, Sequence, Table
@@ -339,5 +340,10 @@ def _high_values(text: str) -> list[str]:
         except ScriptSyntaxError:
             out.append(rewrite(text[part[0].start : part[-1].end]).text)
             continue
-        out.append("NULL" if value is None else ("'" + str(value).replace("'", "''") + "'" if isinstance(value, str) else str(value)))
+        if value is None:
+            out.append("NULL")
+        elif isinstance(value, (int, Decimal)):
+            out.append(str(value))
+        else:
+            out.append("'" + str(value).replace("'", "''") + "'")
     return out

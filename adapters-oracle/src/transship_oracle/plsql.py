@@ -539,7 +539,6 @@ def convert_unit(unit: SourceUnit, ctx: Context) -> Routine:
             ddl, problems, routine.table = convert_trigger(unit, ctx)
             _finish(routine, ddl, problems)
         elif unit.kind == "package":
-            routine.notes.append("package specification (the package body holds the code)")
             routine.target_sql = f"CREATE SCHEMA IF NOT EXISTS {quote_ident(pg_name(unit.name))};"
             problems = _package_spec_problems(unit.sql)
             routine.notes += problems

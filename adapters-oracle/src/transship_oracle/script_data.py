@@ -129,7 +129,7 @@ class _Values:
         if t.is_word("DATE") and len(toks) == 2 and toks[1].kind == "string":
             return dt.datetime.strptime(toks[1].value, "%Y-%m-%d")
         if t.is_word("TIMESTAMP") and len(toks) == 2 and toks[1].kind == "string":
-            return dt.datetime.fromisoformat(toks[1].value.strip())
+            return dt.datetime.fromisoformat(re.sub(r"\s+([+-]\d\d:\d\d)$", r"\1", toks[1].value.strip()))
         if t.kind == "word" and len(toks) >= 3 and toks[1].is_op("(") and matching_paren(toks, 1) == len(toks) - 1:
             name = t.upper
             args = [self.value(a) for a in split_top_level(toks[2:-1])]

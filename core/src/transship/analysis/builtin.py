@@ -40,11 +40,11 @@ class UnsupportedPgSyntax(Rule):
         yield Finding(
             f"SQL statement(s) might be unsupported please review and edit to match PostgreSQL syntax if required - '{stmt.parse_error}'",
             object_type=stmt.object_type,
-            object_name=_guess_name(stmt.sql),
+            object_name=guess_name(stmt.sql),
         )
 
 
-def _guess_name(sql: str) -> str:
+def guess_name(sql: str) -> str:
     """The object name of a statement that does not parse: the word after CREATE ... <kind>."""
     from transship.sqlsplit import strip_leading_comments
 
@@ -65,7 +65,9 @@ def transship_analysis_rules() -> list[type[Any]]:
 
 
 @click.command("rules")
-@click.option("--group", "groups", multiple=True, help="Only rules in this group (glob; repeatable), e.g. yugabytedb.")
+@click.option(
+    "--group", "groups", multiple=True, help="Only rules in this group (glob; repeatable), e.g. yugabytedb."
+)
 @click.option("--output-format", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def rules_cmd(groups: tuple[str, ...], output_format: str) -> None:
     """List the analysis rules of every installed rule pack."""
@@ -82,7 +84,9 @@ def rules_cmd(groups: tuple[str, ...], output_format: str) -> None:
     except TransshipError as exc:
         raise click.ClickException(exc.one_line()) from None
     if groups:
-        rules = [r for r in rules if any(fnmatchcase(g.lower(), p.lower()) for p in groups for g in r.rule.groups)]
+        rules = [
+            r for r in rules if any(fnmatchcase(g.lower(), p.lower()) for p in groups for g in r.rule.groups)
+        ]
     if output_format == "json":
         click.echo(json.dumps([{**r.rule.info(), "distribution": r.distribution} for r in rules], indent=2))
         return

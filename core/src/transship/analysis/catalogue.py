@@ -1,6 +1,6 @@
 """Generate the rule catalogue (``docs/rules.md``) from the installed rules.
 
-    python -m transship.analysis.catalogue > docs/rules.md
+python -m transship.analysis.catalogue > docs/rules.md
 """
 
 from __future__ import annotations

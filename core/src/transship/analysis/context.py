@@ -152,7 +152,9 @@ class SchemaModel:
             info.partition_columns = [p.name if p.name else None for p in node.partspec.partParams or ()]
         self.tables[_key(info.name)] = info
 
-    def _add_constraint(self, s: AnalysedStatement, table: TableInfo, con: Any, columns: list[str] | None) -> None:
+    def _add_constraint(
+        self, s: AnalysedStatement, table: TableInfo, con: Any, columns: list[str] | None
+    ) -> None:
         if not isinstance(con, ast.Constraint):
             return
         cols = columns if columns is not None else strings(con.keys)
@@ -165,7 +167,9 @@ class SchemaModel:
         elif con.contype == ConstrType.CONSTR_FOREIGN:
             fk_cols = columns if columns is not None else strings(con.fk_attrs)
             self.foreign_keys.append(
-                ForeignKeyInfo(con.conname, table.name, fk_cols, range_var_name(con.pktable), strings(con.pk_attrs), s)
+                ForeignKeyInfo(
+                    con.conname, table.name, fk_cols, range_var_name(con.pktable), strings(con.pk_attrs), s
+                )
             )
 
     def _add_alter(self, s: AnalysedStatement, node: ast.AlterTableStmt) -> None:
@@ -179,11 +183,23 @@ class SchemaModel:
                 self._add_constraint(s, table, cmd.def_, None)
             elif cmd.subtype == AlterTableType.AT_AddColumn and isinstance(cmd.def_, ast.ColumnDef):
                 col = cmd.def_
-                table.columns[str(col.colname)] = ColumnInfo(str(col.colname), self.resolve_type(col.typeName), is_array(col.typeName))
+                table.columns[str(col.colname)] = ColumnInfo(
+                    str(col.colname), self.resolve_type(col.typeName), is_array(col.typeName)
+                )
 
     def _add_index(self, s: AnalysedStatement, node: ast.IndexStmt) -> None:
-        cols: list[str | None] = [p.name if isinstance(p, ast.IndexElem) and p.name else None for p in node.indexParams or ()]
-        self.indexes.append(IndexInfo(node.idxname, range_var_name(node.relation), cols, str(node.accessMethod or "btree").lower(), s))
+        cols: list[str | None] = [
+            p.name if isinstance(p, ast.IndexElem) and p.name else None for p in node.indexParams or ()
+        ]
+        self.indexes.append(
+            IndexInfo(
+                node.idxname,
+                range_var_name(node.relation),
+                cols,
+                str(node.accessMethod or "btree").lower(),
+                s,
+            )
+        )
 
 
 @dataclass

@@ -68,14 +68,24 @@ class Analyzer:
         """Analyse the current files under ``schema/`` (user edits included)."""
         return self.analyse(parse_schema(read_schema_files(schema_dir)))
 
-    def analyse_sql(self, sql: str, object_type: str = "UNCATEGORIZED", path: Path | None = None) -> AnalysisResult:
+    def analyse_sql(
+        self, sql: str, object_type: str = "UNCATEGORIZED", path: Path | None = None
+    ) -> AnalysisResult:
         """Analyse a script (tests, and rule authors trying a rule)."""
         from transship.sqlsplit import split_sql
 
-        return self.analyse(parse_schema(SchemaStatement(object_type, path or Path("<sql>"), s) for s in split_sql(sql)))
+        return self.analyse(
+            parse_schema(SchemaStatement(object_type, path or Path("<sql>"), s) for s in split_sql(sql))
+        )
 
     def analyse(self, statements: list[AnalysedStatement]) -> AnalysisResult:
-        ctx = AnalysisContext(statements, SchemaModel(statements), self.target_version, self.source_db_type, self.export_findings)
+        ctx = AnalysisContext(
+            statements,
+            SchemaModel(statements),
+            self.target_version,
+            self.source_db_type,
+            self.export_findings,
+        )
         result = AnalysisResult(statements, [], [], list(self.rule_classes), self.target_version)
         rules = [cls() for cls in self.rule_classes]
         broken: set[str] = set()
@@ -95,20 +105,32 @@ class Analyzer:
         result.issues.sort(key=Issue.sort_key)
         return result
 
-    def _run(self, rule: Rule, call: Any, stmt: AnalysedStatement | None, result: AnalysisResult, broken: set[str]) -> bool:
+    def _run(
+        self, rule: Rule, call: Any, stmt: AnalysedStatement | None, result: AnalysisResult, broken: set[str]
+    ) -> bool:
         """Run one rule call; a rule that raises becomes a failed rule and is not run again."""
         try:
             findings = list(call() or ())
         except Exception as exc:  # noqa: BLE001 - a broken rule must never stop the analysis
             log.error("rule %s failed: %s", rule.code, traceback.format_exc())
             result.failed_rules.append(
-                FailedRule(rule.code, rule.name, f"{type(exc).__name__}: {exc}", stmt.file if stmt else None, stmt.line if stmt else None)
+                FailedRule(
+                    rule.code,
+                    rule.name,
+                    f"{type(exc).__name__}: {exc}",
+                    stmt.file if stmt else None,
+                    stmt.line if stmt else None,
+                )
             )
             broken.add(rule.code)
             return False
         for finding in findings:
             if not isinstance(finding, Finding):
-                result.failed_rules.append(FailedRule(rule.code, rule.name, f"check() yielded {type(finding).__name__}, not a Finding"))
+                result.failed_rules.append(
+                    FailedRule(
+                        rule.code, rule.name, f"check() yielded {type(finding).__name__}, not a Finding"
+                    )
+                )
                 broken.add(rule.code)
                 return False
             target = finding.statement or stmt

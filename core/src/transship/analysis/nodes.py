@@ -195,7 +195,9 @@ def subject_of(node: ast.Node) -> tuple[str, str]:
                 return otype, range_var_name(rel)
             return otype, _object_list_name(getattr(node, "object", None))
         case ast.DropStmt():
-            return object_type_name(node.removeType), ", ".join(_object_list_name(o) for o in node.objects or ())
+            return object_type_name(node.removeType), ", ".join(
+                _object_list_name(o) for o in node.objects or ()
+            )
         case ast.CommentStmt():
             return object_type_name(node.objtype), _object_list_name(node.object)
         case ast.AlterSeqStmt():

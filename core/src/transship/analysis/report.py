@@ -9,6 +9,7 @@ from typing import Any
 from pglast import ast
 
 from transship import __version__
+from transship.analysis.builtin import guess_name
 from transship.analysis.engine import AnalysisResult
 from transship.analysis.nodes import created_object
 from transship.schema_files import IMPORT_ORDER
@@ -19,7 +20,9 @@ UNCATEGORIZED_NOTE = (
     "Statements in schema/uncategorized.sql could not be classified; review them and move each into the "
     "file of its object type before import."
 )
-GIN_NOTE = "There are GIN indexes in the schema: YugabyteDB supports GIN indexes partially (yugabyte-db#7850)."
+GIN_NOTE = (
+    "There are GIN indexes in the schema: YugabyteDB supports GIN indexes partially (yugabyte-db#7850)."
+)
 
 
 @dataclass(frozen=True)
@@ -48,9 +51,12 @@ def _object_summary(result: AnalysisResult) -> list[dict[str, Any]]:
             invalid[otype].add(oname)
         elif issue.object_type in names and issue.object_name in names[issue.object_type]:
             invalid[issue.object_type].add(issue.object_name)
-    unparsed = [s for s in result.statements if s.node is None]
-    for stmt in unparsed:
-        details[stmt.object_type].add("statements that do not parse are listed under Issues")
+    for stmt in result.statements:  # a statement that does not parse still counts, as an object with issues
+        if stmt.node is None and stmt.finding_count:
+            guessed = guess_name(stmt.sql)
+            if guessed and stmt.object_type != "UNCATEGORIZED":
+                names[stmt.object_type].append(guessed)
+                invalid[stmt.object_type].add(guessed)
     order = [t for t in IMPORT_ORDER if t in names] + sorted(t for t in names if t not in IMPORT_ORDER)
     return [
         {
@@ -66,7 +72,10 @@ def _object_summary(result: AnalysisResult) -> list[dict[str, Any]]:
 
 def _notes(result: AnalysisResult, source: SourceInfo) -> list[str]:
     notes = list(result.notes)
-    if any(isinstance(s.node, ast.IndexStmt) and str(s.node.accessMethod).lower() == "gin" for s in result.statements):
+    if any(
+        isinstance(s.node, ast.IndexStmt) and str(s.node.accessMethod).lower() == "gin"
+        for s in result.statements
+    ):
         notes.append(GIN_NOTE)
     if any(s.object_type == "UNCATEGORIZED" for s in result.statements):
         notes.append(UNCATEGORIZED_NOTE)
@@ -78,7 +87,9 @@ def _notes(result: AnalysisResult, source: SourceInfo) -> list[str]:
         )
     for failed in result.failed_rules:
         where = f" at {failed.file}:{failed.line}" if failed.file else ""
-        notes.append(f"Rule {failed.rule_code} ({failed.rule_name}) failed{where} and was skipped: {failed.error}")
+        notes.append(
+            f"Rule {failed.rule_code} ({failed.rule_name}) failed{where} and was skipped: {failed.error}"
+        )
     return notes
 
 
@@ -121,9 +132,14 @@ def build_report(result: AnalysisResult, source: SourceInfo) -> dict[str, Any]:
             for i in result.issues
         ],
         "FailedRules": [
-            {"RuleCode": f.rule_code, "RuleName": f.rule_name, "Error": f.error, "FilePath": f.file, "LineNumber": f.line}
+            {
+                "RuleCode": f.rule_code,
+                "RuleName": f.rule_name,
+                "Error": f.error,
+                "FilePath": f.file,
+                "LineNumber": f.line,
+            }
             for f in result.failed_rules
         ],
         "RulesRun": len(result.rules_run),
     }
-

@@ -75,14 +75,20 @@ class Rule:
         if not cls.__dict__.get("code"):
             m = _CLASS_NAME.match(cls.__name__)
             if not m:
-                raise RuleDefinitionError(f"rule class {cls.__qualname__} needs a 'code' or a name like Rule_XY01")
+                raise RuleDefinitionError(
+                    f"rule class {cls.__qualname__} needs a 'code' or a name like Rule_XY01"
+                )
             cls.code = m.group(1)
         doc = (cls.__dict__.get("__doc__") or "").strip()
         if not doc:
-            raise RuleDefinitionError(f"rule {cls.code} ({cls.__qualname__}) needs a docstring: its first line is the description")
+            raise RuleDefinitionError(
+                f"rule {cls.code} ({cls.__qualname__}) needs a docstring: its first line is the description"
+            )
         cls.description = doc.splitlines()[0].strip()
         if not _RULE_NAME.match(cls.name or ""):
-            raise RuleDefinitionError(f"rule {cls.code}: name {cls.name!r} must be dotted lower case, like 'pack.rule_name'")
+            raise RuleDefinitionError(
+                f"rule {cls.code}: name {cls.name!r} must be dotted lower case, like 'pack.rule_name'"
+            )
         if "all" not in cls.groups:
             cls.groups = ("all", *cls.groups)
         cls.impact = Impact(cls.impact)

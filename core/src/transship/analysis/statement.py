@@ -134,13 +134,17 @@ def _split_body(body: str) -> Iterator[tuple[str, int]]:
         yield part.sql, part.line - 1
 
 
-def _embedded(parent: AnalysedStatement, sql: str, line: int, shown: str | None = None) -> Iterator[AnalysedStatement]:
+def _embedded(
+    parent: AnalysedStatement, sql: str, line: int, shown: str | None = None
+) -> Iterator[AnalysedStatement]:
     try:
         raws = pglast.parse_sql(sql)
     except ParseError:
         return  # dynamic or PL/pgSQL-only syntax: nothing a statement rule can check
     for raw in raws:
-        yield AnalysedStatement(shown or sql, parent.path, line, parent.object_type, node=raw.stmt, parent=parent, parsed_text=sql)
+        yield AnalysedStatement(
+            shown or sql, parent.path, line, parent.object_type, node=raw.stmt, parent=parent, parsed_text=sql
+        )
 
 
 def _plpgsql_queries(tree: Any) -> Iterator[tuple[str, int, int]]:

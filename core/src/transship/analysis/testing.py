@@ -54,7 +54,9 @@ class RuleCase:
         """Analyse the script with ``rule`` alone; the codes reported (failed rules included)."""
         analyzer = Analyzer([rule], YBVersion.parse(OLDEST_TARGET), self.export_findings)
         self.result = analyzer.analyse_sql(self.sql)
-        return [i.rule_code for i in self.result.issues] + [f"FAILED:{f.rule_code}" for f in self.result.failed_rules]
+        return [i.rule_code for i in self.result.issues] + [
+            f"FAILED:{f.rule_code}" for f in self.result.failed_rules
+        ]
 
     def check(self, rule: type[Rule]) -> bool:
         codes = self.run(rule)
@@ -69,11 +71,17 @@ class RuleCase:
         return f"{self.source}: expected {want} from {self.code} for:\n{self.sql}\ngot issues {[i.reason for i in issues]} failed {failed}"
 
 
-def _cases(code: str, spec: dict[str, Any], source: str, subst: dict[str, str] | None = None) -> list[RuleCase]:
+def _cases(
+    code: str, spec: dict[str, Any], source: str, subst: dict[str, str] | None = None
+) -> list[RuleCase]:
     out = []
     for expect, key in ((True, "fail"), (False, "pass")):
         for n, item in enumerate(spec.get(key) or (), 1):
-            sql, findings = (item.get("sql", ""), item.get("export_findings") or []) if isinstance(item, dict) else (item, [])
+            sql, findings = (
+                (item.get("sql", ""), item.get("export_findings") or [])
+                if isinstance(item, dict)
+                else (item, [])
+            )
             if subst:
                 sql = sql.replace("{type}", subst["type"])
             out.append(RuleCase(code, expect, sql, source, n, list(findings)))

@@ -26,7 +26,10 @@ def parse_formats(text: str | None) -> list[str]:
     for part in text.split(","):
         fmt = part.strip().lower()
         if fmt not in FORMATS:
-            raise ConfigError(f"--output-format {part.strip()!r} is not a report format", fix=f"use one or more of {', '.join(FORMATS)} (comma separated)")
+            raise ConfigError(
+                f"--output-format {part.strip()!r} is not a report format",
+                fix=f"use one or more of {', '.join(FORMATS)} (comma separated)",
+            )
         if fmt not in out:
             out.append(fmt)
     return out
@@ -159,7 +162,15 @@ def to_html(doc: dict[str, Any]) -> str:
     for category in sorted(groups):
         rows = []
         for n, i in groups[category]:
-            links = " ".join(x for x in (_link(i["DocsLink"], "docs"), _link(i["GH"], "issue"), *(_link(u, "link") for u in i["Links"])) if x)
+            links = " ".join(
+                x
+                for x in (
+                    _link(i["DocsLink"], "docs"),
+                    _link(i["GH"], "issue"),
+                    *(_link(u, "link") for u in i["Links"]),
+                )
+                if x
+            )
             where = i["FilePath"] + (f":{i['LineNumber']}" if i["LineNumber"] else "")
             rows.append(
                 f"<tr><td class=num>{n}</td><td><code>{_e(i['RuleCode'])}</code></td><td>{_e(i['Impact'])}</td>"
@@ -175,7 +186,9 @@ def to_html(doc: dict[str, Any]) -> str:
             f"<tbody>{''.join(rows)}</tbody></table></section>"
         )
     notes = "".join(f"<li>{_e(n)}</li>" for n in s["Notes"])
-    template = Template(resources.files("transship.analysis").joinpath("templates/report.html").read_text(encoding="utf-8"))
+    template = Template(
+        resources.files("transship.analysis").joinpath("templates/report.html").read_text(encoding="utf-8")
+    )
     return template.substitute(
         title=_e(f"Schema analysis report — {s['DbName'] or 'schema'}"),
         description=_e(s["Description"]),
@@ -186,7 +199,12 @@ def to_html(doc: dict[str, Any]) -> str:
     )
 
 
-WRITERS: dict[str, Callable[[dict[str, Any]], str]] = {"html": to_html, "json": to_json, "txt": to_txt, "xml": to_xml}
+WRITERS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "html": to_html,
+    "json": to_json,
+    "txt": to_txt,
+    "xml": to_xml,
+}
 
 
 def write_reports(doc: dict[str, Any], reports_dir: Path, formats: list[str]) -> list[Path]:

@@ -28,7 +28,7 @@ _ALWAYS_SKIP = re.compile(
 _NOT_VALID = re.compile(r"\bNOT\s+VALID\s*$", re.I)
 _ALTER_ADD_CONSTRAINT = re.compile(r"^ALTER\s+TABLE\b.*\bADD\s+CONSTRAINT\b", re.I | re.S)
 _MISSING_DEPENDENCY = {"42P01", "42704", "42883", "3F000", "42703", "42P10"}
-_ALREADY_EXISTS = {"42P07", "42710", "42723", "42P06", "42701", "42P04", "42P16", "42P17", "55000"}
+_ALREADY_EXISTS = {"42P07", "42710", "42723", "42P06", "42701", "42P04", "42P16", "42P17", "42809", "55000"}
 _EXISTS_TEXT = re.compile(
     r"already exists|multiple primary keys|is already a partition|already an identity column|is already attached",
     re.I,

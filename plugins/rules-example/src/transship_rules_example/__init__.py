@@ -14,7 +14,10 @@ class Rule_Example_L001(Rule):
     suggestion = "Rename the table to lower case (and update the application's queries)."
 
     def check(self, stmt, ctx):
-        if isinstance(stmt.node, ast.CreateStmt) and stmt.node.relation.relname != stmt.node.relation.relname.lower():
+        if (
+            isinstance(stmt.node, ast.CreateStmt)
+            and stmt.node.relation.relname != stmt.node.relation.relname.lower()
+        ):
             yield Finding(f"Table {stmt.subject_name} needs quoting in every query.")
 
 

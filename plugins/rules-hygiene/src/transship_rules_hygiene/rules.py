@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
-from transship.analysis import AnalysedStatement, AnalysisContext, Category, Finding, Impact, Rule, constraint_object
+from transship.analysis import (
+    AnalysedStatement,
+    AnalysisContext,
+    Category,
+    Finding,
+    Impact,
+    Rule,
+    constraint_object,
+)
 from transship.analysis.context import TableInfo
 
 DOCS = "https://github.com/transship/transship/blob/main/docs/rules.md"
@@ -34,8 +42,17 @@ class Rule_TABLE_WITHOUT_PRIMARY_KEY(_Hygiene):
             if table.primary_key is not None or _is_partition(table):
                 continue
             uniques = [k for k in table.keys if k.kind == "UNIQUE"]
-            hint = f" It has unique key(s) on ({'), ('.join(', '.join(k.columns) for k in uniques)})." if uniques else ""
-            yield Finding(f"Table {table.name} has no primary key.{hint}", object_type="TABLE", object_name=table.name, statement=table.statement)
+            hint = (
+                f" It has unique key(s) on ({'), ('.join(', '.join(k.columns) for k in uniques)})."
+                if uniques
+                else ""
+            )
+            yield Finding(
+                f"Table {table.name} has no primary key.{hint}",
+                object_type="TABLE",
+                object_name=table.name,
+                statement=table.statement,
+            )
 
 
 def _is_partition(table: TableInfo) -> bool:
@@ -57,11 +74,15 @@ class Rule_FOREIGN_KEY_WITHOUT_INDEX(_Hygiene):
     def check_schema(self, ctx: AnalysisContext) -> Iterable[Finding]:
         for fk in ctx.model.foreign_keys:
             table = ctx.model.table(fk.table)
-            leading: list[list[str | None]] = [i.columns for i in ctx.model.indexes if ctx.model.table(i.table) is table]
+            leading: list[list[str | None]] = [
+                i.columns for i in ctx.model.indexes if ctx.model.table(i.table) is table
+            ]
             if table is not None:
                 leading += [list(k.columns) for k in table.keys]
             n = len(fk.columns)
-            if any(sorted(c for c in cols[:n] if c) == sorted(fk.columns) and len(cols) >= n for cols in leading):
+            if any(
+                sorted(c for c in cols[:n] if c) == sorted(fk.columns) and len(cols) >= n for cols in leading
+            ):
                 continue
             cols = ", ".join(fk.columns)
             yield Finding(

@@ -60,18 +60,26 @@ def constraints(stmt: AnalysedStatement) -> Iterator[tuple[ast.Constraint, str, 
                                        ConstrType.CONSTR_ATTR_DEFERRED, ConstrType.CONSTR_ATTR_IMMEDIATE):  # fmt: skip
                         continue
                     nxt = cons[i + 1] if i + 1 < len(cons) else None
-                    deferrable = bool(con.deferrable) or (nxt is not None and nxt.contype == ConstrType.CONSTR_ATTR_DEFERRABLE)
+                    deferrable = bool(con.deferrable) or (
+                        nxt is not None and nxt.contype == ConstrType.CONSTR_ATTR_DEFERRABLE
+                    )
                     yield con, table, [str(elt.colname)], deferrable
             elif isinstance(elt, ast.Constraint):
                 yield elt, table, None, bool(elt.deferrable)
     elif isinstance(node, ast.AlterTableStmt):
         table = range_var_name(node.relation)
         for cmd in node.cmds or ():
-            if isinstance(cmd, ast.AlterTableCmd) and cmd.subtype == AlterTableType.AT_AddConstraint and isinstance(cmd.def_, ast.Constraint):
+            if (
+                isinstance(cmd, ast.AlterTableCmd)
+                and cmd.subtype == AlterTableType.AT_AddConstraint
+                and isinstance(cmd.def_, ast.Constraint)
+            ):
                 yield cmd.def_, table, None, bool(cmd.def_.deferrable)
 
 
-def alter_cmds(stmt: AnalysedStatement, *subtypes: AlterTableType) -> Iterator[tuple[ast.AlterTableStmt, ast.AlterTableCmd]]:
+def alter_cmds(
+    stmt: AnalysedStatement, *subtypes: AlterTableType
+) -> Iterator[tuple[ast.AlterTableStmt, ast.AlterTableCmd]]:
     """``(ALTER TABLE statement, command)`` for each command of the given subtypes."""
     node = stmt.node
     if isinstance(node, ast.AlterTableStmt):

@@ -13,7 +13,15 @@ from typing import Any, ClassVar
 from pglast import ast
 from pglast.enums import ConstrType
 
-from transship.analysis import AnalysedStatement, AnalysisContext, Category, Finding, Impact, Rule, constraint_object
+from transship.analysis import (
+    AnalysedStatement,
+    AnalysisContext,
+    Category,
+    Finding,
+    Impact,
+    Rule,
+    constraint_object,
+)
 from transship.analysis.nodes import is_array, range_var_name
 from transship_rules_yugabytedb.base import FIXED_PG15, YBRule, column_defs, constraints, key_columns
 
@@ -53,12 +61,20 @@ class _UnsupportedDatatype(YBRule):
     type_names: ClassVar[tuple[str, ...]] = ()
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
-        cols = [f"{table}.{col.colname}" for table, col in column_defs(stmt) if ctx.model.resolve_type(col.typeName) in self.type_names]
+        cols = [
+            f"{table}.{col.colname}"
+            for table, col in column_defs(stmt)
+            if ctx.model.resolve_type(col.typeName) in self.type_names
+        ]
         if cols:
-            yield Finding(f"{self.type_label} datatype is not yet supported in YugabyteDB. Affected column: {', '.join(cols)}.")
+            yield Finding(
+                f"{self.type_label} datatype is not yet supported in YugabyteDB. Affected column: {', '.join(cols)}."
+            )
 
 
-def column_type(ctx: AnalysisContext, table_name: str, column: str, stmt: AnalysedStatement) -> tuple[str, bool]:
+def column_type(
+    ctx: AnalysisContext, table_name: str, column: str, stmt: AnalysedStatement
+) -> tuple[str, bool]:
     """``(base type, is array)`` of a column, from the schema model or the statement itself."""
     table = ctx.model.table(table_name)
     if table is not None and column in table.columns:
@@ -108,12 +124,23 @@ class _IndexOnType(_KeyOnType):
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
         node = stmt.node
-        if not isinstance(node, ast.IndexStmt) or str(node.accessMethod or "btree").lower() in _SKIP_INDEX_METHODS:
+        if (
+            not isinstance(node, ast.IndexStmt)
+            or str(node.accessMethod or "btree").lower() in _SKIP_INDEX_METHODS
+        ):
             return
         table = range_var_name(node.relation)
-        bad = [p.name for p in node.indexParams or () if isinstance(p, ast.IndexElem) and p.name and self.matches(ctx, *column_type(ctx, table, p.name, stmt))]
+        bad = [
+            p.name
+            for p in node.indexParams or ()
+            if isinstance(p, ast.IndexElem)
+            and p.name
+            and self.matches(ctx, *column_type(ctx, table, p.name, stmt))
+        ]
         if bad:
-            yield Finding(f"Indexes on columns with {self.type_label} data type are not yet supported in YugabyteDB (column {', '.join(bad)}).")
+            yield Finding(
+                f"Indexes on columns with {self.type_label} data type are not yet supported in YugabyteDB (column {', '.join(bad)})."
+            )
 
 
 def _label(key: str) -> str:

@@ -7,7 +7,14 @@ from collections.abc import Iterable
 from pglast import ast
 from pglast.enums import AlterTableType, ConstrType, ObjectType, RoleSpecType
 
-from transship.analysis import AnalysedStatement, AnalysisContext, Category, Finding, Impact, constraint_object
+from transship.analysis import (
+    AnalysedStatement,
+    AnalysisContext,
+    Category,
+    Finding,
+    Impact,
+    constraint_object,
+)
 from transship.analysis.nodes import defelem_value, range_var_name
 from transship_rules_yugabytedb.base import (
     FIXED_ADD_PK_PARTITIONED,
@@ -17,7 +24,6 @@ from transship_rules_yugabytedb.base import (
     alter_cmds,
     column_defs,
     constraints,
-
 )
 
 TRIGGER_TYPE_ROW = 1
@@ -37,10 +43,15 @@ class Rule_STORED_GENERATED_COLUMNS(YBRule):
         cols = [
             str(col.colname)
             for _t, col in column_defs(stmt)
-            if any(isinstance(c, ast.Constraint) and c.contype == ConstrType.CONSTR_GENERATED for c in col.constraints or ())
+            if any(
+                isinstance(c, ast.Constraint) and c.contype == ConstrType.CONSTR_GENERATED
+                for c in col.constraints or ()
+            )
         ]
         if cols:
-            yield Finding(f"Stored generated columns are not supported. Detected columns are ({', '.join(cols)}).")
+            yield Finding(
+                f"Stored generated columns are not supported. Detected columns are ({', '.join(cols)})."
+            )
 
 
 class Rule_UNLOGGED_TABLES(YBRule):
@@ -52,7 +63,13 @@ class Rule_UNLOGGED_TABLES(YBRule):
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
         node = stmt.node
-        rel = node.relation if isinstance(node, ast.CreateStmt) else node.into.rel if isinstance(node, ast.CreateTableAsStmt) and node.into else None
+        rel = (
+            node.relation
+            if isinstance(node, ast.CreateStmt)
+            else node.into.rel
+            if isinstance(node, ast.CreateTableAsStmt) and node.into
+            else None
+        )
         if rel is not None and rel.relpersistence == "u":
             yield Finding("UNLOGGED tables are not yet supported in YugabyteDB.")
 
@@ -65,7 +82,9 @@ class _IndexMethod(YBRule):
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
         if isinstance(stmt.node, ast.IndexStmt) and str(stmt.node.accessMethod or "").lower() == self.method:
-            yield Finding(f"The schema contains an index with an access method '{self.method}' which is not supported in YugabyteDB.")
+            yield Finding(
+                f"The schema contains an index with an access method '{self.method}' which is not supported in YugabyteDB."
+            )
 
 
 class Rule_UNSUPPORTED_GIST_INDEX_METHOD(_IndexMethod):
@@ -96,7 +115,11 @@ class Rule_STORAGE_PARAMETERS(YBRule):
         node = stmt.node
         params: list[str] = []
         if isinstance(node, ast.IndexStmt | ast.CreateStmt):
-            params += [str(o.defname) for o in node.options or () if isinstance(o, ast.DefElem) and o.defname != "oids"]
+            params += [
+                str(o.defname)
+                for o in node.options or ()
+                if isinstance(o, ast.DefElem) and o.defname != "oids"
+            ]
         for con, _t, _c, _d in constraints(stmt):
             params += [str(o.defname) for o in con.options or () if isinstance(o, ast.DefElem)]
         if params:
@@ -107,7 +130,11 @@ class _AlterCmd(YBRule):
     abstract = True
     groups = ("alter",)
     subtype: AlterTableType = AlterTableType.AT_SetOptions
-    objtypes: tuple[ObjectType, ...] = (ObjectType.OBJECT_TABLE, ObjectType.OBJECT_FOREIGN_TABLE, ObjectType.OBJECT_MATVIEW)
+    objtypes: tuple[ObjectType, ...] = (
+        ObjectType.OBJECT_TABLE,
+        ObjectType.OBJECT_FOREIGN_TABLE,
+        ObjectType.OBJECT_MATVIEW,
+    )
     reason = ""
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
@@ -149,7 +176,10 @@ class Rule_EXCLUSION_CONSTRAINTS(YBRule):
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
         for con, table, _c, _d in constraints(stmt):
             if con.contype == ConstrType.CONSTR_EXCLUSION:
-                yield Finding("Exclusion constraints are not yet supported in YugabyteDB.", object_name=constraint_object(table, con.conname))
+                yield Finding(
+                    "Exclusion constraints are not yet supported in YugabyteDB.",
+                    object_name=constraint_object(table, con.conname),
+                )
 
 
 class Rule_DEFERRABLE_CONSTRAINTS(YBRule):
@@ -162,19 +192,28 @@ class Rule_DEFERRABLE_CONSTRAINTS(YBRule):
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
         for con, table, _c, deferrable in constraints(stmt):
             if deferrable and con.contype != ConstrType.CONSTR_FOREIGN:
-                yield Finding("DEFERRABLE constraints not supported yet.", object_name=constraint_object(table, con.conname))
+                yield Finding(
+                    "DEFERRABLE constraints not supported yet.",
+                    object_name=constraint_object(table, con.conname),
+                )
 
 
 class Rule_MULTI_COLUMN_GIN_INDEX(YBRule):
     """GIN index on more than one column."""
 
     groups = ("indexes",)
-    suggestion = "Create one GIN index per column, or a single-column GIN index on an expression combining them."
+    suggestion = (
+        "Create one GIN index per column, or a single-column GIN index on an expression combining them."
+    )
     gh = "https://github.com/yugabyte/yugabyte-db/issues/7850"
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
         node = stmt.node
-        if isinstance(node, ast.IndexStmt) and str(node.accessMethod).lower() == "gin" and len(node.indexParams or ()) > 1:
+        if (
+            isinstance(node, ast.IndexStmt)
+            and str(node.accessMethod).lower() == "gin"
+            and len(node.indexParams or ()) > 1
+        ):
             yield Finding("Schema contains gin index on multi column which is not supported.")
 
 
@@ -189,7 +228,9 @@ class Rule_ORDERED_GIN_INDEX(YBRule):
         node = stmt.node
         if isinstance(node, ast.IndexStmt) and str(node.accessMethod).lower() == "gin":
             if any(isinstance(p, ast.IndexElem) and int(p.ordering) != 0 for p in node.indexParams or ()):
-                yield Finding("Schema contains an index with an access method 'GIN' with ASC/DESC/HASH clause which is not supported.")
+                yield Finding(
+                    "Schema contains an index with an access method 'GIN' with ASC/DESC/HASH clause which is not supported."
+                )
 
 
 class Rule_POLICY_WITH_ROLES(YBRule):
@@ -201,9 +242,15 @@ class Rule_POLICY_WITH_ROLES(YBRule):
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
         node = stmt.node
         if isinstance(node, ast.CreatePolicyStmt):
-            roles = [str(r.rolename) for r in node.roles or () if isinstance(r, ast.RoleSpec) and r.roletype == RoleSpecType.ROLESPEC_CSTRING]
+            roles = [
+                str(r.rolename)
+                for r in node.roles or ()
+                if isinstance(r, ast.RoleSpec) and r.roletype == RoleSpecType.ROLESPEC_CSTRING
+            ]
             if roles:
-                yield Finding(f"Policies require specific roles ({', '.join(roles)}) to be created in the target database.")
+                yield Finding(
+                    f"Policies require specific roles ({', '.join(roles)}) to be created in the target database."
+                )
 
 
 class Rule_CONSTRAINT_TRIGGER(YBRule):
@@ -240,7 +287,9 @@ class Rule_BEFORE_ROW_TRIGGER_ON_PARTITIONED_TABLE(YBRule):
         if isinstance(node, ast.CreateTrigStmt) and node.row and int(node.timing or 0) & TRIGGER_TYPE_BEFORE:
             table = ctx.model.table(node.relation)
             if table is not None and table.partitioned:
-                yield Finding(f"Partitioned table {table.name} has a BEFORE ROW trigger, which is not supported.")
+                yield Finding(
+                    f"Partitioned table {table.name} has a BEFORE ROW trigger, which is not supported."
+                )
 
 
 class Rule_ALTER_TABLE_ADD_PK_ON_PARTITIONED_TABLE(YBRule):
@@ -248,7 +297,9 @@ class Rule_ALTER_TABLE_ADD_PK_ON_PARTITIONED_TABLE(YBRule):
 
     groups = ("partitions", "constraints")
     category = Category.MIGRATION_CAVEATS
-    suggestion = "After export schema, the ALTER table should be merged with CREATE table for partitioned tables."
+    suggestion = (
+        "After export schema, the ALTER table should be merged with CREATE table for partitioned tables."
+    )
     minimum_versions_fixed_in = FIXED_ADD_PK_PARTITIONED
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
@@ -267,7 +318,9 @@ class _PartitionedTable(YBRule):
     abstract = True
     groups = ("partitions",)
 
-    def tables(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[tuple[ast.CreateStmt, object]]:
+    def tables(
+        self, stmt: AnalysedStatement, ctx: AnalysisContext
+    ) -> Iterable[tuple[ast.CreateStmt, object]]:
         node = stmt.node
         if isinstance(node, ast.CreateStmt) and node.partspec is not None:
             table = ctx.model.table(node.relation)
@@ -283,7 +336,9 @@ class Rule_EXPRESSION_PARTITION_WITH_PK_UK(_PartitionedTable):
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
         for _node, table in self.tables(stmt, ctx):
             if None in table.partition_columns and table.keys:  # type: ignore[attr-defined]
-                yield Finding("Issue with Partition using Expression on a table which cannot contain Primary Key / Unique Key on any column")
+                yield Finding(
+                    "Issue with Partition using Expression on a table which cannot contain Primary Key / Unique Key on any column"
+                )
 
 
 class Rule_MULTI_COLUMN_LIST_PARTITION(_PartitionedTable):
@@ -294,7 +349,7 @@ class Rule_MULTI_COLUMN_LIST_PARTITION(_PartitionedTable):
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
         for _node, table in self.tables(stmt, ctx):
             if table.partition_strategy == "list" and len(table.partition_columns) > 1:  # type: ignore[attr-defined]
-                yield Finding("cannot use \"list\" partition strategy with more than one column")
+                yield Finding('cannot use "list" partition strategy with more than one column')
 
 
 class Rule_INSUFFICIENT_COLUMNS_IN_PK_FOR_PARTITION(_PartitionedTable):
@@ -309,7 +364,9 @@ class Rule_INSUFFICIENT_COLUMNS_IN_PK_FOR_PARTITION(_PartitionedTable):
                 continue
             missing = [c for c in table.partition_columns if c not in pk.columns]  # type: ignore[attr-defined]
             if missing:
-                yield Finding(f"Partition key columns({', '.join(missing)}) are not part of Primary Key columns({', '.join(pk.columns)}) which is not supported.")
+                yield Finding(
+                    f"Partition key columns({', '.join(missing)}) are not part of Primary Key columns({', '.join(pk.columns)}) which is not supported."
+                )
 
 
 class Rule_FOREIGN_KEY_REFERENCED_PARTITIONED_TABLE(YBRule):
@@ -335,7 +392,9 @@ class Rule_FOREIGN_TABLE(YBRule):
 
     groups = ("tables",)
     category = Category.MIGRATION_CAVEATS
-    suggestion = "SERVER and USER MAPPING should be created manually on the target to create and use the foreign table"
+    suggestion = (
+        "SERVER and USER MAPPING should be created manually on the target to create and use the foreign table"
+    )
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
         if isinstance(stmt.node, ast.CreateForeignTableStmt):
@@ -356,7 +415,12 @@ class Rule_INHERITANCE(YBRule):
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
         node = stmt.node
-        if isinstance(node, ast.CreateStmt) and not isinstance(node, ast.CreateForeignTableStmt) and node.inhRelations and node.partbound is None:
+        if (
+            isinstance(node, ast.CreateStmt)
+            and not isinstance(node, ast.CreateForeignTableStmt)
+            and node.inhRelations
+            and node.partbound is None
+        ):
             parents = ", ".join(range_var_name(r) for r in node.inhRelations if isinstance(r, ast.RangeVar))
             yield Finding(f"Table inheritance is not yet supported in YugabyteDB (inherits {parents}).")
 
@@ -372,7 +436,11 @@ class Rule_SECURITY_INVOKER_VIEWS(YBRule):
         node = stmt.node
         if isinstance(node, ast.ViewStmt):
             for opt in node.options or ():
-                if isinstance(opt, ast.DefElem) and opt.defname == "security_invoker" and str(defelem_value(opt)).lower() in ("true", "on", "1", "none", "yes"):
+                if (
+                    isinstance(opt, ast.DefElem)
+                    and opt.defname == "security_invoker"
+                    and str(defelem_value(opt)).lower() in ("true", "on", "1", "none", "yes")
+                ):
                     yield Finding("Security Invoker Views are not yet supported in YugabyteDB.")
 
 
@@ -393,7 +461,12 @@ class Rule_DETERMINISTIC_OPTION_WITH_COLLATION(YBRule):
     minimum_versions_fixed_in = FIXED_PG15
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
-        if stmt.node is not None and _collation_option(stmt.node, "deterministic") in ("true", "on", "yes", "1"):
+        if stmt.node is not None and _collation_option(stmt.node, "deterministic") in (
+            "true",
+            "on",
+            "yes",
+            "1",
+        ):
             yield Finding("Deterministic attribute in collation is not supported yet.")
 
 
@@ -401,10 +474,17 @@ class Rule_NON_DETERMINISTIC_COLLATION(YBRule):
     """Non-deterministic collations are not supported."""
 
     groups = ("collations",)
-    suggestion = "Use a deterministic collation and compare with lower()/citext where case-insensitivity is needed."
+    suggestion = (
+        "Use a deterministic collation and compare with lower()/citext where case-insensitivity is needed."
+    )
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
-        if stmt.node is not None and _collation_option(stmt.node, "deterministic") in ("false", "off", "no", "0"):
+        if stmt.node is not None and _collation_option(stmt.node, "deterministic") in (
+            "false",
+            "off",
+            "no",
+            "0",
+        ):
             yield Finding("Non-deterministic collations are not yet supported in YugabyteDB.")
 
 
@@ -424,7 +504,9 @@ class Rule_UNIQUE_NULLS_NOT_DISTINCT(YBRule):
     """UNIQUE NULLS NOT DISTINCT is not supported."""
 
     groups = ("constraints", "indexes")
-    suggestion = "Remove NULLS NOT DISTINCT; enforce it with a partial unique index on the non-null rows plus a check."
+    suggestion = (
+        "Remove NULLS NOT DISTINCT; enforce it with a partial unique index on the non-null rows plus a check."
+    )
     minimum_versions_fixed_in = FIXED_PG15
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
@@ -432,7 +514,10 @@ class Rule_UNIQUE_NULLS_NOT_DISTINCT(YBRule):
             yield Finding("Unique index with NULLS NOT DISTINCT is not supported yet.")
         for con, table, _c, _d in constraints(stmt):
             if con.nulls_not_distinct:
-                yield Finding("Unique constraint with NULLS NOT DISTINCT is not supported yet.", object_name=constraint_object(table, con.conname))
+                yield Finding(
+                    "Unique constraint with NULLS NOT DISTINCT is not supported yet.",
+                    object_name=constraint_object(table, con.conname),
+                )
 
 
 class Rule_COMPRESSION_CLAUSE_IN_TABLE(YBRule):
@@ -445,7 +530,9 @@ class Rule_COMPRESSION_CLAUSE_IN_TABLE(YBRule):
         cols = [str(c.colname) for _t, c in column_defs(stmt) if c.compression]
         cols += [str(cmd.name) for _n, cmd in alter_cmds(stmt, AlterTableType.AT_SetCompression)]
         if cols:
-            yield Finding(f"TOASTing is disabled internally in YugabyteDB and hence this clause is not relevant (columns: {', '.join(cols)}).")
+            yield Finding(
+                f"TOASTing is disabled internally in YugabyteDB and hence this clause is not relevant (columns: {', '.join(cols)})."
+            )
 
 
 _PG15_DB_OPTIONS = ("icu_locale", "locale_provider", "locale", "strategy", "collation_version", "oid")
@@ -462,7 +549,11 @@ class Rule_DATABASE_OPTIONS_PG15(YBRule):
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
         if isinstance(stmt.node, ast.CreatedbStmt):
-            opts = [str(o.defname) for o in stmt.node.options or () if isinstance(o, ast.DefElem) and str(o.defname).lower() in _PG15_DB_OPTIONS]
+            opts = [
+                str(o.defname)
+                for o in stmt.node.options or ()
+                if isinstance(o, ast.DefElem) and str(o.defname).lower() in _PG15_DB_OPTIONS
+            ]
             if opts:
                 yield Finding(f"Database options ({', '.join(opts)}) are not supported yet.")
 
@@ -476,18 +567,24 @@ class Rule_DATABASE_OPTIONS_PG17(YBRule):
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
         if isinstance(stmt.node, ast.CreatedbStmt):
-            opts = [str(o.defname) for o in stmt.node.options or () if isinstance(o, ast.DefElem) and str(o.defname).lower() in _PG17_DB_OPTIONS]
+            opts = [
+                str(o.defname)
+                for o in stmt.node.options or ()
+                if isinstance(o, ast.DefElem) and str(o.defname).lower() in _PG17_DB_OPTIONS
+            ]
             if opts:
                 yield Finding(f"Database options ({', '.join(opts)}) are not supported yet.")
 
 
-SUPPORTED_EXTENSIONS = frozenset("""
+SUPPORTED_EXTENSIONS = frozenset(
+    """
 adminpack amcheck autoinc bloom btree_gin btree_gist citext cube dblink dict_int dict_xsyn earthdistance file_fdw
 fuzzystrmatch hll hstore hypopg insert_username intagg intarray isn lo ltree moddatetime orafce pageinspect
 pg_buffercache pg_cron pg_freespacemap pg_hint_plan pg_prewarm pg_stat_monitor pg_stat_statements pg_trgm
 pg_visibility pgaudit pgcrypto pgrowlocks pgstattuple plpgsql postgres_fdw refint seg sslinfo tablefunc tcn
 timetravel tsm_system_rows tsm_system_time unaccent uuid-ossp yb_pg_metrics yb_test_extension
-""".split())
+""".split()
+)
 
 
 class Rule_UNSUPPORTED_EXTENSION(YBRule):
@@ -499,7 +596,10 @@ class Rule_UNSUPPORTED_EXTENSION(YBRule):
     docs_link = "https://docs.yugabyte.com/preview/explore/ysql-language-features/pg-extensions/"
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
-        if isinstance(stmt.node, ast.CreateExtensionStmt) and str(stmt.node.extname).lower() not in SUPPORTED_EXTENSIONS:
+        if (
+            isinstance(stmt.node, ast.CreateExtensionStmt)
+            and str(stmt.node.extname).lower() not in SUPPORTED_EXTENSIONS
+        ):
             yield Finding(f"This extension is not supported in YugabyteDB: {stmt.node.extname}.")
 
 
@@ -516,5 +616,3 @@ RULES = [
     Rule_UNIQUE_NULLS_NOT_DISTINCT, Rule_COMPRESSION_CLAUSE_IN_TABLE, Rule_DATABASE_OPTIONS_PG15,
     Rule_DATABASE_OPTIONS_PG17, Rule_UNSUPPORTED_EXTENSION,
 ]  # fmt: skip
-
-

@@ -86,12 +86,14 @@ def _system_column_rules() -> list[type[Rule]]:
     ]  # fmt: skip
 
 
-XML_FUNCTIONS = frozenset("""
+XML_FUNCTIONS = frozenset(
+    """
 xmlcomment xmltext xmlagg xml_is_well_formed xml_is_well_formed_document xml_is_well_formed_content xpath xpath_exists
 xmlconcat2 table_to_xml table_to_xmlschema table_to_xml_and_xmlschema query_to_xml query_to_xmlschema
 query_to_xml_and_xmlschema cursor_to_xml cursor_to_xmlschema schema_to_xml schema_to_xmlschema schema_to_xml_and_xmlschema
 database_to_xml database_to_xmlschema database_to_xml_and_xmlschema texttoxml xmlvalidate
-""".split())
+""".split()
+)
 
 
 class Rule_XML_FUNCTIONS(_Dml):
@@ -173,11 +175,15 @@ class Rule_JSONB_SUBSCRIPTING(_Dml):
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
         jsonb_cols = self._jsonb_columns(stmt, ctx)
         for ind in stmt.find(ast.A_Indirection):
-            if any(isinstance(i, ast.A_Indices) for i in ind.indirection or ()) and self._is_jsonb(ind.arg, jsonb_cols):
+            if any(isinstance(i, ast.A_Indices) for i in ind.indirection or ()) and self._is_jsonb(
+                ind.arg, jsonb_cols
+            ):
                 yield Finding("Jsonb subscripting is not yet supported in YugabyteDB.")
                 return
         for target in stmt.find(ast.ResTarget):
-            if target.name in jsonb_cols and any(isinstance(i, ast.A_Indices) for i in target.indirection or ()):
+            if target.name in jsonb_cols and any(
+                isinstance(i, ast.A_Indices) for i in target.indirection or ()
+            ):
                 yield Finding("Jsonb subscripting is not yet supported in YugabyteDB.")
                 return
 
@@ -227,7 +233,9 @@ class Rule_COPY_ON_ERROR(_Dml):
     suggestion = "Clean the input first, or load into a staging table with text columns."
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
-        if isinstance(stmt.node, ast.CopyStmt) and any(isinstance(o, ast.DefElem) and o.defname == "on_error" for o in stmt.node.options or ()):
+        if isinstance(stmt.node, ast.CopyStmt) and any(
+            isinstance(o, ast.DefElem) and o.defname == "on_error" for o in stmt.node.options or ()
+        ):
             yield Finding("COPY ... ON_ERROR is not yet supported in YugabyteDB.")
 
 
@@ -248,7 +256,9 @@ class Rule_CTE_WITH_MATERIALIZED_CLAUSE(_Dml):
     minimum_versions_fixed_in = FIXED_PG15
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
-        if any(c.ctematerialized != CTEMaterialize.CTEMaterializeDefault for c in stmt.find(ast.CommonTableExpr)):
+        if any(
+            c.ctematerialized != CTEMaterialize.CTEMaterializeDefault for c in stmt.find(ast.CommonTableExpr)
+        ):
             yield Finding("Modifying the materialization of CTE is not supported yet in YugabyteDB.")
 
 
@@ -267,7 +277,9 @@ class Rule_LISTEN_NOTIFY(_Dml):
     minimum_versions_fixed_in = FIXED_PG15
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
-        if isinstance(stmt.node, ast.ListenStmt | ast.NotifyStmt | ast.UnlistenStmt) or any(func_name(c) == "pg_notify" for c in stmt.find(ast.FuncCall)):
+        if isinstance(stmt.node, ast.ListenStmt | ast.NotifyStmt | ast.UnlistenStmt) or any(
+            func_name(c) == "pg_notify" for c in stmt.find(ast.FuncCall)
+        ):
             yield Finding("LISTEN / NOTIFY is not supported yet in YugabyteDB.")
 
 
@@ -287,7 +299,9 @@ class Rule_NON_DECIMAL_INTEGER_LITERAL(_Dml):
             return
         for tok in tokens:
             if tok.name in ("ICONST", "FCONST") and _NON_DECIMAL.match(text[tok.start : tok.end + 1]):
-                yield Finding(f"Non-decimal integer literal {text[tok.start : tok.end + 1]} is not supported in YugabyteDB.")
+                yield Finding(
+                    f"Non-decimal integer literal {text[tok.start : tok.end + 1]} is not supported in YugabyteDB."
+                )
                 return
 
 
@@ -298,7 +312,11 @@ class Rule_TWO_PHASE_COMMIT(_Dml):
     suggestion = "Coordinate the transactions in the application."
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
-        kinds = (TransactionStmtKind.TRANS_STMT_PREPARE, TransactionStmtKind.TRANS_STMT_COMMIT_PREPARED, TransactionStmtKind.TRANS_STMT_ROLLBACK_PREPARED)
+        kinds = (
+            TransactionStmtKind.TRANS_STMT_PREPARE,
+            TransactionStmtKind.TRANS_STMT_COMMIT_PREPARED,
+            TransactionStmtKind.TRANS_STMT_ROLLBACK_PREPARED,
+        )
         if isinstance(stmt.node, ast.TransactionStmt) and stmt.node.kind in kinds:
             yield Finding("Two-Phase Commit is not supported yet in YugabyteDB.")
 

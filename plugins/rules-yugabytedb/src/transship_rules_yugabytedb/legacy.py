@@ -33,7 +33,10 @@ class Rule_VIEW_WITH_CHECK_OPTION(_Legacy):
     suggestion = "Use Trigger with INSTEAD OF clause on INSERT/UPDATE on view to get this functionality"
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
-        if isinstance(stmt.node, ast.ViewStmt) and stmt.node.withCheckOption != ViewCheckOption.NO_CHECK_OPTION:
+        if (
+            isinstance(stmt.node, ast.ViewStmt)
+            and stmt.node.withCheckOption != ViewCheckOption.NO_CHECK_OPTION
+        ):
             yield Finding("Schema containing VIEW WITH CHECK OPTION is not supported yet.")
 
 
@@ -52,7 +55,9 @@ class Rule_RANGE_WITH_OFFSET(_Legacy):
         for win in stmt.find(ast.WindowDef):
             opts = int(win.frameOptions or 0)
             if opts & _RANGE and opts & _OFFSETS:
-                yield Finding("RANGE with offset PRECEDING/FOLLOWING is not supported for column type numeric and offset type double precision/float4/float8.")
+                yield Finding(
+                    "RANGE with offset PRECEDING/FOLLOWING is not supported for column type numeric and offset type double precision/float4/float8."
+                )
                 return
 
 
@@ -95,9 +100,16 @@ class Rule_DROP_MULTIPLE_OBJECTS(_Legacy):
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
         node = stmt.node
-        if isinstance(node, ast.DropStmt) and node.removeType in _MULTI_DROP_TYPES and len(node.objects or ()) > 1:
+        if (
+            isinstance(node, ast.DropStmt)
+            and node.removeType in _MULTI_DROP_TYPES
+            and len(node.objects or ()) > 1
+        ):
             kind = object_type_name(node.removeType)
-            names = [".".join(strings(o)) if isinstance(o, tuple | list) else str(getattr(o, "sval", o)) for o in node.objects]
+            names = [
+                ".".join(strings(o)) if isinstance(o, tuple | list) else str(getattr(o, "sval", o))
+                for o in node.objects
+            ]
             yield Finding(
                 f"DROP multiple objects not supported yet ({kind}).",
                 suggestion=" ".join(f"DROP {kind} {n};" for n in names),
@@ -110,7 +122,11 @@ class Rule_DROP_INDEX_CONCURRENTLY(_Legacy):
     suggestion = "Remove CONCURRENTLY from the statement."
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
-        if isinstance(stmt.node, ast.DropStmt) and stmt.node.removeType == ObjectType.OBJECT_INDEX and stmt.node.concurrent:
+        if (
+            isinstance(stmt.node, ast.DropStmt)
+            and stmt.node.removeType == ObjectType.OBJECT_INDEX
+            and stmt.node.concurrent
+        ):
             yield Finding("DROP INDEX CONCURRENTLY not supported yet.")
 
 
@@ -169,7 +185,11 @@ class Rule_WITH_OIDS(_Text):
         yield from super().check(stmt, ctx)
         if isinstance(stmt.node, ast.CreateStmt):
             for opt in stmt.node.options or ():
-                if isinstance(opt, ast.DefElem) and opt.defname == "oids" and str(defelem_value(opt)).lower() in ("true", "1", "on", "none"):
+                if (
+                    isinstance(opt, ast.DefElem)
+                    and opt.defname == "oids"
+                    and str(defelem_value(opt)).lower() in ("true", "1", "on", "none")
+                ):
                     yield Finding(self.reason)
 
 
@@ -186,7 +206,7 @@ class Rule_DROP_TEMPORARY_TABLE(_Text):
 
     pattern = re.compile(r"\bDROP\s+TEMPORARY\s+TABLE\b", re.I)
     reason = "temporary table is not a supported clause for drop"
-    suggestion = "remove \"temporary\" and change it to \"drop table\""
+    suggestion = 'remove "temporary" and change it to "drop table"'
     docs_link = DOCS_MYSQL
     parsed_nodes = (ast.CreateFunctionStmt, ast.DoStmt)
 
@@ -247,7 +267,10 @@ class Rule_CREATE_TABLE_LIKE_INCLUDING_ALL(_Legacy):
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
         for like in stmt.find(ast.TableLikeClause):
-            if int(like.options or 0) & TableLikeOption.CREATE_TABLE_LIKE_ALL == TableLikeOption.CREATE_TABLE_LIKE_ALL:
+            if (
+                int(like.options or 0) & TableLikeOption.CREATE_TABLE_LIKE_ALL
+                == TableLikeOption.CREATE_TABLE_LIKE_ALL
+            ):
                 yield Finding(f"LIKE {rv_name(like.relation)} INCLUDING ALL is not supported yet.")
 
 
@@ -258,7 +281,10 @@ class Rule_LIKE_CLAUSE(_Legacy):
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
         for like in stmt.find(ast.TableLikeClause):
-            if int(like.options or 0) & TableLikeOption.CREATE_TABLE_LIKE_ALL != TableLikeOption.CREATE_TABLE_LIKE_ALL:
+            if (
+                int(like.options or 0) & TableLikeOption.CREATE_TABLE_LIKE_ALL
+                != TableLikeOption.CREATE_TABLE_LIKE_ALL
+            ):
                 yield Finding(f"LIKE clause ({rv_name(like.relation)}) not supported yet.")
 
 
@@ -267,7 +293,11 @@ class _Alter(_Legacy):
 
     abstract = True
     subtypes: ClassVar[tuple[AlterTableType, ...]] = ()
-    objtypes: ClassVar[tuple[ObjectType, ...]] = (ObjectType.OBJECT_TABLE, ObjectType.OBJECT_FOREIGN_TABLE, ObjectType.OBJECT_MATVIEW)
+    objtypes: ClassVar[tuple[ObjectType, ...]] = (
+        ObjectType.OBJECT_TABLE,
+        ObjectType.OBJECT_FOREIGN_TABLE,
+        ObjectType.OBJECT_MATVIEW,
+    )
     reason: ClassVar[str] = ""
     suggestion = "Remove it from the exported schema."
 
@@ -278,8 +308,20 @@ class _Alter(_Legacy):
                 return
 
 
-def _alter(code: str, doc: str, subtypes: tuple[AlterTableType, ...], reason: str, objtypes: tuple[ObjectType, ...] | None = None) -> type[Rule]:
-    attrs: dict[str, object] = {"__doc__": doc, "code": code, "subtypes": subtypes, "reason": reason, "__module__": __name__}
+def _alter(
+    code: str,
+    doc: str,
+    subtypes: tuple[AlterTableType, ...],
+    reason: str,
+    objtypes: tuple[ObjectType, ...] | None = None,
+) -> type[Rule]:
+    attrs: dict[str, object] = {
+        "__doc__": doc,
+        "code": code,
+        "subtypes": subtypes,
+        "reason": reason,
+        "__module__": __name__,
+    }
     if objtypes is not None:
         attrs["objtypes"] = objtypes
     return type(f"Rule_{code}", (_Alter,), attrs)
@@ -346,7 +388,10 @@ class Rule_ALTER_TABLESPACE(_Node):
     suggestion = "Remove it from the exported schema; tablespaces are set up on the target by hand."
 
     def accept(self, node: ast.Node) -> bool:
-        return isinstance(node, ast.AlterTableSpaceOptionsStmt) or _target_type(node) == ObjectType.OBJECT_TABLESPACE
+        return (
+            isinstance(node, ast.AlterTableSpaceOptionsStmt)
+            or _target_type(node) == ObjectType.OBJECT_TABLESPACE
+        )
 
 
 class Rule_LANGUAGE_C_FUNCTION(_Node):
@@ -358,7 +403,8 @@ class Rule_LANGUAGE_C_FUNCTION(_Node):
 
     def accept(self, node: ast.Node) -> bool:
         return isinstance(node, ast.CreateFunctionStmt) and any(
-            isinstance(o, ast.DefElem) and o.defname == "language" and str(defelem_value(o)).lower() == "c" for o in node.options or ()
+            isinstance(o, ast.DefElem) and o.defname == "language" and str(defelem_value(o)).lower() == "c"
+            for o in node.options or ()
         )
 
 
