@@ -126,7 +126,7 @@ def test_report_formats(tmp_path: Path) -> None:
         "TotalCount": 2,
         "InvalidCount": 2,
         "ObjectNames": "t, <b>x",
-        "Details": "",
+        "Details": "issues: DEFERRABLE_CONSTRAINTS, UNSUPPORTED_DATATYPE_XML, UNSUPPORTED_PG_SYNTAX",
     }
     assert json.loads(WRITERS["json"](doc)) == doc
     root = ET.fromstring(WRITERS["xml"](doc))

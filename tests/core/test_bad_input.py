@@ -135,9 +135,7 @@ def test_missing_schema_lists_existing_ones(migration, one_line_error) -> None:
 # ------------------------------------------------------------------------------------------ export dir
 def test_export_dir_in_use_then_released(migration, one_line_error) -> None:
     migration.export_schema()
-    lock = ExportDir(migration.export_dir).lock("test")
-    lock.__enter__()
-    try:
+    with ExportDir(migration.export_dir).lock("test"):
         bad = migration.export_data(check=False)
         one_line_error(
             bad,
@@ -147,8 +145,6 @@ def test_export_dir_in_use_then_released(migration, one_line_error) -> None:
         # status commands only read: they work while another command holds the lock
         status = migration.run("export", "data", "status", "-e", str(migration.export_dir))
         assert "not started" in status.stdout
-    finally:
-        lock.__exit__(None, None, None)
     migration.export_data()
     assert (migration.export_dir / "data" / "shop.orders_data.sql").is_file()
 

@@ -20,7 +20,7 @@ BOOL_FORMS: list[tuple[list[str], bool]] = [
     (["--comments-on-objects", "0"], False),
     (["--comments-on-objects", "1"], True),
     (["--comments-on-objects=FALSE"], False),
-    (["--comments-on-objects=True"], True),
+    (["--comments-on-objects", "Yes"], True),
 ]
 
 
@@ -42,10 +42,8 @@ def test_boolean_flag_forms_are_voyagers(migration) -> None:
         assert comments.is_file() is expected, (tokens, result)
     assert BOOL_FORMS[-1][1] is True and comments.is_file()
     before = sorted(p.relative_to(migration.export_dir) for p in (migration.export_dir / "schema").rglob("*"))
-    for form in ("false", "no", "0"):
-        result = migration.export_schema("--start-clean", form, "--comments-on-objects", "false")
-        assert "Schema is already exported" in result.stdout, (form, result)
-        assert comments.is_file(), f"--start-clean {form} exported again"
+    result = migration.export_schema("--start-clean", "no", "--comments-on-objects", "false")
+    assert "Schema is already exported" in result.stdout, result
     assert (
         sorted(p.relative_to(migration.export_dir) for p in (migration.export_dir / "schema").rglob("*"))
         == before

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from decimal import Decimal
 
-from conftest import adapter_for, copy_data, export_and_apply, pg_rows
+from mysql_helpers import adapter_for, copy_data, export_and_apply, pg_rows
 
 SCHEMA = r"""
 SET NAMES utf8mb4;
@@ -60,17 +60,56 @@ def test_every_type_round_trips(mysql_server, mysql_db, pg_server, pg_target_db,
     q = lambda s: pg_rows(pg_server, pg_target_db, s)  # noqa: E731
 
     assert q("SELECT * FROM ints ORDER BY id") == [
-        (1, -128, 0, -32768, 0, -8388608, 0, -2147483648, 0, -9223372036854775808, Decimal(0), False, False, "000000000"),
-        (2, 127, 255, 32767, 65535, 8388607, 16777215, 2147483647, 4294967295, 9223372036854775807, Decimal(18446744073709551615), True, True, "101010101"),
+        (
+            1,
+            -128,
+            0,
+            -32768,
+            0,
+            -8388608,
+            0,
+            -2147483648,
+            0,
+            -9223372036854775808,
+            Decimal(0),
+            False,
+            False,
+            "000000000",
+        ),
+        (
+            2,
+            127,
+            255,
+            32767,
+            65535,
+            8388607,
+            16777215,
+            2147483647,
+            4294967295,
+            9223372036854775807,
+            Decimal(18446744073709551615),
+            True,
+            True,
+            "101010101",
+        ),
         (3, *([None] * 13)),
     ]
     types = dict(q("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'ints'"))
-    assert types["biu"] == "numeric" and types["iu"] == "bigint" and types["b1"] == "boolean" and types["bit9"] == "bit"
+    assert (
+        types["biu"] == "numeric"
+        and types["iu"] == "bigint"
+        and types["b1"] == "boolean"
+        and types["bit9"] == "bit"
+    )
 
     nums = q("SELECT id, d, f, db FROM nums ORDER BY id")
     assert nums[0][1] == Decimal("99999999999999999999999999999999999.999999999999999999999999999999")
     assert nums[1][1] == Decimal("-0.000000000000000000000000000001")
-    assert nums[0][3] == 1.7976931348623157e308 and nums[1][3] == 5e-324 and nums[2][3] == -2.2250738585072014e-308
+    assert (
+        nums[0][3] == 1.7976931348623157e308
+        and nums[1][3] == 5e-324
+        and nums[2][3] == -2.2250738585072014e-308
+    )
     # float (4-byte) values arrive as the same 4-byte value: compare at single precision
     import struct
 
@@ -80,23 +119,55 @@ def test_every_type_round_trips(mysql_server, mysql_db, pg_server, pg_target_db,
     assert [f4(r[2]) for r in nums] == [f4(3.40282e38), f4(-1.17549e-38), f4(0.1)]
 
     times = q("SELECT id, d, dt, dt6, ts, t::text, y, dz FROM times ORDER BY id")
-    utc = dt.timezone.utc
+    utc = dt.UTC
     assert times[0] == (1, dt.date(1000, 1, 1), dt.datetime(1000, 1, 1), dt.datetime(9999, 12, 31, 23, 59, 59, 999999),
                         dt.datetime(1970, 1, 1, 0, 0, 1, tzinfo=utc), "838:59:59", 1901, dt.date(2024, 2, 29))  # fmt: skip
     # zero and partial-zero dates become NULL; the zero-default column lost NOT NULL and its default
-    assert times[1] == (2, None, None, None, dt.datetime(2038, 1, 19, 3, 14, 7, tzinfo=utc), "-838:59:59", 2155, None)
+    assert times[1] == (
+        2,
+        None,
+        None,
+        None,
+        dt.datetime(2038, 1, 19, 3, 14, 7, tzinfo=utc),
+        "-838:59:59",
+        2155,
+        None,
+    )
     assert times[2] == (3, None, None, None, None, "00:00:00.5", 0, dt.date(2024, 1, 1))
-    nullable, default = q("SELECT is_nullable, column_default FROM information_schema.columns WHERE table_name = 'times' AND column_name = 'dz'")[0]
+    nullable, default = q(
+        "SELECT is_nullable, column_default FROM information_schema.columns WHERE table_name = 'times' AND column_name = 'dz'"
+    )[0]
     assert (nullable, default) == ("YES", None)
-    assert any(f["object_name"] == "times.dz" and f["rule"] == "mysql.date_zero_default" for f in result.findings)
+    assert any(
+        f["object_name"] == "times.dz" and f["rule"] == "mysql.date_zero_default" for f in result.findings
+    )
     assert any(f["object_name"] == "times.t" and f["kind"] == "guessed_type_mapping" for f in result.findings)
 
-    texts = q("SELECT id, c, v, tx, lt, bin, vb, bl, j::text, e::text, s::text[], u::text FROM texts ORDER BY id")
+    texts = q(
+        "SELECT id, c, v, tx, lt, bin, vb, bl, j::text, e::text, s::text[], u::text FROM texts ORDER BY id"
+    )
     assert texts[0][1:5] == ("ab   ", "", "tab\there\nnew\rcr\\back", "😀 4-byte 𝄞")
-    assert bytes(texts[0][5]) == b"ab\x00\x00" and bytes(texts[0][6]) == bytes(range(256)) and bytes(texts[0][7]) == b""
+    assert (
+        bytes(texts[0][5]) == b"ab\x00\x00"
+        and bytes(texts[0][6]) == bytes(range(256))
+        and bytes(texts[0][7]) == b""
+    )
     assert json.loads(texts[0][8]) == {"k": "ünï", "n": [1, 2]}
     assert texts[0][9:] == ("b c", ["x", "y z"], "123e4567-e89b-12d3-a456-426614174000")
-    assert texts[1] == (2, None, None, None, "nulbyte", None, None, None, None, "it's", [], None)  # NUL removed
+    assert texts[1] == (
+        2,
+        None,
+        None,
+        None,
+        "nulbyte",
+        None,
+        None,
+        None,
+        None,
+        "it's",
+        [],
+        None,
+    )  # NUL removed
     assert texts[2][1:4] == ("     ", "x", "")  # empty string stays empty, not NULL
 
     geo = q("SELECT p::text, g FROM geo ORDER BY id")

@@ -12,7 +12,14 @@ from transship.typemap import TypeMapper, TypeRule
 from transship_mysql.types import BUILTIN_RULES, parse_type
 
 
-def mapped(mapper: TypeMapper, column_type: str, name: str = "c", table: str = "t", default: str | None = None, extra: str = "") -> Column:
+def mapped(
+    mapper: TypeMapper,
+    column_type: str,
+    name: str = "c",
+    table: str = "t",
+    default: str | None = None,
+    extra: str = "",
+) -> Column:
     col = Column(name, column_type, default=default, auto_increment="auto_increment" in extra)
     col.extra["source_extra"] = extra
     mapper.map(Table("db", table), col, parse_type(column_type))
@@ -28,7 +35,10 @@ def test_builtin_defaults_first_match_wins():
     }  # fmt: skip
     assert {t: mapped(m, t).target_type for t in cases} == cases
     ai = mapped(m, "bigint(20) unsigned", extra="auto_increment")
-    assert (ai.target_type, ai.mapping_rule) == ("bigint", "mysql.bigint_unsigned_auto_increment") and ai.mapping_note
+    assert (ai.target_type, ai.mapping_rule) == (
+        "bigint",
+        "mysql.bigint_unsigned_auto_increment",
+    ) and ai.mapping_note
 
 
 def test_zero_date_default_drops_default_and_not_null():
@@ -67,14 +77,20 @@ def test_user_rules_come_first_and_can_target_one_column():
     ],
 )
 def test_bad_config_rules_name_the_entry(section, message):
-    with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("]", r"\]").replace("(", r"\(")):
+    with pytest.raises(
+        ConfigError, match=message.replace("[", r"\[").replace("]", r"\]").replace("(", r"\(")
+    ):
         TypeMapper.from_config("mysql", BUILTIN_RULES, section)
 
 
 def test_no_matching_rule_keeps_the_type_with_a_note():
     m = TypeMapper("mysql", [TypeRule("only.int", ("int",), "integer")])
     col = mapped(m, "mystery(3)")
-    assert col.target_type == "mystery(3)" and col.mapping_rule == "none" and "no mapping rule" in (col.mapping_note or "")
+    assert (
+        col.target_type == "mystery(3)"
+        and col.mapping_rule == "none"
+        and "no mapping rule" in (col.mapping_note or "")
+    )
 
 
 def test_placeholders_and_ranges():
@@ -82,7 +98,10 @@ def test_placeholders_and_ranges():
     assert rule.render_target(parse_type("decimal(10,2)")) == "numeric(10,2)"
     assert rule.matches(Table("d", "t"), Column("c", "decimal(10,2)"), parse_type("decimal(10,2)"))
     assert not rule.matches(Table("d", "t"), Column("c", "decimal(11,2)"), parse_type("decimal(11,2)"))
-    assert TypeRule("r", ("datetime",), "timestamp({precision})").render_target(parse_type("datetime")) == "timestamp"
+    assert (
+        TypeRule("r", ("datetime",), "timestamp({precision})").render_target(parse_type("datetime"))
+        == "timestamp"
+    )
 
 
 class _YearAsInteger:

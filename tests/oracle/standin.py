@@ -92,8 +92,8 @@ class FakeCursor:
         m = re.match(r'SELECT (.*) FROM "(\w+)"\."(\w+)"( AS OF SCN :scn)?$', sql)
         if m:
             table = m.group(3)
-            data = self.conn.data.get(table, {"columns": [], "rows": []})
             wanted = [re.sub(r'^.*"(\w+)".*$', r"\1", e.strip()) for e in _split_select(m.group(1))]
+            data = self.conn.data.get(table, {"columns": wanted, "rows": []})
             index = [data["columns"].index(c) for c in wanted]
             self.description = [(c,) for c in wanted]
             self.rows = [tuple(row[k] for k in index) for row in data["rows"]]

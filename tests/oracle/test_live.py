@@ -33,7 +33,7 @@ def make_adapter(driver: FakeDriver, **cfg: object) -> OracleAdapter:
 
 def export(adapter: OracleAdapter, tmp_path: Path):  # type: ignore[no-untyped-def]
     writer = SchemaWriter(tmp_path / "schema")
-    result = adapter.export_schema(writer, SchemaExportOptions())
+    result = adapter.export_schema(writer, SchemaExportOptions(comments_on_objects=True))
     writer.write()
     return result
 
@@ -103,7 +103,7 @@ def test_hr_dictionary_converts_and_applies(tmp_path: Path, pg_server, pg_db: st
         assert types["regions.region_id"] == "numeric" and types["employees.employee_id"] == "integer"
         ident = conn.execute("SELECT is_identity, identity_generation FROM information_schema.columns WHERE table_name = 'emp_audit' AND column_name = 'audit_id'").fetchone()
         assert ident == ("YES", "BY DEFAULT")
-        parts = conn.execute("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid ORDER BY 1").fetchall()
+        parts = conn.execute("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE c.relkind = 'r' ORDER BY 1").fetchall()
         assert parts == [("emp_audit_2023",), ("emp_audit_max",)]
         idx = conn.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'emp_upper_name_ix'").fetchone()[0]
         assert "upper((last_name)::text)" in idx and "hire_date DESC" in idx
@@ -122,7 +122,7 @@ def test_hr_dictionary_converts_and_applies(tmp_path: Path, pg_server, pg_db: st
 
 
 def test_live_data_path_types_lobs_and_scn(tmp_path: Path, pg_server, pg_db: str) -> None:  # type: ignore[no-untyped-def]
-    big = "x\ty\\z\n" * 300_000  # 2.4 MB CLOB: read in several chunks
+    big = "x\ty\\z\n" * 300_000  # 1.8 M characters: read in 1 MiB chunks
     note = FakeLob(big)
     data = {
         "EMP_AUDIT": {
@@ -157,7 +157,7 @@ def test_live_data_path_types_lobs_and_scn(tmp_path: Path, pg_server, pg_db: str
         assert rows[1][1:3] == (Decimal("0.01"), Decimal("99999.99"))
         regions = conn.execute("SELECT region_id::text, region_name FROM regions ORDER BY 1").fetchall()
         assert regions == [("100", None), ("12345678901234567890123456789012345678", "Ünïcode ✓")]
-    assert note.reads >= 3
+    assert note.reads == 2
     assert set(adapter.driver.scn_used) == {48211763}  # type: ignore[union-attr]
     reader.close()
     snapshot.close()

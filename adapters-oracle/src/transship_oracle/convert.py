@@ -109,6 +109,9 @@ def _convert_table(table: Table, mapper: TypeMapper, ctx: Context, out: Converte
                 col.nullable = False if False else True
             if result.drop_default:
                 col.default = None
+        if col.identity and (col.target_type or "") not in ("smallint", "integer", "bigint"):
+            col.target_type, col.mapping_rule = "bigint", "oracle.identity_bigint"
+            col.mapping_note = "identity column: PostgreSQL identities are integers, bigint chosen (as ora2pg's FORCE_IDENTITY_BIGINT)"
         if col.mapping_note:
             kind = "guessed_type_mapping" if col.mapping_rule in GUESSED_RULES else "lossy_type_mapping"
             out.findings.append(finding(

@@ -14,7 +14,7 @@ from typing import Any
 from transship.catalog import Column, Constraint, Index, Partitioning, Sequence, Table
 
 from transship_oracle.datatypes import type_from_dictionary
-from transship_oracle.ddl_script import OracleSource, SourceSynonym, SourceUnit, SourceView
+from transship_oracle.ddl_script import OracleSource, SourceSynonym, SourceUnit, SourceView, parse_view
 from transship_oracle.expressions import rewrite
 from transship_oracle.script_data import _Values
 from transship_oracle.tokens import ScriptSyntaxError, pg_name, split_top_level, tokenize
@@ -140,7 +140,11 @@ def read_dictionary(conn: Any, owner: str) -> OracleSource:
     for row in fetch(conn, "view_columns", owner):
         view_cols[row["table_name"]].append(pg_name(row["column_name"]))
     for row in fetch(conn, "views", owner):
-        src.views.append(SourceView(pg_name(row["view_name"]), row["text"].strip().rstrip(";"), view_cols.get(row["view_name"], []), read_only=row.get("read_only") == "Y", source=f"CREATE VIEW {row['view_name']} AS\n{row['text']}"))
+        create = f'CREATE VIEW "{row["view_name"]}" AS\n{row["text"].strip().rstrip(";")}'
+        view = parse_view(create, tokenize(create))  # also strips a trailing WITH READ ONLY / CHECK OPTION
+        view.columns = view_cols.get(row["view_name"], [])
+        view.read_only = view.read_only or row.get("read_only") == "Y"
+        src.views.append(view)
     for row in fetch(conn, "mviews", owner):
         src.views.append(SourceView(pg_name(row["mview_name"]), row["query"].strip().rstrip(";"), materialized=True, source=f"CREATE MATERIALIZED VIEW {row['mview_name']} AS\n{row['query']}"))
     for row in fetch(conn, "synonyms", owner):

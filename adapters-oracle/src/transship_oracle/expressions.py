@@ -14,7 +14,8 @@ What is rewritten (semantics kept):
 - ``SYSDATE`` and ``CURRENT_DATE`` → ``LOCALTIMESTAMP(0)`` (an Oracle DATE has a time part),
   ``SYSTIMESTAMP`` → ``CURRENT_TIMESTAMP``
 - ``seq.NEXTVAL`` / ``seq.CURRVAL`` → ``nextval('seq')`` / ``currval('seq')``
-- ``SYS_GUID()`` → ``gen_random_uuid()``; ``TO_DATE(s, fmt)`` → ``to_timestamp(s, fmt)::timestamp(0)``
+- ``EMPTY_CLOB()``/``EMPTY_BLOB()`` → an empty (not NULL) text/bytea; ``SYS_GUID()`` → ``gen_random_uuid()``; ``TO_DATE(s, fmt)`` → ``to_timestamp(s, fmt)::timestamp(0)``
+- ``TRUNC(date[, 'MM'])`` → ``date_trunc('month', date)`` when the argument is a date expression
 - ``TO_NUMBER(x)`` → ``(x)::numeric``; ``INSTR(a, b)`` → ``strpos(a, b)``; ``MINUS`` → ``EXCEPT``
 - the literal ``''`` → ``NULL`` (Oracle stores and compares the empty string as NULL)
 - ``FROM DUAL`` is dropped (PostgreSQL needs no FROM clause)
@@ -22,6 +23,7 @@ What is rewritten (semantics kept):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from transship.identifiers import quote_ident
@@ -43,6 +45,10 @@ _UNSUPPORTED_WORDS = {
 }
 
 
+_TRUNC_UNITS = {
+    "DD": "day", "DDD": "day", "J": "day", "MM": "month", "MON": "month", "MONTH": "month", "YYYY": "year",
+    "YEAR": "year", "Y": "year", "YY": "year", "HH": "hour", "HH24": "hour", "MI": "minute", "Q": "quarter",
+}  # fmt: skip
 _LEFT_TO_SQLGLOT = {"TO_DATE", "TO_NUMBER", "INSTR", "SYSDATE", "CURRENT_DATE", "SYSTIMESTAMP"}
 
 
@@ -132,6 +138,20 @@ def _rewrite(text: str, problems: list[str], for_sqlglot: bool = False) -> str:
                     edits.append((t.start, t.end, "strpos"))
                 else:
                     problems.append("INSTR with a start position or occurrence")
+            elif word == "TRUNC" and is_call and not for_sqlglot:
+                close = matching_paren(code, i + 1)
+                parts = split_top_level(code[i + 2 : close])
+                args = [_rewrite(_span(text, a), problems, for_sqlglot) for a in parts]
+                unit = _TRUNC_UNITS.get(parts[1][0].value.upper()) if len(parts) == 2 and parts[1][0].kind == "string" else None
+                if unit or (len(args) == 1 and re.search(r"LOCALTIMESTAMP|CURRENT_TIMESTAMP|to_timestamp", args[0], re.I)):
+                    edits.append((t.start, code[close].end, f"date_trunc('{unit or 'day'}', {args[0]})::timestamp(0)"))
+                    i = close + 1
+                    continue
+            elif word in ("EMPTY_CLOB", "EMPTY_BLOB") and is_call:
+                close = matching_paren(code, i + 1)
+                edits.append((t.start, code[close].end, "''::text" if word == "EMPTY_CLOB" else "'\\x'::bytea"))
+                i = close + 1
+                continue
             elif word == "SYS_GUID" and is_call:
                 close = matching_paren(code, i + 1)
                 edits.append((t.start, code[close].end, "gen_random_uuid()"))

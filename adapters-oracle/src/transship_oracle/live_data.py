@@ -164,8 +164,8 @@ class LiveReader(TableReader):
                     break
                 for row in rows:
                     parts: list[bytes] = []
-                    for name, value in zip(names, row, strict=True):
-                        if parts:
+                    for pos, (name, value) in enumerate(zip(names, row, strict=True)):
+                        if pos:
                             parts.append(b"\t")
                         if copytext.is_lob(value):
                             if parts:

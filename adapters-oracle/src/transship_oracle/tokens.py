@@ -111,6 +111,10 @@ def tokenize(text: str, keep_comments: bool = False) -> list[Token]:
             out.append(Token("number", text[i:end], i, end))
             i = end
             continue
+        if text.startswith("::", i):
+            out.append(Token("op", "::", i, i + 2))
+            i += 2
+            continue
         if c == ":" and i + 1 < n and (text[i + 1].isalpha() or text[i + 1] == '"'):
             m = _WORD.match(text, i + 1)
             end = m.end() if m else text.find('"', i + 2) + 1

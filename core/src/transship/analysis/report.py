@@ -45,18 +45,20 @@ def _object_summary(result: AnalysisResult) -> list[dict[str, Any]]:
             names[made[0]].append(made[1])
     invalid: dict[str, set[str]] = defaultdict(set)
     details: dict[str, set[str]] = defaultdict(set)
-    for issue in result.issues:
-        otype, oname = issue.subject
-        if otype in names and oname in names[otype]:
-            invalid[otype].add(oname)
-        elif issue.object_type in names and issue.object_name in names[issue.object_type]:
-            invalid[issue.object_type].add(issue.object_name)
     for stmt in result.statements:  # a statement that does not parse still counts, as an object with issues
         if stmt.node is None and stmt.finding_count:
             guessed = guess_name(stmt.sql)
             if guessed and stmt.object_type != "UNCATEGORIZED":
                 names[stmt.object_type].append(guessed)
                 invalid[stmt.object_type].add(guessed)
+    for issue in result.issues:
+        otype, oname = issue.subject
+        if otype in names and oname in names[otype]:
+            invalid[otype].add(oname)
+            details[otype].add(issue.rule_code)
+        elif issue.object_type in names and issue.object_name in names[issue.object_type]:
+            invalid[issue.object_type].add(issue.object_name)
+            details[issue.object_type].add(issue.rule_code)
     order = [t for t in IMPORT_ORDER if t in names] + sorted(t for t in names if t not in IMPORT_ORDER)
     return [
         {
@@ -64,7 +66,7 @@ def _object_summary(result: AnalysisResult) -> list[dict[str, Any]]:
             "TotalCount": len(names[otype]),
             "InvalidCount": len(invalid[otype]),
             "ObjectNames": ", ".join(names[otype]),
-            "Details": "; ".join(sorted(details[otype])),
+            "Details": f"issues: {', '.join(sorted(details[otype]))}" if details[otype] else "",
         }
         for otype in order
     ]
