@@ -101,7 +101,7 @@ BUILTIN_RULES: tuple[TypeRule, ...] = (
     _r("float", ("float",), "real", transform="float4"),
     _r("double", ("double", "double precision", "real"), "double precision"),
     # text (NUL characters are removed: PostgreSQL text cannot hold them)
-    _r("char", ("char",), "char({length})", transform="text"),
+    _r("char", ("char",), "varchar({length})", transform="text"),  # MySQL returns CHAR values without trailing spaces
     _r("varchar", ("varchar",), "varchar({length})", transform="text"),
     _r("text", ("tinytext", "text", "mediumtext", "longtext"), "text", transform="text"),
     _r("json", ("json",), "json", transform="text"),

@@ -112,7 +112,7 @@ def export_schema(
                                 "PROCEDURE", "VIEW", "MATERIALIZED VIEW", "TRIGGER", "RULE", "INDEX", "POLICY",
                                 "COMMENT", "COLLATION", "CONVERSION", "FOREIGN TABLE", "OPERATOR")  # fmt: skip
         for i, stmt in enumerate(split_sql(body)):
-            writer.add(otype, stmt.sql, count=counted and i == 0)
+            writer.add(otype, stmt.body, count=counted and i == 0)
     result.counts = dict(writer.counts)
     return result
 

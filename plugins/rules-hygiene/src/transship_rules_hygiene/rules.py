@@ -16,7 +16,7 @@ from transship.analysis import (
 )
 from transship.analysis.context import TableInfo
 
-DOCS = "https://github.com/transship/transship/blob/main/docs/rules.md"
+DOCS = "docs/rules.md (in the transship repository)"
 
 
 class _Hygiene(Rule):
