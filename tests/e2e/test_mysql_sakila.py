@@ -11,10 +11,18 @@ import psycopg
 import pytest
 
 from tests.conftest import shared_path
-from tests.e2e.mysql_flow import compare_tables, migrate, mysql_rows, pg_rows
+from tests.mysql.mysql_flow import compare_tables, migrate, mysql_rows, pg_rows
 
 pytestmark = [pytest.mark.e2e, pytest.mark.shared]
-VIEWS = ["actor_info", "customer_list", "film_list", "nicer_but_slower_film_list", "sales_by_film_category", "sales_by_store", "staff_list"]
+VIEWS = [
+    "actor_info",
+    "customer_list",
+    "film_list",
+    "nicer_but_slower_film_list",
+    "sales_by_film_category",
+    "sales_by_store",
+    "staff_list",
+]
 
 
 def _load_sakila(mysql_server, db: str) -> None:
@@ -22,7 +30,16 @@ def _load_sakila(mysql_server, db: str) -> None:
     schema = (folder / "sakila-schema.sql").read_text(encoding="utf-8")
     schema = re.sub(r"\bsakila\b", db, schema)  # CREATE SCHEMA/USE and the qualifiers inside actor_info
     data = (folder / "sakila-data.sql").read_text(encoding="utf-8").replace("USE sakila;", f"USE {db};")
-    cmd = ["mariadb", "-h", mysql_server.host, "-P", str(mysql_server.port), "-u", mysql_server.user, "--default-character-set=utf8mb4"]
+    cmd = [
+        "mariadb",
+        "-h",
+        mysql_server.host,
+        "-P",
+        str(mysql_server.port),
+        "-u",
+        mysql_server.user,
+        "--default-character-set=utf8mb4",
+    ]
     for script in (schema, data):
         proc = subprocess.run(cmd, input=script, capture_output=True, text=True, timeout=300)
         assert proc.returncode == 0, proc.stderr
@@ -32,7 +49,9 @@ def _sorted_view(rows: list[tuple]) -> list[tuple]:
     """GROUP_CONCAT without ORDER BY has no defined order on either side: compare its items as a set."""
     out = []
     for row in rows:
-        out.append(tuple(", ".join(sorted(v.split(", "))) if isinstance(v, str) and ", " in v else v for v in row))
+        out.append(
+            tuple(", ".join(sorted(v.split(", "))) if isinstance(v, str) and ", " in v else v for v in row)
+        )
     return sorted(out, key=repr)
 
 
@@ -49,20 +68,33 @@ def test_sakila_migrates(mysql_server, mysql_db, pg_server, pg_target_db, export
     # converted functions return what MySQL returns
     for cid in (1, 42, 599):
         q = f"get_customer_balance({cid}, '2005-08-01 00:00:00')"
-        assert pg_rows(pg_server, pg_target_db, "sakila", f"SELECT {q}") == mysql_rows(mysql_server, mysql_db, f"SELECT {q}")
+        assert pg_rows(pg_server, pg_target_db, "sakila", f"SELECT {q}") == mysql_rows(
+            mysql_server, mysql_db, f"SELECT {q}"
+        )
     for inv in (1, 9, 4581):
-        (src_row,) = mysql_rows(mysql_server, mysql_db, f"SELECT inventory_in_stock({inv}), inventory_held_by_customer({inv})")
-        (tgt_row,) = pg_rows(pg_server, pg_target_db, "sakila", f"SELECT inventory_in_stock({inv}), inventory_held_by_customer({inv})")
+        (src_row,) = mysql_rows(
+            mysql_server, mysql_db, f"SELECT inventory_in_stock({inv}), inventory_held_by_customer({inv})"
+        )
+        (tgt_row,) = pg_rows(
+            pg_server,
+            pg_target_db,
+            "sakila",
+            f"SELECT inventory_in_stock({inv}), inventory_held_by_customer({inv})",
+        )
         assert tgt_row == src_row
     # triggers work: a new film gets its film_text row, its id continues after the source's ids
     with psycopg.connect(pg_server.conninfo(pg_target_db)) as conn:
         conn.execute("SET search_path TO sakila")
-        (film_id,) = conn.execute("INSERT INTO film (title, language_id) VALUES ('NEW FILM', 1) RETURNING film_id").fetchone()  # type: ignore[misc]
+        (film_id,) = conn.execute(
+            "INSERT INTO film (title, language_id) VALUES ('NEW FILM', 1) RETURNING film_id"
+        ).fetchone()  # type: ignore[misc]
         assert film_id == 1001
         assert conn.execute("SELECT title FROM film_text WHERE film_id = 1001").fetchone() == ("NEW FILM",)
         conn.execute("UPDATE film SET title = 'RENAMED' WHERE film_id = 1001")
         assert conn.execute("SELECT title FROM film_text WHERE film_id = 1001").fetchone() == ("RENAMED",)
-        assert conn.execute("SELECT rental_rate FROM film WHERE film_id = 1001").fetchone() == (Decimal("4.99"),)
+        assert conn.execute("SELECT rental_rate FROM film WHERE film_id = 1001").fetchone() == (
+            Decimal("4.99"),
+        )
     # procedures returning result sets are in the analysis report, with their original text kept
     report = (export_dir / "reports" / "schema_analysis_report.txt").read_text(encoding="utf-8")
     for proc in ("film_in_stock", "film_not_in_stock", "rewards_report"):

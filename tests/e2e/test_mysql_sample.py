@@ -6,7 +6,7 @@ import psycopg
 import pytest
 
 from tests.conftest import EXAMPLES, run_cli
-from tests.e2e.mysql_flow import compare_tables, migrate, mysql_rows, pg_rows
+from tests.mysql.mysql_flow import compare_tables, migrate, mysql_rows, pg_rows
 
 pytestmark = pytest.mark.e2e
 
@@ -15,7 +15,17 @@ def _load(mysql_server, db: str) -> None:
     import subprocess
 
     script = (EXAMPLES / "sample-mysql" / "schema.sql").read_text(encoding="utf-8")
-    cmd = ["mariadb", "-h", mysql_server.host, "-P", str(mysql_server.port), "-u", mysql_server.user, "--default-character-set=utf8mb4", db]
+    cmd = [
+        "mariadb",
+        "-h",
+        mysql_server.host,
+        "-P",
+        str(mysql_server.port),
+        "-u",
+        mysql_server.user,
+        "--default-character-set=utf8mb4",
+        db,
+    ]
     proc = subprocess.run(cmd, input=script, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
 
@@ -32,10 +42,19 @@ def test_sample_mysql_migrates(mysql_server, mysql_db, pg_server, pg_target_db, 
     assert sorted(pg_rows(pg_server, pg_target_db, "shop", "SELECT * FROM customer_orders")) == sorted(
         mysql_rows(mysql_server, mysql_db, "SELECT * FROM customer_orders")
     )
-    assert pg_rows(pg_server, pg_target_db, "shop", "SELECT order_total(1)") == mysql_rows(mysql_server, mysql_db, "SELECT order_total(1)")
-    rows = pg_rows(pg_server, pg_target_db, "shop", "INSERT INTO \"order\" (customer_id, amount, placed_on) VALUES (1, -5, '2024-01-01') RETURNING id, amount")
+    assert pg_rows(pg_server, pg_target_db, "shop", "SELECT order_total(1)") == mysql_rows(
+        mysql_server, mysql_db, "SELECT order_total(1)"
+    )
+    rows = pg_rows(
+        pg_server,
+        pg_target_db,
+        "shop",
+        "INSERT INTO \"order\" (customer_id, amount, placed_on) VALUES (1, -5, '2024-01-01') RETURNING id, amount",
+    )
     assert rows == [(4, 0)]  # identity resumed after the source's ids; BEFORE trigger clamped the amount
-    assert pg_rows(pg_server, pg_target_db, "shop", "SELECT count(*) FROM audit_log WHERE message = 'order 4 placed'") == [(1,)]
+    assert pg_rows(
+        pg_server, pg_target_db, "shop", "SELECT count(*) FROM audit_log WHERE message = 'order 4 placed'"
+    ) == [(1,)]
     with psycopg.connect(pg_server.conninfo(pg_target_db)) as conn:
         conn.execute("SET search_path TO shop")
         conn.execute("CALL deactivate_customer(3)")

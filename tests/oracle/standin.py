@@ -45,7 +45,9 @@ class FakeLob:
     def __init__(self, value: str | bytes) -> None:
         self.value = value
         self.reads = 0
-        self.type = type("DbType", (), {"name": "DB_TYPE_CLOB" if isinstance(value, str) else "DB_TYPE_BLOB"})()
+        self.type = type(
+            "DbType", (), {"name": "DB_TYPE_CLOB" if isinstance(value, str) else "DB_TYPE_BLOB"}
+        )()
 
     def size(self) -> int:
         return len(self.value)
@@ -86,7 +88,11 @@ class FakeCursor:
             self.rows = []
             return
         if "FROM all_sequences" in sql:
-            last = [r["LAST_NUMBER"] for r in self.conn.dictionary["sequences"] if r["SEQUENCE_NAME"] == params["name"]]
+            last = [
+                r["LAST_NUMBER"]
+                for r in self.conn.dictionary["sequences"]
+                if r["SEQUENCE_NAME"] == params["name"]
+            ]
             self.description, self.rows = [("LAST_NUMBER",)], [(last[0],)] if last else []
             return
         m = re.match(r'SELECT (.*) FROM "(\w+)"\."(\w+)"( AS OF SCN :scn)?$', sql)

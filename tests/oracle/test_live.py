@@ -13,17 +13,19 @@ from pathlib import Path
 
 import psycopg
 import pytest
+
+from tests.oracle.standin import FakeDriver, FakeLob
 from transship.adapters.base import DataExportOptions, SchemaExportOptions
 from transship.dbconfig import DBConfig
 from transship.errors import TransshipError
 from transship.schema_files import SchemaWriter, read_schema_files
 from transship_oracle.adapter import OracleAdapter
 
-from tests.oracle.standin import FakeDriver, FakeLob
-
 
 def make_adapter(driver: FakeDriver, **cfg: object) -> OracleAdapter:
-    config = DBConfig(db_type="oracle", host="ora.example", user="hr", password="pw", name="ORCLPDB1", schema="HR")
+    config = DBConfig(
+        db_type="oracle", host="ora.example", user="hr", password="pw", name="ORCLPDB1", schema="HR"
+    )
     for k, v in cfg.items():
         setattr(config, k, v)
     adapter = OracleAdapter(config, driver=driver)
@@ -63,9 +65,17 @@ def test_connect_by_service_sid_and_tns_alias(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("error", "expected", "fix"),
     [
-        ((1017, "invalid username/password; logon denied"), "refused the login of user hr", "--source-db-password"),
+        (
+            (1017, "invalid username/password; logon denied"),
+            "refused the login of user hr",
+            "--source-db-password",
+        ),
         ((28000, "the account is locked"), "account hr is locked", "ACCOUNT UNLOCK"),
-        ((12514, "listener does not currently know of service"), "does not know service ORCLPDB1", "--source-db-name"),
+        (
+            (12514, "listener does not currently know of service"),
+            "does not know service ORCLPDB1",
+            "--source-db-name",
+        ),
     ],
 )
 def test_login_errors_are_one_line_with_a_fix(error: tuple[int, str], expected: str, fix: str) -> None:
@@ -78,11 +88,17 @@ def test_login_errors_are_one_line_with_a_fix(error: tuple[int, str], expected: 
 def test_unknown_schema_and_missing_privilege() -> None:
     with pytest.raises(TransshipError) as info:
         make_adapter(FakeDriver(), schema="NOPE").check_connection()
-    assert "schema NOPE does not exist" in info.value.one_line() and "--source-db-schema" in info.value.one_line()
+    assert (
+        "schema NOPE does not exist" in info.value.one_line()
+        and "--source-db-schema" in info.value.one_line()
+    )
     driver = FakeDriver(fail_on=("FROM all_tab_cols", (1031, "insufficient privileges")))
     with pytest.raises(TransshipError) as info:
         make_adapter(driver).read_source()
-    assert "lacks a privilege" in info.value.one_line() and "GRANT SELECT ANY DICTIONARY" in info.value.one_line()
+    assert (
+        "lacks a privilege" in info.value.one_line()
+        and "GRANT SELECT ANY DICTIONARY" in info.value.one_line()
+    )
 
 
 def test_hr_dictionary_converts_and_applies(tmp_path: Path, pg_server, pg_db: str) -> None:  # type: ignore[no-untyped-def]
@@ -98,22 +114,41 @@ def test_hr_dictionary_converts_and_applies(tmp_path: Path, pg_server, pg_db: st
         types = dict(conn.execute(
             "SELECT table_name || '.' || column_name, data_type FROM information_schema.columns WHERE table_schema = 'public'"
         ).fetchall())  # fmt: skip
-        assert types["employees.salary"] == "numeric" and types["employees.hire_date"] == "timestamp without time zone"
-        assert types["emp_audit.changed_at"] == "timestamp with time zone" and types["emp_audit.row_guid"] == "uuid"
+        assert (
+            types["employees.salary"] == "numeric"
+            and types["employees.hire_date"] == "timestamp without time zone"
+        )
+        assert (
+            types["emp_audit.changed_at"] == "timestamp with time zone"
+            and types["emp_audit.row_guid"] == "uuid"
+        )
         assert types["regions.region_id"] == "numeric" and types["employees.employee_id"] == "integer"
-        ident = conn.execute("SELECT is_identity, identity_generation FROM information_schema.columns WHERE table_name = 'emp_audit' AND column_name = 'audit_id'").fetchone()
+        ident = conn.execute(
+            "SELECT is_identity, identity_generation FROM information_schema.columns WHERE table_name = 'emp_audit' AND column_name = 'audit_id'"
+        ).fetchone()
         assert ident == ("YES", "BY DEFAULT")
-        parts = conn.execute("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE c.relkind = 'r' ORDER BY 1").fetchall()
+        parts = conn.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE c.relkind = 'r' ORDER BY 1"
+        ).fetchall()
         assert parts == [("emp_audit_2023",), ("emp_audit_max",)]
-        idx = conn.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'emp_upper_name_ix'").fetchone()[0]
+        idx = conn.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'emp_upper_name_ix'"
+        ).fetchone()[0]
         assert "upper((last_name)::text)" in idx and "hire_date DESC" in idx
-        assert conn.execute("SELECT tgenabled FROM pg_trigger WHERE tgname = 'emp_salary_audit'").fetchone()[0] == "D"
+        assert (
+            conn.execute("SELECT tgenabled FROM pg_trigger WHERE tgname = 'emp_salary_audit'").fetchone()[0]
+            == "D"
+        )
         assert conn.execute("SELECT count(*) FROM staff").fetchone()[0] == 0  # synonym became a view
         assert conn.execute("SELECT col_description('jobs'::regclass, 2)").fetchone()[0] == "it's quoted"
         # the converted routines run: procedure with %TYPE, NVL, RAISE_APPLICATION_ERROR; function with a cursor loop
         conn.execute("INSERT INTO jobs VALUES ('IT', 'Programmer', 1, 2)")
-        conn.execute("INSERT INTO employees (employee_id, last_name, email, job_id, salary) VALUES (1, 'Ng', 'NG', 'IT', 1000)")
-        assert conn.execute("SELECT hire_date FROM employees").fetchone()[0] is not None  # WHEN (new.hire_date IS NULL) trigger
+        conn.execute(
+            "INSERT INTO employees (employee_id, last_name, email, job_id, salary) VALUES (1, 'Ng', 'NG', 'IT', 1000)"
+        )
+        assert (
+            conn.execute("SELECT hire_date FROM employees").fetchone()[0] is not None
+        )  # WHEN (new.hire_date IS NULL) trigger
         conn.execute("CALL raise_salary(1, 10)")
         assert conn.execute("SELECT salary FROM employees").fetchone()[0] == Decimal("1100.00")
         with pytest.raises(psycopg.errors.RaiseException, match="percentage must be positive"):
@@ -126,18 +161,50 @@ def test_live_data_path_types_lobs_and_scn(tmp_path: Path, pg_server, pg_db: str
     note = FakeLob(big)
     data = {
         "EMP_AUDIT": {
-            "columns": ["AUDIT_ID", "EMPLOYEE_ID", "OLD_SALARY", "NEW_SALARY", "CHANGED_AT", "NOTE", "ROW_GUID"],
+            "columns": [
+                "AUDIT_ID",
+                "EMPLOYEE_ID",
+                "OLD_SALARY",
+                "NEW_SALARY",
+                "CHANGED_AT",
+                "NOTE",
+                "ROW_GUID",
+            ],
             "rows": [
-                (Decimal(1), Decimal(100), Decimal("24000.00"), None, dt.datetime(2023, 5, 1, 22, 30, 15, 123456), note, bytes(range(16))),
-                (Decimal(2), Decimal(100), Decimal("0.01"), Decimal("99999.99"), dt.datetime(2024, 2, 29, 0, 0), FakeLob(""), None),
+                (
+                    Decimal(1),
+                    Decimal(100),
+                    Decimal("24000.00"),
+                    None,
+                    dt.datetime(2023, 5, 1, 22, 30, 15, 123456),
+                    note,
+                    bytes(range(16)),
+                ),
+                (
+                    Decimal(2),
+                    Decimal(100),
+                    Decimal("0.01"),
+                    Decimal("99999.99"),
+                    dt.datetime(2024, 2, 29, 0, 0),
+                    FakeLob(""),
+                    None,
+                ),
             ],
         },
-        "REGIONS": {"columns": ["REGION_ID", "REGION_NAME"], "rows": [(Decimal("12345678901234567890123456789012345678"), "Ünïcode ✓"), (Decimal("1E+2"), None)]},
+        "REGIONS": {
+            "columns": ["REGION_ID", "REGION_NAME"],
+            "rows": [
+                (Decimal("12345678901234567890123456789012345678"), "Ünïcode ✓"),
+                (Decimal("1E+2"), None),
+            ],
+        },
     }
     adapter = make_adapter(FakeDriver(data))
     export(adapter, tmp_path)
     assert apply_schema(pg_server, pg_db, tmp_path / "schema") == []
-    snapshot = adapter.begin_data_export(DataExportOptions(include=lambda s, t: t in ("emp_audit", "regions", "employees")))
+    snapshot = adapter.begin_data_export(
+        DataExportOptions(include=lambda s, t: t in ("emp_audit", "regions", "employees"))
+    )
     assert snapshot.consistency == "flashback SCN 48211763"
     assert {t.target_name for t in snapshot.tables} == {"emp_audit", "regions", "employees"}
     seqs = {s.name: (s.last_value, s.is_called) for s in snapshot.sequences}
@@ -148,10 +215,14 @@ def test_live_data_path_types_lobs_and_scn(tmp_path: Path, pg_server, pg_db: str
         for table in snapshot.tables:
             buf = io.BytesIO()
             reader.copy_table(table, buf.write)
-            with conn.cursor().copy(f"COPY {table.target_name} ({', '.join(table.columns)}) FROM STDIN") as copy:
+            with conn.cursor().copy(
+                f"COPY {table.target_name} ({', '.join(table.columns)}) FROM STDIN"
+            ) as copy:
                 copy.write(buf.getvalue())
-        rows = conn.execute("SELECT audit_id, old_salary, new_salary, changed_at, note, row_guid::text FROM emp_audit ORDER BY 1").fetchall()
-        assert rows[0][3] == dt.datetime(2023, 5, 1, 22, 30, 15, 123456, tzinfo=dt.timezone.utc)
+        rows = conn.execute(
+            "SELECT audit_id, old_salary, new_salary, changed_at, note, row_guid::text FROM emp_audit ORDER BY 1"
+        ).fetchall()
+        assert rows[0][3] == dt.datetime(2023, 5, 1, 22, 30, 15, 123456, tzinfo=dt.UTC)
         assert rows[0][4] == big and rows[1][4] == ""  # streamed CLOB; empty CLOB is '' not NULL
         assert rows[0][5] == "00010203-0405-0607-0809-0a0b0c0d0e0f" and rows[1][5] is None
         assert rows[1][1:3] == (Decimal("0.01"), Decimal("99999.99"))

@@ -8,13 +8,13 @@ from decimal import Decimal
 
 import psycopg
 import pytest
+
+from tests.oracle.standin import FakeLob
 from transship.catalog import Column, Table
 from transship.typemap import TypeMapper
 from transship_oracle import copytext
 from transship_oracle.datatypes import parse_type, type_from_dictionary
 from transship_oracle.typerules import ORACLE_RULES, source_type
-
-from tests.oracle.standin import FakeLob
 
 CASES = [
     ("NUMBER(4)", "smallint", None),
@@ -77,7 +77,9 @@ def test_every_oracle_type_maps(oracle: str, target: str, note: str | None) -> N
 
 
 def test_user_rule_overrides_builtin() -> None:
-    mapper = TypeMapper.from_config("oracle", ORACLE_RULES, {"rules": [{"source": "number", "target": "bigint", "column": "t.id"}]})
+    mapper = TypeMapper.from_config(
+        "oracle", ORACLE_RULES, {"rules": [{"source": "number", "target": "bigint", "column": "t.id"}]}
+    )
     col = Column("id", "NUMBER")
     mapper.map(Table("s", "t"), col, source_type(parse_type("NUMBER")))
     assert (col.target_type, col.mapping_note) == ("bigint", None)
@@ -92,7 +94,11 @@ def test_dictionary_rows_rebuild_types() -> None:
 
 
 EDGE_VALUES = [
-    ("numeric(38)", Decimal("99999999999999999999999999999999999999"), "99999999999999999999999999999999999999"),
+    (
+        "numeric(38)",
+        Decimal("99999999999999999999999999999999999999"),
+        "99999999999999999999999999999999999999",
+    ),
     ("numeric(38)", Decimal("-1E+37"), "-10000000000000000000000000000000000000"),
     ("integer", Decimal("-12300"), "-12300"),  # NUMBER(6,-2)
     ("numeric(7,7)", Decimal("0.0000012"), "0.0000012"),
@@ -103,8 +109,16 @@ EDGE_VALUES = [
     ("real", 3.4028234663852886e38, "3.4028235e+38"),
     ("timestamp(6)", dt.datetime(1999, 12, 31, 23, 59, 59, 999999), "1999-12-31 23:59:59.999999"),
     ("timestamp(0)", dt.datetime(2024, 2, 29, 13, 14, 15), "2024-02-29 13:14:15"),
-    ("timestamp(6) with time zone", dt.datetime(2024, 3, 31, 1, 30, 0, 500000, tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30))), "2024-03-30 20:00:00.5+00"),
-    ("interval day to second(6)", dt.timedelta(days=-3, seconds=5, microseconds=7), "-2 days -23:59:54.999993"),
+    (
+        "timestamp(6) with time zone",
+        dt.datetime(2024, 3, 31, 1, 30, 0, 500000, tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30))),
+        "2024-03-30 20:00:00.5+00",
+    ),
+    (
+        "interval day to second(6)",
+        dt.timedelta(days=-3, seconds=5, microseconds=7),
+        "-2 days -23:59:54.999993",
+    ),
     ("bytea", b"\x00\xff\\\t", "\\x00ff5c09"),
     ("text", "tab\there\nnew\\line\r", "tab\there\nnew\\line\r"),
     ("varchar(10)", None, None),
@@ -131,7 +145,9 @@ def test_edge_values_load_into_postgresql(pg_server, pg_db: str) -> None:  # typ
         with conn.cursor().copy("COPY edge FROM STDIN") as copy:
             copy.write(line + b"\t" + extra.getvalue() + b"\n")
         row = conn.execute("SELECT * FROM edge").fetchone()
-        texts = conn.execute("SELECT " + ", ".join(f"c{k}::text" for k in range(len(EDGE_VALUES))) + " FROM edge").fetchone()
+        texts = conn.execute(
+            "SELECT " + ", ".join(f"c{k}::text" for k in range(len(EDGE_VALUES))) + " FROM edge"
+        ).fetchone()
     for (pgtype, _, expected), got in zip(EDGE_VALUES, texts, strict=True):
         if pgtype == "bytea" or pgtype.startswith("interval"):
             continue

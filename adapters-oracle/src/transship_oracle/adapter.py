@@ -15,12 +15,11 @@ from transship.adapters.base import (
     SchemaExportResult,
     SourceAdapter,
 )
-from transship.ddl import unconverted_block, write_catalog
 from transship.dbconfig import DBConfig
+from transship.ddl import unconverted_block, write_catalog
 from transship.errors import ConfigError, ConnectionFailed, TransshipError
 from transship.schema_files import SchemaWriter
 from transship.typemap import TypeMapper
-
 from transship_oracle.connect import connect, translate
 from transship_oracle.convert import Converted, convert_source
 from transship_oracle.ddl_script import OracleSource, read_scripts
@@ -98,7 +97,10 @@ class OracleAdapter(SourceAdapter):
         if self.source_ddl_files:
             return read_scripts(self.source_ddl_files, self.owner)
         if self.source_data_files:
-            raise ConfigError("export schema in script mode needs --source-ddl-file", fix="pass the Oracle DDL scripts with --source-ddl-file")
+            raise ConfigError(
+                "export schema in script mode needs --source-ddl-file",
+                fix="pass the Oracle DDL scripts with --source-ddl-file",
+            )
         from transship_oracle.dictionary import read_dictionary  # noqa: PLC0415
 
         conn = connect(self.config, self.driver)
@@ -132,14 +134,22 @@ class OracleAdapter(SourceAdapter):
         write_catalog(catalog, writer, qualify=False, object_types=wanted)
         for routine in catalog.routines:
             if routine.kind == "block" and "UNCATEGORIZED" in wanted:
-                writer.add_comment_block("UNCATEGORIZED", unconverted_block("statement", routine.name, routine.source_sql, routine.notes))
+                writer.add_comment_block(
+                    "UNCATEGORIZED",
+                    unconverted_block("statement", routine.name, routine.source_sql, routine.notes),
+                )
         if "SYNONYM" in wanted:
             for name, sql in converted.synonyms:
                 if sql:
                     writer.add("SYNONYM", sql)
                 else:
-                    writer.add_comment_block("SYNONYM", f"synonym {name} was NOT converted (it does not point to a table or view of this schema)")
-        return SchemaExportResult(counts=dict(writer.counts), notes=converted.notes, findings=converted.findings)
+                    writer.add_comment_block(
+                        "SYNONYM",
+                        f"synonym {name} was NOT converted (it does not point to a table or view of this schema)",
+                    )
+        return SchemaExportResult(
+            counts=dict(writer.counts), notes=converted.notes, findings=converted.findings
+        )
 
     # ------------------------------------------------------------------------------------------ data
     def begin_data_export(self, options: DataExportOptions) -> DataSnapshot:
@@ -150,7 +160,10 @@ class OracleAdapter(SourceAdapter):
             tables, src = read_data_scripts(self.source_data_files, self.owner, ddl)
             return ScriptSnapshot(tables, src, options)
         if self.source_ddl_files:
-            raise ConfigError("export data in script mode needs --source-data-file", fix="pass the INSERT scripts with --source-data-file")
+            raise ConfigError(
+                "export data in script mode needs --source-data-file",
+                fix="pass the INSERT scripts with --source-data-file",
+            )
         from transship_oracle.live_data import LiveSnapshot
 
         src = self.read_source()
@@ -160,4 +173,6 @@ class OracleAdapter(SourceAdapter):
         except TransshipError:
             raise
         except Exception as exc:
-            raise ConnectionFailed(f"cannot start the Oracle export: {exc}", fix="check the connection and privileges") from None
+            raise ConnectionFailed(
+                f"cannot start the Oracle export: {exc}", fix="check the connection and privileges"
+            ) from None

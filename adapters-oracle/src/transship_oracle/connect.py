@@ -15,19 +15,55 @@ from transship.errors import ConfigError, ConnectionFailed, TransshipError
 
 # ORA code -> (what happened, how to fix it); {schema}/{user}/{target} are filled in
 ORA_ERRORS: dict[int, tuple[str, str]] = {
-    1017: ("Oracle refused the login of user {user} (ORA-01017: invalid username/password)", "check --source-db-user and --source-db-password (Oracle passwords are case-sensitive)"),
-    28000: ("Oracle account {user} is locked (ORA-28000)", "ask the DBA to run ALTER USER {user} ACCOUNT UNLOCK"),
-    28001: ("the password of Oracle user {user} has expired (ORA-28001)", "set a new password with ALTER USER {user} IDENTIFIED BY ... or SQL*Plus"),
-    1045: ("Oracle user {user} may not log in (ORA-01045: lacks CREATE SESSION)", "GRANT CREATE SESSION TO {user}"),
-    12514: ("the Oracle listener at {target} does not know service {service} (ORA-12514)", "check --source-db-name (a service name, see lsnrctl status) or use --oracle-db-sid"),
-    12505: ("the Oracle listener at {target} does not know SID {service} (ORA-12505)", "check --oracle-db-sid, or pass the service name with --source-db-name"),
-    12541: ("no Oracle listener at {target} (ORA-12541)", "check --source-db-host and --source-db-port (default 1521)"),
-    12154: ("Oracle could not resolve the connect identifier {service} (ORA-12154)", "check --oracle-tns-alias and that tnsnames.ora is in --oracle-home/network/admin or $TNS_ADMIN"),
+    1017: (
+        "Oracle refused the login of user {user} (ORA-01017: invalid username/password)",
+        "check --source-db-user and --source-db-password (Oracle passwords are case-sensitive)",
+    ),
+    28000: (
+        "Oracle account {user} is locked (ORA-28000)",
+        "ask the DBA to run ALTER USER {user} ACCOUNT UNLOCK",
+    ),
+    28001: (
+        "the password of Oracle user {user} has expired (ORA-28001)",
+        "set a new password with ALTER USER {user} IDENTIFIED BY ... or SQL*Plus",
+    ),
+    1045: (
+        "Oracle user {user} may not log in (ORA-01045: lacks CREATE SESSION)",
+        "GRANT CREATE SESSION TO {user}",
+    ),
+    12514: (
+        "the Oracle listener at {target} does not know service {service} (ORA-12514)",
+        "check --source-db-name (a service name, see lsnrctl status) or use --oracle-db-sid",
+    ),
+    12505: (
+        "the Oracle listener at {target} does not know SID {service} (ORA-12505)",
+        "check --oracle-db-sid, or pass the service name with --source-db-name",
+    ),
+    12541: (
+        "no Oracle listener at {target} (ORA-12541)",
+        "check --source-db-host and --source-db-port (default 1521)",
+    ),
+    12154: (
+        "Oracle could not resolve the connect identifier {service} (ORA-12154)",
+        "check --oracle-tns-alias and that tnsnames.ora is in --oracle-home/network/admin or $TNS_ADMIN",
+    ),
     12170: ("connecting to Oracle at {target} timed out (ORA-12170)", "check the host, port and firewall"),
-    942: ("Oracle object is missing or user {user} may not read it (ORA-00942)", "GRANT SELECT ON the dictionary views / tables to {user} (or SELECT_CATALOG_ROLE), and check --source-db-schema"),
-    1031: ("Oracle user {user} lacks a privilege (ORA-01031: insufficient privileges)", "GRANT SELECT ANY DICTIONARY and SELECT on the schema's tables to {user}"),
-    8180: ("Oracle cannot read as of the export SCN: undo data is gone (ORA-08180)", "export again (the snapshot is older than UNDO_RETENTION) or raise UNDO_RETENTION"),
-    1555: ("Oracle snapshot too old (ORA-01555)", "export again with fewer parallel jobs or raise UNDO_RETENTION"),
+    942: (
+        "Oracle object is missing or user {user} may not read it (ORA-00942)",
+        "GRANT SELECT ON the dictionary views / tables to {user} (or SELECT_CATALOG_ROLE), and check --source-db-schema",
+    ),
+    1031: (
+        "Oracle user {user} lacks a privilege (ORA-01031: insufficient privileges)",
+        "GRANT SELECT ANY DICTIONARY and SELECT on the schema's tables to {user}",
+    ),
+    8180: (
+        "Oracle cannot read as of the export SCN: undo data is gone (ORA-08180)",
+        "export again (the snapshot is older than UNDO_RETENTION) or raise UNDO_RETENTION",
+    ),
+    1555: (
+        "Oracle snapshot too old (ORA-01555)",
+        "export again with fewer parallel jobs or raise UNDO_RETENTION",
+    ),
 }
 
 
@@ -60,13 +96,19 @@ def translate(exc: BaseException, config: DBConfig, action: str = "connect") -> 
         cls = ConnectionFailed if action == "connect" else TransshipError
         return cls(what.format(**values), fix=fix.format(**values))
     first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return ConnectionFailed(f"Oracle {action} failed: {first}", fix="check the connection flags (--source-db-host/port/name, --oracle-db-sid, --oracle-tns-alias) and the user's privileges")
+    return ConnectionFailed(
+        f"Oracle {action} failed: {first}",
+        fix="check the connection flags (--source-db-host/port/name, --oracle-db-sid, --oracle-tns-alias) and the user's privileges",
+    )
 
 
 def connect_params(config: DBConfig) -> dict[str, Any]:
     """Keyword arguments for ``oracledb.connect`` from the connection flags."""
     if not config.user:
-        raise ConfigError("--source-db-user is required for Oracle", fix="pass --source-db-user (the schema owner or a user with SELECT ANY DICTIONARY)")
+        raise ConfigError(
+            "--source-db-user is required for Oracle",
+            fix="pass --source-db-user (the schema owner or a user with SELECT ANY DICTIONARY)",
+        )
     kwargs: dict[str, Any] = {"user": config.user, "password": config.password or ""}
     if config.oracle_tns_alias:
         kwargs["dsn"] = config.oracle_tns_alias
@@ -79,7 +121,9 @@ def connect_params(config: DBConfig) -> dict[str, Any]:
             kwargs["config_dir"] = config_dir
         return kwargs
     if not config.host:
-        raise ConfigError("--source-db-host is required for Oracle", fix="pass --source-db-host, or --oracle-tns-alias")
+        raise ConfigError(
+            "--source-db-host is required for Oracle", fix="pass --source-db-host, or --oracle-tns-alias"
+        )
     kwargs["host"] = config.host
     kwargs["port"] = int(config.port or 1521)
     if config.oracle_db_sid:
@@ -87,7 +131,10 @@ def connect_params(config: DBConfig) -> dict[str, Any]:
     elif config.name:
         kwargs["service_name"] = config.name
     else:
-        raise ConfigError("Oracle needs a service name or SID", fix="pass --source-db-name SERVICE, --oracle-db-sid SID or --oracle-tns-alias ALIAS")
+        raise ConfigError(
+            "Oracle needs a service name or SID",
+            fix="pass --source-db-name SERVICE, --oracle-db-sid SID or --oracle-tns-alias ALIAS",
+        )
     if (config.ssl_mode or "").lower() in ("require", "verify-ca", "verify-full"):
         kwargs["protocol"] = "tcps"
         if config.ssl_root_cert:

@@ -9,20 +9,27 @@ found no outer join ``(+)`` or other construct that sqlglot would silently chang
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlglot
 from sqlglot import exp
+
 from transship.catalog import Catalog, Routine, Table, View
 from transship.identifiers import quote_ident
 from transship.typemap import NO_MATCH_RULE, TypeMapper
-
 from transship_oracle.ddl_script import OracleSource, SourceSynonym, SourceView
 from transship_oracle.expressions import rewrite
 from transship_oracle.plsql import Context, convert_unit
 from transship_oracle.tokens import oracle_name, pg_name, tokenize
 from transship_oracle.typerules import mapping_notes, source_type
 
-GUESSED_RULES = {"oracle.number_unconstrained", "oracle.integer", "oracle.raw16_uuid", "oracle.sdo_geometry", NO_MATCH_RULE}
+GUESSED_RULES = {
+    "oracle.number_unconstrained",
+    "oracle.integer",
+    "oracle.raw16_uuid",
+    "oracle.sdo_geometry",
+    NO_MATCH_RULE,
+}
 _CHAR_TYPES = ("varchar", "char", "text", "character")
 
 
@@ -33,10 +40,21 @@ class Converted:
     catalog: Catalog
     findings: list[dict[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    synonyms: list[tuple[str, str | None]] = field(default_factory=list)  # (name, SQL or None when unconverted)
+    synonyms: list[tuple[str, str | None]] = field(
+        default_factory=list
+    )  # (name, SQL or None when unconverted)
 
 
-def finding(kind: str, object_type: str, name: str, reason: str, suggestion: str = "", rule: str = "", source_type: str = "", target_type: str = "") -> dict[str, str]:
+def finding(
+    kind: str,
+    object_type: str,
+    name: str,
+    reason: str,
+    suggestion: str = "",
+    rule: str = "",
+    source_type: str = "",
+    target_type: str = "",
+) -> dict[str, str]:
     """One finding in the shape ``analyze-schema`` reads."""
     return {
         "kind": kind, "object_type": object_type, "object_name": name, "rule": rule, "reason": reason,
@@ -53,13 +71,24 @@ def convert_source(src: OracleSource, mapper: TypeMapper, database: str = "") ->
     for table in src.tables.values():
         _convert_table(table, mapper, ctx, out)
         catalog.tables.append(table)
+    ctx.column_types = {(t.name, c.name): c.target_type or "" for t in catalog.tables for c in t.columns}
     catalog.sequences = list(src.sequences)
     for v in src.views:
         view = convert_view(v, src)
         if not view.converted:
-            out.findings.append(finding("unconverted_object", "MVIEW" if v.materialized else "VIEW", view.name, view.note or "", "rewrite the query by hand"))
+            out.findings.append(
+                finding(
+                    "unconverted_object",
+                    "MVIEW" if v.materialized else "VIEW",
+                    view.name,
+                    view.note or "",
+                    "rewrite the query by hand",
+                )
+            )
         elif v.read_only:
-            out.notes.append(f"view {view.name}: WITH READ ONLY has no PostgreSQL equivalent (revoke INSERT/UPDATE/DELETE on it instead)")
+            out.notes.append(
+                f"view {view.name}: WITH READ ONLY has no PostgreSQL equivalent (revoke INSERT/UPDATE/DELETE on it instead)"
+            )
         catalog.views.append(view)
     for unit in src.units:
         routine = convert_unit(unit, ctx)
@@ -68,9 +97,25 @@ def convert_source(src: OracleSource, mapper: TypeMapper, database: str = "") ->
     for syn in src.synonyms:
         out.synonyms.append((pg_name(syn.name), synonym_sql(syn, src)))
         if out.synonyms[-1][1] is None:
-            out.findings.append(finding("unconverted_object", "SYNONYM", pg_name(syn.name), f"synonym for {syn.target}, which is not a table or view of this schema", "create a view or change the callers"))
+            out.findings.append(
+                finding(
+                    "unconverted_object",
+                    "SYNONYM",
+                    pg_name(syn.name),
+                    f"synonym for {syn.target}, which is not a table or view of this schema",
+                    "create a view or change the callers",
+                )
+            )
     for st in src.unknown:
-        out.findings.append(finding("unconverted_object", "UNCATEGORIZED", f"{st.source}:{st.line}", "statement not understood", "convert it by hand: " + " ".join(st.sql.split())[:100]))
+        out.findings.append(
+            finding(
+                "unconverted_object",
+                "UNCATEGORIZED",
+                f"{st.source}:{st.line}",
+                "statement not understood",
+                "convert it by hand: " + " ".join(st.sql.split())[:100],
+            )
+        )
     out.notes += src.notes
     return out
 
@@ -86,7 +131,11 @@ def _context(src: OracleSource) -> Context:
             ctx.types[unit.name] = quote_ident(pg_name(unit.name))
         elif unit.kind == "package":
             toks = tokenize(unit.sql)
-            members = {oracle_name(toks[k + 1]) for k, t in enumerate(toks[:-1]) if t.is_word("PROCEDURE", "FUNCTION") and k > 3}
+            members = {
+                oracle_name(toks[k + 1])
+                for k, t in enumerate(toks[:-1])
+                if t.is_word("PROCEDURE", "FUNCTION") and k > 3
+            }
             ctx.packages[unit.name] = members
     return ctx
 
@@ -106,7 +155,7 @@ def _convert_table(table: Table, mapper: TypeMapper, ctx: Context, out: Converte
             if extra_note:
                 col.mapping_note = f"{col.mapping_note}; {extra_note}" if col.mapping_note else extra_note
             if result.drop_not_null:
-                col.nullable = False if False else True
+                col.nullable = True
             if result.drop_default:
                 col.default = None
         if col.identity and (col.target_type or "") not in ("smallint", "integer", "bigint"):
@@ -127,9 +176,19 @@ def _convert_table(table: Table, mapper: TypeMapper, ctx: Context, out: Converte
                 if r.ok:
                     col.target_default = r.text
                 else:
-                    out.findings.append(finding("unconverted_object", "TABLE", f"{table.name}.{col.name}", f"default {text} not converted: {'; '.join(r.problems)}", "set the default by hand"))
+                    out.findings.append(
+                        finding(
+                            "unconverted_object",
+                            "TABLE",
+                            f"{table.name}.{col.name}",
+                            f"default {text} not converted: {'; '.join(r.problems)}",
+                            "set the default by hand",
+                        )
+                    )
             if col.extra.get("default_on_null"):
-                out.notes.append(f"{table.name}.{col.name}: DEFAULT ON NULL becomes a plain DEFAULT (an explicit NULL is stored as NULL)")
+                out.notes.append(
+                    f"{table.name}.{col.name}: DEFAULT ON NULL becomes a plain DEFAULT (an explicit NULL is stored as NULL)"
+                )
         if col.identity:
             col.extra.setdefault("identity_sequence", f"{table.name}_{col.name}_seq")
         if col.generated:
@@ -137,39 +196,91 @@ def _convert_table(table: Table, mapper: TypeMapper, ctx: Context, out: Converte
             if r.ok:
                 col.generated = r.text
             else:
-                out.findings.append(finding("unconverted_object", "TABLE", f"{table.name}.{col.name}", f"virtual column expression not converted: {'; '.join(r.problems)}", "define the column by hand"))
+                out.findings.append(
+                    finding(
+                        "unconverted_object",
+                        "TABLE",
+                        f"{table.name}.{col.name}",
+                        f"virtual column expression not converted: {'; '.join(r.problems)}",
+                        "define the column by hand",
+                    )
+                )
                 col.generated = None
     kept = []
     for con in table.constraints:
         if con.kind == "check" and con.expression is not None:
             r = rewrite(con.expression)
             if not r.ok:
-                out.findings.append(finding("unconverted_object", "TABLE", f"{table.name}.{con.name}", f"CHECK ({con.expression}) not converted: {'; '.join(r.problems)}", "add the constraint by hand"))
+                out.findings.append(
+                    finding(
+                        "unconverted_object",
+                        "TABLE",
+                        f"{table.name}.{con.name}",
+                        f"CHECK ({con.expression}) not converted: {'; '.join(r.problems)}",
+                        "add the constraint by hand",
+                    )
+                )
                 continue
             con.expression = r.text
         kept.append(con)
     table.constraints = kept
     for index in table.indexes:
         if index.source_kind == "BITMAP":
-            out.findings.append(finding("unconverted_object", "INDEX", index.name, "BITMAP index: PostgreSQL has no bitmap indexes (it combines btree indexes with bitmap scans); created as btree", "drop it on the target if the column has few distinct values and is not searched alone"))
+            out.findings.append(
+                finding(
+                    "unconverted_object",
+                    "INDEX",
+                    index.name,
+                    "BITMAP index: PostgreSQL has no bitmap indexes (it combines btree indexes with bitmap scans); created as btree",
+                    "drop it on the target if the column has few distinct values and is not searched alone",
+                )
+            )
     if table.partitioning and table.partitioning.note:
         out.notes.append(f"table {table.name}: {table.partitioning.note}")
 
 
 def _routine_findings(routine: Routine, out: Converted) -> None:
-    otype = {"function": "FUNCTION", "procedure": "PROCEDURE", "trigger": "TRIGGER", "package": "PACKAGE", "type": "TYPE"}.get(routine.kind, "UNCATEGORIZED")
+    otype = {
+        "function": "FUNCTION",
+        "procedure": "PROCEDURE",
+        "trigger": "TRIGGER",
+        "package": "PACKAGE",
+        "type": "TYPE",
+    }.get(routine.kind, "UNCATEGORIZED")
     if routine.target_sql is None:
-        out.findings.append(finding("unconverted_object", otype, routine.name, "; ".join(routine.notes) or "not converted", "convert it by hand; the original is kept commented in the schema file"))
+        out.findings.append(
+            finding(
+                "unconverted_object",
+                otype,
+                routine.name,
+                "; ".join(routine.notes) or "not converted",
+                "convert it by hand; the original is kept commented in the schema file",
+            )
+        )
     else:
         for note in routine.notes:
             if "not converted" in note:
-                out.findings.append(finding("unconverted_object", otype, routine.name, note, "convert it by hand; the original is kept commented in the schema file"))
+                out.findings.append(
+                    finding(
+                        "unconverted_object",
+                        otype,
+                        routine.name,
+                        note,
+                        "convert it by hand; the original is kept commented in the schema file",
+                    )
+                )
 
 
 # ---------------------------------------------------------------------------------------------- views
 def convert_view(v: SourceView, src: OracleSource) -> View:
     """Convert a view query; anything sqlglot might change silently keeps the view unconverted."""
-    view = View(schema=pg_name(src.schema), name=v.name, definition=v.query, materialized=v.materialized, source_definition=v.source)
+    view = View(
+        schema=pg_name(src.schema),
+        name=v.name,
+        definition=v.query,
+        materialized=v.materialized,
+        source_definition=v.source,
+    )
     pre = rewrite(v.query, for_sqlglot=True)
     if not pre.ok:
         view.converted = False
@@ -195,9 +306,13 @@ def convert_view(v: SourceView, src: OracleSource) -> View:
     return view
 
 
-def _alias_columns(tree: exp.Expression, columns: list[str]) -> None:
+def _alias_columns(tree: Any, columns: list[str]) -> None:
     select = tree if isinstance(tree, exp.Select) else None
-    if select is None or len(select.expressions) != len(columns) or any(isinstance(e, exp.Star) for e in select.expressions):
+    if (
+        select is None
+        or len(select.expressions) != len(columns)
+        or any(isinstance(e, exp.Star) for e in select.expressions)
+    ):
         raise ValueError("view column list does not match the query's select list")
     new = []
     for projection, name in zip(select.expressions, columns, strict=True):
@@ -206,7 +321,7 @@ def _alias_columns(tree: exp.Expression, columns: list[str]) -> None:
     select.set("expressions", new)
 
 
-def _fix_tree(tree: exp.Expression, src: OracleSource) -> None:
+def _fix_tree(tree: Any, src: OracleSource) -> None:
     """Oracle compares a character column with a number by converting the column: make that explicit."""
     aliases: dict[str, Table] = {}
     by_name = {t.name: t for t in src.tables.values()}
@@ -217,7 +332,11 @@ def _fix_tree(tree: exp.Expression, src: OracleSource) -> None:
 
     def column_type(col: exp.Column) -> str | None:
         name = col.name.lower()
-        candidates = [aliases[col.table.lower()]] if col.table and col.table.lower() in aliases else list(aliases.values())
+        candidates = (
+            [aliases[col.table.lower()]]
+            if col.table and col.table.lower() in aliases
+            else list(aliases.values())
+        )
         for table in candidates:
             for c in table.columns:
                 if c.name == name and c.target_type:
@@ -243,4 +362,4 @@ def synonym_sql(syn: SourceSynonym, src: OracleSource) -> str | None:
     known = {t.name for t in src.tables.values()} | {v.name for v in src.views}
     if target not in known:
         return None
-    return f"CREATE OR REPLACE VIEW {quote_ident(pg_name(syn.name))} AS SELECT * FROM {quote_ident(target)};"
+    return f"CREATE OR REPLACE VIEW {quote_ident(pg_name(syn.name))} AS SELECT * FROM {quote_ident(target)};"  # noqa: S608 - quoted identifiers

@@ -47,7 +47,7 @@ def format_float(value: float) -> str:
 def format_datetime(value: dt.datetime, utc: bool = False) -> str:
     """``YYYY-MM-DD HH:MM:SS[.ffffff]``; with ``utc`` the value is an instant in UTC (``+00``)."""
     if value.tzinfo is not None:
-        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
         utc = True
     text = value.isoformat(sep=" ")
     if value.year > 9999 or value.year < 1:

@@ -50,7 +50,9 @@ def parse_type_tokens(tokens: list[Token], i: int, text: str) -> tuple[OracleTyp
     """Parse a type starting at ``tokens[i]``; return it and the index of the first token after it."""
     start = i
     if i >= len(tokens) or tokens[i].kind not in ("word", "qident"):
-        raise ScriptSyntaxError(f"expected a data type at: {text[tokens[i].start:tokens[i].start + 40] if i < len(tokens) else 'end'}")
+        raise ScriptSyntaxError(
+            f"expected a data type at: {text[tokens[i].start : tokens[i].start + 40] if i < len(tokens) else 'end'}"
+        )
     first = tokens[i].upper
     owner = None
     i += 1
@@ -130,7 +132,7 @@ def parse_type(text: str) -> OracleType:
     tokens = tokenize(text)
     t, i = parse_type_tokens(tokens, 0, text)
     if i != len(tokens):
-        raise ScriptSyntaxError(f"unexpected text after data type {t.raw!r}: {text[tokens[i].start:]!r}")
+        raise ScriptSyntaxError(f"unexpected text after data type {t.raw!r}: {text[tokens[i].start :]!r}")
     return t
 
 
@@ -156,16 +158,24 @@ def type_from_dictionary(
         if precision is None and scale is None:
             return OracleType("NUMBER", "number")
         if precision is None:
-            return OracleType(f"NUMBER(*,{scale})", "number", precision=None, scale=scale, star_precision=True)
-        return OracleType(f"NUMBER({precision},{scale or 0})", "number", precision=precision, scale=scale or 0)
+            return OracleType(
+                f"NUMBER(*,{scale})", "number", precision=None, scale=scale, star_precision=True
+            )
+        return OracleType(
+            f"NUMBER({precision},{scale or 0})", "number", precision=precision, scale=scale or 0
+        )
     if upper == "FLOAT":
         return OracleType(f"FLOAT({precision})" if precision else "FLOAT", "float", precision=precision)
     if upper in ("VARCHAR2", "NVARCHAR2", "CHAR", "NCHAR", "VARCHAR"):
         semantics_char = (char_used or "B").upper() == "C" or upper.startswith("N")
         length = char_length if semantics_char and char_length else data_length
         suffix = " CHAR" if (char_used or "").upper() == "C" and not upper.startswith("N") else ""
-        return OracleType(f"{upper}({length}{suffix})", upper.lower(), length=length, char_semantics=semantics_char)
+        return OracleType(
+            f"{upper}({length}{suffix})", upper.lower(), length=length, char_semantics=semantics_char
+        )
     if upper in ("RAW", "UROWID"):
         return OracleType(f"{upper}({data_length})", upper.lower(), length=data_length)
     base = " ".join(upper.lower().split())
-    return OracleType(upper if not owner or owner in ("SYS", "PUBLIC") else f"{owner}.{upper}", base, owner=owner)
+    return OracleType(
+        upper if not owner or owner in ("SYS", "PUBLIC") else f"{owner}.{upper}", base, owner=owner
+    )

@@ -18,7 +18,6 @@ from pathlib import Path
 
 from transship.catalog import Column, Constraint, Index, Partitioning, Sequence, Table
 from transship.errors import ConfigError
-
 from transship_oracle.datatypes import OracleType, parse_type_tokens
 from transship_oracle.expressions import rewrite
 from transship_oracle.script import ScriptStatement, split_oracle_script
@@ -85,7 +84,9 @@ class OracleSource:
         try:
             return self.tables[oracle]
         except KeyError:
-            raise ScriptSyntaxError(f"table {oracle} is not defined before it is altered or indexed") from None
+            raise ScriptSyntaxError(
+                f"table {oracle} is not defined before it is altered or indexed"
+            ) from None
 
 
 _SKIP = re.compile(
@@ -113,13 +114,16 @@ def read_scripts(paths: list[str], schema: str) -> OracleSource:
         try:
             text = Path(path).read_text(encoding="utf-8", errors="replace")
         except OSError as exc:
-            raise ConfigError(f"cannot read --source-ddl-file {path}: {exc.strerror}", fix="check the path") from None
+            raise ConfigError(
+                f"cannot read --source-ddl-file {path}: {exc.strerror}", fix="check the path"
+            ) from None
         for st in split_oracle_script(text, path):
             try:
                 read_statement(src, st)
             except ScriptSyntaxError as exc:
                 raise ScriptSyntaxError(
-                    f"{path}:{st.line}: {exc.message}", fix=exc.fix or "fix the statement or remove it from the script"
+                    f"{path}:{st.line}: {exc.message}",
+                    fix=exc.fix or "fix the statement or remove it from the script",
                 ) from None
     finish(src)
     return src
@@ -136,7 +140,11 @@ def read_statement(src: OracleSource, st: ScriptStatement) -> None:
             name_toks = [t for t in tokenize(m.group(2)) if t.kind in ("word", "qident")]
             src.units.append(SourceUnit(kind, oracle_name(name_toks[-1]), sql, st.line, st.source))
         else:
-            src.units.append(SourceUnit("block", f"anonymous block at {Path(st.source).name}:{st.line}", sql, st.line, st.source))
+            src.units.append(
+                SourceUnit(
+                    "block", f"anonymous block at {Path(st.source).name}:{st.line}", sql, st.line, st.source
+                )
+            )
         return
     if _SKIP.match(head) or head in ("COMMIT", "ROLLBACK"):
         src.skipped.append(head[:60])
@@ -203,7 +211,9 @@ def _create_table(src: OracleSource, sql: str, tokens: list[Token]) -> None:
     i = next(k for k, t in enumerate(tokens) if t.is_word("TABLE")) + 1
     _, name, i = _name_at(tokens, i)
     if i >= len(tokens) or not tokens[i].is_op("("):
-        raise ScriptSyntaxError(f"CREATE TABLE {name}: only tables with a column list are supported (not AS SELECT / OF type)")
+        raise ScriptSyntaxError(
+            f"CREATE TABLE {name}: only tables with a column list are supported (not AS SELECT / OF type)"
+        )
     close = matching_paren(tokens, i)
     table = Table(schema=pg_name(src.schema), name=pg_name(name))
     table.extra["oracle_name"] = name
@@ -231,7 +241,9 @@ def _column(sql: str, toks: list[Token], table: Table) -> None:
     col_type: OracleType | None = None
     if i < len(toks) and not toks[i].is_word("GENERATED", "AS", "DEFAULT", *_CONSTRAINT_WORDS):
         col_type, i = parse_type_tokens(toks, i, sql)
-    col = Column(name=pg_name(name), source_type=col_type.raw if col_type else "", ordinal=len(table.columns) + 1)
+    col = Column(
+        name=pg_name(name), source_type=col_type.raw if col_type else "", ordinal=len(table.columns) + 1
+    )
     col.extra["oracle_name"] = name
     if col_type:
         col.extra["oracle_type"] = col_type
@@ -275,11 +287,13 @@ def _column(sql: str, toks: list[Token], table: Table) -> None:
                 col.generated = sql[toks[j + 2].start : toks[close - 1].end]
                 i = close + 1
             else:
-                raise ScriptSyntaxError(f"column {name}: cannot read {sql[t.start:t.start + 60]!r}")
+                raise ScriptSyntaxError(f"column {name}: cannot read {sql[t.start : t.start + 60]!r}")
         elif t.is_word(*_CONSTRAINT_WORDS):
             i = _inline_constraint(sql, toks, i, table, col)
         else:
-            raise ScriptSyntaxError(f"column {name}: unexpected {t.text!r} in {sql[toks[0].start:toks[-1].end]!r}")
+            raise ScriptSyntaxError(
+                f"column {name}: unexpected {t.text!r} in {sql[toks[0].start : toks[-1].end]!r}"
+            )
     table.columns.append(col)
 
 
@@ -293,7 +307,13 @@ def _expr_end(toks: list[Token], i: int) -> int:
             depth += 1
         elif t.is_op(")"):
             depth -= 1
-        elif depth == 0 and j > i and t.is_word("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "REFERENCES", "NOT", "NULL", "ENABLE", "DISABLE"):
+        elif (
+            depth == 0
+            and j > i
+            and t.is_word(
+                "CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "REFERENCES", "NOT", "NULL", "ENABLE", "DISABLE"
+            )
+        ):
             # "NOT NULL" / "NULL" after an expression are constraints; "IS NULL" is not (no defaults use it)
             if t.is_word("NULL") and toks[j - 1].is_word("DEFAULT"):
                 j += 1
@@ -310,7 +330,11 @@ def _skip_state(toks: list[Token], i: int) -> int:
             if i < len(toks) and toks[i].is_op("("):
                 i = matching_paren(toks, i) + 1
             else:
-                while i < len(toks) and not toks[i].is_word(*_STATE_WORDS) and not toks[i].is_word(*_CONSTRAINT_WORDS):
+                while (
+                    i < len(toks)
+                    and not toks[i].is_word(*_STATE_WORDS)
+                    and not toks[i].is_word(*_CONSTRAINT_WORDS)
+                ):
                     i += 1
             continue
         i += 1
@@ -347,12 +371,16 @@ def _inline_constraint(sql: str, toks: list[Token], i: int, table: Table, col: C
         i += 1
     elif t.is_word("CHECK"):
         close = matching_paren(toks, i + 1)
-        con = Constraint(cname or "", "check", [col.name], expression=sql[toks[i + 2].start : toks[close - 1].end])
+        con = Constraint(
+            cname or "", "check", [col.name], expression=sql[toks[i + 2].start : toks[close - 1].end]
+        )
         i = close + 1
     elif t.is_word("REFERENCES"):
         con, i = _references(sql, toks, i, cname or "", [col.name])
     else:
-        raise ScriptSyntaxError(f"column {col.name}: cannot read constraint at {sql[t.start:t.start + 40]!r}")
+        raise ScriptSyntaxError(
+            f"column {col.name}: cannot read constraint at {sql[t.start : t.start + 40]!r}"
+        )
     end = _skip_state(toks, i)
     if con is not None:
         con.deferrable, con.initially_deferred, disabled = _states(toks, start, end)
@@ -406,7 +434,7 @@ def _out_of_line_constraint(sql: str, toks: list[Token], table: Table) -> Constr
         cols = [pg_name(oracle_name(p[0])) for p in split_top_level(toks[i + 3 : close])]
         con, i = _references(sql, toks, close + 1, name, cols)
     else:
-        raise ScriptSyntaxError(f"cannot read constraint {sql[toks[0].start:toks[-1].end]!r}")
+        raise ScriptSyntaxError(f"cannot read constraint {sql[toks[0].start : toks[-1].end]!r}")
     end = _skip_state(toks, i)
     con.deferrable, con.initially_deferred, disabled = _states(toks, start, end)
     con.not_valid = disabled and con.kind in ("foreign", "check")
@@ -424,14 +452,18 @@ def _partitioning(sql: str, toks: list[Token], table: Table) -> Partitioning:
     notes = []
     if i < len(toks) and toks[i].is_word("INTERVAL"):
         i = matching_paren(toks, i + 1) + 1
-        notes.append("INTERVAL partitioning: partitions Oracle creates on demand must be created by hand on the target")
+        notes.append(
+            "INTERVAL partitioning: partitions Oracle creates on demand must be created by hand on the target"
+        )
     if i < len(toks) and toks[i].is_word("SUBPARTITION"):
         notes.append("subpartitions are not converted")
         while i < len(toks) and not toks[i].is_op("("):
             i += 1
     if method == "hash" and i < len(toks) and toks[i].is_word("PARTITIONS"):
         n = int(toks[i + 1].text)
-        part.partitions = [(f"{table.name}_p{k}", f"FOR VALUES WITH (MODULUS {n}, REMAINDER {k})") for k in range(n)]
+        part.partitions = [
+            (f"{table.name}_p{k}", f"FOR VALUES WITH (MODULUS {n}, REMAINDER {k})") for k in range(n)
+        ]
         part.note = "; ".join(notes) or None
         return part
     if i >= len(toks) or not toks[i].is_op("("):
@@ -497,7 +529,9 @@ def _alter_table(src: OracleSource, sql: str, tokens: list[Token]) -> None:
         close = matching_paren(tokens, i + 1)
         for el in split_top_level(tokens[i + 2 : close]):
             _modify_column(sql, el, table)
-    elif action.is_word("ENABLE", "DISABLE", "LOGGING", "NOLOGGING", "PARALLEL", "NOPARALLEL", "MOVE", "SHRINK"):
+    elif action.is_word(
+        "ENABLE", "DISABLE", "LOGGING", "NOLOGGING", "PARALLEL", "NOPARALLEL", "MOVE", "SHRINK"
+    ):
         src.skipped.append(" ".join(sql.split())[:60])
     else:
         src.unknown.append(ScriptStatement(sql, 0))
@@ -545,7 +579,9 @@ def _create_index(src: OracleSource, sql: str, tokens: list[Token]) -> None:
         index.source_kind = "FUNCTION-BASED NORMAL"
     rest = tokens[close + 1 :]
     if any(t.is_word("LOCAL", "GLOBAL") for t in rest):
-        index.note = ((index.note + "; ") if index.note else "") + "LOCAL/GLOBAL partitioned index options dropped"
+        index.note = (
+            (index.note + "; ") if index.note else ""
+        ) + "LOCAL/GLOBAL partitioned index options dropped"
     if unique and not function_based:
         src.unique_indexes.append((tname, index))
     else:
@@ -635,9 +671,19 @@ def parse_view(sql: str, tokens: list[Token], materialized: bool = False) -> Sou
         i += 1  # materialized view options (BUILD, REFRESH ...)
     end = len(tokens)
     read_only = check = False
-    if len(tokens) > 3 and tokens[-3].is_word("WITH") and tokens[-2].is_word("READ") and tokens[-1].is_word("ONLY"):
+    if (
+        len(tokens) > 3
+        and tokens[-3].is_word("WITH")
+        and tokens[-2].is_word("READ")
+        and tokens[-1].is_word("ONLY")
+    ):
         end, read_only = len(tokens) - 3, True
-    elif len(tokens) > 3 and tokens[-3].is_word("WITH") and tokens[-2].is_word("CHECK") and tokens[-1].is_word("OPTION"):
+    elif (
+        len(tokens) > 3
+        and tokens[-3].is_word("WITH")
+        and tokens[-2].is_word("CHECK")
+        and tokens[-1].is_word("OPTION")
+    ):
         end, check = len(tokens) - 3, True
     else:
         for k in range(len(tokens) - 1, i, -1):

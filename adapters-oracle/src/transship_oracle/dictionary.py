@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Any
 
 from transship.catalog import Column, Constraint, Index, Partitioning, Sequence, Table
-
 from transship_oracle.datatypes import type_from_dictionary
 from transship_oracle.ddl_script import OracleSource, SourceSynonym, SourceUnit, SourceView, parse_view
 from transship_oracle.expressions import rewrite
@@ -107,7 +106,12 @@ def read_dictionary(conn: Any, owner: str) -> OracleSource:
             row["data_type"], row["data_length"], row["char_length"], row["data_precision"], row["data_scale"],
             row["char_used"], row["data_type_owner"],
         )  # fmt: skip
-        col = Column(name=pg_name(row["column_name"]), source_type=otype.raw, nullable=row["nullable"] == "Y", ordinal=int(row["column_id"] or 0))
+        col = Column(
+            name=pg_name(row["column_name"]),
+            source_type=otype.raw,
+            nullable=row["nullable"] == "Y",
+            ordinal=int(row["column_id"] or 0),
+        )
         col.extra["oracle_name"] = row["column_name"]
         col.extra["oracle_type"] = otype
         default = (row["data_default"] or "").strip()
@@ -128,7 +132,12 @@ def read_dictionary(conn: Any, owner: str) -> OracleSource:
     for row in fetch(conn, "sequences", owner):
         if row["sequence_name"].startswith("ISEQ$$_"):
             continue
-        seq = Sequence(schema=schema, name=pg_name(row["sequence_name"]), increment=int(row["increment_by"]), cycle=row["cycle_flag"] == "Y")
+        seq = Sequence(
+            schema=schema,
+            name=pg_name(row["sequence_name"]),
+            increment=int(row["increment_by"]),
+            cycle=row["cycle_flag"] == "Y",
+        )
         max_value, min_value = int(row["max_value"]), int(row["min_value"])
         seq.max_value = max_value if max_value <= 2**63 - 1 else None
         seq.min_value = min_value if min_value >= -(2**63) + 1 else None
@@ -146,10 +155,19 @@ def read_dictionary(conn: Any, owner: str) -> OracleSource:
         view.read_only = view.read_only or row.get("read_only") == "Y"
         src.views.append(view)
     for row in fetch(conn, "mviews", owner):
-        src.views.append(SourceView(pg_name(row["mview_name"]), row["query"].strip().rstrip(";"), materialized=True, source=f"CREATE MATERIALIZED VIEW {row['mview_name']} AS\n{row['query']}"))
+        src.views.append(
+            SourceView(
+                pg_name(row["mview_name"]),
+                row["query"].strip().rstrip(";"),
+                materialized=True,
+                source=f"CREATE MATERIALIZED VIEW {row['mview_name']} AS\n{row['query']}",
+            )
+        )
     for row in fetch(conn, "synonyms", owner):
         if row["db_link"]:
-            src.notes.append(f"synonym {row['synonym_name']} points over database link {row['db_link']}: not converted")
+            src.notes.append(
+                f"synonym {row['synonym_name']} points over database link {row['db_link']}: not converted"
+            )
             continue
         src.synonyms.append(SourceSynonym(row["synonym_name"], row["table_owner"], row["table_name"]))
     _source(conn, owner, src)
@@ -193,12 +211,16 @@ def _constraints(conn: Any, owner: str, src: OracleSource) -> None:
             con.ref_table = pg_name(ref_table)
             con.ref_columns = [pg_name(c) for c in cols.get(row["r_constraint_name"], [])]
             if row["r_owner"] and row["r_owner"] != owner:
-                src.notes.append(f"foreign key {row['constraint_name']} references {row['r_owner']}.{ref_table} in another schema: created without a schema (adjust by hand)")
+                src.notes.append(
+                    f"foreign key {row['constraint_name']} references {row['r_owner']}.{ref_table} in another schema: created without a schema (adjust by hand)"
+                )
             rule = (row["delete_rule"] or "NO ACTION").upper()
             con.on_delete = rule if rule != "NO ACTION" else None
         con.deferrable = row["deferrable"] == "DEFERRABLE"
         con.initially_deferred = row["deferred"] == "DEFERRED"
-        con.not_valid = kind in ("foreign", "check") and (row["status"] == "DISABLED" or row["validated"] == "NOT VALIDATED")
+        con.not_valid = kind in ("foreign", "check") and (
+            row["status"] == "DISABLED" or row["validated"] == "NOT VALIDATED"
+        )
         table.constraints.append(con)
 
 
@@ -213,14 +235,17 @@ def _indexes(conn: Any, owner: str, src: OracleSource) -> None:
     cols: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in fetch(conn, "index_columns", owner):
         cols[row["index_name"]].append(row)
-    exprs = {(r["index_name"], r["column_position"]): r["column_expression"] for r in fetch(conn, "index_expressions", owner)}
+    exprs = {
+        (r["index_name"], r["column_position"]): r["column_expression"]
+        for r in fetch(conn, "index_expressions", owner)
+    }
     for row in fetch(conn, "indexes", owner):
         table = src.tables.get(row["table_name"])
         if table is None:
             continue
         names: list[str] = []
         desc: list[bool] = []
-        by_oracle = {c.extra.get("oracle_name"): c.name for c in table.columns}
+        by_oracle = {str(c.extra.get("oracle_name", c.name.upper())): c.name for c in table.columns}
         for c in cols[row["index_name"]]:
             expr = exprs.get((row["index_name"], c["column_position"]))
             is_desc = c["descend"] == "DESC"
@@ -234,7 +259,13 @@ def _indexes(conn: Any, owner: str, src: OracleSource) -> None:
             else:
                 names.append(by_oracle.get(c["column_name"], pg_name(c["column_name"])))
             desc.append(is_desc)
-        index = Index(pg_name(row["index_name"]), table.name, names, unique=row["uniqueness"] == "UNIQUE", descending=desc)
+        index = Index(
+            pg_name(row["index_name"]),
+            table.name,
+            names,
+            unique=row["uniqueness"] == "UNIQUE",
+            descending=desc,
+        )
         kind = row["index_type"]
         if "BITMAP" in kind:
             index.source_kind = "BITMAP"
@@ -273,7 +304,13 @@ def _source(conn: Any, owner: str, src: OracleSource) -> None:
             src.units.append(SourceUnit(kind.lower(), name, f"CREATE OR REPLACE {body}"))
     for row in fetch(conn, "triggers", owner):
         if row["base_object_type"] not in ("TABLE", "VIEW"):
-            src.units.append(SourceUnit("block", row["trigger_name"], f"-- {row['base_object_type']} trigger\n{row['trigger_body']}"))
+            src.units.append(
+                SourceUnit(
+                    "block",
+                    row["trigger_name"],
+                    f"-- {row['base_object_type']} trigger\n{row['trigger_body']}",
+                )
+            )
             continue
         when = f"\nWHEN ({row['when_clause']})" if row["when_clause"] else ""
         sql = f"CREATE OR REPLACE TRIGGER {row['description'].strip()}{when}\n{row['trigger_body'].strip()}"
@@ -295,12 +332,16 @@ def _partitions(conn: Any, owner: str, src: OracleSource) -> None:
             continue
         method = row["partitioning_type"].lower()
         if method not in ("range", "list", "hash"):
-            src.notes.append(f"table {row['table_name']}: {row['partitioning_type']} partitioning is not converted (created unpartitioned)")
+            src.notes.append(
+                f"table {row['table_name']}: {row['partitioning_type']} partitioning is not converted (created unpartitioned)"
+            )
             continue
         p = Partitioning(method=method, key=keys[row["table_name"]])
         notes = []
         if row.get("interval"):
-            notes.append("INTERVAL partitioning: partitions Oracle creates on demand must be created by hand on the target")
+            notes.append(
+                "INTERVAL partitioning: partitions Oracle creates on demand must be created by hand on the target"
+            )
         if row["subpartitioning_type"] not in (None, "NONE"):
             notes.append("subpartitions are not converted")
         lower = None
@@ -311,7 +352,9 @@ def _partitions(conn: Any, owner: str, src: OracleSource) -> None:
             if method == "hash":
                 p.partitions.append((name, f"FOR VALUES WITH (MODULUS {len(plist)}, REMAINDER {k})"))
             elif method == "list":
-                p.partitions.append((name, "DEFAULT" if values == ["DEFAULT"] else f"FOR VALUES IN ({', '.join(values)})"))
+                p.partitions.append(
+                    (name, "DEFAULT" if values == ["DEFAULT"] else f"FOR VALUES IN ({', '.join(values)})")
+                )
             else:
                 upper = ", ".join(values)
                 frm = lower if lower is not None else ", ".join("MINVALUE" for _ in values)

@@ -27,7 +27,6 @@ import re
 from dataclasses import dataclass, field
 
 from transship.identifiers import quote_ident
-
 from transship_oracle.tokens import Token, matching_paren, oracle_name, pg_name, split_top_level, tokenize
 
 # constructs that have no faithful rewrite here; the caller reports them and keeps the original
@@ -92,7 +91,13 @@ def _rewrite(text: str, problems: list[str], for_sqlglot: bool = False) -> str:
         nxt = code[i + 1] if i + 1 < len(code) else None
         prev = code[i - 1] if i > 0 else None
         after_dot = prev is not None and prev.is_op(".")
-        if t.is_op("(") and nxt is not None and nxt.is_op("+") and i + 2 < len(code) and code[i + 2].is_op(")"):
+        if (
+            t.is_op("(")
+            and nxt is not None
+            and nxt.is_op("+")
+            and i + 2 < len(code)
+            and code[i + 2].is_op(")")
+        ):
             problems.append("Oracle outer join operator (+) (rewrite as LEFT/RIGHT JOIN)")
             i += 3
             continue
@@ -110,13 +115,19 @@ def _rewrite(text: str, problems: list[str], for_sqlglot: bool = False) -> str:
                 edits.append((t.start, t.end, "COALESCE"))
             elif word in ("NVL2", "DECODE") and is_call:
                 close = matching_paren(code, i + 1)
-                args = [_rewrite(_span(text, a), problems, for_sqlglot) for a in split_top_level(code[i + 2 : close])]
+                args = [
+                    _rewrite(_span(text, a), problems, for_sqlglot)
+                    for a in split_top_level(code[i + 2 : close])
+                ]
                 edits.append((t.start, code[close].end, _case(word, args, problems)))
                 i = close + 1
                 continue
             elif word == "TO_DATE" and is_call:
                 close = matching_paren(code, i + 1)
-                args = [_rewrite(_span(text, a), problems, for_sqlglot) for a in split_top_level(code[i + 2 : close])]
+                args = [
+                    _rewrite(_span(text, a), problems, for_sqlglot)
+                    for a in split_top_level(code[i + 2 : close])
+                ]
                 if len(args) == 1:
                     problems.append("TO_DATE without a format model depends on NLS_DATE_FORMAT")
                 edits.append((t.start, code[close].end, f"to_timestamp({', '.join(args[:2])})::timestamp(0)"))
@@ -124,7 +135,10 @@ def _rewrite(text: str, problems: list[str], for_sqlglot: bool = False) -> str:
                 continue
             elif word == "TO_NUMBER" and is_call:
                 close = matching_paren(code, i + 1)
-                args = [_rewrite(_span(text, a), problems, for_sqlglot) for a in split_top_level(code[i + 2 : close])]
+                args = [
+                    _rewrite(_span(text, a), problems, for_sqlglot)
+                    for a in split_top_level(code[i + 2 : close])
+                ]
                 if len(args) == 1:
                     edits.append((t.start, code[close].end, f"({args[0]})::numeric"))
                 else:
@@ -133,8 +147,7 @@ def _rewrite(text: str, problems: list[str], for_sqlglot: bool = False) -> str:
                 continue
             elif word == "INSTR" and is_call:
                 close = matching_paren(code, i + 1)
-                args = split_top_level(code[i + 2 : close])
-                if len(args) == 2:
+                if len(split_top_level(code[i + 2 : close])) == 2:
                     edits.append((t.start, t.end, "strpos"))
                 else:
                     problems.append("INSTR with a start position or occurrence")
@@ -142,14 +155,25 @@ def _rewrite(text: str, problems: list[str], for_sqlglot: bool = False) -> str:
                 close = matching_paren(code, i + 1)
                 parts = split_top_level(code[i + 2 : close])
                 args = [_rewrite(_span(text, a), problems, for_sqlglot) for a in parts]
-                unit = _TRUNC_UNITS.get(parts[1][0].value.upper()) if len(parts) == 2 and parts[1][0].kind == "string" else None
-                if unit or (len(args) == 1 and re.search(r"LOCALTIMESTAMP|CURRENT_TIMESTAMP|to_timestamp", args[0], re.I)):
-                    edits.append((t.start, code[close].end, f"date_trunc('{unit or 'day'}', {args[0]})::timestamp(0)"))
+                unit = (
+                    _TRUNC_UNITS.get(parts[1][0].value.upper())
+                    if len(parts) == 2 and parts[1][0].kind == "string"
+                    else None
+                )
+                if unit or (
+                    len(args) == 1
+                    and re.search(r"LOCALTIMESTAMP|CURRENT_TIMESTAMP|to_timestamp", args[0], re.I)
+                ):
+                    edits.append(
+                        (t.start, code[close].end, f"date_trunc('{unit or 'day'}', {args[0]})::timestamp(0)")
+                    )
                     i = close + 1
                     continue
             elif word in ("EMPTY_CLOB", "EMPTY_BLOB") and is_call:
                 close = matching_paren(code, i + 1)
-                edits.append((t.start, code[close].end, "''::text" if word == "EMPTY_CLOB" else "'\\x'::bytea"))
+                edits.append(
+                    (t.start, code[close].end, "''::text" if word == "EMPTY_CLOB" else "'\\x'::bytea")
+                )
                 i = close + 1
                 continue
             elif word == "SYS_GUID" and is_call:

@@ -21,7 +21,6 @@ from typing import Any
 from transship.adapters.base import DataExportOptions, DataSnapshot, ExportTable, SequenceValue, TableReader
 from transship.dbconfig import DBConfig
 from transship.identifiers import always_quote
-
 from transship_oracle import copytext
 from transship_oracle.connect import connect, translate
 from transship_oracle.ddl_script import OracleSource
@@ -66,7 +65,9 @@ def _output_type_handler(cursor: Any, metadata: Any) -> Any:
 class LiveSnapshot(DataSnapshot):
     """The tables of one Oracle schema at one SCN."""
 
-    def __init__(self, config: DBConfig, src: OracleSource, options: DataExportOptions, driver: Any = None) -> None:
+    def __init__(
+        self, config: DBConfig, src: OracleSource, options: DataExportOptions, driver: Any = None
+    ) -> None:
         self.config = config
         self.src = src
         self.driver = driver
@@ -80,18 +81,42 @@ class LiveSnapshot(DataSnapshot):
             if table.parent is not None or not options.include(pg_name(owner), table.name):
                 continue
             key = tuple(table.primary_key.columns) if table.primary_key else ()
-            self.tables.append(ExportTable(owner, table.extra.get("oracle_name", table.name.upper()), [c.name for c in table.columns], None, table.name, table.row_estimate or 0, key))
-        self.sequences = [SequenceValue(None, s.name, int(s.last_value), False) for s in src.sequences if s.last_value is not None]
+            self.tables.append(
+                ExportTable(
+                    owner,
+                    table.extra.get("oracle_name", table.name.upper()),
+                    [c.name for c in table.columns if not c.generated],
+                    None,
+                    table.name,
+                    table.row_estimate or 0,
+                    key,
+                )
+            )
+        self.sequences = [
+            SequenceValue(None, s.name, int(s.last_value), False)
+            for s in src.sequences
+            if s.last_value is not None
+        ]
         for table in src.tables.values():
             for col in table.columns:
                 iseq = col.extra.get("oracle_identity_sequence")
                 if iseq:
                     value = self._sequence_last(iseq)
                     if value is not None:
-                        self.sequences.append(SequenceValue(None, col.extra.get("identity_sequence", f"{table.name}_{col.name}_seq"), value, False))
+                        self.sequences.append(
+                            SequenceValue(
+                                None,
+                                col.extra.get("identity_sequence", f"{table.name}_{col.name}_seq"),
+                                value,
+                                False,
+                            )
+                        )
 
     def _read_scn(self) -> None:
-        for sql in ("SELECT current_scn FROM v$database", "SELECT dbms_flashback.get_system_change_number FROM dual"):
+        for sql in (
+            "SELECT current_scn FROM v$database",
+            "SELECT dbms_flashback.get_system_change_number FROM dual",
+        ):
             cur = self.conn.cursor()
             try:
                 cur.execute(sql)
@@ -107,7 +132,11 @@ class LiveSnapshot(DataSnapshot):
     def _sequence_last(self, name: str) -> int | None:
         cur = self.conn.cursor()
         try:
-            cur.execute("SELECT last_number FROM all_sequences WHERE sequence_owner = :owner AND sequence_name = :name", owner=self.src.schema, name=name)
+            cur.execute(
+                "SELECT last_number FROM all_sequences WHERE sequence_owner = :owner AND sequence_name = :name",
+                owner=self.src.schema,
+                name=name,
+            )
             row = cur.fetchone()
             return int(row[0]) if row else None
         finally:
@@ -143,7 +172,10 @@ class LiveReader(TableReader):
         exprs, transforms, utc = select_list(src_table)
         wanted = {c: k for k, c in enumerate(c.name for c in src_table.columns)}
         index = [wanted[c] for c in table.columns]
-        has_lob = any(c.extra.get("oracle_type") is not None and c.extra["oracle_type"].base.upper() in _LOB_TYPES for c in src_table.columns)
+        has_lob = any(
+            c.extra.get("oracle_type") is not None and c.extra["oracle_type"].base.upper() in _LOB_TYPES
+            for c in src_table.columns
+        )
         sql = f"SELECT {', '.join(exprs[k] for k in index)} FROM {always_quote(self.snapshot.src.schema)}.{always_quote(table.name)}"  # noqa: S608 - quoted identifiers
         params: dict[str, Any] = {}
         if self.snapshot.scn is not None:

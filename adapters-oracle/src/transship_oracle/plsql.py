@@ -8,7 +8,9 @@ file and reports it, so nothing is dropped or silently changed. PL/SQL is never 
 
 PL/SQL-level rewrites:
 
-- parameters ``p IN OUT NUMBER`` → ``INOUT p numeric``; ``%TYPE``/``%ROWTYPE`` are kept (PostgreSQL has them)
+- parameters ``p IN OUT NUMBER`` → ``INOUT p numeric``; ``%TYPE``/``%ROWTYPE`` are kept (PostgreSQL has them),
+  except a parameter ``t.c%TYPE`` of a numeric column becomes ``numeric``: Oracle converts any number
+  argument, PostgreSQL would not find ``f(bigint)`` for a ``numeric`` argument
 - declarations: types mapped, ``CURSOR c IS q`` → ``c CURSOR FOR q``
 - ``:NEW``/``:OLD`` → ``NEW``/``OLD``; ``INSERTING``/``UPDATING``/``DELETING`` → ``TG_OP = ...``
 - ``RAISE_APPLICATION_ERROR(-20xxx, msg)`` → ``RAISE EXCEPTION USING MESSAGE = msg, HINT = 'ORA-20xxx'``
@@ -31,7 +33,6 @@ from dataclasses import dataclass, field
 
 from transship.catalog import Column, Routine, Table
 from transship.identifiers import quote_ident
-
 from transship_oracle.datatypes import parse_type_tokens
 from transship_oracle.ddl_script import SourceUnit
 from transship_oracle.expressions import rewrite
@@ -112,6 +113,10 @@ class Context:
     types: dict[str, str] = field(default_factory=dict)  # Oracle type name -> PostgreSQL name
     packages: dict[str, set[str]] = field(default_factory=dict)  # package -> member names
     disabled_triggers: set[str] = field(default_factory=set)
+    column_types: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, column) -> target type
+
+
+_NUMERIC_TARGETS = {"smallint", "integer", "bigint", "numeric"}
 
 
 @dataclass
@@ -128,7 +133,12 @@ def plsql_type(text: str, ctx: Context, problems: list[str], in_signature: bool 
     stripped = text.strip()
     if re.search(r"%\s*(ROW)?TYPE\s*$", stripped, re.I):
         toks = tokenize(stripped)
-        names = [quote_ident(pg_name(oracle_name(t))) for t in toks if t.kind in ("word", "qident")][:-1]
+        raw = [pg_name(oracle_name(t)) for t in toks if t.kind in ("word", "qident")][:-1]
+        names = [quote_ident(n) for n in raw]
+        target = ctx.column_types.get((raw[-2], raw[-1])) if len(raw) >= 2 else None
+        if in_signature and target and target.split("(")[0] in _NUMERIC_TARGETS:
+            # Oracle converts any number argument implicitly; PostgreSQL only widens (int -> numeric)
+            return "numeric"
         suffix = "%ROWTYPE" if stripped.upper().endswith("ROWTYPE") else "%TYPE"
         return ".".join(names) + suffix
     toks = tokenize(stripped)
@@ -206,7 +216,9 @@ def _main_begin(tokens: list[Token], start: int) -> int:
 
 
 # ---------------------------------------------------------------------------------------------- body
-def convert_body(text: str, ctx: Context, trigger: dict[str, str] | None = None, members: dict[str, str] | None = None) -> Piece:
+def convert_body(
+    text: str, ctx: Context, trigger: dict[str, str] | None = None, members: dict[str, str] | None = None
+) -> Piece:
     """Convert statements between BEGIN and END (exception handlers included)."""
     problems: list[str] = []
     text = _prepass(text, members)
@@ -241,7 +253,9 @@ def convert_body(text: str, ctx: Context, trigger: dict[str, str] | None = None,
                 code_text = text[args[0][0].start : args[0][-1].end].replace(" ", "") if args else "-20000"
                 msg = text[args[1][0].start : args[1][-1].end] if len(args) > 1 else "'error'"
                 hint = f"ORA{code_text}" if code_text.startswith("-") else f"ORA-{code_text}"
-                edits.append((t.start, code[close].end, f"RAISE EXCEPTION USING MESSAGE = {msg}, HINT = '{hint}'"))
+                edits.append(
+                    (t.start, code[close].end, f"RAISE EXCEPTION USING MESSAGE = {msg}, HINT = '{hint}'")
+                )
                 i = close + 1
                 stmt_start = False
                 continue
@@ -252,7 +266,12 @@ def convert_body(text: str, ctx: Context, trigger: dict[str, str] | None = None,
                     continue
             if w == "EXECUTE" and nxt is not None and nxt.is_word("IMMEDIATE"):
                 edits.append((t.start, nxt.end, "EXECUTE"))
-            elif w == "INTO" and in_select and prev is not None and not prev.is_word("COLLECT", "INSERT", "MERGE"):
+            elif (
+                w == "INTO"
+                and in_select
+                and prev is not None
+                and not prev.is_word("COLLECT", "INSERT", "MERGE")
+            ):
                 edits.append((t.end, t.end, " STRICT"))
             elif w in ("INSERTING", "UPDATING", "DELETING") and trigger is not None:
                 if nxt is not None and nxt.is_op("("):
@@ -261,7 +280,13 @@ def convert_body(text: str, ctx: Context, trigger: dict[str, str] | None = None,
                 edits.append((t.start, t.end, f"(TG_OP = '{op}')"))
             elif w == "WHEN" and nxt is not None and nxt.kind == "word" and nxt.upper in _EXCEPTIONS:
                 edits.append((nxt.start, nxt.end, _EXCEPTIONS[nxt.upper]))
-            elif w == "FOR" and nxt is not None and i + 3 < len(code) and code[i + 2].is_word("IN") and code[i + 3].is_op("("):
+            elif (
+                w == "FOR"
+                and nxt is not None
+                and i + 3 < len(code)
+                and code[i + 2].is_word("IN")
+                and code[i + 3].is_op("(")
+            ):
                 close = matching_paren(code, i + 3)
                 if close + 1 < len(code) and code[close + 1].is_word("LOOP"):
                     edits.append((code[i + 3].start, code[i + 3].end, ""))
@@ -277,7 +302,14 @@ def convert_body(text: str, ctx: Context, trigger: dict[str, str] | None = None,
                     stmt_start = False
                     continue
                 problems.append(f"SQL%{attr}")
-        elif t.is_op("%") and nxt is not None and nxt.kind == "word" and prev is not None and prev.kind == "word" and not prev.is_word("SQL"):
+        elif (
+            t.is_op("%")
+            and nxt is not None
+            and nxt.kind == "word"
+            and prev is not None
+            and prev.kind == "word"
+            and not prev.is_word("SQL")
+        ):
             attr = nxt.upper
             if attr in ("FOUND", "NOTFOUND"):
                 edits.append((prev.start, nxt.end, "FOUND" if attr == "FOUND" else "NOT FOUND"))
@@ -309,7 +341,12 @@ def _prepass(text: str, members: dict[str, str] | None) -> str:
 
 
 def _call_statement(
-    text: str, code: list[Token], i: int, ctx: Context, edits: list[tuple[int, int, str]], problems: list[str],
+    text: str,
+    code: list[Token],
+    i: int,
+    ctx: Context,
+    edits: list[tuple[int, int, str]],
+    problems: list[str],
     members: dict[str, str] | None,
 ) -> tuple[int, bool]:
     """``name(args);`` / ``pkg.name;`` at the start of a statement -> CALL/PERFORM/RAISE NOTICE."""
@@ -339,13 +376,19 @@ def _call_statement(
         inner = args_text[1:-1]
         edits.append((code[i].start, code[end - 1].end, f"RAISE NOTICE '%', {inner}"))
         return end, True
-    if len(names) == 2 and oracle_name(names[0]).lower() in {m.split(".")[0].strip('"') for m in (members or {}).values()}:
+    if len(names) == 2 and oracle_name(names[0]).lower() in {
+        m.split(".")[0].strip('"') for m in (members or {}).values()
+    }:
         target = f"{quote_ident(pg_name(oracle_name(names[0])))}.{quote_ident(pg_name(last))}"
     else:
         target = ".".join(quote_ident(pg_name(oracle_name(n))) for n in names)
     if len(names) == 1 and last in ctx.functions and last not in ctx.procedures:
         verb = "PERFORM"
-    elif (len(names) == 1 and last in ctx.procedures) or (members and last in members) or (len(names) == 2 and oracle_name(names[0]) in ctx.packages):
+    elif (
+        (len(names) == 1 and last in ctx.procedures)
+        or (members and last in members)
+        or (len(names) == 2 and oracle_name(names[0]) in ctx.packages)
+    ):
         verb = "CALL"
     else:
         problems.append(f"call to {full}, which is not defined in this schema")
@@ -384,9 +427,15 @@ def convert_declarations(text: str, ctx: Context) -> Piece:
             params = ""
             if decl[2].is_op("("):
                 close = matching_paren(decl, 2)
-                params = "(" + ", ".join(_param(text, p, ctx, problems)[0] for p in split_top_level(decl[3:close])) + ")"
+                params = (
+                    "("
+                    + ", ".join(_param(text, p, ctx, problems)[0] for p in split_top_level(decl[3:close]))
+                    + ")"
+                )
                 name_part = text[decl[1].start : decl[1].end]
-            out.append(f"{quote_ident(pg_name(oracle_name(tokenize(name_part)[0])))} CURSOR{params} FOR {query.text};")
+            out.append(
+                f"{quote_ident(pg_name(oracle_name(tokenize(name_part)[0])))} CURSOR{params} FOR {query.text};"
+            )
             continue
         if head.is_word("TYPE", "SUBTYPE", "PRAGMA", "PROCEDURE", "FUNCTION"):
             problems.append(f"declaration {' '.join(src.split()[:3])}")
@@ -451,7 +500,14 @@ def _dollar(body: str) -> str:
     return tag
 
 
-def _subprogram(text: str, tokens: list[Token], start: int, ctx: Context, qualified_name: str, members: dict[str, str] | None) -> tuple[str, list[str], int]:
+def _subprogram(
+    text: str,
+    tokens: list[Token],
+    start: int,
+    ctx: Context,
+    qualified_name: str,
+    members: dict[str, str] | None,
+) -> tuple[str, list[str], int]:
     """Convert ``PROCEDURE|FUNCTION name [(params)] [RETURN t] IS|AS decls BEGIN ... END [name];`` at ``start``.
 
     Returns (PostgreSQL DDL, problems, index after the unit's final semicolon).
@@ -473,7 +529,9 @@ def _subprogram(text: str, tokens: list[Token], start: int, ctx: Context, qualif
         if not tokens[i].is_word("RETURN"):
             raise ScriptSyntaxError(f"function {qualified_name}: no RETURN clause")
         k = i + 1
-        while not tokens[k].is_word("IS", "AS", "DETERMINISTIC", "PIPELINED", "PARALLEL_ENABLE", "RESULT_CACHE", "AUTHID"):
+        while not tokens[k].is_word(
+            "IS", "AS", "DETERMINISTIC", "PIPELINED", "PARALLEL_ENABLE", "RESULT_CACHE", "AUTHID"
+        ):
             k += 1
         returns = plsql_type(text[tokens[i + 1].start : tokens[k - 1].end], ctx, problems, in_signature=True)
         i = k
@@ -491,7 +549,11 @@ def _subprogram(text: str, tokens: list[Token], start: int, ctx: Context, qualif
     semi = end + 1
     while semi < len(tokens) and not tokens[semi].is_op(";"):
         semi += 1
-    decls = convert_declarations(text[tokens[is_at].end : tokens[begin].start], ctx) if begin > is_at + 1 else Piece("")
+    decls = (
+        convert_declarations(text[tokens[is_at].end : tokens[begin].start], ctx)
+        if begin > is_at + 1
+        else Piece("")
+    )
     problems += decls.problems
     body = convert_body(text[tokens[begin].end : tokens[end].start], ctx, members=members)
     records = [p.split(":", 1)[1] for p in body.problems if p.startswith("__record__:")]
@@ -504,7 +566,9 @@ def _subprogram(text: str, tokens: list[Token], start: int, ctx: Context, qualif
     tag = _dollar(code)
     sig = f"{qualified_name}({', '.join(params)})"
     if kind == "FUNCTION":
-        ddl = f"CREATE OR REPLACE FUNCTION {sig}\nRETURNS {returns}\nLANGUAGE plpgsql\nAS {tag}\n{code}\n{tag};"
+        ddl = (
+            f"CREATE OR REPLACE FUNCTION {sig}\nRETURNS {returns}\nLANGUAGE plpgsql\nAS {tag}\n{code}\n{tag};"
+        )
     else:
         ddl = f"CREATE OR REPLACE PROCEDURE {sig}\nLANGUAGE plpgsql\nAS {tag}\n{code}\n{tag};"
     return ddl, sorted(set(problems), key=problems.index), semi + 1
@@ -530,10 +594,14 @@ def convert_unit(unit: SourceUnit, ctx: Context) -> Routine:
         if unit.kind in ("procedure", "function"):
             tokens = tokenize(unit.sql)
             k = _strip_create(tokens)
-            name_tok = tokens[k + 1] if not (k + 2 < len(tokens) and tokens[k + 2].is_op(".")) else tokens[k + 3]
+            name_tok = (
+                tokens[k + 1] if not (k + 2 < len(tokens) and tokens[k + 2].is_op(".")) else tokens[k + 3]
+            )
             if name_tok is not tokens[k + 1]:
-                tokens = tokens[:k + 1] + tokens[k + 3 :]
-            ddl, problems, _ = _subprogram(unit.sql, tokens, k, ctx, quote_ident(pg_name(oracle_name(name_tok))), None)
+                tokens = tokens[: k + 1] + tokens[k + 3 :]
+            ddl, problems, _ = _subprogram(
+                unit.sql, tokens, k, ctx, quote_ident(pg_name(oracle_name(name_tok))), None
+            )
             _finish(routine, ddl, problems)
         elif unit.kind == "trigger":
             ddl, problems, routine.table = convert_trigger(unit, ctx)
@@ -576,7 +644,9 @@ def _package_spec_problems(sql: str) -> list[str]:
     for part in split_top_level(tokens[is_at + 1 :], ";"):
         if part[0].is_word("PROCEDURE", "FUNCTION", "END"):
             continue
-        problems.append(f"package-level declaration not converted: {' '.join(sql[part[0].start:part[-1].end].split())[:80]}")
+        problems.append(
+            f"package-level declaration not converted: {' '.join(sql[part[0].start : part[-1].end].split())[:80]}"
+        )
     return problems
 
 
@@ -588,7 +658,10 @@ def convert_package_body(unit: SourceUnit, ctx: Context, routine: Routine) -> No
     pkg_tok = tokens[k + 2]
     pkg = pg_name(oracle_name(pkg_tok))
     is_at = _find_word(tokens, k, "IS", "AS")
-    members = {m: f"{quote_ident(pkg)}.{quote_ident(pg_name(m))}" for m in ctx.packages.get(oracle_name(pkg_tok), set())}
+    members = {
+        m: f"{quote_ident(pkg)}.{quote_ident(pg_name(m))}"
+        for m in ctx.packages.get(oracle_name(pkg_tok), set())
+    }
     parts = [f"CREATE SCHEMA IF NOT EXISTS {quote_ident(pkg)};"]
     i = is_at + 1
     converted = 0
@@ -609,7 +682,13 @@ def convert_package_body(unit: SourceUnit, ctx: Context, routine: Routine) -> No
 
                 member_src = sql[start_off:end_off]
                 routine.notes += [f"{pkg}.{pg_name(name)} not converted: {p}" for p in problems]
-                parts.append("/*\n" + unconverted_block("package member", f"{pkg}.{pg_name(name)}", member_src, problems).replace("*/", "* /") + "\n*/")
+                parts.append(
+                    "/*\n"
+                    + unconverted_block(
+                        "package member", f"{pkg}.{pg_name(name)}", member_src, problems
+                    ).replace("*/", "* /")
+                    + "\n*/"
+                )
             else:
                 parts.append(ddl)
                 converted += 1
@@ -623,7 +702,9 @@ def convert_package_body(unit: SourceUnit, ctx: Context, routine: Routine) -> No
         semi = i
         while semi < len(tokens) and not tokens[semi].is_op(";"):
             semi += 1
-        routine.notes.append(f"{pkg}: package-level declaration not converted: {' '.join(sql[t.start:tokens[semi - 1].end].split())[:80]}")
+        routine.notes.append(
+            f"{pkg}: package-level declaration not converted: {' '.join(sql[t.start : tokens[semi - 1].end].split())[:80]}"
+        )
         i = semi + 1
     routine.target_sql = "\n\n".join(parts)
     routine.name = pkg
@@ -652,7 +733,9 @@ def convert_type(unit: SourceUnit, ctx: Context) -> tuple[str, list[str]]:
         close = matching_paren(tokens, i + 1)
         attrs = []
         for part in split_top_level(tokens[i + 2 : close]):
-            if part[0].is_word("MEMBER", "STATIC", "CONSTRUCTOR", "MAP", "ORDER", "FINAL", "NOT", "OVERRIDING"):
+            if part[0].is_word(
+                "MEMBER", "STATIC", "CONSTRUCTOR", "MAP", "ORDER", "FINAL", "NOT", "OVERRIDING"
+            ):
                 problems.append("object type methods")
                 continue
             aname = quote_ident(pg_name(oracle_name(part[0])))
@@ -743,8 +826,14 @@ def convert_trigger(unit: SourceUnit, ctx: Context) -> tuple[str, list[str], str
             i += 3
         elif t.is_word("REFERENCING"):
             j = i + 1
-            while tokens[j].is_word("NEW", "OLD", "AS", "PARENT") or (tokens[j].kind == "word" and tokens[j - 1].is_word("AS")):
-                if tokens[j].kind == "word" and tokens[j - 1].is_word("AS") and tokens[j].upper not in ("NEW", "OLD"):
+            while tokens[j].is_word("NEW", "OLD", "AS", "PARENT") or (
+                tokens[j].kind == "word" and tokens[j - 1].is_word("AS")
+            ):
+                if (
+                    tokens[j].kind == "word"
+                    and tokens[j - 1].is_word("AS")
+                    and tokens[j].upper not in ("NEW", "OLD")
+                ):
                     problems.append("REFERENCING with renamed NEW/OLD")
                 j += 1
             i = j
@@ -752,7 +841,9 @@ def convert_trigger(unit: SourceUnit, ctx: Context) -> tuple[str, list[str], str
             close = matching_paren(tokens, i + 1)
             cond = rewrite(sql[tokens[i + 2].start : tokens[close - 1].end])
             problems += cond.problems
-            when = re.sub(r"(?<![\w.:])(new|old)\s*\.", lambda m: m.group(1).upper() + ".", cond.text, flags=re.I)
+            when = re.sub(
+                r"(?<![\w.:])(new|old)\s*\.", lambda m: m.group(1).upper() + ".", cond.text, flags=re.I
+            )
             i = close + 1
         elif t.is_word("ENABLE", "DISABLE", "FOLLOWS", "PRECEDES", "FORWARD", "REVERSE", "CROSSEDITION"):
             if t.is_word("DISABLE"):

@@ -24,11 +24,18 @@ from typing import Any
 from transship.adapters.base import DataExportOptions, DataSnapshot, ExportTable, TableReader
 from transship.catalog import Table
 from transship.errors import ConfigError, DataFileError
-
 from transship_oracle import copytext
 from transship_oracle.ddl_script import OracleSource, read_statement
 from transship_oracle.script import ScriptStatement, split_oracle_script
-from transship_oracle.tokens import ScriptSyntaxError, Token, matching_paren, oracle_name, pg_name, split_top_level, tokenize
+from transship_oracle.tokens import (
+    ScriptSyntaxError,
+    Token,
+    matching_paren,
+    oracle_name,
+    pg_name,
+    split_top_level,
+    tokenize,
+)
 
 
 @dataclass
@@ -78,7 +85,10 @@ def oracle_format_to_strptime(fmt: str) -> str:
                 break
         else:
             if fmt[i].isalpha():
-                raise OracleFormatError(f"format element at {fmt[i:]!r} in {fmt!r} is not supported", fix="use a TO_DATE format with YYYY MM DD HH24 MI SS FF")
+                raise OracleFormatError(
+                    f"format element at {fmt[i:]!r} in {fmt!r} is not supported",
+                    fix="use a TO_DATE format with YYYY MM DD HH24 MI SS FF",
+                )
             out.append(fmt[i].replace("%", "%%"))
             i += 1
     return "".join(out)
@@ -94,7 +104,9 @@ def parse_oracle_datetime(value: str, fmt: str) -> dt.datetime:
     try:
         return dt.datetime.strptime(text, pattern)
     except ValueError as exc:
-        raise ScriptSyntaxError(f"{value!r} does not match format {fmt!r}: {exc}", fix="fix the literal or its format model") from None
+        raise ScriptSyntaxError(
+            f"{value!r} does not match format {fmt!r}: {exc}", fix="fix the literal or its format model"
+        ) from None
 
 
 class _Values:
@@ -130,12 +142,20 @@ class _Values:
             return dt.datetime.strptime(toks[1].value, "%Y-%m-%d")
         if t.is_word("TIMESTAMP") and len(toks) == 2 and toks[1].kind == "string":
             return dt.datetime.fromisoformat(re.sub(r"\s+([+-]\d\d:\d\d)$", r"\1", toks[1].value.strip()))
-        if t.kind == "word" and len(toks) >= 3 and toks[1].is_op("(") and matching_paren(toks, 1) == len(toks) - 1:
+        if (
+            t.kind == "word"
+            and len(toks) >= 3
+            and toks[1].is_op("(")
+            and matching_paren(toks, 1) == len(toks) - 1
+        ):
             name = t.upper
             args = [self.value(a) for a in split_top_level(toks[2:-1])]
             if name in ("TO_DATE", "TO_TIMESTAMP", "TO_TIMESTAMP_TZ"):
                 if len(args) < 2:
-                    raise ScriptSyntaxError(f"{name} without a format model depends on the session's NLS settings", fix="add the format model, e.g. TO_DATE('2024-01-31', 'YYYY-MM-DD')")
+                    raise ScriptSyntaxError(
+                        f"{name} without a format model depends on the session's NLS settings",
+                        fix="add the format model, e.g. TO_DATE('2024-01-31', 'YYYY-MM-DD')",
+                    )
                 if args[0] is None:
                     return None
                 return parse_oracle_datetime(str(args[0]), str(args[1]))
@@ -150,7 +170,7 @@ class _Values:
             if name == "TO_NUMBER":
                 return _number(str(args[0]))
         raise ScriptSyntaxError(
-            f"value {self.sql[toks[0].start:toks[-1].end]!r} is not a constant this reader can evaluate",
+            f"value {self.sql[toks[0].start : toks[-1].end]!r} is not a constant this reader can evaluate",
             fix="use literals, TO_DATE/TO_TIMESTAMP with a format model, HEXTORAW, or NULL",
         )
 
@@ -168,7 +188,9 @@ def _split_concat(toks: list[Token]) -> list[list[Token]]:
     return split_top_level(toks, "||") if any(t.is_op("||") for t in toks) else [toks]
 
 
-def read_data_scripts(paths: list[str], schema: str, ddl: OracleSource | None = None) -> tuple[dict[str, ScriptTable], OracleSource]:
+def read_data_scripts(
+    paths: list[str], schema: str, ddl: OracleSource | None = None
+) -> tuple[dict[str, ScriptTable], OracleSource]:
     """Read INSERT scripts (CREATE TABLE statements in them define columns); returns tables by Oracle name."""
     src = ddl or OracleSource(schema=schema)
     tables: dict[str, ScriptTable] = {}
@@ -176,12 +198,16 @@ def read_data_scripts(paths: list[str], schema: str, ddl: OracleSource | None = 
         try:
             text = Path(path).read_text(encoding="utf-8", errors="replace")
         except OSError as exc:
-            raise ConfigError(f"cannot read --source-data-file {path}: {exc.strerror}", fix="check the path") from None
+            raise ConfigError(
+                f"cannot read --source-data-file {path}: {exc.strerror}", fix="check the path"
+            ) from None
         for st in split_oracle_script(text, path):
             try:
                 _statement(st, src, tables)
             except ScriptSyntaxError as exc:
-                raise DataFileError(f"{path}:{st.line}: {exc.message}", fix=exc.fix or "fix the statement") from None
+                raise DataFileError(
+                    f"{path}:{st.line}: {exc.message}", fix=exc.fix or "fix the statement"
+                ) from None
     return tables, src
 
 
@@ -192,13 +218,23 @@ def _statement(st: ScriptStatement, src: OracleSource, tables: dict[str, ScriptT
     elif st.plsql and head.startswith(("BEGIN", "DECLARE")):
         body = tokenize(st.sql)
         if not body[0].is_word("BEGIN") or not body[-1].is_op(";") or not body[-2].is_word("END"):
-            raise ScriptSyntaxError("only BEGIN ... END; blocks of INSERT statements are read in data scripts")
+            raise ScriptSyntaxError(
+                "only BEGIN ... END; blocks of INSERT statements are read in data scripts"
+            )
         for part in split_top_level(body[1:-2], ";"):
             if part[0].is_word("INSERT"):
                 _insert(st.sql, part, src, tables)
             elif not part[0].is_word("COMMIT", "NULL"):
-                raise ScriptSyntaxError(f"statement {st.sql[part[0].start:part[0].start + 40]!r} in a data block is not an INSERT", fix="remove it from the data script")
-    elif head.startswith(("CREATE", "ALTER", "COMMENT", "COMMIT", "ROLLBACK", "GRANT", "SET", "DROP", "TRUNCATE")) or st.plsql:
+                raise ScriptSyntaxError(
+                    f"statement {st.sql[part[0].start : part[0].start + 40]!r} in a data block is not an INSERT",
+                    fix="remove it from the data script",
+                )
+    elif (
+        head.startswith(
+            ("CREATE", "ALTER", "COMMENT", "COMMIT", "ROLLBACK", "GRANT", "SET", "DROP", "TRUNCATE")
+        )
+        or st.plsql
+    ):
         if head.startswith("CREATE") and " TABLE " in f" {head} " or head.startswith("ALTER TABLE"):
             try:
                 read_statement(src, st)
@@ -206,7 +242,10 @@ def _statement(st: ScriptStatement, src: OracleSource, tables: dict[str, ScriptT
                 if head.startswith("CREATE"):
                     raise
     else:
-        raise ScriptSyntaxError(f"statement {head[:40]!r} is not an INSERT", fix="data scripts may hold INSERT statements and DDL only")
+        raise ScriptSyntaxError(
+            f"statement {head[:40]!r} is not an INSERT",
+            fix="data scripts may hold INSERT statements and DDL only",
+        )
 
 
 def _insert(sql: str, toks: list[Token], src: OracleSource, tables: dict[str, ScriptTable]) -> None:
@@ -225,7 +264,10 @@ def _insert(sql: str, toks: list[Token], src: OracleSource, tables: dict[str, Sc
         columns = [pg_name(oracle_name(p[0])) for p in split_top_level(toks[i + 1 : close])]
         i = close + 1
     if not toks[i].is_word("VALUES"):
-        raise ScriptSyntaxError(f"INSERT INTO {name} ... SELECT is not read in script mode", fix="write the rows as INSERT ... VALUES")
+        raise ScriptSyntaxError(
+            f"INSERT INTO {name} ... SELECT is not read in script mode",
+            fix="write the rows as INSERT ... VALUES",
+        )
     close = matching_paren(toks, i + 1)
     values_toks = split_top_level(toks[i + 2 : close])
     if columns is None:
@@ -236,7 +278,7 @@ def _insert(sql: str, toks: list[Token], src: OracleSource, tables: dict[str, Sc
             )
         columns = [c.name for c in table.columns]
     if len(values_toks) != len(columns):
-        raise ScriptSyntaxError(f"INSERT INTO {name}: {len(values_toks)} values for {len(columns)} columns")
+        raise ScriptSyntaxError(f"INSERT INTO {name}: {len(values_toks)} values for {len(columns)} columns")  # noqa: S608 - a message
     st = tables.get(name)
     if st is None:
         all_cols = [c.name for c in table.columns] if table is not None else list(columns)
@@ -290,7 +332,13 @@ class ScriptSnapshot(DataSnapshot):
                 continue
             table: Table | None = src.tables.get(st.oracle_name)
             key = tuple(table.primary_key.columns) if table is not None and table.primary_key else ()
-            self.tables.append(ExportTable(pg_name(src.schema), st.name, list(st.columns), None, st.name, len(st.rows), key))
+            virtual = {c.name for c in table.columns if c.generated} if table is not None else set()
+            columns = [
+                c for c in st.columns if c not in virtual
+            ]  # virtual columns are computed on the target
+            self.tables.append(
+                ExportTable(pg_name(src.schema), st.name, columns, None, st.name, len(st.rows), key)
+            )
 
     def open_reader(self) -> TableReader:
         return ScriptReader(self)

@@ -77,7 +77,12 @@ def tokenize(text: str, keep_comments: bool = False) -> list[Token]:
                 out.append(Token("comment", text[i:end], i, end))
             i = end
             continue
-        if c in "nNqQ" and i + 1 < n and text[i + 1] == "'" or (c in "nN" and text[i + 1 : i + 3].lower() == "q'"):
+        if (
+            c in "nNqQ"
+            and i + 1 < n
+            and text[i + 1] == "'"
+            or (c in "nN" and text[i + 1 : i + 3].lower() == "q'")
+        ):
             j = i + 1 if c in "nN" else i
             end = _string_end(text, j)
             out.append(Token("string", text[i:end], i, end))
@@ -91,7 +96,9 @@ def tokenize(text: str, keep_comments: bool = False) -> list[Token]:
         if c == '"':
             end = text.find('"', i + 1)
             if end < 0:
-                raise ScriptSyntaxError(f"unterminated quoted identifier at offset {i}", fix="close the double quote")
+                raise ScriptSyntaxError(
+                    f"unterminated quoted identifier at offset {i}", fix="close the double quote"
+                )
             out.append(Token("qident", text[i : end + 1], i, end + 1))
             i = end + 1
             continue
@@ -134,7 +141,9 @@ def _string_end(text: str, i: int) -> int:
         closer = {"[": "]", "(": ")", "{": "}", "<": ">"}.get(opener, opener)
         end = text.find(closer + "'", i + 3)
         if end < 0:
-            raise ScriptSyntaxError(f"unterminated q-quoted string at offset {i}", fix="close the q'...' literal")
+            raise ScriptSyntaxError(
+                f"unterminated q-quoted string at offset {i}", fix="close the q'...' literal"
+            )
         return end + 2
     j = i + 1
     while j < n:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from transship.catalog import Column
 from transship.typemap import SourceType, TypeRule
-
 from transship_oracle.datatypes import OracleType
 
 NUMBER = ("number",)
@@ -31,15 +30,23 @@ ORACLE_RULES: tuple[TypeRule, ...] = (
     TypeRule("oracle.number_smallint", NUMBER, "smallint", precision=(1, 4), scale=(0, 0)),
     TypeRule("oracle.number_integer", NUMBER, "integer", precision=(5, 9), scale=(0, 0)),
     TypeRule("oracle.number_bigint", NUMBER, "bigint", precision=(10, 18), scale=(0, 0)),
-    TypeRule("oracle.number_wide_integer", NUMBER, "numeric({precision})", precision=(19, None), scale=(0, 0)),
-    TypeRule("oracle.number_decimal", NUMBER, "numeric({precision},{scale})", precision=(1, None), scale=(1, None)),
+    TypeRule(
+        "oracle.number_wide_integer", NUMBER, "numeric({precision})", precision=(19, None), scale=(0, 0)
+    ),
+    TypeRule(
+        "oracle.number_decimal", NUMBER, "numeric({precision},{scale})", precision=(1, None), scale=(1, None)
+    ),
     TypeRule("oracle.number_star_scale", NUMBER, "numeric(38,{scale})", scale=(1, None)),
     TypeRule(
-        "oracle.integer", ("integer",), "bigint",
+        "oracle.integer",
+        ("integer",),
+        "bigint",
         note="Oracle INTEGER/INT/SMALLINT (NUMBER(*,0)) holds up to 38 digits, bigint up to 18; use a type-mapping rule for numeric(38) if larger values occur",
     ),  # fmt: skip
     TypeRule(
-        "oracle.number_unconstrained", NUMBER, "numeric",
+        "oracle.number_unconstrained",
+        NUMBER,
+        "numeric",
         note="NUMBER without precision: numeric keeps every value exactly; choose bigint with a type-mapping rule where the column only holds integer keys",
     ),  # fmt: skip
     # approximate numbers
@@ -55,50 +62,81 @@ ORACLE_RULES: tuple[TypeRule, ...] = (
     TypeRule("oracle.clob", ("clob", "nclob", "long"), "text"),
     # binary
     TypeRule(
-        "oracle.raw16_uuid", ("raw",), "uuid", typemod="16", transform="raw_to_uuid",
+        "oracle.raw16_uuid",
+        ("raw",),
+        "uuid",
+        typemod="16",
+        transform="raw_to_uuid",
         note="RAW(16) taken to hold GUIDs (SYS_GUID()); the 16 bytes are written as a uuid — use a type-mapping rule for bytea otherwise",
     ),  # fmt: skip
     TypeRule("oracle.raw", ("raw", "long raw", "blob"), "bytea"),
     TypeRule(
-        "oracle.bfile", ("bfile",), "bytea",
+        "oracle.bfile",
+        ("bfile",),
+        "bytea",
         note="BFILE points to a file on the Oracle server; its content is copied into bytea at export",
     ),  # fmt: skip
     # date and time
     TypeRule("oracle.date", ("date",), "timestamp(0)"),
     TypeRule("oracle.timestamp", ("timestamp",), "timestamp({precision})", precision=(0, 6)),
     TypeRule(
-        "oracle.timestamp_nanos", ("timestamp",), "timestamp(6)",
+        "oracle.timestamp_nanos",
+        ("timestamp",),
+        "timestamp(6)",
         note="fractional seconds beyond microseconds are rounded to microseconds",
     ),  # fmt: skip
     TypeRule(
-        "oracle.timestamp_tz", ("timestamp with time zone",), "timestamp({precision}) with time zone", precision=(0, 6),
+        "oracle.timestamp_tz",
+        ("timestamp with time zone",),
+        "timestamp({precision}) with time zone",
+        precision=(0, 6),
         note="TIMESTAMP WITH TIME ZONE keeps each value's zone; timestamptz keeps the instant only",
     ),  # fmt: skip
     TypeRule(
-        "oracle.timestamp_tz_nanos", ("timestamp with time zone",), "timestamp(6) with time zone",
+        "oracle.timestamp_tz_nanos",
+        ("timestamp with time zone",),
+        "timestamp(6) with time zone",
         note="TIMESTAMP WITH TIME ZONE keeps each value's zone; timestamptz keeps the instant only (and microseconds)",
     ),  # fmt: skip
-    TypeRule("oracle.timestamp_ltz", ("timestamp with local time zone",), "timestamp({precision}) with time zone", precision=(0, 6)),
     TypeRule(
-        "oracle.timestamp_ltz_nanos", ("timestamp with local time zone",), "timestamp(6) with time zone",
+        "oracle.timestamp_ltz",
+        ("timestamp with local time zone",),
+        "timestamp({precision}) with time zone",
+        precision=(0, 6),
+    ),
+    TypeRule(
+        "oracle.timestamp_ltz_nanos",
+        ("timestamp with local time zone",),
+        "timestamp(6) with time zone",
         note="fractional seconds beyond microseconds are rounded to microseconds",
     ),  # fmt: skip
     TypeRule("oracle.interval_ym", ("interval year to month",), "interval year to month"),
-    TypeRule("oracle.interval_ds", ("interval day to second",), "interval day to second({precision})", precision=(0, 6)),
     TypeRule(
-        "oracle.interval_ds_nanos", ("interval day to second",), "interval day to second(6)",
+        "oracle.interval_ds",
+        ("interval day to second",),
+        "interval day to second({precision})",
+        precision=(0, 6),
+    ),
+    TypeRule(
+        "oracle.interval_ds_nanos",
+        ("interval day to second",),
+        "interval day to second(6)",
         note="fractional seconds beyond microseconds are rounded to microseconds",
     ),  # fmt: skip
     # others
     TypeRule(
-        "oracle.rowid", ("rowid", "urowid"), "text",
+        "oracle.rowid",
+        ("rowid", "urowid"),
+        "text",
         note="ROWID values are physical row addresses of the source; they are copied as text and mean nothing on the target",
     ),  # fmt: skip
     TypeRule("oracle.xmltype", ("xmltype",), "xml"),
     TypeRule("oracle.json", ("json",), "jsonb"),
     TypeRule("oracle.boolean", ("boolean",), "boolean"),
     TypeRule(
-        "oracle.sdo_geometry", ("sdo_geometry",), "geometry",
+        "oracle.sdo_geometry",
+        ("sdo_geometry",),
+        "geometry",
         note="SDO_GEOMETRY needs PostGIS on the target and is exported as text (WKT) only after conversion by hand",
     ),  # fmt: skip
 )
@@ -124,14 +162,19 @@ def source_type(t: OracleType) -> SourceType:
             precision = scale
         elif precision is not None and scale is None:
             scale = 0
-    if base in ("timestamp", "timestamp with time zone", "timestamp with local time zone") and precision is None:
+    if (
+        base in ("timestamp", "timestamp with time zone", "timestamp with local time zone")
+        and precision is None
+    ):
         precision = 6
     if base == "interval day to second":
         precision = 6 if t.fraction is None else t.fraction
     length = t.length
     if base in ("varchar2", "nvarchar2", "varchar", "char", "nchar", "raw") and length is None:
         length = 1 if base in ("char", "nchar") else None
-    return SourceType(raw=t.raw, base=base, typemod=t.typemod, length=length, precision=precision, scale=scale)
+    return SourceType(
+        raw=t.raw, base=base, typemod=t.typemod, length=length, precision=precision, scale=scale
+    )
 
 
 def mapping_notes(column: Column, t: OracleType) -> str | None:

@@ -13,7 +13,9 @@ from tests.conftest import CliResult, run_cli
 from transship.testing.databases import MySQLServer, PgServer
 
 
-def migrate(export_dir: Path, mysql: MySQLServer, source_db: str, pg: PgServer, target_db: str, schema: str) -> dict[str, CliResult]:
+def migrate(
+    export_dir: Path, mysql: MySQLServer, source_db: str, pg: PgServer, target_db: str, schema: str
+) -> dict[str, CliResult]:
     """export schema → analyze-schema → import schema → export data → import data; every step must succeed."""
     src = ["--source-db-type", "mysql", "--source-db-host", mysql.host, "--source-db-port", str(mysql.port),
            "--source-db-user", mysql.user, "--source-db-name", source_db]  # fmt: skip
@@ -40,9 +42,7 @@ def norm(value: Any) -> Any:
     if isinstance(value, (set, frozenset, list)):
         return tuple(sorted(str(v) for v in value))
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    if isinstance(value, str) and value == "":
-        return ""
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
     return value
 
 
@@ -65,23 +65,39 @@ def pg_rows(pg: PgServer, db: str, schema: str, query: str | sql.Composed) -> li
         return [tuple(norm(v) for v in row) for row in conn.execute(query).fetchall()]  # type: ignore[arg-type]
 
 
-def compare_tables(mysql: MySQLServer, source_db: str, pg: PgServer, target_db: str, schema: str) -> dict[str, int]:
+def compare_tables(
+    mysql: MySQLServer, source_db: str, pg: PgServer, target_db: str, schema: str
+) -> dict[str, int]:
     """Every base table: same rows, compared column by column in primary-key order; returns row counts."""
     conn = mysql.connect(source_db)
     with conn.cursor() as cur:
-        cur.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = %s AND table_type = 'BASE TABLE'", (source_db,))
+        cur.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s AND table_type = 'BASE TABLE'",
+            (source_db,),
+        )
         tables = [r[0] for r in cur.fetchall()]
         cols: dict[str, list[str]] = {}
         keys: dict[str, list[int]] = {}
-        cur.execute("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = %s AND data_type = 'bit'", (source_db,))
+        cur.execute(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = %s AND data_type = 'bit'",
+            (source_db,),
+        )
         bit_cols = {(r[0], r[1]): True for r in cur.fetchall()}
         for t in tables:
-            cur.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position", (source_db, t))
+            cur.execute(
+                "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position",
+                (source_db, t),
+            )
             rows = cur.fetchall()
             cols[t] = [r[0] for r in rows]
-            cur.execute("SELECT column_name FROM information_schema.statistics WHERE table_schema = %s AND table_name = %s AND index_name = 'PRIMARY' ORDER BY seq_in_index", (source_db, t))
+            cur.execute(
+                "SELECT column_name FROM information_schema.statistics WHERE table_schema = %s AND table_name = %s AND index_name = 'PRIMARY' ORDER BY seq_in_index",
+                (source_db, t),
+            )
             pk = [r[0] for r in cur.fetchall()]
-            keys[t] = [cols[t].index(c) + 1 for c in pk] or [i + 1 for i, r in enumerate(rows) if r[1] not in ("longtext", "json", "blob", "longblob")]
+            keys[t] = [cols[t].index(c) + 1 for c in pk] or [
+                i + 1 for i, r in enumerate(rows) if r[1] not in ("longtext", "json", "blob", "longblob")
+            ]
     conn.close()
     counts = {}
     for t in tables:
@@ -89,9 +105,17 @@ def compare_tables(mysql: MySQLServer, source_db: str, pg: PgServer, target_db: 
         mcols = ", ".join(f"`{c}`" for c in cols[t])
         src = mysql_rows(mysql, source_db, f"SELECT {mcols} FROM `{t}` ORDER BY {order}")  # noqa: S608 - test names
         bits = [i for i, c in enumerate(cols[t]) if bit_cols.get((t, c))]
-        src = [tuple(int.from_bytes(v, "big") if i in bits and v is not None else v for i, v in enumerate(row)) for row in src]
+        src = [
+            tuple(int.from_bytes(v, "big") if i in bits and v is not None else v for i, v in enumerate(row))
+            for row in src
+        ]
         pcols = sql.SQL(", ").join(_pg_select(pg, target_db, schema, t.lower(), c.lower()) for c in cols[t])
-        tgt = pg_rows(pg, target_db, schema, sql.SQL("SELECT {} FROM {} ORDER BY {}").format(pcols, sql.Identifier(t.lower()), sql.SQL(order)))
+        tgt = pg_rows(
+            pg,
+            target_db,
+            schema,
+            sql.SQL("SELECT {} FROM {} ORDER BY {}").format(pcols, sql.Identifier(t.lower()), sql.SQL(order)),
+        )
         assert len(src) == len(tgt), t
         for a, b in zip(src, tgt, strict=True):
             assert a == b, (t, a, b)
@@ -103,7 +127,8 @@ def _pg_select(pg: PgServer, db: str, schema: str, table: str, column: str) -> s
     """The column as comparable with the MySQL value: arrays (SET) joined with commas, json as its text."""
     with psycopg.connect(pg.conninfo(db)) as conn:
         row = conn.execute(
-            "SELECT data_type FROM information_schema.columns WHERE table_schema = %s AND table_name = %s AND column_name = %s", (schema, table, column)
+            "SELECT data_type FROM information_schema.columns WHERE table_schema = %s AND table_name = %s AND column_name = %s",
+            (schema, table, column),
         ).fetchone()
     ident = sql.Identifier(column)
     if row and row[0] == "ARRAY":
