@@ -39,10 +39,7 @@ class OracleAdapter(SourceAdapter):
     )  # fmt: skip
 
     def __init__(self, config: DBConfig, driver: Any = None) -> None:
-        super().__init__(config)
-        self.source_ddl_files: list[str] = []
-        self.source_data_files: list[str] = []
-        self.type_mapping: dict[str, Any] | None = None  # the config file's type-mapping section
+        super().__init__(config)  # sets source_ddl_files, source_data_files, type_mapping_config
         self.driver = driver  # python-oracledb module (tests pass a DB-API stand-in)
 
     # ------------------------------------------------------------------------------------------ basics
@@ -115,7 +112,7 @@ class OracleAdapter(SourceAdapter):
 
     def convert(self, src: OracleSource) -> Converted:
         """Map types and convert everything (see :mod:`transship_oracle.convert`)."""
-        mapper = TypeMapper.from_config(self.name, ORACLE_RULES, self.type_mapping)
+        mapper = TypeMapper.from_config(self.name, ORACLE_RULES, self.type_mapping_config)  # type: ignore[arg-type]
         return convert_source(src, mapper, self.config.name or src.schema)
 
     def export_schema(self, writer: SchemaWriter, options: SchemaExportOptions) -> SchemaExportResult:

@@ -154,6 +154,10 @@ class SourceAdapter(ABC):
         self.config = config
         if not config.port:
             config.port = self.default_port
+        # Set by core before use: script-mode inputs (Oracle) and the config file's `type-mapping:` section.
+        self.source_ddl_files: list[str] = []
+        self.source_data_files: list[str] = []
+        self.type_mapping_config: dict | list | None = None
 
     def validate_config(self) -> None:
         """Reject flag combinations that make no sense for this source (one clear line each)."""

@@ -105,6 +105,12 @@ def export_schema(run):
     type=click.Path(dir_okay=False),
     help="Oracle script mode: INSERT scripts to turn into data files (repeatable).",
 )
+@click.option(
+    "--source-ddl-file",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Oracle script mode: the DDL scripts given to export schema (tables and column types for the data).",
+)
 @run_command("export data", "export-data", init=True)
 def export_data(run):
     """Export table data from the source into data/ (COPY text files), all on one consistent snapshot."""

@@ -47,6 +47,8 @@ def get_adapter(run: Run) -> SourceAdapter:
     adapter = record.load()(cfg)
     adapter.source_ddl_files = list(run.params.get("source_ddl_file") or [])
     adapter.source_data_files = list(run.params.get("source_data_file") or [])
+    # user type-mapping rules (config file section `type-mapping:`), read by the MySQL and Oracle adapters
+    adapter.type_mapping_config = run.config.data.get("type-mapping") if run.config else None
     adapter.validate_config()
     return adapter
 
