@@ -121,6 +121,8 @@ class Rule_STORAGE_PARAMETERS(YBRule):
                 if isinstance(o, ast.DefElem) and o.defname != "oids"
             ]
         for con, _t, _c, _d in constraints(stmt):
+            if con.contype == ConstrType.CONSTR_IDENTITY:
+                continue  # (SEQUENCE NAME ...) options of an identity column are not storage parameters
             params += [str(o.defname) for o in con.options or () if isinstance(o, ast.DefElem)]
         if params:
             yield Finding(f"Storage parameters are not supported yet in YugabyteDB: {', '.join(params)}.")
