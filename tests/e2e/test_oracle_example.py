@@ -36,7 +36,7 @@ def test_sample_oracle_scripts_migrate(export_dir: Path, pg_server, pg_target_db
     } <= unconverted  # (+) view, BULK COLLECT member, bitmap
     assert "(+)" in (export_dir / "schema" / "views" / "view.sql").read_text()  # kept, commented
     run_cli("export", "data", "-e", str(export_dir), *src, "--disable-pb", "true",
-            "--source-data-file", str(SAMPLE / "schema.sql"), "--source-data-file", str(SAMPLE / "data.sql"))  # fmt: skip
+            "--source-ddl-file", str(SAMPLE / "schema.sql"), "--source-data-file", str(SAMPLE / "data.sql"))  # fmt: skip
     tgt = target_flags(pg_server, pg_target_db, "ferries")
     schema = run_cli("import", "schema", "-e", str(export_dir), *tgt)
     assert "failed" not in schema.stdout
