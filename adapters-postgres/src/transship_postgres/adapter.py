@@ -31,6 +31,11 @@ class PostgresAdapter(SourceAdapter):
         "CONVERSION", "FOREIGN TABLE", "OPERATOR",
     )  # fmt: skip
 
+    def validate_config(self) -> None:
+        super().validate_config()
+        if not self.config.schema:
+            self.config.schema = "public"  # recorded, so reports and later steps name it
+
     def schemas(self) -> list[str]:
         """``--source-db-schema`` as a list; ``public`` when not given."""
         return self.config.schemas() or ["public"]

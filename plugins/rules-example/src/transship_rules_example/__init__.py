@@ -3,7 +3,7 @@
 from pglast import ast
 
 from transship import hookimpl
-from transship.analysis import Finding, Rule
+from transship.analysis import Category, Finding, Rule
 
 
 class Rule_Example_L001(Rule):
@@ -11,6 +11,7 @@ class Rule_Example_L001(Rule):
 
     name = "example.quoted_table_name"
     groups = ("all", "example")
+    category = Category.MIGRATION_HYGIENE
     suggestion = "Rename the table to lower case (and update the application's queries)."
 
     def check(self, stmt, ctx):
