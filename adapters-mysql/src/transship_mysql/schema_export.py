@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from transship.adapters.base import SchemaExportOptions, SchemaExportResult
+from transship.adapters.base import SchemaExportOptions, SchemaExportResult, conversion_finding
 from transship.catalog import (
     Catalog,
     Column,
@@ -64,10 +64,9 @@ class Conversion:
         source_type: str = "",
         target_type: str = "",
     ) -> None:
-        self.findings.append({
-            "kind": kind, "object_type": object_type, "object_name": name, "rule": rule, "reason": reason,
-            "suggestion": suggestion, "source_type": source_type, "target_type": target_type,
-        })  # fmt: skip
+        self.findings.append(
+            conversion_finding(kind, object_type, name, reason, suggestion, rule, source_type, target_type)
+        )
 
 
 class CatalogConverter:
@@ -313,11 +312,6 @@ class CatalogConverter:
                 )
         self._indexes(table, sname, unique_names)
         self._partitions(table, sname)
-        if table.primary_key is None and not any(c.kind == "unique" for c in table.constraints):
-            self.conv.finding(
-                "table_without_primary_key", "TABLE", table.name, "the table has no primary key or unique key",
-                "rows are copied as they are; add a primary key on the target for updates and verification",
-            )  # fmt: skip
 
     def _foreign_key(self, table: Table, sname: str, cname: str) -> None:
         keys = self.src.key_columns.get((sname, cname), [])
@@ -374,7 +368,7 @@ class CatalogConverter:
                 doc = " || ' ' || ".join(f"coalesce({quote_ident(c)}, '')" for c in cols)
                 table.indexes.append(Index(name=target_name, table=table.name, columns=[f"to_tsvector('simple', {doc})"], method="gin", source_kind="FULLTEXT",
                                            note="FULLTEXT became a GIN index on to_tsvector('simple', ...): rewrite MATCH ... AGAINST queries to use it"))  # fmt: skip
-                self.conv.finding("lossy_index", "INDEX", obj, "FULLTEXT index converted to a GIN full-text index (simple configuration)",
+                self.conv.finding("lossy_conversion", "INDEX", obj, "FULLTEXT index converted to a GIN full-text index (simple configuration)",
                                   "rewrite MATCH ... AGAINST as to_tsvector('simple', ...) @@ plainto_tsquery(...)")  # fmt: skip
                 continue
             if kind == "SPATIAL":
@@ -414,7 +408,7 @@ class CatalogConverter:
                 )
             )
             if prefixed:
-                self.conv.finding("lossy_index", "INDEX", obj, "prefix index converted (see the index definition)",
+                self.conv.finding("lossy_conversion", "INDEX", obj, "prefix index converted (see the index definition)",
                                   "prefix parts on long text become left(col, n) expressions: queries must use the same expression to use the index")  # fmt: skip
 
     def _prefix_part(self, table: Table, col: str, length: int, unique: bool) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
+from transship.adapters.base import conversion_finding as finding
 from transship.catalog import Catalog, Routine, Table, View
 from transship.identifiers import quote_ident
 from transship.typemap import NO_MATCH_RULE, TypeMapper
@@ -43,23 +44,6 @@ class Converted:
     synonyms: list[tuple[str, str | None]] = field(
         default_factory=list
     )  # (name, SQL or None when unconverted)
-
-
-def finding(
-    kind: str,
-    object_type: str,
-    name: str,
-    reason: str,
-    suggestion: str = "",
-    rule: str = "",
-    source_type: str = "",
-    target_type: str = "",
-) -> dict[str, str]:
-    """One finding in the shape ``analyze-schema`` reads."""
-    return {
-        "kind": kind, "object_type": object_type, "object_name": name, "rule": rule, "reason": reason,
-        "suggestion": suggestion, "source_type": source_type, "target_type": target_type,
-    }  # fmt: skip
 
 
 def convert_source(src: OracleSource, mapper: TypeMapper, database: str = "") -> Converted:

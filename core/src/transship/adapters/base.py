@@ -66,6 +66,35 @@ class SchemaExportResult:
     findings: list[dict[str, str]] = field(default_factory=list)
 
 
+# lossy/guessed type mappings, other conversions that lose or guess something (indexes, view bodies), objects
+# left unconverted; the hygiene rule pack reports each kind (an unknown kind is refused, never dropped)
+FINDING_KINDS = (
+    "lossy_type_mapping", "guessed_type_mapping", "lossy_conversion", "guessed_conversion", "unconverted_object",
+)  # fmt: skip
+
+
+def conversion_finding(
+    kind: str,
+    object_type: str,
+    name: str,
+    reason: str,
+    suggestion: str = "",
+    rule: str = "",
+    source_type: str = "",
+    target_type: str = "",
+) -> dict[str, str]:
+    """One entry of :attr:`SchemaExportResult.findings`, in the shape ``analyze-schema`` reads.
+
+    :param kind: one of :data:`FINDING_KINDS`.
+    """
+    if kind not in FINDING_KINDS:
+        raise ValueError(f"unknown finding kind {kind!r}")
+    return {
+        "kind": kind, "object_type": object_type, "object_name": name, "rule": rule, "reason": reason,
+        "suggestion": suggestion, "source_type": source_type, "target_type": target_type,
+    }  # fmt: skip
+
+
 @dataclass
 class ExportTable:
     """One table (or leaf partition) to dump.

@@ -154,6 +154,28 @@ class Rule_GUESSED_TYPE_MAPPING(_ExportFinding):
     suggestion = "Confirm the guessed type, or edit the exported DDL."
 
 
+class Rule_LOSSY_CONVERSION(_ExportFinding):
+    """An object was converted with a loss the application may notice (e.g. a FULLTEXT or prefix index)."""
+
+    name = "hygiene.lossy_conversion"
+    groups = ("all", "hygiene", "conversion")
+    kind = "lossy_conversion"
+    impact = Impact.LEVEL_2
+    category = Category.CONVERSION_REVIEW
+    suggestion = "Check the converted object still serves its queries, or edit the exported DDL."
+
+
+class Rule_GUESSED_CONVERSION(_ExportFinding):
+    """An object (e.g. a view body) was converted by a rewrite whose result should be checked."""
+
+    name = "hygiene.guessed_conversion"
+    groups = ("all", "hygiene", "conversion")
+    kind = "guessed_conversion"
+    impact = Impact.LEVEL_2
+    category = Category.CONVERSION_REVIEW
+    suggestion = "Compare the object's results on source and target, or edit the exported DDL."
+
+
 class Rule_UNCONVERTED_OBJECT(_ExportFinding):
     """An object could not be converted and was left for review (e.g. a routine body)."""
 
@@ -167,5 +189,5 @@ class Rule_UNCONVERTED_OBJECT(_ExportFinding):
 
 RULES: list[type[Rule]] = [
     Rule_TABLE_WITHOUT_PRIMARY_KEY, Rule_FOREIGN_KEY_WITHOUT_INDEX, Rule_LOSSY_TYPE_MAPPING,
-    Rule_GUESSED_TYPE_MAPPING, Rule_UNCONVERTED_OBJECT,
+    Rule_GUESSED_TYPE_MAPPING, Rule_LOSSY_CONVERSION, Rule_GUESSED_CONVERSION, Rule_UNCONVERTED_OBJECT,
 ]  # fmt: skip

@@ -1,0 +1,1 @@
+"""The transship benchmark harness (run it through ``bash bench/run.sh``)."""

@@ -1,0 +1,112 @@
+"""Run one command under ``/usr/bin/time -v`` and keep its wall time, peak RSS and CPU time."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+TIME_BIN = "/usr/bin/time"
+
+_FIELDS = {
+    "max_rss_kb": re.compile(r"Maximum resident set size \(kbytes\): (\d+)"),
+    "user_s": re.compile(r"User time \(seconds\): ([\d.]+)"),
+    "sys_s": re.compile(r"System time \(seconds\): ([\d.]+)"),
+}
+
+
+@dataclass
+class Measurement:
+    """One timed process: what ran, how long it took and how much memory its biggest process held.
+
+    ``max_rss_kb`` follows getrusage(2): the largest resident set of any single process in the tree
+    (the command or one of its children), not the sum over processes running at the same time.
+    """
+
+    label: str
+    argv: list[str]
+    wall_s: float
+    max_rss_kb: int
+    user_s: float
+    sys_s: float
+    exit_code: int
+    log_path: str
+
+    @property
+    def ok(self) -> bool:
+        """Whether the process exited with status 0."""
+        return self.exit_code == 0
+
+    def log_tail(self, lines: int = 15) -> str:
+        """The last lines of the command's combined stdout/stderr, for a failure reason."""
+        try:
+            text = Path(self.log_path).read_text(errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.rstrip().splitlines()[-lines:])
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON form."""
+        return {
+            "step": self.label,
+            "argv": self.argv,
+            "wall_s": round(self.wall_s, 3),
+            "max_rss_kb": self.max_rss_kb,
+            "user_s": self.user_s,
+            "sys_s": self.sys_s,
+            "exit_code": self.exit_code,
+            "log": self.log_path,
+        }
+
+
+def run_timed(
+    label: str,
+    argv: list[str],
+    log_dir: Path,
+    env: dict[str, str] | None = None,
+    timeout_s: float | None = None,
+) -> Measurement:
+    """Run ``argv`` as a whole process, stdin closed, output to ``log_dir/<label>.log``; never raises on failure."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", label)
+    log_path = log_dir / f"{safe}.log"
+    fd, time_out = tempfile.mkstemp(prefix="bench-time-", suffix=".txt")
+    os.close(fd)
+    full_env = {**os.environ, **(env or {})}
+    start = time.perf_counter()
+    with open(log_path, "wb") as log:
+        try:
+            proc = subprocess.run(
+                [TIME_BIN, "-v", "-o", time_out, *argv],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=full_env,
+                timeout=timeout_s,
+                check=False,
+            )
+            code = proc.returncode
+        except subprocess.TimeoutExpired:
+            log.write(f"\nbench: killed after the {timeout_s:.0f} s timeout\n".encode())
+            code = -9
+    wall = time.perf_counter() - start
+    report = Path(time_out).read_text(errors="replace")
+    os.unlink(time_out)
+    values: dict[str, float] = {}
+    for key, pattern in _FIELDS.items():
+        m = pattern.search(report)
+        values[key] = float(m.group(1)) if m else 0.0
+    return Measurement(
+        label=label,
+        argv=argv,
+        wall_s=wall,
+        max_rss_kb=int(values["max_rss_kb"]),
+        user_s=values["user_s"],
+        sys_s=values["sys_s"],
+        exit_code=code,
+        log_path=str(log_path),
+    )
