@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import tempfile
 import time
@@ -79,20 +80,26 @@ def run_timed(
     full_env = {**os.environ, **(env or {})}
     start = time.perf_counter()
     with open(log_path, "wb") as log:
+        # own process group, so a timeout ends the command and every child it started
+        proc = subprocess.Popen(
+            [TIME_BIN, "-v", "-o", time_out, *argv],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=full_env,
+            start_new_session=True,
+        )
         try:
-            proc = subprocess.run(
-                [TIME_BIN, "-v", "-o", time_out, *argv],
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=full_env,
-                timeout=timeout_s,
-                check=False,
-            )
-            code = proc.returncode
+            code = proc.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
             log.write(f"\nbench: killed after the {timeout_s:.0f} s timeout\n".encode())
             code = -9
+        except BaseException:  # Ctrl-C / SIGTERM: do not leave the command running
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise
     wall = time.perf_counter() - start
     report = Path(time_out).read_text(errors="replace")
     os.unlink(time_out)

@@ -11,6 +11,7 @@ from psycopg import sql
 
 from transship.adapters.base import DataExportOptions, SchemaExportOptions
 from transship.dbconfig import DBConfig
+from transship.importer.schema import SchemaImporter
 from transship.schema_files import SchemaWriter, read_schema_files
 from transship.testing.databases import MySQLServer, PgServer
 from transship_mysql.adapter import MySQLAdapter
@@ -57,19 +58,13 @@ def export_and_apply(
     writer.write()
     with pg.connect(target_db) as conn:
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
-        conn.execute(sql.SQL("SET search_path TO {}, public").format(sql.Identifier(schema)))
-        pending = [st.sql for st in read_schema_files(schema_dir)]
-        failed: list[tuple[str, str]] = []
-        while pending:  # retry statements whose dependencies came later, until no progress
-            failed = []
-            for stmt in pending:
-                try:
-                    conn.execute(stmt)  # type: ignore[call-overload]
-                except psycopg.Error as exc:
-                    failed.append((stmt, str(exc)))
-            if len(failed) == len(pending):
-                break
-            pending = [f[0] for f in failed]
+        search_path = sql.SQL("SET search_path TO {}, public").format(sql.Identifier(schema)).as_string(conn)
+        # core's schema importer: dependency retries in rounds, failures collected instead of raised
+        importer = SchemaImporter(
+            conn, ignore_exist=False, continue_on_error=True, schema_dir=schema_dir, search_path=search_path
+        )
+        applied = importer.run(read_schema_files(schema_dir))
+        failed = [(st.sql, message) for st, message in applied.failed]
     return schema_dir, (result, failed)
 
 
