@@ -60,7 +60,9 @@ def test_export_is_consistent_under_concurrent_writes(pg_server, pg_db, pg_targe
     run_cli("import", "schema", *e, *tgt)
     run_cli("import", "data", *e, *tgt, "--disable-pb")
     with pg_server.connect(pg_target_db) as conn:
-        total = conn.execute("SELECT (SELECT sum(amount) FROM acc_a) + (SELECT sum(amount) FROM acc_b)").fetchone()[0]
+        total = conn.execute(
+            "SELECT (SELECT sum(amount) FROM acc_a) + (SELECT sum(amount) FROM acc_b)"
+        ).fetchone()[0]
         moved = conn.execute("SELECT count(*) FROM moves").fetchone()[0]
         shifted = conn.execute("SELECT sum(100 - amount) FROM acc_a").fetchone()[0]
     assert total == TOTAL

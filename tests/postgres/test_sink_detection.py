@@ -12,10 +12,14 @@ def _status(export_dir):
     import sqlite3
 
     with sqlite3.connect(export_dir / "metainfo" / "meta.db") as db:
-        return json.loads(db.execute("SELECT json_text FROM json_objects WHERE key = 'migration_status'").fetchone()[0])
+        return json.loads(
+            db.execute("SELECT json_text FROM json_objects WHERE key = 'migration_status'").fetchone()[0]
+        )
 
 
-def test_plain_postgresql_detected_and_yugabyte_features_switch_the_sink(pg_server, pg_db, pg_target_db, export_dir):
+def test_plain_postgresql_detected_and_yugabyte_features_switch_the_sink(
+    pg_server, pg_db, pg_target_db, export_dir
+):
     load_sql(pg_server, pg_db, EXAMPLES / "sample-postgres" / "schema.sql")
     e = ["-e", str(export_dir)]
     run_cli("export", "schema", *e, *source_flags(pg_server, pg_db, "public,inventory"))
@@ -31,7 +35,23 @@ def test_plain_postgresql_detected_and_yugabyte_features_switch_the_sink(pg_serv
     assert _status(export_dir)["target_db_type"] == "yugabytedb"
 
     # an explicit --target-db-type wins, and an unknown one is a clear error
-    run_cli("import", "schema", *e, *target_flags(pg_server, pg_target_db), "--target-db-type", "postgresql", "--ignore-exist")
+    run_cli(
+        "import",
+        "schema",
+        *e,
+        *target_flags(pg_server, pg_target_db),
+        "--target-db-type",
+        "postgresql",
+        "--ignore-exist",
+    )
     assert _status(export_dir)["target_db_type"] == "postgresql"
-    bad = run_cli("import", "schema", *e, *target_flags(pg_server, pg_target_db), "--target-db-type", "oracle", check=False)
+    bad = run_cli(
+        "import",
+        "schema",
+        *e,
+        *target_flags(pg_server, pg_target_db),
+        "--target-db-type",
+        "oracle",
+        check=False,
+    )
     assert bad.returncode != 0 and "unknown --target-db-type oracle" in bad.stderr and "fix:" in bad.stderr
