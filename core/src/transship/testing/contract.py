@@ -77,7 +77,7 @@ def check_adapter_contract(
         readers = [snapshot.open_reader(), snapshot.open_reader()]
         errors: list[BaseException] = []
 
-        def copy(reader, tables) -> None:  # type: ignore[no-untyped-def]
+        def copy(reader, tables) -> None:
             try:
                 with psycopg.connect(pg.conninfo(target_db)) as conn:
                     conn.execute(
@@ -85,7 +85,7 @@ def check_adapter_contract(
                     )  # tables load in any order, as in core
                     for t in tables:
                         chunks: list[bytes] = []
-                        reader.copy_table(t, lambda b: chunks.append(bytes(b)))
+                        reader.copy_table(t, lambda b, out=chunks: out.append(bytes(b)))
                         data = b"".join(chunks)
                         assert not data or data.endswith(b"\n"), (
                             f"{t.name}: COPY text must end with a newline"
