@@ -28,7 +28,11 @@ CHECKS: dict[str, list[tuple[str, str, str]]] = {
     "documents": [
         ("rows", "COUNT(*)", "count(*)"),
         ("body chars", "COALESCE(SUM(CHAR_LENGTH(body)), 0)", "coalesce(sum(char_length(body)), 0)"),
-        ("attachment bytes", "COALESCE(SUM(LENGTH(attachment)), 0)", "coalesce(sum(octet_length(attachment)), 0)"),
+        (
+            "attachment bytes",
+            "COALESCE(SUM(LENGTH(attachment)), 0)",
+            "coalesce(sum(octet_length(attachment)), 0)",
+        ),
     ],
 }
 TABLES = list(CHECKS)
@@ -60,7 +64,7 @@ class PgServer:
             env["PGPASSWORD"] = self.password
         return env
 
-    def execute(self, statement: sql.Composable, db: str = "postgres") -> None:
+    def execute(self, statement: sql.SQL | sql.Composed, db: str = "postgres") -> None:
         """Run one statement in autocommit (CREATE/DROP DATABASE need it)."""
         with psycopg.connect(self.conninfo(db), autocommit=True) as conn:
             conn.execute(statement)
@@ -132,7 +136,12 @@ class MySQLServer:
     def connect(self, db: str | None = None) -> pymysql.connections.Connection:
         """A pymysql connection (autocommit)."""
         return pymysql.connect(
-            host=self.host, port=self.port, user=self.user, password=self.password, database=db, autocommit=True
+            host=self.host,
+            port=self.port,
+            user=self.user,
+            password=self.password,
+            database=db,
+            autocommit=True,
         )
 
     def execute(self, statement: str) -> None:

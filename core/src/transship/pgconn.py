@@ -51,7 +51,7 @@ def connect(
     """
     kw = conninfo_kwargs(cfg, dbname)
     try:
-        return psycopg.connect(autocommit=autocommit, **kw)
+        return psycopg.connect(psycopg.conninfo.make_conninfo(**kw), autocommit=autocommit)
     except psycopg.OperationalError as exc:
         raise describe_connect_error(exc, cfg, role, kw["dbname"]) from None
 

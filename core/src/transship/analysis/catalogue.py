@@ -27,8 +27,8 @@ def _cell(text: str) -> str:
 def render(rules: list[InstalledRule]) -> str:
     """The catalogue as Markdown: one section per distribution, one row per rule."""
     by_dist: dict[str, list[InstalledRule]] = defaultdict(list)
-    for r in rules:
-        by_dist[r.distribution].append(r)
+    for installed in rules:
+        by_dist[installed.distribution].append(installed)
     out = [HEADER]
     out.append(f"{len(rules)} rules from {len(by_dist)} packs.\n")
     for dist in sorted(by_dist):

@@ -148,7 +148,8 @@ class SchemaModel:
             elif isinstance(elt, ast.Constraint):
                 self._add_constraint(s, info, elt, None)
         if node.partspec is not None:
-            info.partition_strategy = node.partspec.strategy.name.rsplit("_", 1)[-1].lower()
+            strategy = node.partspec.strategy
+            info.partition_strategy = strategy.name.rsplit("_", 1)[-1].lower() if strategy is not None else ""
             info.partition_columns = [p.name if p.name else None for p in node.partspec.partParams or ()]
         self.tables[_key(info.name)] = info
 

@@ -23,7 +23,7 @@ def walk(node: Any) -> Iterator[ast.Node]:
         item = stack.pop()
         if isinstance(item, ast.Node):
             yield item
-            children = [getattr(item, slot, None) for slot in item.__slots__]
+            children = [getattr(item, slot, None) for slot in getattr(type(item), "__slots__", ())]
             stack.extend(reversed([c for c in children if isinstance(c, ast.Node | tuple | list)]))
         elif isinstance(item, tuple | list):
             stack.extend(reversed([c for c in item if isinstance(c, ast.Node | tuple | list)]))
@@ -31,7 +31,7 @@ def walk(node: Any) -> Iterator[ast.Node]:
 
 def strings(items: Any) -> list[str]:
     """``(String('a'), String('b'))`` -> ``['a', 'b']`` (non-strings skipped)."""
-    return [i.sval for i in items or () if isinstance(i, ast.String)]
+    return [i.sval for i in items or () if isinstance(i, ast.String) and i.sval is not None]
 
 
 def range_var_name(rv: ast.RangeVar | None) -> str:
@@ -121,7 +121,7 @@ def object_type_name(objtype: Any) -> str:
 
 def _object_list_name(obj: Any) -> str:
     if isinstance(obj, ast.String):
-        return obj.sval
+        return obj.sval or ""
     if isinstance(obj, tuple | list):
         return ".".join(strings(obj))
     if isinstance(obj, ast.ObjectWithArgs):
@@ -138,7 +138,7 @@ def created_object(node: ast.Node) -> tuple[str, str] | None:
     """
     match node:
         case ast.CreateForeignTableStmt():
-            return "FOREIGN TABLE", range_var_name(node.base.relation)
+            return "FOREIGN TABLE", range_var_name(node.base.relation) if node.base is not None else ""
         case ast.CreateStmt():
             kind = "PARTITION" if node.partbound is not None else "TABLE"
             return kind, range_var_name(node.relation)

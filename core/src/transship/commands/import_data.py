@@ -194,10 +194,9 @@ def _start_clean(
     nonempty = [
         qualified(s, n)
         for s, n in tables
-        if conn.execute(sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(sql.Identifier(s, n))).fetchone()[
-            0
-        ]
-    ]  # type: ignore[index]
+        if conn.execute(sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(sql.Identifier(s, n))).fetchone()
+        == (True,)
+    ]
     if run.params.get("truncate_tables"):
         if tables:
             conn.execute(

@@ -36,7 +36,7 @@ class MySQLServer:
     user: str = os.environ.get("TRANSSHIP_TEST_MYSQL_USER", "root")
     password: str = os.environ.get("TRANSSHIP_TEST_MYSQL_PASSWORD", "")
 
-    def connect(self, database: str | None = None, **kw):  # type: ignore[no-untyped-def]
+    def connect(self, database: str | None = None, **kw):
         import pymysql
 
         return pymysql.connect(

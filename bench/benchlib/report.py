@@ -1,0 +1,94 @@
+"""The result table (printed) and the JSON record (bench/results/<timestamp>.json)."""
+
+from __future__ import annotations
+
+from .runs import MYSQL_TO_PG, RunResult
+
+SHORT_PATH = {MYSQL_TO_PG: "MySQL→PG"}
+
+
+def short_path(path: str) -> str:
+    """MySQL→PG / PG→PG."""
+    return SHORT_PATH.get(path, "PG→PG")
+
+
+def ratios(results: list[RunResult]) -> dict[int, dict[str, float | str]]:
+    """For each verified transship run (by index): peer tool -> transship time / peer time on the same path.
+
+    A peer that did not produce a verified result gets its status instead of a number.
+    """
+    out: dict[int, dict[str, float | str]] = {}
+    for i, r in enumerate(results):
+        if r.tool != "transship" or r.status != "ok":
+            continue
+        out[i] = {}
+        for peer in results:
+            if peer.tool == "transship" or peer.path != r.path:
+                continue
+            out[i][peer.tool] = (
+                round(r.wall_s / peer.wall_s, 2) if peer.status == "ok" and peer.wall_s else peer.status
+            )
+    return out
+
+
+def fmt_rss(kb: int) -> str:
+    """kB as MB or GB."""
+    return f"{kb / 1024 / 1024:.2f} GB" if kb >= 1024 * 1024 else f"{kb / 1024:.0f} MB"
+
+
+def table(results: list[RunResult], total_rows: int) -> str:
+    """The side-by-side table: every step of every run, then its total with rows/s and ratios vs peers."""
+    ratio = ratios(results)
+    head = f"{'tool':<20} {'path':<8} {'step':<34} {'wall':>9} {'peak RSS':>9} {'rows/s':>10}  vs peer (time ratio)"
+    lines = [head, "-" * len(head)]
+    for i, r in enumerate(results):
+        path = short_path(r.path)
+        if r.status == "skipped":
+            lines.append(f"{r.tool:<20} {path:<8} {'SKIPPED':<34} {'':>9} {'':>9} {'':>10}  {r.reason}")
+            continue
+        if len(r.steps) > 1:
+            for m in r.steps:
+                lines.append(
+                    f"{r.tool:<20} {path:<8} {m.label:<34} {m.wall_s:8.2f}s {fmt_rss(m.max_rss_kb):>9}"
+                )
+        if r.status == "ok":
+            rows_s = f"{total_rows / r.wall_s:,.0f}" if r.wall_s else "-"
+            if i in ratio:
+                note = (
+                    ", ".join(
+                        f"{v:.2f}× {peer}" if isinstance(v, float) else f"{peer} {v}"
+                        for peer, v in ratio[i].items()
+                    )
+                    or "no peer ran"
+                )
+            else:
+                note = "(peer)"
+            lines.append(
+                f"{r.tool:<20} {path:<8} {'TOTAL':<34} {r.wall_s:8.2f}s {fmt_rss(r.peak_rss_kb):>9} {rows_s:>10}  {note}"
+            )
+        else:
+            label = "FAILED" if r.status == "failed" else "WRONG RESULT"
+            lines.append(f"{r.tool:<20} {path:<8} {label:<34} {r.wall_s:8.2f}s {'':>9} {'':>10}  {r.reason}")
+    return "\n".join(lines)
+
+
+def as_json(results: list[RunResult], total_rows: int) -> list[dict[str, object]]:
+    """Every run as a JSON object (steps, totals, rows/s, verification, ratios vs peers)."""
+    ratio = ratios(results)
+    out = []
+    for i, r in enumerate(results):
+        out.append(
+            {
+                "tool": r.tool,
+                "path": r.path,
+                "status": r.status,
+                "reason": r.reason,
+                "wall_s": round(r.wall_s, 3),
+                "peak_rss_kb": r.peak_rss_kb,
+                "rows_per_s": round(total_rows / r.wall_s) if r.status == "ok" and r.wall_s else None,
+                "ratio_vs_peer": ratio.get(i, {}),
+                "steps": [m.as_dict() for m in r.steps],
+                "verification": r.verification,
+            }
+        )
+    return out
