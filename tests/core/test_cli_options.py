@@ -37,7 +37,7 @@ def test_boolean_flag_forms_are_voyagers(migration) -> None:
     ]
     for i, (tokens, expected) in enumerate(BOOL_FORMS):
         # a bare --start-clean followed by another flag must not swallow that flag
-        result = migration.export_schema(*start_clean_forms[i % len(start_clean_forms)], *tokens)
+        result = migration.export_schema(*start_clean_forms[i % len(start_clean_forms)], *tokens, "--yes")
         assert "Exported schema" in result.stdout, (tokens, result)
         assert comments.is_file() is expected, (tokens, result)
     assert BOOL_FORMS[-1][1] is True and comments.is_file()

@@ -159,6 +159,20 @@ def test_installed_duplicate_adapter_fails_with_one_line(
     one_line_error(bad, "source_adapters 'postgresql'", "transship-postgres", "transship-copycat")
 
 
+def test_same_plugin_name_from_two_distributions_is_an_error(
+    cli, tmp_path: Path, export_dir: Path, one_line_error
+) -> None:
+    # a second distribution whose entry point is also called "postgres" (transship-postgres' name)
+    site = tmp_path / "site"
+    make_distribution(site, "transship-impostor", "ts_impostor_plugin", "", entry_point="postgres")
+    env = with_pythonpath(site)
+    bad = cli(
+        "export", "schema", "-e", str(export_dir), "--source-db-type", "postgresql", check=False, env=env
+    )
+    one_line_error(bad, "plugin name 'postgres'", "transship-postgres", "transship-impostor")
+    assert cli("--help", env=env).returncode == 0
+
+
 # ------------------------------------------------------------------------------------------ broken plugins
 BROKEN_PLUGIN = 'raise RuntimeError("ts-broken-plugin exploded on import")\n'
 

@@ -67,15 +67,27 @@ _PLAIN_TYPES = frozenset(
 )
 
 
+def _source_base(col: Column) -> str:
+    stype = col.extra.get("stype")
+    return stype.base if stype else col.source_type.split("(")[0].lower()
+
+
+def nul_stripped(col: Column) -> bool:
+    """True when :func:`column_sql` removes NUL characters from the column's values (text kept as text)."""
+    return _source_base(col) in TEXT_TYPES and (col.target_type or "").lower() not in ("boolean", "bytea")
+
+
 def column_sql(col: Column) -> str:
     """The SQL expression producing ``col``'s COPY-text field (``\\N`` for NULL)."""
     q = bq(str(col.extra.get("source_name") or col.name))
     stype = col.extra.get("stype")
-    base = stype.base if stype else col.source_type.split("(")[0].lower()
+    base = _source_base(col)
     target = (col.target_type or "").lower()
     transform = col.transform
     if base in BINARY_TYPES:
         expr = f"CONCAT('\\\\\\\\x', HEX({q}))" if target == "bytea" else _escape(q)
+    elif base in TEXT_TYPES and target == "bytea":  # a type rule keeps the text's bytes, NULs included
+        expr = f"CONCAT('\\\\\\\\x', HEX(CONVERT({q} USING utf8mb4)))"
     elif target == "boolean":
         expr = f"ELT(({q} <> 0) + 1, 'f', 't')"
     elif base == "bit":

@@ -30,7 +30,7 @@ from transship_mysql.expressions import Converter, NotConvertible
 
 _TOKEN = re.compile(
     r"""(?P<ws>\s+)|(?P<comment>\#[^\n]*|--(?:\s[^\n]*|$)|/\*.*?\*/)|(?P<str>'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*")"""
-    r"""|(?P<qid>`(?:[^`]|``)*`)|(?P<word>[A-Za-z_@][A-Za-z0-9_$@.]*(?:\.`(?:[^`]|``)*`)?)|(?P<num>\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)"""
+    r"""|(?P<qid>`(?:[^`]|``)*`)|(?P<word>[A-Za-z_@][A-Za-z0-9_$@]*(?:\.(?:[A-Za-z_][A-Za-z0-9_$]*|`(?:[^`]|``)*`))*\.?)|(?P<num>\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)"""
     r"""|(?P<op><=>|<=|>=|<>|!=|:=|\|\||&&|[-+*/%=<>(),;:!~^&|.])""",
     re.S,
 )
@@ -60,6 +60,13 @@ def tokenize(sql: str) -> list[Tok]:
             continue
         out.append(Tok(kind, m.group(0)))
     return out
+
+
+def _ident(text: str) -> str:
+    """A MySQL identifier token as its (lower-case) name: backticks removed, doubled backticks undone."""
+    if len(text) >= 2 and text[0] == "`" and text[-1] == "`":
+        text = text[1:-1].replace("``", "`")
+    return text.lower()
 
 
 def _join(tokens: list[Tok]) -> str:
@@ -187,11 +194,11 @@ class BodyTranslator:
             return []
         if self.at("CURSOR") or (self.peek(1) is not None and self.peek(1).upper in ("CURSOR", "CONDITION")):  # type: ignore[union-attr]
             raise NotConvertible("cursors and named conditions are not converted")
-        names = [self.peek().text.strip("`").lower()]  # type: ignore[union-attr]
+        names = [_ident(self.peek().text)]  # type: ignore[union-attr]
         self.i += 1
         while self.peek() is not None and self.peek().text == ",":  # type: ignore[union-attr]
             self.i += 1
-            names.append(self.peek().text.strip("`").lower())  # type: ignore[union-attr]
+            names.append(_ident(self.peek().text))  # type: ignore[union-attr]
             self.i += 1
         type_toks = self.until("DEFAULT", ";")
         pg_type = self.ctx.map_type(_join(type_toks))
@@ -278,9 +285,9 @@ class BodyTranslator:
                 rec, _, col = name.partition(".")
                 if rec.upper() not in ("NEW", "OLD"):
                     raise NotConvertible(f"SET {name} is not converted")
-                lhs = f"{rec.lower()}.{quote_ident(col.strip('`').lower())}"
+                lhs = f"{rec.lower()}.{quote_ident(_ident(col))}"
             else:
-                lhs = quote_ident(name.strip("`").lower())
+                lhs = quote_ident(_ident(name))
             out.append(f"{lhs} := {self.expr(value)};")
             if self.peek() is not None and self.peek().text == ",":  # type: ignore[union-attr]
                 self.i += 1
@@ -363,7 +370,7 @@ class BodyTranslator:
             name = toks[end].text
             if name.startswith("@") or name.upper() in ("OUTFILE", "DUMPFILE"):
                 raise NotConvertible("SELECT INTO user variables or files is not converted")
-            targets.append(quote_ident(name.strip("`").lower()))
+            targets.append(quote_ident(_ident(name)))
             end += 1
             if end < len(toks) and toks[end].text == ",":
                 end += 1

@@ -20,9 +20,11 @@ from transship.catalog import (
     View,
 )
 from transship.ddl import literal, unconverted_block, write_catalog
+from transship.errors import ConfigError
 from transship.identifiers import quote_ident
 from transship.schema_files import SchemaWriter
 from transship.typemap import SourceType, TypeMapper
+from transship_mysql.data_export import nul_stripped
 from transship_mysql.expressions import Converter, NotConvertible
 from transship_mysql.names import NameRegistry, fit, table_names
 from transship_mysql.routines import Context, translate_body
@@ -41,6 +43,7 @@ _ON_UPDATE = re.compile(r"on update (current_timestamp|now)", re.I)
 _JSON_CHECK = re.compile(r"^json_valid\(`((?:[^`]|``)+)`\)$", re.I)
 _INT_FAMILY = re.compile(r"^(smallint|integer|bigint|numeric\(\d+\))$")
 _INT_RANK = {"smallint": 1, "integer": 2, "bigint": 3}
+_IDENTITY_TYPES = ("smallint", "integer", "bigint", "int", "int2", "int4", "int8")
 _PREFIX_FULL_MAX = 600  # varchar prefix indexes up to this length index the whole column
 
 
@@ -150,7 +153,23 @@ class CatalogConverter:
                 json_cols.add(m.group(1).replace("``", "`").lower())
         for c in self.src.columns.get(sname, []):
             table.columns.append(self.column(table, c, json_cols))
+        self._nul_note(table)
         return table
+
+    def _nul_note(self, table: Table) -> None:
+        """One finding per table with text columns: their NUL characters are removed by export data.
+
+        A precise check would scan every text value of the table, so it is stated per table instead.
+        """
+        cols = [c.name for c in table.columns if nul_stripped(c)]
+        if not cols:
+            return
+        self.conv.finding(
+            "lossy_conversion", "TABLE", table.name,
+            f"text column{'s' if len(cols) > 1 else ''} {', '.join(cols)}: NUL (0x00) characters are removed: PostgreSQL text cannot hold them",
+            "if a column holds NUL characters that matter, map it to bytea with a type-mapping rule "
+            f"(column: \"{table.name}.<column>\", target: bytea)",
+        )  # fmt: skip
 
     def column(self, table: Table, c: dict[str, Any], json_cols: set[str]) -> Column:
         sname = str(c["column_name"])
@@ -192,19 +211,42 @@ class CatalogConverter:
                     "the computed values are copied as plain data; add the expression by hand",
                 )  # fmt: skip
         if col.auto_increment:
-            seq = Sequence(
-                schema=self.db,
-                name=self.registry.claim(f"{table.name}_{col.name}_seq"),
-                owned_by=(table.name, col.name),
-            )
-            self.conv.catalog.sequences.append(seq)
-            col.identity = "by default"
-            col.extra["identity_sequence"] = seq.name
+            self._auto_increment(table, col)
         elif not col.generated and not result.drop_default:
             col.target_default = self._target_default(table, col, stype)
         if _ON_UPDATE.search(extra):
             self.on_update.setdefault(table.name, []).append(col)
         return col
+
+    def _auto_increment(self, table: Table, col: Column) -> None:
+        """An identity with a named sequence; for a numeric target (a type rule's choice) an owned sequence
+        and ``DEFAULT nextval(...)``, since PostgreSQL identities must be integers."""
+        target = col.target_type or ""
+        base = target.split("(")[0].strip().lower()
+        obj = f"{table.name}.{col.name}"
+        if base not in _IDENTITY_TYPES and base not in ("numeric", "decimal"):
+            raise ConfigError(
+                f"type rule {col.mapping_rule} maps auto_increment column {obj} to {target}, which cannot take generated ids",
+                fix="map the column to bigint (or numeric) in the type-mapping section, or drop AUTO_INCREMENT from it on the source",
+            )
+        seq = Sequence(
+            schema=self.db,
+            name=self.registry.claim(f"{table.name}_{col.name}_seq"),
+            owned_by=(table.name, col.name),
+        )
+        self.conv.catalog.sequences.append(seq)
+        if base in _IDENTITY_TYPES:
+            col.identity = "by default"
+            col.extra["identity_sequence"] = seq.name
+            return
+        col.target_default = f"nextval({literal(quote_ident(seq.name))}::regclass)"
+        self.conv.finding(
+            "lossy_conversion", "TABLE", obj,
+            f"auto_increment column mapped to {target} (rule {col.mapping_rule}): PostgreSQL identities must be "
+            f"integers, so it gets DEFAULT nextval from the owned sequence {seq.name}, which stops at 9223372036854775807",
+            "map the column to bigint to make it an identity, if its ids stay below 2^63",
+            col.mapping_rule or "", col.source_type, target,
+        )  # fmt: skip
 
     def _source_default(self, c: dict[str, Any]) -> str | None:
         value = c.get("column_default")
@@ -342,6 +384,9 @@ class CatalogConverter:
             unique = int(rows[0]["non_unique"]) == 0
             target_name = self.registry.claim(f"{table.name}_{iname.lower()}")
             obj = f"{table.name}.{iname}"
+            if kind == "SPATIAL":
+                self._spatial_index(table, sname, iname, target_name, rows)
+                continue
             cols: list[str] = []
             desc: list[bool] = []
             prefixed = False
@@ -362,7 +407,12 @@ class CatalogConverter:
                             cols.append(cname)
                     desc.append(str(r.get("collation") or "A").upper() == "D")
             except NotConvertible as exc:
-                self._unconverted("INDEX", obj, f"INDEX {iname} ON {sname}", f"index not converted: {exc}")
+                self._unconverted(
+                    "INDEX",
+                    obj,
+                    _index_source(sname, iname, kind, unique, rows),
+                    f"index not converted: {exc}",
+                )
                 continue
             if kind == "FULLTEXT":
                 doc = " || ' ' || ".join(f"coalesce({quote_ident(c)}, '')" for c in cols)
@@ -370,21 +420,6 @@ class CatalogConverter:
                                            note="FULLTEXT became a GIN index on to_tsvector('simple', ...): rewrite MATCH ... AGAINST queries to use it"))  # fmt: skip
                 self.conv.finding("lossy_conversion", "INDEX", obj, "FULLTEXT index converted to a GIN full-text index (simple configuration)",
                                   "rewrite MATCH ... AGAINST as to_tsvector('simple', ...) @@ plainto_tsquery(...)")  # fmt: skip
-                continue
-            if kind == "SPATIAL":
-                if all(table.column(c).target_type == "point" for c in cols if _is_col(table, c)):
-                    table.indexes.append(
-                        Index(
-                            name=target_name,
-                            table=table.name,
-                            columns=cols,
-                            method="gist",
-                            source_kind="SPATIAL",
-                        )
-                    )
-                else:
-                    self._unconverted("INDEX", obj, f"SPATIAL INDEX {iname} ON {sname} ({', '.join(cols)})",
-                                      "spatial index on a column stored as WKT text: create a PostGIS GiST index after mapping the column to geometry")  # fmt: skip
                 continue
             if (
                 unique
@@ -410,6 +445,30 @@ class CatalogConverter:
             if prefixed:
                 self.conv.finding("lossy_conversion", "INDEX", obj, "prefix index converted (see the index definition)",
                                   "prefix parts on long text become left(col, n) expressions: queries must use the same expression to use the index")  # fmt: skip
+
+    def _spatial_index(
+        self, table: Table, sname: str, iname: str, target_name: str, rows: list[dict[str, Any]]
+    ) -> None:
+        """SPATIAL index: GiST where the target type has a GiST operator class, else reported.
+
+        The index length MariaDB/MySQL report for spatial parts (``sub_part`` 32) is not a prefix: ignored.
+        """
+        cols = [str(r["column_name"]).lower() for r in rows if r.get("column_name") is not None]
+        types = {c: (table.column(c).target_type or "").lower() for c in cols if _is_col(table, c)}
+        if len(cols) == 1 and len(types) == 1 and _gist_type(types[cols[0]]):
+            table.indexes.append(
+                Index(name=target_name, table=table.name, columns=cols, method="gist", source_kind="SPATIAL")
+            )
+            return
+        stored = ", ".join(f"column {c} stored as {t}" for c, t in types.items()) or "no column"
+        self._unconverted(
+            "INDEX",
+            f"{table.name}.{iname}",
+            _index_source(sname, iname, "SPATIAL", False, rows),
+            f"SPATIAL index not converted: {stored}, a type without a GiST operator class (spatial types "
+            "other than POINT are stored as WKT text); map the column to PostGIS geometry with a "
+            "type-mapping rule to get a GiST index",
+        )
 
     def _prefix_part(self, table: Table, col: str, length: int, unique: bool) -> str:
         stype: SourceType = table.column(col).extra["stype"]
@@ -694,6 +753,34 @@ class CatalogConverter:
             target_sql=sql,
             table=table,
         )
+
+
+_GIST_TYPES = ("point", "box", "polygon", "circle", "geometry", "geography")
+
+
+def _gist_type(target: str) -> bool:
+    """Target types with a default GiST operator class (built-in geometric types, PostGIS types)."""
+    return target.split("(")[0].strip() in _GIST_TYPES
+
+
+def _index_source(sname: str, iname: str, kind: str, unique: bool, rows: list[dict[str, Any]]) -> str:
+    """The MySQL index definition, rebuilt from ``information_schema.statistics`` rows."""
+    parts = []
+    for r in rows:
+        if r.get("column_name") is None:
+            part = f"({r.get('expression') or '?'})"
+        else:
+            part = "`" + str(r["column_name"]).replace("`", "``") + "`"
+            if r.get("sub_part") and kind != "SPATIAL":
+                part += f"({int(r['sub_part'])})"
+        if str(r.get("collation") or "A").upper() == "D":
+            part += " DESC"
+        parts.append(part)
+    head = {"SPATIAL": "SPATIAL ", "FULLTEXT": "FULLTEXT "}.get(kind, "UNIQUE " if unique else "")
+    using = " USING HASH" if kind == "HASH" else ""
+    quoted = "`" + iname.replace("`", "``") + "`"
+    table = "`" + sname.replace("`", "``") + "`"
+    return f"CREATE {head}INDEX {quoted} ON {table} ({', '.join(parts)}){using};"
 
 
 def _is_col(table: Table, name: str) -> bool:

@@ -33,6 +33,7 @@ class OracleAdapter(SourceAdapter):
     name: ClassVar[str] = "oracle"
     default_port: ClassVar[int] = 1521
     schema_arity: ClassVar[str] = "one"
+    supports_scripts: ClassVar[bool] = True
     object_types: ClassVar[tuple[str, ...]] = (
         "TYPE", "SEQUENCE", "TABLE", "PACKAGE", "TRIGGER", "FUNCTION", "PROCEDURE", "SYNONYM", "VIEW",
         "MVIEW", "PARTITION", "INDEX",

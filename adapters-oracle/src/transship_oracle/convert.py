@@ -19,6 +19,7 @@ from transship.catalog import Catalog, Routine, Table, View
 from transship.identifiers import quote_ident
 from transship.typemap import NO_MATCH_RULE, TypeMapper
 from transship_oracle.ddl_script import OracleSource, SourceSynonym, SourceView
+from transship_oracle.dependencies import demote_dependents
 from transship_oracle.expressions import rewrite
 from transship_oracle.plsql import Context, convert_unit
 from transship_oracle.tokens import oracle_name, pg_name, tokenize
@@ -74,9 +75,9 @@ def convert_source(src: OracleSource, mapper: TypeMapper, database: str = "") ->
                 f"view {view.name}: WITH READ ONLY has no PostgreSQL equivalent (revoke INSERT/UPDATE/DELETE on it instead)"
             )
         catalog.views.append(view)
-    for unit in src.units:
-        routine = convert_unit(unit, ctx)
-        catalog.routines.append(routine)
+    catalog.routines = [convert_unit(unit, ctx) for unit in src.units]
+    demote_dependents(catalog.routines)  # nothing that would fail at run time may look converted
+    for routine in catalog.routines:
         _routine_findings(routine, out)
     for syn in src.synonyms:
         out.synonyms.append((pg_name(syn.name), synonym_sql(syn, src)))

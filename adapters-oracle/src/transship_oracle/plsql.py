@@ -611,7 +611,9 @@ def convert_unit(unit: SourceUnit, ctx: Context) -> Routine:
             problems = _package_spec_problems(unit.sql)
             routine.notes += problems
         elif unit.kind == "package body":
-            routine.kind = "package"
+            routine = PackageBody(
+                schema=routine.schema, name=routine.name, kind="package", source_sql=unit.sql
+            )
             convert_package_body(unit, ctx, routine)
         elif unit.kind == "type":
             ddl, problems = convert_type(unit, ctx)
@@ -650,7 +652,39 @@ def _package_spec_problems(sql: str) -> list[str]:
     return problems
 
 
-def convert_package_body(unit: SourceUnit, ctx: Context, routine: Routine) -> None:
+@dataclass
+class PackageMember:
+    """One procedure or function of a package body: its converted DDL, or ``None`` with the problems."""
+
+    name: str  # PostgreSQL name of the member (overloads share it)
+    source_sql: str
+    target_sql: str | None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """The member as written in the package file: the DDL, or the original source commented."""
+        if self.target_sql is not None:
+            return self.target_sql
+        from transship.ddl import unconverted_block  # noqa: PLC0415
+
+        block = unconverted_block("package member", self.name, self.source_sql, self.problems)
+        return "/*\n" + block.replace("*/", "* /") + "\n*/"
+
+
+@dataclass
+class PackageBody(Routine):
+    """A converted package body: schema ``<package>`` holding its members (see :func:`package_body_sql`)."""
+
+    members: list[PackageMember] = field(default_factory=list)
+
+
+def package_body_sql(pkg: str, members: list[PackageMember]) -> str:
+    """The package file text: ``CREATE SCHEMA`` then each member (unconverted ones commented)."""
+    return "\n\n".join([f"CREATE SCHEMA IF NOT EXISTS {quote_ident(pkg)};", *(m.text for m in members)])
+
+
+def convert_package_body(unit: SourceUnit, ctx: Context, routine: PackageBody) -> None:
     """Package body -> functions and procedures in schema ``<package>``; unconverted members stay commented."""
     sql = unit.sql
     tokens = tokenize(sql)
@@ -662,9 +696,7 @@ def convert_package_body(unit: SourceUnit, ctx: Context, routine: Routine) -> No
         m: f"{quote_ident(pkg)}.{quote_ident(pg_name(m))}"
         for m in ctx.packages.get(oracle_name(pkg_tok), set())
     }
-    parts = [f"CREATE SCHEMA IF NOT EXISTS {quote_ident(pkg)};"]
     i = is_at + 1
-    converted = 0
     while i < len(tokens):
         t = tokens[i]
         if t.is_word("PROCEDURE", "FUNCTION"):
@@ -677,21 +709,11 @@ def convert_package_body(unit: SourceUnit, ctx: Context, routine: Routine) -> No
                 problems, ddl = [exc.message], ""
                 nxt = len(tokens)
             end_off = tokens[nxt - 1].end if nxt - 1 < len(tokens) else len(sql)
+            member = PackageMember(f"{pkg}.{pg_name(name)}", sql[start_off:end_off], ddl or None, problems)
             if problems:
-                from transship.ddl import unconverted_block
-
-                member_src = sql[start_off:end_off]
-                routine.notes += [f"{pkg}.{pg_name(name)} not converted: {p}" for p in problems]
-                parts.append(
-                    "/*\n"
-                    + unconverted_block(
-                        "package member", f"{pkg}.{pg_name(name)}", member_src, problems
-                    ).replace("*/", "* /")
-                    + "\n*/"
-                )
-            else:
-                parts.append(ddl)
-                converted += 1
+                member.target_sql = None
+                routine.notes += [f"{member.name} not converted: {p}" for p in problems]
+            routine.members.append(member)
             i = nxt
             continue
         if t.is_word("END") or t.is_word("BEGIN"):
@@ -706,9 +728,9 @@ def convert_package_body(unit: SourceUnit, ctx: Context, routine: Routine) -> No
             f"{pkg}: package-level declaration not converted: {' '.join(sql[t.start : tokens[semi - 1].end].split())[:80]}"
         )
         i = semi + 1
-    routine.target_sql = "\n\n".join(parts)
+    routine.target_sql = package_body_sql(pkg, routine.members)
     routine.name = pkg
-    if not converted:
+    if not any(m.target_sql is not None for m in routine.members):
         routine.notes.append(f"{pkg}: no member could be converted")
 
 

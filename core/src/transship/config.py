@@ -29,7 +29,7 @@ from transship.errors import ConfigError
 GLOBAL_KEYS = {
     "export-dir", "log-level", "send-diagnostics", "profile", "control-plane-type", "java-home",
     "local-call-home-service-host", "local-call-home-service-port", "yb-tserver-port", "tns-admin",
-    "type-mapping",  # transship extension: user type-mapping rules (docs/type-mapping.md)
+    "type-mapping",  # transship extension: user type rules (docs/type-mapping-mysql.md, docs/type-mapping-oracle.md)
 }  # fmt: skip
 CONN_KEYS = {
     "name", "db-type", "db-host", "db-port", "db-user", "db-password", "db-name", "db-schema",

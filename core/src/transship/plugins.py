@@ -46,6 +46,7 @@ class PluginHost:
         self.pm = pluggy.PluginManager("transship")
         self.pm.add_hookspecs(hookspecs)
         self.infos: dict[str, PluginInfo] = {}
+        self.duplicates: list[tuple[str, str, str]] = []  # (entry-point name, first distribution, second)
         for modname in BUILTIN_PLUGINS:
             module = importlib.import_module(modname)
             self.pm.register(module, name=modname)
@@ -62,6 +63,9 @@ class PluginHost:
             dist = ep.dist.name if ep.dist else "?"
             ver = ep.dist.version if ep.dist else "?"
             if self.pm.get_plugin(ep.name) is not None or ep.name in self.infos:
+                other = self.infos[ep.name].distribution if ep.name in self.infos else "?"
+                if other != dist:  # the same entry-point name from two distributions
+                    self.duplicates.append((ep.name, other, dist))
                 continue
             try:
                 plugin = ep.load()
@@ -91,6 +95,12 @@ class PluginHost:
 
         Two plugins contributing the same key is an error naming both distributions.
         """
+        if self.duplicates:
+            name, first, second = self.duplicates[0]
+            raise ConfigError(
+                f"two distributions register the plugin name '{name}': {first} and {second}",
+                fix=f"uninstall one of {first} and {second}",
+            )
         out: dict[str, tuple[Any, str]] = {}
         caller = getattr(self.pm.hook, hook_name)
         for impl in reversed(caller.get_hookimpls()):

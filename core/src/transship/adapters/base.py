@@ -172,12 +172,16 @@ class SourceAdapter(ABC):
     :cvar default_port: port used when ``--source-db-port`` is not given.
     :cvar schema_arity: ``"many"`` (comma list allowed), ``"one"`` (exactly one) or ``"none"`` (flag rejected).
     :cvar object_types: object types ``export schema`` can write (voyager's names, e.g. ``TABLE``).
+    :cvar supports_scripts: the adapter converts SQL scripts without a database (``--source-ddl-file``).
     """
 
     name: ClassVar[str]
     default_port: ClassVar[int]
     schema_arity: ClassVar[str] = "many"
     object_types: ClassVar[tuple[str, ...]] = ()
+    supports_scripts: ClassVar[bool] = (
+        False  # True: --source-ddl-file/--source-data-file work without a database
+    )
 
     def __init__(self, config: DBConfig) -> None:
         self.config = config
@@ -187,6 +191,10 @@ class SourceAdapter(ABC):
         self.source_ddl_files: list[str] = []
         self.source_data_files: list[str] = []
         self.type_mapping_config: dict | list | None = None
+
+    def describe(self) -> str:
+        """Where the data comes from, for messages (never includes the password)."""
+        return self.config.describe()
 
     def validate_config(self) -> None:
         """Reject flag combinations that make no sense for this source (one clear line each)."""

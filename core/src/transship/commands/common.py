@@ -30,6 +30,14 @@ def merged_config(run: Run, side: str) -> DBConfig:
     return cfg
 
 
+# source types whose adapter this project ships, and the distribution to install for each
+KNOWN_ADAPTERS = {
+    "postgresql": "transship-postgres",
+    "mysql": "transship-mysql",
+    "oracle": "transship-oracle",
+}
+
+
 def get_adapter(run: Run) -> SourceAdapter:
     """The source adapter named by ``--source-db-type`` (or the one an earlier export used)."""
     cfg = merged_config(run, "source")
@@ -42,11 +50,20 @@ def get_adapter(run: Run) -> SourceAdapter:
         installed = ", ".join(sorted(adapters)) or "none"
         raise ConfigError(
             f"no source adapter for --source-db-type {cfg.db_type} (installed: {installed})",
-            fix=f"pip install transship-{cfg.db_type}, or use one of the installed types",
+            fix=(
+                f"pip install {KNOWN_ADAPTERS[cfg.db_type]}"
+                if cfg.db_type in KNOWN_ADAPTERS
+                else f"use one of the installed types ({', '.join(sorted(KNOWN_ADAPTERS))} are this project's)"
+            ),
         )
     adapter = record.load()(cfg)
     adapter.source_ddl_files = list(run.params.get("source_ddl_file") or [])
     adapter.source_data_files = list(run.params.get("source_data_file") or [])
+    if (adapter.source_ddl_files or adapter.source_data_files) and not adapter.supports_scripts:
+        raise ConfigError(
+            f"--source-ddl-file/--source-data-file (script mode) is not available for {adapter.name}",
+            fix="drop those flags and connect to the live database, or use --source-db-type oracle for Oracle scripts",
+        )
     # user type-mapping rules (config file section `type-mapping:`), read by the MySQL and Oracle adapters
     adapter.type_mapping_config = run.config.data.get("type-mapping") if run.config else None
     adapter.validate_config()

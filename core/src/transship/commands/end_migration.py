@@ -37,10 +37,12 @@ def run(run: Run) -> None:
             fix="choose another directory",
         )
     if not run.confirm(
-        "Migration can't be resumed or continued after this. Are you sure you want to end the migration?",
-        default=True,
+        "Migration can't be resumed or continued after this. Are you sure you want to end the migration?"
     ):
-        raise ConfigError("end migration was not confirmed", fix="re-run with --yes")
+        raise ConfigError(
+            "end migration clears the export dir and was not confirmed",
+            fix="answer yes at the prompt, or pass --yes",
+        )
     status = run.meta.status()
     if wants["save_migration_reports"]:
         assert backup_dir is not None

@@ -71,13 +71,15 @@ def run(run: Run) -> None:
     meta = run.meta
     status = meta.status()
     if p.get("start_clean"):
+        if any(ed.data.glob("*_data.sql")) and not run.confirm(
+            f"--start-clean deletes the exported data in {ed.data}. Go on?"
+        ):
+            raise ConfigError(
+                f"--start-clean would delete the exported data in {ed.data} and was not confirmed",
+                fix="answer yes at the prompt, or pass --yes",
+            )
         _clean(run)
         status = meta.status()
-    elif status.get("export_data_done"):
-        run.console.print(
-            f"Data is already exported to {ed.data}. Use --start-clean true to export it again, or go on with import data."
-        )
-        return
     adapter = get_adapter(run)
     version = adapter.check_connection()
     include, exclude = table_patterns(run)
@@ -119,6 +121,12 @@ def run(run: Run) -> None:
                     t.row_estimate,
                 ),
             )
+        if not todo:
+            run.console.print(
+                f"Data is already exported to {ed.data} ({kept} table(s)). Use --start-clean true to export it again, "
+                "or go on with import data."
+            )
+            return
         if kept:
             run.console.print(
                 f"Resuming: {kept} table(s) were exported by an earlier run and are kept; {len(todo)} remain. "
@@ -127,7 +135,7 @@ def run(run: Run) -> None:
         meta.update_status(source_db_type=adapter.name, source_conf=adapter.config.public_dict(), source_db_version=version,
                            source_schema_arity=adapter.schema_arity, export_data_started=True)  # fmt: skip
         run.console.print(
-            f"Exporting {len(todo)} table(s) from {adapter.name} {version} with {options.parallel_jobs} parallel job(s); consistency: {snapshot.consistency}"
+            f"Exporting {len(todo)} table(s) from {adapter.name} {version} ({adapter.describe()}) with {options.parallel_jobs} parallel job(s); consistency: {snapshot.consistency}"
         )
 
         def started(table: ExportTable, name: str) -> None:

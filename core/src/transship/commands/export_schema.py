@@ -42,9 +42,17 @@ def run(run: Run) -> None:
             f"Schema is already exported in {ed.schema}. Use --start-clean true to export it again."
         )
         return
+    if status.get("export_schema_done") and any(ed.schema.rglob("*.sql")):
+        if not run.confirm(
+            f"--start-clean deletes the exported schema in {ed.schema}, with any edits made there. Go on?"
+        ):
+            raise ConfigError(
+                f"--start-clean would delete the exported schema in {ed.schema} (and your edits) and was not confirmed",
+                fix="answer yes at the prompt, or pass --yes (back up schema/ first if you edited it)",
+            )
     adapter = get_adapter(run)
     version = adapter.check_connection()
-    run.console.print(f"Exporting schema from {adapter.name} {version} ({adapter.config.describe()})")
+    run.console.print(f"Exporting schema from {adapter.name} {version} ({adapter.describe()})")
     if ed.schema.exists():
         shutil.rmtree(ed.schema)
     for report in ed.reports.glob("schema_analysis_report.*"):

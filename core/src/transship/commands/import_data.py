@@ -86,9 +86,9 @@ def run(run: Run) -> None:
         parallel = int(p.get("parallel_jobs") or sink.default_parallel_jobs(conn))
         resumed = sum(len(t.done) for t in tasks)
         pending = sum(len(t.batches) - len(t.done) for t in tasks)
-        verb = "Resuming import" if resumed else "Importing"
+        verb = "Resuming import of" if resumed else "Importing"
         run.console.print(
-            f"{verb} of {len(tasks)} table(s) into {sink.name} ({sink.config.describe()}): {pending} batch(es) of up to {batch_size:,} rows on {parallel} connection(s)"
+            f"{verb} {len(tasks)} data file(s) into {sink.name} ({sink.config.describe()}): {pending} batch(es) of up to {batch_size:,} rows on {parallel} connection(s)"
             + (f"; {resumed} batch(es) already committed" if resumed else "")
         )
         meta.update_status(import_data_started=True)
@@ -328,7 +328,7 @@ def _load(
     meta = run.meta
     disabled: list[FileTask] = []
     with RowProgress(run.console, run.disable_pb) as progress:
-        bars = {t.file_name: progress.add(t.label, t.total_rows) for t in tasks}
+        bars = {t.file_name: progress.add(_bar_label(t), t.total_rows) for t in tasks}
         for t in tasks:
             progress.advance(bars[t.file_name], sum(b.rows for b in t.batches if b.number in t.done))
 
@@ -369,6 +369,12 @@ def _load(
                 conn.execute(
                     sql.SQL("ALTER TABLE {} ENABLE TRIGGER USER").format(sql.Identifier(t.schema, t.table))
                 )
+
+
+def _bar_label(task: FileTask) -> str:
+    """``schema.table``, plus the source table when it differs (a leaf partition loaded through its root)."""
+    source = task.file_name.removesuffix("_data.sql").rsplit(".", 1)[-1]
+    return task.label if source == task.table else f"{task.label} ({source})"
 
 
 def _verify_counts(run: Run, tasks: list[FileTask]) -> None:

@@ -13,7 +13,13 @@ from transship.commands.export_schema import _type_list
 from transship.commands.target import open_target, target_schema_for
 from transship.errors import ConfigError, ExportDirError, ImportFailed
 from transship.importer.schema import SchemaImporter, SchemaImportResult
-from transship.schema_files import IMPORT_ORDER, OBJECT_FILES, existing_object_types, read_schema_files
+from transship.schema_files import (
+    FAILED_FILE,
+    IMPORT_ORDER,
+    OBJECT_FILES,
+    existing_object_types,
+    read_schema_files,
+)
 from transship.sqlsplit import split_sql
 
 _MVIEW = re.compile(
@@ -80,6 +86,8 @@ def run(run: Run) -> None:
                 "IMPORTANT NOTE: schema/uncategorized.sql holds objects of unknown type: review and import them by hand."
             )
         importer = _importer(run, conn)
+        # failed.sql describes this run only (finalize appends its own failures to it)
+        (run.export_dir.schema / FAILED_FILE).unlink(missing_ok=True)
         statements = read_schema_files(run.export_dir.schema, types)
         result = importer.run(statements, mode="schema")
     run.meta.update_status(import_schema_done=True)
@@ -174,7 +182,7 @@ def _refresh_mviews(run: Run, conn: psycopg.Connection, search_path: str | None)
 def _report(run: Run, result: SchemaImportResult, title: str) -> None:
     rows = [[t, n] for t, n in result.by_type.items()]
     if rows:
-        print_table(run, title, ["OBJECT TYPE", "APPLIED"], rows)
+        print_table(run, title, ["OBJECT TYPE", "STATEMENTS APPLIED"], rows)
     parts = [f"{result.applied} applied"]
     if result.already_existed:
         parts.append(f"{result.already_existed} already existed")

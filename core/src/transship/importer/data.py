@@ -194,7 +194,10 @@ class DataLoader:
         elif state.startswith("23"):
             fix = "the target already holds conflicting rows: re-run with --start-clean true --truncate-tables true, or fix the data"
         elif state.startswith("22"):
-            fix = "fix that row in the data file or the target column's type, then re-run import data (committed batches are kept)"
+            fix = (
+                "change the target column's type (ALTER TABLE ... ALTER COLUMN ... TYPE ...), or correct the value at "
+                "the source and re-export; then re-run import data (committed batches are kept)"
+            )
         else:
             fix = "fix the cause, then re-run import data (committed batches are kept)"
         return BatchError(f"importing into {task.label} failed at {where}: {message}", fix=fix)
