@@ -69,7 +69,6 @@ def run(run: Run) -> None:
     p = run.params
     ed = run.export_dir
     meta = run.meta
-    status = meta.status()
     if p.get("start_clean"):
         if any(ed.data.glob("*_data.sql")) and not run.confirm(
             f"--start-clean deletes the exported data in {ed.data}. Go on?"
@@ -79,7 +78,6 @@ def run(run: Run) -> None:
                 fix="answer yes at the prompt, or pass --yes",
             )
         _clean(run)
-        status = meta.status()
     adapter = get_adapter(run)
     version = adapter.check_connection()
     include, exclude = table_patterns(run)
