@@ -26,7 +26,7 @@ def test_sample_oracle_scripts_migrate(export_dir: Path, pg_server, pg_target_db
     out = run_cli(
         "export", "schema", "-e", str(export_dir), *src, "--source-ddl-file", str(SAMPLE / "schema.sql")
     )
-    assert "script mode" in out.stdout
+    assert "oracle script mode (scripts: schema.sql)" in out.stdout and "@localhost" not in out.stdout
     findings = json.loads((export_dir / "metainfo" / "schema_export_findings.json").read_text())
     unconverted = {f["object_name"] for f in findings if f["kind"] == "unconverted_object"}
     assert {
@@ -35,8 +35,9 @@ def test_sample_oracle_scripts_migrate(export_dir: Path, pg_server, pg_target_db
         "vessels_capacity_bix",
     } <= unconverted  # (+) view, BULK COLLECT member, bitmap
     assert "(+)" in (export_dir / "schema" / "views" / "view.sql").read_text()  # kept, commented
-    run_cli("export", "data", "-e", str(export_dir), *src, "--disable-pb", "true",
-            "--source-ddl-file", str(SAMPLE / "schema.sql"), "--source-data-file", str(SAMPLE / "data.sql"))  # fmt: skip
+    data = run_cli("export", "data", "-e", str(export_dir), *src, "--disable-pb", "true",
+                   "--source-ddl-file", str(SAMPLE / "schema.sql"), "--source-data-file", str(SAMPLE / "data.sql"))  # fmt: skip
+    assert "(scripts: schema.sql, data.sql)" in data.stdout
     tgt = target_flags(pg_server, pg_target_db, "ferries")
     schema = run_cli("import", "schema", "-e", str(export_dir), *tgt)
     assert "failed" not in schema.stdout

@@ -74,7 +74,7 @@ END tools;
 def test_called_names_reads_bodies_only() -> None:
     ddl = (
         "CREATE FUNCTION tools.f(p numeric) RETURNS numeric LANGUAGE plpgsql AS $body$\n"
-        "BEGIN\n  INSERT INTO t (id) VALUES (1);\n  PERFORM \"Mixed\"(1);\n  CALL tools.g();\n"
+        'BEGIN\n  INSERT INTO t (id) VALUES (1);\n  PERFORM "Mixed"(1);\n  CALL tools.g();\n'
         "  RETURN coalesce(p, 'h(1)');\nEND;\n$body$;"
     )
     names = called_names(ddl)  # keywords before "(" (VALUES) may appear: only the intersection is used

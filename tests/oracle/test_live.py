@@ -14,10 +14,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from tests.conftest import run_cli
 from tests.oracle.standin import FakeDriver, FakeLob
 from transship.adapters.base import DataExportOptions, SchemaExportOptions
 from transship.dbconfig import DBConfig
-from transship.errors import TransshipError
+from transship.errors import ConnectionFailed, TransshipError
 from transship.schema_files import SchemaWriter, read_schema_files
 from transship_oracle.adapter import OracleAdapter
 
@@ -232,3 +233,40 @@ def test_live_data_path_types_lobs_and_scn(tmp_path: Path, pg_server, pg_db: str
     assert set(adapter.driver.scn_used) == {48211763}  # type: ignore[union-attr]
     reader.close()
     snapshot.close()
+
+
+def test_closed_port_names_the_listener_and_the_cause() -> None:
+    """The real python-oracledb driver (thin mode) against a closed port on this machine fails fast."""
+    import oracledb  # noqa: PLC0415
+
+    adapter = make_adapter(oracledb, host="127.0.0.1", port=1)
+    with pytest.raises(ConnectionFailed) as info:
+        adapter.check_connection()
+    line = info.value.one_line()
+    assert "cannot reach the Oracle listener at 127.0.0.1:1 (Connection refused)" in line
+    assert "check --source-db-host/--source-db-port and that the listener is running" in line
+    assert "DPY-6005" not in line and "CONNECTION_ID" not in line and "\n" not in line
+
+
+def test_closed_port_through_the_cli(tmp_path: Path) -> None:
+    out = run_cli(
+        "export", "schema", "-e", str(tmp_path), "--source-db-type", "oracle", "--source-db-host", "127.0.0.1",
+        "--source-db-port", "1", "--source-db-user", "hr", "--source-db-password", "pw", "--source-db-name", "XEPDB1",
+        "--source-db-schema", "HR", check=False,
+    )  # fmt: skip
+    text = out.stdout + out.stderr
+    assert out.returncode != 0, out
+    assert "cannot reach the Oracle listener at 127.0.0.1:1 (Connection refused)" in text, out
+    assert "--source-db-host/--source-db-port" in text and "DPY-6005" not in text, out
+
+
+def test_describe_names_scripts_or_the_dsn_without_password(tmp_path: Path) -> None:
+    scripts = OracleAdapter(DBConfig("oracle", schema="HR"))
+    scripts.source_ddl_files = [str(tmp_path / "hr_create.sql"), str(tmp_path / "hr_code.sql")]
+    scripts.source_data_files = [str(tmp_path / "hr_create.sql"), str(tmp_path / "hr_populate.sql")]
+    assert scripts.describe() == "scripts: hr_create.sql, hr_code.sql, hr_populate.sql"
+    driver = FakeDriver()
+    assert make_adapter(driver).describe() == "hr@ora.example:1521/ORCLPDB1"
+    assert make_adapter(driver, oracle_db_sid="ORCL", port=1522).describe() == "hr@ora.example:1522 SID ORCL"
+    assert make_adapter(driver, oracle_tns_alias="HRDB").describe() == "hr@HRDB (TNS alias)"
+    assert all("pw" not in make_adapter(driver, **cfg).describe() for cfg in ({}, {"oracle_tns_alias": "A"}))

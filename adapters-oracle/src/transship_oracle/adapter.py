@@ -6,6 +6,7 @@ Script mode is chosen when core sets ``source_ddl_files`` (``export schema --sou
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, ClassVar
 
 from transship.adapters.base import (
@@ -56,6 +57,18 @@ class OracleAdapter(SourceAdapter):
         if name.startswith('"') and name.endswith('"'):
             return name[1:-1]
         return name.upper()
+
+    def describe(self) -> str:
+        """The scripts read (script mode), else the connect target as ``user@host:port/service`` (no password)."""
+        if self.script_mode:
+            names = dict.fromkeys(Path(p).name for p in [*self.source_ddl_files, *self.source_data_files])
+            return "scripts: " + ", ".join(names)
+        c = self.config
+        user = c.user or ""
+        if c.oracle_tns_alias:
+            return f"{user}@{c.oracle_tns_alias} (TNS alias)"
+        where = f"{user}@{c.host or ''}:{c.port or self.default_port}"
+        return f"{where} SID {c.oracle_db_sid}" if c.oracle_db_sid else f"{where}/{c.name or ''}"
 
     def validate_config(self) -> None:
         if self.script_mode and not self.config.schemas():

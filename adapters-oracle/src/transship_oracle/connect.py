@@ -8,6 +8,7 @@ A source is addressed like voyager does: ``--source-db-name`` is a service name,
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 from transship.dbconfig import DBConfig
@@ -82,19 +83,73 @@ def ora_code(exc: BaseException) -> int | None:
     return None
 
 
+def dpy_code(exc: BaseException) -> int | None:
+    """The number of a python-oracledb ``DPY-nnnn`` error (None when it is not one)."""
+    args = getattr(exc, "args", ())
+    full = getattr(args[0] if args else None, "full_code", "") or ""
+    if isinstance(full, str) and full.startswith("DPY-") and full[4:].isdigit():
+        return int(full[4:])
+    return None
+
+
+# DPY-6001/6003 say what ORA-12514/12505 say (thin mode talks to the listener itself)
+_DPY_AS_ORA = {6001: 12514, 6003: 12505}
+_DPY_TLS = {6002, 6006, 6008, 6009}
+
+
+def _network_cause(exc: BaseException) -> str:
+    """Why the network connection failed, in a few words: the socket error, else the driver's message."""
+    for err in (exc, exc.__cause__, exc.__context__):
+        if isinstance(err, OSError):
+            return err.strerror or str(err) or type(err).__name__
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if len(lines) > 1:
+        return lines[1]  # DPY-6005 puts the socket error on its second line
+    first = lines[0] if lines else type(exc).__name__
+    return re.sub(r"\s*\(CONNECTION_ID=[^)]*\)\.?", "", first)
+
+
+def _network_error(exc: BaseException, code: int | None, config: DBConfig) -> TransshipError | None:
+    """A one-line error for a failure to reach the listener (DPY-6000 range, socket errors), else None."""
+    if not (isinstance(exc, OSError) or (code is not None and 6000 <= code < 7000)):
+        return None
+    cause = _network_cause(exc)
+    if config.oracle_tns_alias:
+        where = f"for TNS alias {config.oracle_tns_alias}"
+        fix = f"check HOST and PORT of {config.oracle_tns_alias} in tnsnames.ora and that the listener is running"
+    else:
+        where = f"at {config.host}:{config.port or 1521}"
+        fix = "check --source-db-host/--source-db-port and that the listener is running"
+    if code in _DPY_TLS:
+        return ConnectionFailed(
+            f"the TLS handshake with the Oracle listener {where} failed ({cause})",
+            fix="check --source-ssl-mode and --source-ssl-root-cert (the server certificate must match the host)",
+        )
+    return ConnectionFailed(f"cannot reach the Oracle listener {where} ({cause})", fix=fix)
+
+
 def translate(exc: BaseException, config: DBConfig, action: str = "connect") -> TransshipError:
-    """A one-line :class:`TransshipError` for an ORA/DPY error, naming the fix."""
+    """A one-line :class:`TransshipError` for an ORA/DPY error or a socket error, naming the fix."""
     code = ora_code(exc)
+    dpy = dpy_code(exc)
+    if code is None and dpy == 6000:
+        similar = re.search(r"ORA-(\d{5})", str(exc))
+        code = int(similar.group(1)) if similar else None
+    if code is None and dpy in _DPY_AS_ORA:
+        code = _DPY_AS_ORA[dpy]
     values = {
         "user": config.user or "(no user)",
         "schema": config.schema or "",
-        "target": f"{config.host}:{config.port}",
+        "target": f"{config.host}:{config.port or 1521}",
         "service": config.oracle_tns_alias or config.oracle_db_sid or config.name or "",
     }
     if code in ORA_ERRORS:
         what, fix = ORA_ERRORS[code]
         cls = ConnectionFailed if action == "connect" else TransshipError
         return cls(what.format(**values), fix=fix.format(**values))
+    network = _network_error(exc, dpy, config)
+    if network is not None:
+        return network
     first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return ConnectionFailed(
         f"Oracle {action} failed: {first}",
