@@ -33,6 +33,8 @@ from benchlib.databases import MySQLServer, PgServer
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 RESULTS_DIR = BENCH_DIR / "results"
+#: a 1-minute load average above this at start means something else is running: the run says so
+BUSY_LOAD = 0.7
 TOOLS = {
     "transship": [runs.TRANSSHIP_MYSQL, runs.TRANSSHIP_PG],
     "pgloader": [runs.PGLOADER],
@@ -174,6 +176,15 @@ def main(argv: list[str]) -> int:
         "peer_install_problems": install_problems,
     }
     print(f"workload: {load.description}; databases {prefix}_*; logs {log_dir}", flush=True)
+    busy = os.getloadavg()[0]
+    record["load_average_at_start"] = round(busy, 2)
+    if busy > BUSY_LOAD:
+        print(
+            f"bench: WARNING: load average {busy:.2f} at start: other work on this machine skews the times "
+            "(every tool runs in the same conditions, so ratios suffer less than absolute times)",
+            file=sys.stderr,
+            flush=True,
+        )
     try:
         # --- sources ---
         source_checks: dict[str, dict[str, dict[str, str]]] = {}
@@ -200,8 +211,13 @@ def main(argv: list[str]) -> int:
             path: sum(int(c["rows"]) for c in checks.values()) for path, checks in source_checks.items()
         }
         total_rows = max(row_sets.values())
-        if len(set(row_sets.values())) > 1:
-            print(f"bench: WARNING: the two sources differ in row counts: {row_sets}", file=sys.stderr)
+        if (
+            len(source_checks) == 2
+            and len({json.dumps(c, sort_keys=True) for c in source_checks.values()}) > 1
+        ):
+            print(
+                f"bench: WARNING: the MariaDB and PostgreSQL sources differ: {source_checks}", file=sys.stderr
+            )
         record["source_load_s"] = load_times
         record["source_checks"] = source_checks
         record["total_rows"] = total_rows
@@ -232,6 +248,7 @@ def main(argv: list[str]) -> int:
 
     print("\n" + report.table(results, total_rows))
     record["finished_at"] = dt.datetime.now().isoformat(timespec="seconds")
+    record["load_average_at_end"] = round(os.getloadavg()[0], 2)
     record["results"] = report.as_json(results, total_rows)
     RESULTS_DIR.mkdir(exist_ok=True)
     out = RESULTS_DIR / f"{stamp}.json"

@@ -86,7 +86,7 @@ class PgServer:
         subprocess.run(
             ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db, "-f", "-"],
             input=script.encode(),
-            env={**os.environ, **self.cli_env()},
+            env={**os.environ, **self.cli_env(), "PGOPTIONS": "-c client_min_messages=warning"},
             check=True,
             stdout=subprocess.DEVNULL,
         )

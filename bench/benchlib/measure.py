@@ -10,6 +10,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 TIME_BIN = "/usr/bin/time"
 
@@ -71,7 +72,10 @@ def run_timed(
     env: dict[str, str] | None = None,
     timeout_s: float | None = None,
 ) -> Measurement:
-    """Run ``argv`` as a whole process, stdin closed, output to ``log_dir/<label>.log``; never raises on failure."""
+    """Run ``argv`` as a whole process, stdin closed, output to ``log_dir/<label>.log``.
+
+    A failing command gives a Measurement with its exit code (a timeout: -9), not an exception.
+    """
     log_dir.mkdir(parents=True, exist_ok=True)
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", label)
     log_path = log_dir / f"{safe}.log"
@@ -79,30 +83,13 @@ def run_timed(
     os.close(fd)
     full_env = {**os.environ, **(env or {})}
     start = time.perf_counter()
-    with open(log_path, "wb") as log:
-        # own process group, so a timeout ends the command and every child it started
-        proc = subprocess.Popen(
-            [TIME_BIN, "-v", "-o", time_out, *argv],
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=full_env,
-            start_new_session=True,
-        )
-        try:
-            code = proc.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            log.write(f"\nbench: killed after the {timeout_s:.0f} s timeout\n".encode())
-            code = -9
-        except BaseException:  # Ctrl-C / SIGTERM: do not leave the command running
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            raise
-    wall = time.perf_counter() - start
-    report = Path(time_out).read_text(errors="replace")
-    os.unlink(time_out)
+    try:
+        with open(log_path, "wb") as log:
+            code = _wait(argv, time_out, log, full_env, timeout_s)
+        wall = time.perf_counter() - start
+        report = Path(time_out).read_text(errors="replace")
+    finally:
+        os.unlink(time_out)
     values: dict[str, float] = {}
     for key, pattern in _FIELDS.items():
         m = pattern.search(report)
@@ -117,3 +104,26 @@ def run_timed(
         exit_code=code,
         log_path=str(log_path),
     )
+
+
+def _wait(argv: list[str], time_out: str, log: BinaryIO, env: dict[str, str], timeout_s: float | None) -> int:
+    """Run ``argv`` under /usr/bin/time in its own process group; a timeout or Ctrl-C ends the whole group."""
+    proc = subprocess.Popen(
+        [TIME_BIN, "-v", "-o", time_out, *argv],
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        return proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        log.write(f"\nbench: killed after the {timeout_s:.0f} s timeout\n".encode())
+        return -9
+    except BaseException:  # Ctrl-C / SIGTERM: do not leave the command running
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise

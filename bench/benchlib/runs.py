@@ -53,6 +53,11 @@ class RunResult:
         return max((m.max_rss_kb for m in self.steps), default=0)
 
     @property
+    def cpu_s(self) -> float:
+        """User + system CPU seconds of the tool's own processes (the database servers' work is not in it)."""
+        return sum(m.user_s + m.sys_s for m in self.steps)
+
+    @property
     def key(self) -> str:
         """A short identifier (tool and path) used for database and log names."""
         return f"{self.tool}-{'my2pg' if self.path == MYSQL_TO_PG else 'pg2pg'}".replace("+", "_")
@@ -82,7 +87,11 @@ def execute(spec: RunSpec, ctx: Context, target_db: str, work_dir: Path) -> RunR
     for label, argv, env in spec.steps(ctx, target_db, work_dir):
         m = run_timed(label, argv, log_dir, env=env, timeout_s=STEP_TIMEOUT_S)
         result.steps.append(m)
-        print(f"  {spec.tool:<20} {label:<36} {m.wall_s:8.2f} s  {m.max_rss_kb / 1024:8.0f} MB", flush=True)
+        print(
+            f"  {spec.tool:<20} {label:<36} {m.wall_s:8.2f} s  {m.max_rss_kb / 1024:8.0f} MB"
+            f"  cpu {m.user_s + m.sys_s:6.2f} s",
+            flush=True,
+        )
         if not m.ok:
             tail = m.log_tail(8)
             result.status = "failed"

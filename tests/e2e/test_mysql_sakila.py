@@ -95,6 +95,33 @@ def test_sakila_migrates(mysql_server, mysql_db, pg_server, pg_target_db, export
         assert conn.execute("SELECT rental_rate FROM film WHERE film_id = 1001").fetchone() == (
             Decimal("4.99"),
         )
+        # del_film removes the film_text row of a deleted film
+        conn.execute("DELETE FROM film WHERE film_id = 1001")
+        assert conn.execute("SELECT count(*) FROM film_text WHERE film_id = 1001").fetchone() == (0,)
+        # customer_create_date, rental_date and payment_date overwrite the given date with NOW() (the
+        # transaction's start, as LOCALTIMESTAMP: the columns are timestamp without time zone)
+        old = "'2001-01-01 00:00:00'"
+        (customer_id,) = conn.execute(
+            "INSERT INTO customer (store_id, first_name, last_name, address_id, active, create_date)"
+            f" VALUES (1, 'ANN', 'NEW', 1, true, {old}) RETURNING customer_id"
+        ).fetchone()  # type: ignore[misc]
+        (rental_id,) = conn.execute(
+            "INSERT INTO rental (rental_date, inventory_id, customer_id, staff_id)"
+            f" VALUES ({old}, 1, %s, 1) RETURNING rental_id",
+            (customer_id,),
+        ).fetchone()  # type: ignore[misc]
+        (payment_id,) = conn.execute(
+            "INSERT INTO payment (customer_id, staff_id, rental_id, amount, payment_date)"
+            f" VALUES (%s, 1, %s, 2.99, {old}) RETURNING payment_id",
+            (customer_id, rental_id),
+        ).fetchone()  # type: ignore[misc]
+        assert (customer_id, rental_id, payment_id) == (600, 16050, 16050)
+        assert conn.execute(
+            "SELECT (SELECT create_date FROM customer WHERE customer_id = %s) = LOCALTIMESTAMP,"
+            " (SELECT rental_date FROM rental WHERE rental_id = %s) = LOCALTIMESTAMP,"
+            " (SELECT payment_date FROM payment WHERE payment_id = %s) = LOCALTIMESTAMP",
+            (customer_id, rental_id, payment_id),
+        ).fetchone() == (True, True, True)
     # procedures returning result sets are in the analysis report, with their original text kept
     report = (export_dir / "reports" / "schema_analysis_report.txt").read_text(encoding="utf-8")
     for proc in ("film_in_stock", "film_not_in_stock", "rewards_report"):

@@ -159,7 +159,10 @@ def test_export_data_killed_and_resumed(pg_server, pg_db, pg_target_db, export_d
     # biggest table first: kill once it is complete and the next one is being written
     _kill_when(proc, lambda: (data / "big_data.sql").exists() and any(data.glob("tmp_*")))
     assert not (data / "child_data.sql").exists() or not (data / "nopk_data.sql").exists()
-    status = {d["table_name"]: d for d in json.loads(run_cli("export", "data", "status", *e, "--output-format", "json").stdout)}
+    status = {
+        d["table_name"]: d
+        for d in json.loads(run_cli("export", "data", "status", *e, "--output-format", "json").stdout)
+    }
     assert status["public.big"]["status"] == "DONE" and status["public.big"]["exported_count"] == 150000
     assert any(d["status"] == "INTERRUPTED" for d in status.values()), status
 

@@ -110,7 +110,7 @@ def test_hr_dictionary_converts_and_applies(tmp_path: Path, pg_server, pg_db: st
     kinds = {(f["kind"], f["object_name"]) for f in result.findings}
     assert ("guessed_type_mapping", "regions.region_id") in kinds
     assert ("lossy_type_mapping", "emp_audit.changed_at") in kinds
-    assert ("unconverted_object", "emp_audit_emp_bix") in kinds  # bitmap index reported
+    assert ("lossy_conversion", "emp_audit_emp_bix") in kinds  # bitmap index created as btree, reported
     with psycopg.connect(pg_server.conninfo(pg_db), autocommit=True) as conn:
         types = dict(conn.execute(
             "SELECT table_name || '.' || column_name, data_type FROM information_schema.columns WHERE table_schema = 'public'"

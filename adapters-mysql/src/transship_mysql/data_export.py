@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 FETCH_ROWS = 2000
+BIGINT_MAX = 9223372036854775807  # a PostgreSQL sequence's largest value
 _NULL = "'\\\\N'"  # SQL literal for the two characters \N
 
 
@@ -261,6 +262,12 @@ class MySQLSnapshot(DataSnapshot):
                 cur.execute(f"SELECT MAX({column}) FROM {bq(sname)}")  # noqa: S608 - quoted identifiers
                 mrow = cur.fetchone()
                 top = max(next_value - 1, int(mrow[0]) if mrow and mrow[0] is not None else 0)
+                if top > BIGINT_MAX:  # a numeric auto_increment column (type rule) beyond any sequence
+                    log.warning(
+                        "%s.%s holds ids above %d: sequence %s is set to its maximum, so inserts without an id fail on the target",
+                        sname, col.name, BIGINT_MAX, seq.name,
+                    )  # fmt: skip
+                    top = BIGINT_MAX
                 out.append(
                     SequenceValue(
                         schema=None, name=seq.name, last_value=top if top >= 1 else 1, is_called=top >= 1

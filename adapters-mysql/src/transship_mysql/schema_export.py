@@ -118,6 +118,7 @@ class CatalogConverter:
         tables = [t for t in self.src.tables if t["table_type"] == "BASE TABLE"]
         for t in tables:
             self.conv.catalog.tables.append(self.table(t))
+        self._nul_note(self.conv.catalog.tables)
         for table, src in zip(self.conv.catalog.tables, tables, strict=True):
             self.finish_table(table, src)
         for table in self.conv.catalog.tables:
@@ -153,22 +154,30 @@ class CatalogConverter:
                 json_cols.add(m.group(1).replace("``", "`").lower())
         for c in self.src.columns.get(sname, []):
             table.columns.append(self.column(table, c, json_cols))
-        self._nul_note(table)
         return table
 
-    def _nul_note(self, table: Table) -> None:
-        """One finding per table with text columns: their NUL characters are removed by export data.
+    def _nul_note(self, tables: list[Table]) -> None:
+        """One finding for the whole database: export data removes NUL characters from text values.
 
-        A precise check would scan every text value of the table, so it is stated per table instead.
+        A precise check would scan every text value, so it is stated once, naming the tables it concerns
+        (one note per table would bury the report's real issues on every database).
         """
-        cols = [c.name for c in table.columns if nul_stripped(c)]
-        if not cols:
+        affected = [
+            f"{t.name} ({', '.join(c.name for c in t.columns if nul_stripped(c))})"
+            for t in tables
+            if any(nul_stripped(c) for c in t.columns)
+        ]
+        if not affected:
             return
+        shown = "; ".join(affected[:10]) + (
+            f"; and {len(affected) - 10} more tables" if len(affected) > 10 else ""
+        )
         self.conv.finding(
-            "lossy_conversion", "TABLE", table.name,
-            f"text column{'s' if len(cols) > 1 else ''} {', '.join(cols)}: NUL (0x00) characters are removed: PostgreSQL text cannot hold them",
+            "lossy_conversion", "TABLE", "(text columns)",
+            f"NUL (0x00) characters in text values are removed: PostgreSQL text cannot hold them "
+            f"in {len(affected)} table(s): {shown}",
             "if a column holds NUL characters that matter, map it to bytea with a type-mapping rule "
-            f"(column: \"{table.name}.<column>\", target: bytea)",
+            '(column: "<table>.<column>", target: bytea)',
         )  # fmt: skip
 
     def column(self, table: Table, c: dict[str, Any], json_cols: set[str]) -> Column:

@@ -213,7 +213,7 @@ def _convert_table(table: Table, mapper: TypeMapper, ctx: Context, out: Converte
         if index.source_kind == "BITMAP":
             out.findings.append(
                 finding(
-                    "unconverted_object",
+                    "lossy_conversion",
                     "INDEX",
                     index.name,
                     "BITMAP index: PostgreSQL has no bitmap indexes (it combines btree indexes with bitmap scans); created as btree",

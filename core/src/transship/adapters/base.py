@@ -66,8 +66,14 @@ class SchemaExportResult:
     findings: list[dict[str, str]] = field(default_factory=list)
 
 
-# lossy/guessed type mappings, other conversions that lose or guess something (indexes, view bodies), objects
-# left unconverted; the hygiene rule pack reports each kind (an unknown kind is refused, never dropped)
+# The kinds of conversion notes, each reported by the hygiene rule pack (an unknown kind is refused, never dropped).
+# The rules check every note against the current schema files, so the edit loop clears what the user fixed:
+# - lossy_type_mapping / guessed_type_mapping: object_name "table.column"; cleared when the column's type changes;
+# - lossy_conversion / guessed_conversion: an object that IS created, with a loss or a guess (e.g. a FULLTEXT
+#   index made GIN, a BITMAP index made btree, a rewritten view); cleared when the object is gone;
+# - unconverted_object: no statement creates the object (it is kept as an unconverted comment block, or missing);
+#   cleared once a statement creates it. A partly converted object carries "-- review: <reason>" lines whose text
+#   equals the note's reason, and keeps being reported until the user deletes them.
 FINDING_KINDS = (
     "lossy_type_mapping", "guessed_type_mapping", "lossy_conversion", "guessed_conversion", "unconverted_object",
 )  # fmt: skip

@@ -77,12 +77,20 @@ def rules_cmd(groups: tuple[str, ...], output_format: str) -> None:
     from rich.table import Table
 
     from transship.analysis.registry import installed_rules
-    from transship.errors import TransshipError
+    from transship.errors import ConfigError, TransshipError
 
     try:
         rules = installed_rules()
+        existing = sorted({g.lower() for r in rules for g in r.rule.groups})
+        for pattern in groups:
+            if not any(fnmatchcase(g, pattern.lower()) for g in existing):
+                raise ConfigError(
+                    f"--group {pattern!r} matches no rule group",
+                    fix=f"use one of the groups: {', '.join(existing)}",
+                )
     except TransshipError as exc:
-        raise click.ClickException(exc.one_line()) from None
+        click.echo(f"ERROR: {exc.one_line()}", err=True)
+        raise SystemExit(exc.exit_code) from None
     if groups:
         rules = [
             r for r in rules if any(fnmatchcase(g.lower(), p.lower()) for p in groups for g in r.rule.groups)

@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from pglast import ast
-from pglast.enums import AlterTableType, ConstrType
+from pglast.enums import AlterTableType, ConstrType, ObjectType
 
-from transship.analysis.nodes import is_array, range_var_name, strings, type_name
+from transship.analysis.comments import Comment, find_comments
+from transship.analysis.nodes import (
+    created_object,
+    is_array,
+    range_var_name,
+    strings,
+    type_name,
+    type_signature,
+)
 from transship.analysis.statement import AnalysedStatement
 from transship.analysis.version import YBVersion
+from transship.sqlsplit import strip_leading_comments
 
 
 @dataclass
@@ -20,6 +31,15 @@ class ColumnInfo:
     type: str
     """Base type in lower case (domains resolved when the domain is in the schema)."""
     array: bool = False
+    declared: str = ""
+    """The type as written, in :func:`~transship.analysis.nodes.type_signature` form (``varchar(255)``)."""
+    has_default: bool = False
+    generated: bool = False
+    """A ``GENERATED ALWAYS AS (...)`` column."""
+    statement: AnalysedStatement | None = None
+    """The statement that defines (or last altered) the column."""
+    location: int = -1
+    """Offset of the column definition in ``statement.parsed_sql`` (-1 when unknown)."""
 
 
 @dataclass
@@ -60,6 +80,15 @@ class TableInfo:
     partition_strategy: str | None = None
     partition_columns: list[str | None] = field(default_factory=list)
     keys: list[KeyInfo] = field(default_factory=list)
+    constraint_names: set[str] = field(default_factory=set)
+    """Lower-case names of every named constraint (keys, checks, foreign keys ...)."""
+
+    def column(self, name: str) -> ColumnInfo | None:
+        """A column by name (case-insensitive)."""
+        found = self.columns.get(name)
+        if found is not None:
+            return found
+        return next((c for c in self.columns.values() if c.name.lower() == name.lower()), None)
 
     @property
     def primary_key(self) -> KeyInfo | None:
@@ -96,6 +125,8 @@ class SchemaModel:
         for s in stmts:
             if isinstance(s.node, ast.AlterTableStmt):
                 self._add_alter(s, s.node)
+            elif isinstance(s.node, ast.RenameStmt) and s.node.renameType == ObjectType.OBJECT_COLUMN:
+                self._rename_column(s.node)
 
     # -- lookups ---------------------------------------------------------------------------------------
     def table(self, name: str | ast.RangeVar | None) -> TableInfo | None:
@@ -141,7 +172,7 @@ class SchemaModel:
         info = TableInfo(range_var_name(node.relation), s)
         for elt in node.tableElts or ():
             if isinstance(elt, ast.ColumnDef):
-                col = ColumnInfo(str(elt.colname), self.resolve_type(elt.typeName), is_array(elt.typeName))
+                col = self._column(s, elt)
                 info.columns[col.name] = col
                 for con in elt.constraints or ():
                     self._add_constraint(s, info, con, [col.name])
@@ -153,11 +184,26 @@ class SchemaModel:
             info.partition_columns = [p.name if p.name else None for p in node.partspec.partParams or ()]
         self.tables[_key(info.name)] = info
 
+    def _column(self, s: AnalysedStatement, elt: ast.ColumnDef) -> ColumnInfo:
+        cons = [c for c in elt.constraints or () if isinstance(c, ast.Constraint)]
+        return ColumnInfo(
+            str(elt.colname),
+            self.resolve_type(elt.typeName),
+            is_array(elt.typeName),
+            declared=type_signature(elt.typeName),
+            has_default=any(c.contype == ConstrType.CONSTR_DEFAULT for c in cons),
+            generated=any(c.contype == ConstrType.CONSTR_GENERATED for c in cons),
+            statement=s,
+            location=elt.location if isinstance(elt.location, int) else -1,
+        )
+
     def _add_constraint(
         self, s: AnalysedStatement, table: TableInfo, con: Any, columns: list[str] | None
     ) -> None:
         if not isinstance(con, ast.Constraint):
             return
+        if con.conname:
+            table.constraint_names.add(str(con.conname).lower())
         cols = columns if columns is not None else strings(con.keys)
         if con.contype in (ConstrType.CONSTR_PRIMARY, ConstrType.CONSTR_UNIQUE):
             kind = "PRIMARY" if con.contype == ConstrType.CONSTR_PRIMARY else "UNIQUE"
@@ -183,10 +229,34 @@ class SchemaModel:
             if cmd.subtype == AlterTableType.AT_AddConstraint:
                 self._add_constraint(s, table, cmd.def_, None)
             elif cmd.subtype == AlterTableType.AT_AddColumn and isinstance(cmd.def_, ast.ColumnDef):
-                col = cmd.def_
-                table.columns[str(col.colname)] = ColumnInfo(
-                    str(col.colname), self.resolve_type(col.typeName), is_array(col.typeName)
-                )
+                table.columns[str(cmd.def_.colname)] = self._column(s, cmd.def_)
+                for con in cmd.def_.constraints or ():
+                    self._add_constraint(s, table, con, [str(cmd.def_.colname)])
+            elif cmd.name and (col := table.column(str(cmd.name))) is not None:
+                self._alter_column(s, table, col, cmd)
+
+    def _alter_column(
+        self, s: AnalysedStatement, table: TableInfo, col: ColumnInfo, cmd: ast.AlterTableCmd
+    ) -> None:
+        """``ALTER COLUMN ... TYPE / SET DEFAULT / DROP DEFAULT / DROP EXPRESSION``, ``DROP COLUMN``."""
+        if cmd.subtype == AlterTableType.AT_DropColumn:
+            del table.columns[col.name]
+        elif cmd.subtype == AlterTableType.AT_AlterColumnType and isinstance(cmd.def_, ast.ColumnDef):
+            tn = cmd.def_.typeName
+            col.type, col.array, col.declared = self.resolve_type(tn), is_array(tn), type_signature(tn)
+            col.statement, col.location = s, -1
+        elif cmd.subtype == AlterTableType.AT_ColumnDefault:
+            col.has_default = cmd.def_ is not None
+        elif cmd.subtype == AlterTableType.AT_DropExpression:
+            col.generated = False
+
+    def _rename_column(self, node: ast.RenameStmt) -> None:
+        table = self.table(node.relation)
+        col = table.column(str(node.subname)) if table is not None and node.subname else None
+        if table is not None and col is not None and node.newname:
+            del table.columns[col.name]
+            col.name = str(node.newname)
+            table.columns[col.name] = col
 
     def _add_index(self, s: AnalysedStatement, node: ast.IndexStmt) -> None:
         cols: list[str | None] = [
@@ -208,9 +278,13 @@ class AnalysisContext:
     """Handed to every rule: the whole schema, the target version and what adapters reported at export.
 
     :ivar export_findings: notes the source adapter recorded during ``export schema``
-        (``metainfo/schema_export_findings.json``): dicts with ``kind`` (``lossy_type_mapping``,
-        ``guessed_type_mapping``, ``unconverted_object``), ``object_type``, ``object_name``, ``rule``,
-        ``reason``, ``suggestion``, ``source_type``, ``target_type``.
+        (``metainfo/schema_export_findings.json``): dicts with ``kind`` (one of
+        :data:`transship.adapters.base.FINDING_KINDS`), ``object_type``, ``object_name``, ``rule``,
+        ``reason``, ``suggestion``, ``source_type``, ``target_type``. They describe the files as exported;
+        rules check them against the current statements, which the user may have edited since.
+    :ivar schema_dir: the ``schema/`` folder analysed (``None`` for a script).
+    :ivar sources: the text of every analysed file (path -> text), for what is not a statement: the
+        comments in which adapters keep unconverted objects (see :meth:`comments`).
     """
 
     statements: list[AnalysedStatement]
@@ -218,6 +292,32 @@ class AnalysisContext:
     target_version: YBVersion
     source_db_type: str | None = None
     export_findings: list[dict[str, Any]] = field(default_factory=list)
+    sources: dict[Path, str] = field(default_factory=dict)
+    schema_dir: Path | None = None
+    """The export dir's ``schema/`` folder when the files come from one."""
+
+    @cached_property
+    def comments(self) -> list[tuple[Path, Comment]]:
+        """Every comment of every analysed file, with its file."""
+        return [(path, c) for path, text in self.sources.items() for c in find_comments(text)]
+
+    def created(self) -> Iterable[tuple[str, str, AnalysedStatement]]:
+        """``(object type, name, statement)`` of every object a top-level statement creates."""
+        for s in self.statements:
+            if s.node is None or s.parent is not None:
+                continue
+            made = created_object(s.node)
+            if made is not None and made[1]:
+                yield made[0], made[1], s
+
+    @staticmethod
+    def line_at(stmt: AnalysedStatement, location: int) -> int:
+        """The file line of offset ``location`` in ``stmt.parsed_sql`` (the statement's line when unknown)."""
+        text = stmt.parsed_sql
+        if location < 0 or location > len(text) or stmt.parsed_text is not None:
+            return stmt.line
+        first = len(text) - len(strip_leading_comments(text))  # stmt.line is the line of the first token
+        return stmt.line + text.count("\n", first, location) if location >= first else stmt.line
 
     def locate(self, object_type: str | None, object_name: str | None) -> AnalysedStatement | None:
         """The statement that creates ``object_name`` (schema optional), to point a finding at it."""

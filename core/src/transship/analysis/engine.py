@@ -14,7 +14,7 @@ from transship.analysis.model import Category, FailedRule, Finding, Issue
 from transship.analysis.rule import Rule
 from transship.analysis.statement import AnalysedStatement, parse_statement
 from transship.analysis.version import YBVersion, is_fixed_in
-from transship.schema_files import SchemaStatement, read_schema_files
+from transship.schema_files import OBJECT_FILES, SchemaStatement, read_schema_files
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,12 @@ class Analyzer:
 
     def analyse_dir(self, schema_dir: Path) -> AnalysisResult:
         """Analyse the current files under ``schema/`` (user edits included)."""
-        return self.analyse(parse_schema(read_schema_files(schema_dir)))
+        sources = {
+            path: path.read_text(encoding="utf-8")
+            for path in dict.fromkeys(schema_dir / f for f in OBJECT_FILES.values())
+            if path.is_file()
+        }
+        return self.analyse(parse_schema(read_schema_files(schema_dir)), sources, schema_dir)
 
     def analyse_sql(
         self, sql: str, object_type: str = "UNCATEGORIZED", path: Path | None = None
@@ -74,17 +79,26 @@ class Analyzer:
         """Analyse a script (tests, and rule authors trying a rule)."""
         from transship.sqlsplit import split_sql
 
+        where = path or Path("<sql>")
         return self.analyse(
-            parse_schema(SchemaStatement(object_type, path or Path("<sql>"), s) for s in split_sql(sql))
+            parse_schema(SchemaStatement(object_type, where, s) for s in split_sql(sql)), {where: sql}
         )
 
-    def analyse(self, statements: list[AnalysedStatement]) -> AnalysisResult:
+    def analyse(
+        self,
+        statements: list[AnalysedStatement],
+        sources: dict[Path, str] | None = None,
+        schema_dir: Path | None = None,
+    ) -> AnalysisResult:
+        """Run the rules over parsed statements; ``sources`` are the texts they came from (path -> text)."""
         ctx = AnalysisContext(
             statements,
             SchemaModel(statements),
             self.target_version,
             self.source_db_type,
             self.export_findings,
+            sources or {},
+            schema_dir,
         )
         result = AnalysisResult(statements, [], [], list(self.rule_classes), self.target_version)
         rules = [cls() for cls in self.rule_classes]

@@ -65,6 +65,45 @@ def qualified_type_name(tn: ast.TypeName | None) -> str:
     return type_name(tn)
 
 
+def type_signature(tn: ast.TypeName | None) -> str:
+    """A column type in one comparable form: base name (no schema), modifiers and array marks.
+
+    ``character varying(255)`` and ``varchar(255)`` -> ``varchar(255)``; ``int[]`` -> ``integer[]``.
+    """
+    base = type_name(tn)
+    if tn is None or not base:
+        return base
+    mods = []
+    for mod in tn.typmods or ():
+        val = getattr(mod, "val", None)
+        for attr in ("ival", "fval", "sval"):
+            if val is not None and getattr(val, attr, None) is not None:
+                mods.append(str(getattr(val, attr)))
+                break
+        else:
+            mods.append("?")
+    text = base + (f"({','.join(mods)})" if mods else "")
+    return text + "[]" * len(tn.arrayBounds or ())
+
+
+def parse_type_signature(text: str) -> str | None:
+    """:func:`type_signature` of a type written as text (``"numeric(20,0)"``); ``None`` if it does not parse."""
+    import pglast
+    from pglast.parser import ParseError
+
+    if not text.strip():
+        return None
+    try:
+        raws = pglast.parse_sql(f"SELECT NULL::{text}")
+    except ParseError:
+        return None
+    if len(raws) != 1 or not isinstance(raws[0].stmt, ast.SelectStmt):
+        return None
+    targets = raws[0].stmt.targetList or ()
+    cast = targets[0].val if len(targets) == 1 else None
+    return type_signature(cast.typeName) if isinstance(cast, ast.TypeCast) else None
+
+
 def is_array(tn: ast.TypeName | None) -> bool:
     return bool(tn is not None and tn.arrayBounds)
 

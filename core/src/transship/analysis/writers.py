@@ -131,8 +131,17 @@ def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value))
 
 
+def _is_url(value: str) -> bool:
+    return value.strip().lower().startswith(("https://", "http://"))
+
+
 def _link(url: str, text: str) -> str:
-    return f'<a href="{_e(url)}" rel="noreferrer">{_e(text)}</a>' if url else ""
+    """An ``<a>`` for an http(s) URL; any other value (a repository path, a note) as plain text."""
+    if not url:
+        return ""
+    if _is_url(url):
+        return f'<a href="{_e(url.strip())}" rel="noreferrer">{_e(text)}</a>'
+    return f"<span class=ref>{_e(text)}: {_e(url)}</span>"
 
 
 def to_html(doc: dict[str, Any]) -> str:

@@ -5,25 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
-from transship.analysis import (
-    AnalysedStatement,
-    AnalysisContext,
-    Category,
-    Finding,
-    Impact,
-    Rule,
-    constraint_object,
-)
+from transship.analysis import AnalysisContext, Category, Finding, Impact, Rule, constraint_object
+from transship.analysis.catalogue import rule_anchor
 from transship.analysis.context import TableInfo
+from transship_rules_hygiene.export_notes import Where, current_location
 
-DOCS = "docs/rules.md (in the transship repository)"
+DOCS = "docs/rules.md"
+"""The rule catalogue in the transship repository; each rule links to its row there."""
 
 
 class _Hygiene(Rule):
     abstract = True
     groups: ClassVar[tuple[str, ...]] = ("all", "hygiene")
     category: ClassVar[str] = Category.MIGRATION_HYGIENE
-    docs_link: ClassVar[str] = DOCS
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.__dict__.get("abstract", False) and not cls.__dict__.get("docs_link"):
+            cls.docs_link = f"{DOCS}#{rule_anchor(cls.code)}"
 
 
 class Rule_TABLE_WITHOUT_PRIMARY_KEY(_Hygiene):
@@ -95,7 +94,11 @@ class Rule_FOREIGN_KEY_WITHOUT_INDEX(_Hygiene):
 
 
 class _ExportFinding(_Hygiene):
-    """Reports the export-time notes of one ``kind`` from ``metainfo/schema_export_findings.json``."""
+    """Reports the export-time notes of one ``kind`` from ``metainfo/schema_export_findings.json``.
+
+    A note is reported only while it still applies to the current schema files (see
+    :mod:`transship_rules_hygiene.export_notes`): the user's edits make it go away.
+    """
 
     abstract = True
     kind: ClassVar[str] = ""
@@ -104,9 +107,11 @@ class _ExportFinding(_Hygiene):
         for note in ctx.export_findings:
             if note.get("kind") != self.kind:
                 continue
-            yield self.finding(note, _locate(ctx, note))
+            where = current_location(note, ctx)
+            if where is not None:
+                yield self.finding(note, where)
 
-    def finding(self, note: dict[str, Any], stmt: AnalysedStatement | None) -> Finding:
+    def finding(self, note: dict[str, Any], where: Where) -> Finding:
         types = ""
         if note.get("source_type") or note.get("target_type"):
             types = f" ({note.get('source_type') or '?'} -> {note.get('target_type') or '?'})"
@@ -118,22 +123,18 @@ class _ExportFinding(_Hygiene):
             object_type=str(note.get("object_type") or "") or None,
             object_name=str(note.get("object_name") or ""),
             suggestion=note.get("suggestion") or self.suggestion,
-            statement=stmt,
-            sql=stmt.sql if stmt is not None else "",
+            statement=where.statement,
+            sql=where.sql if where.sql is not None else (None if where.statement is not None else ""),
+            file=where.file,
+            line=where.line,
         )
 
 
-def _locate(ctx: AnalysisContext, note: dict[str, Any]) -> AnalysedStatement | None:
-    name = str(note.get("object_name") or "")
-    otype = str(note.get("object_type") or "") or None
-    found = ctx.locate(otype, name)
-    if found is None and "." in name:  # a column: schema.table.column or table.column
-        found = ctx.locate("TABLE", name.rsplit(".", 1)[0])
-    return found
-
-
 class Rule_LOSSY_TYPE_MAPPING(_ExportFinding):
-    """A source type was mapped to a target type that loses range, precision or meaning."""
+    """A source type was mapped to a target type that loses range, precision or meaning.
+
+    Reported at the column's line until the column is dropped or given another type in the schema files.
+    """
 
     name = "hygiene.lossy_type_mapping"
     groups = ("all", "hygiene", "conversion")
@@ -177,7 +178,12 @@ class Rule_GUESSED_CONVERSION(_ExportFinding):
 
 
 class Rule_UNCONVERTED_OBJECT(_ExportFinding):
-    """An object could not be converted and was left for review (e.g. a routine body)."""
+    """An object could not be converted and was left for review (e.g. a routine body).
+
+    The issue points at the comment block that keeps the original in the schema file, or at the
+    ``-- review:`` lines of a partly converted object. It goes away once a statement in the files creates
+    the object (and its ``-- review:`` lines are deleted).
+    """
 
     name = "hygiene.unconverted_object"
     groups = ("all", "hygiene", "conversion")
