@@ -245,6 +245,23 @@ def test_unreadable_data_file_then_readable(schema_imported, one_line_error) -> 
     m.assert_target_matches_source()
 
 
+def test_data_file_that_cannot_be_read_then_restored(schema_imported, one_line_error, tmp_path) -> None:
+    """Runs as root too: a directory in place of the data file cannot be read by anyone."""
+    m = schema_imported
+    path = m.export_dir / "data" / "shop.notes_data.sql"
+    saved = tmp_path / "notes_data.sql"
+    path.rename(saved)
+    path.mkdir()
+    try:
+        bad = m.import_data(check=False)
+        one_line_error(bad, f"data file {path} cannot be read", "re-export it")
+    finally:
+        path.rmdir()
+        saved.rename(path)
+    m.import_data()
+    m.assert_target_matches_source()
+
+
 # ------------------------------------------------------------------------------------------ --batch-size
 def test_bad_batch_size_then_good_one(schema_imported, one_line_error) -> None:
     m = schema_imported
