@@ -119,7 +119,7 @@ class Converter:
         return self._generate(self._rewrite(self._parse(sql)))
 
     # -- internals --------------------------------------------------------------------------------
-    def _parse(self, sql: str, into: type[exp.Expression] | None = None) -> exp.Expression:
+    def _parse(self, sql: str, into: type[exp.Expr] | None = None) -> exp.Expr:
         text = strip_introducers(sql)
         text = re.sub(r"\bto_days\s*\(", "transship_to_days(", text, flags=re.I)
         try:
@@ -130,7 +130,7 @@ class Converter:
             raise NotConvertible(f"statement not understood: {text.strip()[:60]}")
         return tree
 
-    def _generate(self, tree: exp.Expression) -> str:
+    def _generate(self, tree: exp.Expr) -> str:
         try:
             out = tree.sql(dialect="postgres", unsupported_level=ErrorLevel.RAISE)
         except SqlglotError as exc:
@@ -143,13 +143,13 @@ class Converter:
                 raise NotConvertible(f"function {name.upper()}() has no known PostgreSQL equivalent")
         return out
 
-    def _rewrite(self, tree: exp.Expression) -> exp.Expression:
+    def _rewrite(self, tree: exp.Expr) -> exp.Expr:
         db = self.database.lower()
-        for node in list(tree.find_all(exp.Anonymous)):
-            name = str(node.this).lower()
+        for call in list(tree.find_all(exp.Anonymous)):
+            name = str(call.this).lower()
             if name == "transship_to_days":
-                arg = node.expressions[0]
-                node.replace(
+                arg = call.expressions[0]
+                call.replace(
                     exp.paren(
                         exp.Add(
                             this=exp.Sub(
@@ -162,28 +162,28 @@ class Converter:
                 )
             elif name not in _SAME_IN_PG:
                 raise NotConvertible(f"function {name.upper()}() has no known PostgreSQL equivalent")
-        for node in list(tree.find_all(exp.Length)):
-            if node.args.get("binary"):
-                node.replace(exp.Anonymous(this="octet_length", expressions=[node.this]))
-        for node in list(tree.find_all(exp.Like)):
-            node.replace(exp.ILike(this=node.this, expression=node.expression))
-        for node in list(tree.find_all(exp.RegexpLike)):
-            node.replace(exp.RegexpILike(this=node.this, expression=node.expression))
-        for node in list(tree.find_all(exp.Table)):
-            if node.args.get("db") is not None and node.db.lower() == db:
-                node.set("db", None)
-            if isinstance(node.this, exp.Identifier):
-                node.set("this", _pg_ident(self.table_name(node.this.this)))
-        for node in list(tree.find_all(exp.Column)):
-            if node.args.get("db") is not None and node.db.lower() == db:
-                node.set("db", None)
-            if isinstance(node.args.get("table"), exp.Identifier):
-                node.set("table", _pg_ident(node.args["table"].this))
-            if isinstance(node.this, exp.Identifier):
-                node.set("this", _pg_ident(node.this.this))
-        for node in list(tree.find_all(exp.EQ, exp.NEQ)):
+        for length in list(tree.find_all(exp.Length)):
+            if length.args.get("binary"):
+                length.replace(exp.Anonymous(this="octet_length", expressions=[length.this]))
+        for like in list(tree.find_all(exp.Like)):
+            like.replace(exp.ILike(this=like.this, expression=like.expression))
+        for regexp in list(tree.find_all(exp.RegexpLike)):
+            regexp.replace(exp.RegexpILike(this=regexp.this, expression=regexp.expression))
+        for table in list(tree.find_all(exp.Table)):
+            if table.args.get("db") is not None and table.db.lower() == db:
+                table.set("db", None)
+            if isinstance(table.this, exp.Identifier):
+                table.set("this", _pg_ident(self.table_name(table.this.this)))
+        for column in list(tree.find_all(exp.Column)):
+            if column.args.get("db") is not None and column.db.lower() == db:
+                column.set("db", None)
+            if isinstance(column.args.get("table"), exp.Identifier):
+                column.set("table", _pg_ident(column.args["table"].this))
+            if isinstance(column.this, exp.Identifier):
+                column.set("this", _pg_ident(column.this.this))
+        for cmp in list(tree.find_all(exp.EQ, exp.NEQ)):
             # tinyint(1) columns became boolean: `active = 1` must compare with true
-            for col, lit in ((node.this, node.expression), (node.expression, node.this)):
+            for col, lit in ((cmp.this, cmp.expression), (cmp.expression, cmp.this)):
                 if (
                     isinstance(col, exp.Column)
                     and col.name in self.boolean_columns
@@ -192,16 +192,16 @@ class Converter:
                     and lit.this in ("0", "1")
                 ):
                     lit.replace(exp.Boolean(this=lit.this == "1"))
-        for node in list(tree.find_all(exp.TableAlias)):
-            if isinstance(node.this, exp.Identifier):
-                node.set("this", _pg_ident(node.this.this))
-        for node in list(tree.find_all(exp.Alias)):
-            alias = node.args.get("alias")
+        for table_alias in list(tree.find_all(exp.TableAlias)):
+            if isinstance(table_alias.this, exp.Identifier):
+                table_alias.set("this", _pg_ident(table_alias.this.this))
+        for alias_node in list(tree.find_all(exp.Alias)):
+            alias = alias_node.args.get("alias")
             if isinstance(alias, exp.Identifier):
-                node.set("alias", _pg_ident(alias.this))
+                alias_node.set("alias", _pg_ident(alias.this))
         return tree
 
-    def _fix_distinct_order(self, tree: exp.Expression) -> list[str]:
+    def _fix_distinct_order(self, tree: exp.Expr) -> list[str]:
         """``GROUP_CONCAT(DISTINCT CONCAT(k, ...) ORDER BY k)``: PostgreSQL needs the ORDER BY to be the argument.
 
         Ordering by the whole value refines ordering by its leading part ``k``, so this is kept (with a
@@ -260,7 +260,9 @@ class Converter:
             if table is None:
                 return False
             pk = self.primary_keys.get(table)
-            return bool(pk) and all((col.table, k) in grouped_cols for k in pk)
+            if not pk:
+                return False
+            return all((col.table, k) in grouped_cols for k in pk)
 
         wrapped: list[str] = []
         targets = list(select.expressions)

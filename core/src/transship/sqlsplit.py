@@ -45,6 +45,51 @@ def strip_leading_comments(sql: str) -> str:
             return text
 
 
+def skip_block_comment(script: str, i: int) -> int:
+    """Offset after the ``/* ... */`` comment starting at ``i`` (nested blocks count as one)."""
+    depth, j, n = 1, i + 2, len(script)
+    while j < n and depth:
+        if script.startswith("/*", j):
+            depth, j = depth + 1, j + 2
+        elif script.startswith("*/", j):
+            depth, j = depth - 1, j + 2
+        else:
+            j += 1
+    return j
+
+
+def skip_quoted(script: str, i: int) -> int:
+    """Offset after the ``'...'`` (``E'...'`` with backslash escapes) or ``"..."`` starting at ``i``."""
+    quote, n = script[i], len(script)
+    escapes = (
+        quote == "'"
+        and i > 0
+        and script[i - 1] in "eE"
+        and (i < 2 or not (script[i - 2].isalnum() or script[i - 2] == "_"))
+    )
+    j = i + 1
+    while j < n:
+        if escapes and script[j] == "\\":
+            j += 2
+            continue
+        if script[j] == quote:
+            if j + 1 < n and script[j + 1] == quote:  # doubled quote
+                j += 2
+                continue
+            return j + 1
+        j += 1
+    return n
+
+
+def skip_dollar_quoted(script: str, i: int) -> int | None:
+    """Offset after the ``$tag$ ... $tag$`` string starting at ``i``, or None when ``i`` starts none."""
+    m = _DOLLAR_TAG.match(script, i)
+    if not m or (i > 0 and (script[i - 1].isalnum() or script[i - 1] == "_")):
+        return None
+    end = script.find(m.group(0), m.end())
+    return len(script) if end < 0 else end + len(m.group(0))
+
+
 def split_sql(script: str) -> list[Statement]:
     """Split ``script`` into statements. Comment-only fragments are dropped."""
     newlines = [m.start() for m in re.finditer("\n", script)]
@@ -88,53 +133,18 @@ def split_sql(script: str) -> list[Statement]:
             i = n if nl < 0 else nl
             continue
         if c == "/" and script.startswith("/*", i):
-            depth, j = 1, i + 2
-            while j < n and depth:
-                if script.startswith("/*", j):
-                    depth, j = depth + 1, j + 2
-                elif script.startswith("*/", j):
-                    depth, j = depth - 1, j + 2
-                else:
-                    j += 1
-            i = j
+            i = skip_block_comment(script, i)
             continue
         if first_pos < 0 and c != ";":
             first_pos = i
-        if c == "'":
-            escapes = (
-                i > 0
-                and script[i - 1] in "eE"
-                and (i < 2 or not (script[i - 2].isalnum() or script[i - 2] == "_"))
-            )
-            j = i + 1
-            while j < n:
-                if escapes and script[j] == "\\":
-                    j += 2
-                    continue
-                if script[j] == "'":
-                    if j + 1 < n and script[j + 1] == "'":
-                        j += 2
-                        continue
-                    break
-                j += 1
-            i = j + 1
+        if c in "'\"":
+            i = skip_quoted(script, i)
             prev_word = ""
             continue
-        if c == '"':
-            j = script.find('"', i + 1)
-            while j >= 0 and script.startswith('""', j):
-                j = script.find('"', j + 2)
-            i = n if j < 0 else j + 1
+        if c == "$" and (end := skip_dollar_quoted(script, i)) is not None:
+            i = end
             prev_word = ""
             continue
-        if c == "$":
-            m = _DOLLAR_TAG.match(script, i)
-            if m and not (i > 0 and (script[i - 1].isalnum() or script[i - 1] == "_")):
-                tag = m.group(0)
-                end = script.find(tag, m.end())
-                i = n if end < 0 else end + len(tag)
-                prev_word = ""
-                continue
         if c.isalpha() or c == "_":
             m = _WORD.match(script, i)
             assert m is not None

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_DOLLAR_TAG = re.compile(r"\$([A-Za-z_][A-Za-z_0-9]*)?\$")
+from transship.sqlsplit import skip_block_comment, skip_dollar_quoted, skip_quoted
+
 _UNCONVERTED_HEAD = re.compile(r"^\s*([A-Za-z][A-Za-z ]*?)\s+(\S+)\s+was NOT converted\b")
 
 
@@ -53,36 +54,15 @@ def find_comments(script: str) -> list[Comment]:
             out.append(Comment(script[i + 2 : end].strip(), script[i:end], line, block=False))
             advance(end)
         elif c == "/" and script.startswith("/*", i):
-            depth, j = 1, i + 2
-            while j < n and depth:
-                if script.startswith("/*", j):
-                    depth, j = depth + 1, j + 2
-                elif script.startswith("*/", j):
-                    depth, j = depth - 1, j + 2
-                else:
-                    j += 1
-            inner = script[i + 2 : j - 2] if depth == 0 else script[i + 2 : j]
+            j = skip_block_comment(script, i)
+            closed = script.startswith("*/", j - 2) and j - 2 >= i + 2
+            inner = script[i + 2 : j - 2] if closed else script[i + 2 : j]
             out.append(Comment(inner.strip(), script[i:j], line, block=True))
             advance(j)
         elif c in "'\"":
-            j = i + 1
-            while j < n:
-                if script[j] == c:
-                    if j + 1 < n and script[j + 1] == c:  # doubled quote
-                        j += 2
-                        continue
-                    break
-                if c == "'" and script[j] == "\\" and i > 0 and script[i - 1] in "eE":
-                    j += 1
-                j += 1
-            advance(min(j + 1, n))
-        elif (
-            c == "$"
-            and (m := _DOLLAR_TAG.match(script, i))
-            and not (i > 0 and (script[i - 1].isalnum() or script[i - 1] == "_"))
-        ):
-            end = script.find(m.group(0), m.end())
-            advance(n if end < 0 else end + len(m.group(0)))
+            advance(skip_quoted(script, i))
+        elif c == "$" and (after := skip_dollar_quoted(script, i)) is not None:
+            advance(after)
         else:
             if c == "\n":
                 line += 1
