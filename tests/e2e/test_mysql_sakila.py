@@ -4,7 +4,6 @@ equal rows in every table, equal view results, working functions and triggers, p
 from __future__ import annotations
 
 import re
-import subprocess
 from decimal import Decimal
 
 import psycopg
@@ -12,6 +11,7 @@ import pytest
 
 from tests.conftest import shared_path
 from tests.mysql.mysql_flow import compare_tables, migrate, mysql_rows, pg_rows
+from tests.mysql.mysql_helpers import load_mysql
 
 pytestmark = [pytest.mark.e2e, pytest.mark.shared]
 VIEWS = [
@@ -30,19 +30,8 @@ def _load_sakila(mysql_server, db: str) -> None:
     schema = (folder / "sakila-schema.sql").read_text(encoding="utf-8")
     schema = re.sub(r"\bsakila\b", db, schema)  # CREATE SCHEMA/USE and the qualifiers inside actor_info
     data = (folder / "sakila-data.sql").read_text(encoding="utf-8").replace("USE sakila;", f"USE {db};")
-    cmd = [
-        "mariadb",
-        "-h",
-        mysql_server.host,
-        "-P",
-        str(mysql_server.port),
-        "-u",
-        mysql_server.user,
-        "--default-character-set=utf8mb4",
-    ]
     for script in (schema, data):
-        proc = subprocess.run(cmd, input=script, capture_output=True, text=True, timeout=300)
-        assert proc.returncode == 0, proc.stderr
+        load_mysql(mysql_server, db, script)
 
 
 def _sorted_view(rows: list[tuple]) -> list[tuple]:

@@ -7,27 +7,13 @@ import pytest
 
 from tests.conftest import EXAMPLES, run_cli
 from tests.mysql.mysql_flow import compare_tables, migrate, mysql_rows, pg_rows
+from tests.mysql.mysql_helpers import load_mysql
 
 pytestmark = pytest.mark.e2e
 
 
 def _load(mysql_server, db: str) -> None:
-    import subprocess
-
-    script = (EXAMPLES / "sample-mysql" / "schema.sql").read_text(encoding="utf-8")
-    cmd = [
-        "mariadb",
-        "-h",
-        mysql_server.host,
-        "-P",
-        str(mysql_server.port),
-        "-u",
-        mysql_server.user,
-        "--default-character-set=utf8mb4",
-        db,
-    ]
-    proc = subprocess.run(cmd, input=script, capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
+    load_mysql(mysql_server, db, (EXAMPLES / "sample-mysql" / "schema.sql").read_text(encoding="utf-8"))
 
 
 def test_sample_mysql_migrates(mysql_server, mysql_db, pg_server, pg_target_db, export_dir):
