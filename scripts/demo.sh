@@ -43,8 +43,8 @@ step "transship import data";     $T import data -e "$EXPORT_DIR" "${TARGET[@]}"
 step "transship import data status"; $T import data status -e "$EXPORT_DIR"
 step "transship finalize-schema-post-data-import"
 $T finalize-schema-post-data-import -e "$EXPORT_DIR" "${TARGET[@]}" --refresh-mviews true
-step "verify: row counts and content checksums, source vs target"
-.venv/bin/python scripts/compare_databases.py "postgresql://postgres@127.0.0.1:5432/$SRC" "postgresql://postgres@127.0.0.1:5432/$TGT" public,inventory
+step "transship verify"
+$T verify -e "$EXPORT_DIR" "${TARGET[@]}"
 step "transship end migration"
 $T end migration -e "$EXPORT_DIR" "${TARGET[@]}" --yes --backup-dir "$BACKUP_DIR" \
   --backup-schema-files true --backup-data-files true --save-migration-reports true --backup-log-files true

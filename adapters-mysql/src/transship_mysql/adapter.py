@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from transship.adapters.base import (
     DataExportOptions,
@@ -17,6 +17,9 @@ from transship.schema_files import SchemaWriter
 from transship.typemap import TypeMapper
 from transship_mysql.connection import connect
 from transship_mysql.types import BUILTIN_RULES
+
+if TYPE_CHECKING:
+    from transship_mysql.schema_export import Conversion
 
 
 class MySQLAdapter(SourceAdapter):
@@ -60,12 +63,12 @@ class MySQLAdapter(SourceAdapter):
         try:
             with conn.cursor() as cur:
                 cur.execute("SELECT VERSION()")
-                version = str(cur.fetchone()[0])  # type: ignore[index]
+                version = str(cur.fetchone()[0])
                 cur.execute(
                     "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = %s",
                     (self.database,),
                 )
-                if not cur.fetchone()[0]:  # type: ignore[index]
+                if not cur.fetchone()[0]:
                     raise ConfigError(
                         f"database {self.database!r} not found on the MySQL source",
                         fix="check --source-db-name",
@@ -74,7 +77,7 @@ class MySQLAdapter(SourceAdapter):
             conn.close()
         return version
 
-    def convert_catalog(self):  # type: ignore[no-untyped-def]
+    def convert_catalog(self) -> Conversion:
         """Read and convert the source catalog (what export schema writes and export data dumps)."""
         from transship_mysql.schema_export import CatalogConverter
         from transship_mysql.source_catalog import read_source_catalog

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import pymysql
 
@@ -342,6 +342,11 @@ def _splice(row: tuple[Any, ...], long_idx: list[int]) -> bytes | None:
     return b"\t".join(fields)
 
 
+def _complete(lines: list[bytes | None]) -> TypeGuard[list[bytes]]:
+    """Whether every row came back (a row over ``max_allowed_packet`` comes back as NULL)."""
+    return None not in lines
+
+
 class MySQLReader(TableReader):
     """One streaming connection inside the snapshot."""
 
@@ -358,8 +363,10 @@ class MySQLReader(TableReader):
                 rows = cur.fetchmany(FETCH_ROWS_LONG if long_idx else FETCH_ROWS)
                 if not rows:
                     break
-                lines = [r[0] if long_idx == [] or not any(r[1:]) else _splice(r, long_idx) for r in rows]
-                if None in lines:
+                lines: list[bytes | None] = [
+                    r[0] if long_idx == [] or not any(r[1:]) else _splice(r, long_idx) for r in rows
+                ]
+                if not _complete(lines):
                     raise TransshipError(
                         f"a row of {table.schema}.{table.name} is larger than the server's max_allowed_packet and came back empty",
                         fix="raise it on the source (SET GLOBAL max_allowed_packet = 1073741824), then re-run export data",

@@ -99,6 +99,18 @@ class BodyTranslator:
         j = self.i + k
         return self.t[j] if j < len(self.t) else None
 
+    def text_at(self, k: int = 0) -> str | None:
+        """Text of the token ``k`` positions ahead, or None past the end of the body."""
+        tok = self.peek(k)
+        return tok.text if tok is not None else None
+
+    def current(self, what: str) -> Tok:
+        """The current token; :class:`NotConvertible` saying ``what`` was expected if the body ended."""
+        tok = self.peek()
+        if tok is None:
+            raise NotConvertible(f"{what} expected at the end of the routine body")
+        return tok
+
     def at(self, *words: str) -> bool:
         tok = self.peek()
         return tok is not None and tok.upper in words
@@ -127,19 +139,15 @@ class BodyTranslator:
     # statements
     def body(self) -> str:
         """The whole body (a block or a single statement) as PL/pgSQL statements (no outer BEGIN/END)."""
-        if self.at("BEGIN") or (
-            self.peek(1) is not None
-            and self.peek(1).text == ":"
-            and (self.peek(2) or Tok("", "")).upper == "BEGIN"
-        ):  # type: ignore[union-attr]
+        if self.at("BEGIN") or (self.text_at(1) == ":" and (self.peek(2) or Tok("", "")).upper == "BEGIN"):
             decls, stmts, label = self.block()
-            if self.peek() is not None and self.peek().text == ";":  # type: ignore[union-attr]
+            if self.text_at() == ";":
                 self.i += 1
             if self.peek() is not None:
                 raise NotConvertible(f"unexpected text after END: {_join(self.t[self.i : self.i + 5])!r}")
             return self._render_block(decls, stmts, label, outer=True)
         stmt = self.statement()
-        if self.peek() is not None and self.peek().text == ";":  # type: ignore[union-attr]
+        if self.text_at() == ";":
             self.i += 1
         return stmt
 
@@ -154,8 +162,8 @@ class BodyTranslator:
 
     def block(self) -> tuple[list[str], list[str], str | None]:
         label = None
-        if self.peek(1) is not None and self.peek(1).text == ":":  # type: ignore[union-attr]
-            label = self.peek().text.lower()  # type: ignore[union-attr]
+        if self.text_at(1) == ":":
+            label = self.current("block label").text.lower()
             self.i += 2
         self.expect("BEGIN")
         decls: list[str] = []
@@ -171,7 +179,8 @@ class BodyTranslator:
                     stmts.append(self.statement())
                 self.expect(";")
             self.expect("END")
-            if label and self.peek() is not None and self.peek().text.lower() == label:  # type: ignore[union-attr]
+            end_label = self.text_at()
+            if label and end_label is not None and end_label.lower() == label:
                 self.i += 1
         finally:
             self.ctx.not_found.pop()
@@ -180,7 +189,7 @@ class BodyTranslator:
     def declare(self) -> list[str]:
         self.expect("DECLARE")
         if self.at("EXIT", "CONTINUE", "UNDO"):
-            kind = self.peek().upper  # type: ignore[union-attr]
+            kind = self.current("handler type").upper
             self.i += 1
             self.expect("HANDLER")
             self.expect("FOR")
@@ -192,13 +201,13 @@ class BodyTranslator:
             action = self.statement()
             self.ctx.not_found[-1] = action
             return []
-        if self.at("CURSOR") or (self.peek(1) is not None and self.peek(1).upper in ("CURSOR", "CONDITION")):  # type: ignore[union-attr]
+        if self.at("CURSOR") or (self.peek(1) or Tok("", "")).upper in ("CURSOR", "CONDITION"):
             raise NotConvertible("cursors and named conditions are not converted")
-        names = [_ident(self.peek().text)]  # type: ignore[union-attr]
+        names = [_ident(self.current("variable name").text)]
         self.i += 1
-        while self.peek() is not None and self.peek().text == ",":  # type: ignore[union-attr]
+        while self.text_at() == ",":
             self.i += 1
-            names.append(_ident(self.peek().text))  # type: ignore[union-attr]
+            names.append(_ident(self.current("variable name").text))
             self.i += 1
         type_toks = self.until("DEFAULT", ";")
         pg_type = self.ctx.map_type(_join(type_toks))
@@ -223,7 +232,7 @@ class BodyTranslator:
             raise NotConvertible("statement expected")
         word = tok.upper
         label = None
-        if self.peek(1) is not None and self.peek(1).text == ":" and tok.kind == "word":  # type: ignore[union-attr]
+        if self.text_at(1) == ":" and tok.kind == "word":
             nxt = (self.peek(2) or Tok("", "")).upper
             if nxt == "BEGIN":
                 decls, stmts, lab = self.block()
@@ -247,7 +256,7 @@ class BodyTranslator:
             return self.loop_stmt("LOOP", label)
         if word in ("LEAVE", "ITERATE"):
             self.i += 1
-            target = self.peek().text.lower()  # type: ignore[union-attr]
+            target = self.current(f"{word} label").text.lower()
             self.i += 1
             return f"{'EXIT' if word == 'LEAVE' else 'CONTINUE'} {target};"
         if word == "RETURN":
@@ -289,7 +298,7 @@ class BodyTranslator:
             else:
                 lhs = quote_ident(_ident(name))
             out.append(f"{lhs} := {self.expr(value)};")
-            if self.peek() is not None and self.peek().text == ",":  # type: ignore[union-attr]
+            if self.text_at() == ",":
                 self.i += 1
                 continue
             return "\n".join(out)
@@ -344,7 +353,8 @@ class BodyTranslator:
             self.expect("END")
             self.expect("LOOP")
             text = f"{head}LOOP\n{body}\nEND LOOP"
-        if label and self.peek() is not None and self.peek().text.lower() == label:  # type: ignore[union-attr]
+        end_label = self.text_at()
+        if label and end_label is not None and end_label.lower() == label:
             self.i += 1
         return text + (f" {label};" if label else ";")
 
@@ -395,7 +405,7 @@ class BodyTranslator:
         self.expect("SQLSTATE")
         if self.at("VALUE"):
             self.i += 1
-        state = self.peek().text.strip("'\"")  # type: ignore[union-attr]
+        state = self.current("SQLSTATE value").text.strip("'\"")
         self.i += 1
         message = "unhandled user-defined exception"
         if self.at("SET"):

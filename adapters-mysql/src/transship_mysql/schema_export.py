@@ -810,7 +810,9 @@ def _append_return(plpgsql: str, value: str) -> str:
 
 
 def _split_values(text: str) -> list[str]:
-    out, buf, quote = [], [], False
+    out: list[str] = []
+    buf: list[str] = []
+    quote = False
     for ch in text:
         if ch == "'":
             quote = not quote

@@ -9,6 +9,7 @@ choice beside pgloader's and yb-voyager's. Two targets are resolved by the adapt
 from __future__ import annotations
 
 import re
+from typing import TypedDict, Unpack
 
 from transship.typemap import SourceType, TypeRule
 
@@ -70,8 +71,23 @@ def enum_labels(typemod: str | None) -> list[str]:
     return labels
 
 
-def _r(name: str, source: tuple[str, ...], target: str, **kw: object) -> TypeRule:
-    return TypeRule(name=f"mysql.{name}", source=source, target=target, **kw)  # type: ignore[arg-type]
+class _RuleOptions(TypedDict, total=False):
+    """The optional :class:`TypeRule` fields the built-in rules set."""
+
+    unsigned: bool | None
+    typemod: str | None
+    precision: tuple[int | None, int | None] | None
+    scale: tuple[int | None, int | None] | None
+    default: str | None
+    extra: str | None
+    transform: str | None
+    drop_default: bool
+    drop_not_null: bool
+    note: str | None
+
+
+def _r(name: str, source: tuple[str, ...], target: str, **kw: Unpack[_RuleOptions]) -> TypeRule:
+    return TypeRule(name=f"mysql.{name}", source=source, target=target, **kw)
 
 
 _INTS = ("tinyint", "smallint", "mediumint", "int", "integer", "bigint")
@@ -128,7 +144,7 @@ BUILTIN_RULES: tuple[TypeRule, ...] = (
     _r("set", ("set",), ENUM_ARRAY_TARGET, transform="set_to_array"),
     # spatial
     _r("point", ("point",), "point", transform="point"),
-    _r("geometry", SPATIAL_TYPES, "text", transform="wkt",
+    _r("geometry", tuple(sorted(SPATIAL_TYPES)), "text", transform="wkt",
        note="guessed: spatial values are stored as WKT text (SRID dropped); with PostGIS on the target map them to geometry"),
     # MariaDB types
     _r("uuid", ("uuid",), "uuid", transform="text"),

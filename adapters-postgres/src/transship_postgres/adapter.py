@@ -68,6 +68,12 @@ class PostgresAdapter(SourceAdapter):
                     .as_string(conn),
                 )
 
+    def count_rows(self, tables: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        from transship.verify import count_rows
+
+        with connect(self.config, "source") as conn:
+            return {(s, n): count_rows(conn, s, n) for s, n in tables}
+
     def export_schema(self, writer: SchemaWriter, options: SchemaExportOptions) -> SchemaExportResult:
         from transship_postgres.schema_export import export_schema
 

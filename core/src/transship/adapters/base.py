@@ -228,6 +228,13 @@ class SourceAdapter(ABC):
     def begin_data_export(self, options: DataExportOptions) -> DataSnapshot:
         """Open a consistent snapshot and list the tables (with columns) and sequences to export."""
 
+    def count_rows(self, tables: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """Exact row counts of source tables, for ``verify``: ``(schema, name)`` as in :class:`ExportTable`.
+
+        Raise :class:`NotImplementedError` when the source cannot be counted (e.g. Oracle scripts).
+        """
+        raise NotImplementedError(f"the {self.name} adapter cannot count source rows")
+
     def default_target_schema(self) -> str | None:
         """Target schema when ``--target-db-schema`` is not given (None: keep source schema names)."""
         return None if self.schema_arity == "many" else "public"

@@ -218,6 +218,22 @@ def analyze_schema(run):
     return _lazy("analyze")(run)
 
 
+# ---------------------------------------------------------------------------------------------- verify
+@cli.command("verify")
+@global_options
+@source_options
+@target_options
+@_with(table_filters)
+@click.option("--output-format", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@run_command("verify", "verify", needs_init=True)
+def verify(run):
+    """Compare source, export, import and target row counts per table (and content, for PostgreSQL sources).
+
+    Exits 1 when any table differs. Not a voyager command: voyager has no built-in verification.
+    """
+    return _lazy("verify")(run)
+
+
 # ---------------------------------------------------------------------------------------------- end
 @cli.group("end")
 def end_group() -> None:

@@ -10,11 +10,10 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
+from transship.verify import prepare_for_digests, table_digest
+
 _TABLES = """
-SELECT n.nspname, c.relname, c.relkind,
-       ARRAY(SELECT quote_ident(a.attname) FROM pg_index i JOIN unnest(i.indkey) WITH ORDINALITY k(attnum, o) ON true
-             JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-             WHERE i.indrelid = c.oid AND i.indisprimary ORDER BY k.o)
+SELECT n.nspname, c.relname
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p', 'm') AND NOT c.relispartition AND n.nspname = ANY(%s)
 ORDER BY 1, 2
@@ -25,17 +24,9 @@ def table_digests(conninfo: str, schemas: list[str]) -> dict[str, tuple[int, str
     """``schema.table`` -> (row count, md5 of the rows in key order)."""
     out: dict[str, tuple[int, str]] = {}
     with psycopg.connect(conninfo) as conn:
-        conn.execute("SET TIME ZONE 'UTC'")
-        conn.execute("SET extra_float_digits = 3")
-        for schema, name, kind, key in conn.execute(_TABLES, (schemas,)).fetchall():
-            # ONLY: rows of inheritance children are compared with the child, not twice
-            table = sql.SQL("ONLY {}" if kind == "r" else "{}").format(sql.Identifier(schema, name))
-            order = sql.SQL(", ").join(sql.SQL(k) for k in key) if key else sql.SQL("t::text")
-            query = sql.SQL(
-                "SELECT count(*), coalesce(md5(string_agg(t::text, E'\\n' ORDER BY {})), '') FROM {} t"
-            ).format(order, table)
-            count, digest = conn.execute(query).fetchone()  # type: ignore[misc]
-            out[f"{schema}.{name}"] = (int(count), str(digest))
+        prepare_for_digests(conn)
+        for schema, name in conn.execute(_TABLES, (schemas,)).fetchall():
+            out[f"{schema}.{name}"] = table_digest(conn, schema, name)
     return out
 
 

@@ -1,9 +1,11 @@
 """Example rule pack: one rule, registered through the ``transship`` entry-point group."""
 
+from collections.abc import Iterator
+
 from pglast import ast
 
 from transship import hookimpl
-from transship.analysis import Category, Finding, Rule
+from transship.analysis import AnalysedStatement, AnalysisContext, Category, Finding, Rule
 
 
 class Rule_Example_L001(Rule):
@@ -14,14 +16,15 @@ class Rule_Example_L001(Rule):
     category = Category.MIGRATION_HYGIENE
     suggestion = "Rename the table to lower case (and update the application's queries)."
 
-    def check(self, stmt, ctx):
-        if (
-            isinstance(stmt.node, ast.CreateStmt)
-            and stmt.node.relation.relname != stmt.node.relation.relname.lower()
-        ):
+    def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterator[Finding]:
+        node = stmt.node
+        if not isinstance(node, ast.CreateStmt) or node.relation is None:
+            return
+        relname = node.relation.relname
+        if relname is not None and relname != relname.lower():
             yield Finding(f"Table {stmt.subject_name} needs quoting in every query.")
 
 
 @hookimpl
-def transship_analysis_rules():
+def transship_analysis_rules() -> list[type[Rule]]:
     return [Rule_Example_L001]

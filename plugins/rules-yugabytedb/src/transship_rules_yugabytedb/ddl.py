@@ -15,6 +15,7 @@ from transship.analysis import (
     Impact,
     constraint_object,
 )
+from transship.analysis.context import TableInfo
 from transship.analysis.nodes import defelem_value, range_var_name
 from transship_rules_yugabytedb.base import (
     FIXED_ADD_PK_PARTITIONED,
@@ -229,7 +230,10 @@ class Rule_ORDERED_GIN_INDEX(YBRule):
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
         node = stmt.node
         if isinstance(node, ast.IndexStmt) and str(node.accessMethod).lower() == "gin":
-            if any(isinstance(p, ast.IndexElem) and int(p.ordering) != 0 for p in node.indexParams or ()):
+            if any(
+                isinstance(p, ast.IndexElem) and p.ordering is not None and int(p.ordering) != 0
+                for p in node.indexParams or ()
+            ):
                 yield Finding(
                     "Schema contains an index with an access method 'GIN' with ASC/DESC/HASH clause which is not supported."
                 )
@@ -322,7 +326,7 @@ class _PartitionedTable(YBRule):
 
     def tables(
         self, stmt: AnalysedStatement, ctx: AnalysisContext
-    ) -> Iterable[tuple[ast.CreateStmt, object]]:
+    ) -> Iterable[tuple[ast.CreateStmt, TableInfo]]:
         node = stmt.node
         if isinstance(node, ast.CreateStmt) and node.partspec is not None:
             table = ctx.model.table(node.relation)
@@ -337,7 +341,7 @@ class Rule_EXPRESSION_PARTITION_WITH_PK_UK(_PartitionedTable):
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
         for _node, table in self.tables(stmt, ctx):
-            if None in table.partition_columns and table.keys:  # type: ignore[attr-defined]
+            if None in table.partition_columns and table.keys:
                 yield Finding(
                     "Issue with Partition using Expression on a table which cannot contain Primary Key / Unique Key on any column"
                 )
@@ -350,7 +354,7 @@ class Rule_MULTI_COLUMN_LIST_PARTITION(_PartitionedTable):
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
         for _node, table in self.tables(stmt, ctx):
-            if table.partition_strategy == "list" and len(table.partition_columns) > 1:  # type: ignore[attr-defined]
+            if table.partition_strategy == "list" and len(table.partition_columns) > 1:
                 yield Finding('cannot use "list" partition strategy with more than one column')
 
 
@@ -361,10 +365,10 @@ class Rule_INSUFFICIENT_COLUMNS_IN_PK_FOR_PARTITION(_PartitionedTable):
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
         for _node, table in self.tables(stmt, ctx):
-            pk = table.primary_key  # type: ignore[attr-defined]
-            if pk is None or None in table.partition_columns:  # type: ignore[attr-defined]
+            pk = table.primary_key
+            if pk is None or None in table.partition_columns:
                 continue
-            missing = [c for c in table.partition_columns if c not in pk.columns]  # type: ignore[attr-defined]
+            missing = [c for c in table.partition_columns if c is not None and c not in pk.columns]
             if missing:
                 yield Finding(
                     f"Partition key columns({', '.join(missing)}) are not part of Primary Key columns({', '.join(pk.columns)}) which is not supported."

@@ -23,7 +23,7 @@ from transship_rules_yugabytedb.base import DOCS_MYSQL, DOCS_ORACLE, YBRule, alt
 
 class _Legacy(YBRule):
     abstract = True
-    groups = ("legacy",)
+    groups: ClassVar[tuple[str, ...]] = ("legacy",)
 
 
 class Rule_VIEW_WITH_CHECK_OPTION(_Legacy):
@@ -103,7 +103,8 @@ class Rule_DROP_MULTIPLE_OBJECTS(_Legacy):
         if (
             isinstance(node, ast.DropStmt)
             and node.removeType in _MULTI_DROP_TYPES
-            and len(node.objects or ()) > 1
+            and node.objects
+            and len(node.objects) > 1
         ):
             kind = object_type_name(node.removeType)
             names = [
