@@ -6,4 +6,5 @@ bash scripts/install.sh
 bash scripts/services.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check . >/dev/null || { .venv/bin/ruff format --check .; echo "ERROR: files are not ruff-formatted; fix: .venv/bin/ruff format ." >&2; exit 1; }
+.venv/bin/mypy core/src adapters-*/src plugins/*/src
 exec .venv/bin/python -m pytest -n "${TEST_JOBS:-2}" "$@"

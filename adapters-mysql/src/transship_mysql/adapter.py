@@ -56,7 +56,7 @@ class MySQLAdapter(SourceAdapter):
 
     def mapper(self) -> TypeMapper:
         """The type mapper: plugin hook, then the config file's rules, then the built-in rules."""
-        return TypeMapper.from_config(self.name, BUILTIN_RULES, getattr(self, "type_mapping_config", None))
+        return TypeMapper.from_config(self.name, BUILTIN_RULES, self.type_mapping_config)
 
     def check_connection(self) -> str:
         conn = connect(self.config)

@@ -126,9 +126,7 @@ class OracleAdapter(SourceAdapter):
 
     def convert(self, src: OracleSource) -> Converted:
         """Map types and convert everything (see :mod:`transship_oracle.convert`)."""
-        # SourceAdapter.type_mapping_config is `dict | list | None` (raw config); from_config is annotated
-        # `dict | None` although parse_rules rejects a list with a ConfigError: a mismatch inside core.
-        mapper = TypeMapper.from_config(self.name, ORACLE_RULES, self.type_mapping_config)  # type: ignore[arg-type]
+        mapper = TypeMapper.from_config(self.name, ORACLE_RULES, self.type_mapping_config)
         return convert_source(src, mapper, self.config.name or src.schema)
 
     def export_schema(self, writer: SchemaWriter, options: SchemaExportOptions) -> SchemaExportResult:

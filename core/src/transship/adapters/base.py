@@ -15,7 +15,7 @@ import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from transship.dbconfig import DBConfig
 from transship.errors import ConfigError
@@ -196,7 +196,7 @@ class SourceAdapter(ABC):
         # Set by core before use: script-mode inputs (Oracle) and the config file's `type-mapping:` section.
         self.source_ddl_files: list[str] = []
         self.source_data_files: list[str] = []
-        self.type_mapping_config: dict | list | None = None
+        self.type_mapping_config: dict[str, Any] | None = None
 
     def describe(self) -> str:
         """Where the data comes from, for messages (never includes the password)."""

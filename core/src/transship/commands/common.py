@@ -65,7 +65,13 @@ def get_adapter(run: Run) -> SourceAdapter:
             fix="drop those flags and connect to the live database, or use --source-db-type oracle for Oracle scripts",
         )
     # user type-mapping rules (config file section `type-mapping:`), read by the MySQL and Oracle adapters
-    adapter.type_mapping_config = run.config.data.get("type-mapping") if run.config else None
+    section = run.config.data.get("type-mapping") if run.config else None
+    if section is not None and not isinstance(section, dict):
+        raise ConfigError(
+            f"config file {run.config.path if run.config else ''}: type-mapping must be a mapping with a rules: list",
+            fix="write it as 'type-mapping:' then 'rules:' with one '- source: ...' entry per rule (docs/type-mapping-mysql.md)",
+        )
+    adapter.type_mapping_config = section
     adapter.validate_config()
     return adapter
 

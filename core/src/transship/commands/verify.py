@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import psycopg
 
@@ -108,7 +109,15 @@ def _n(value: int | None) -> str:
     return "n/a" if value is None else f"{value:,}"
 
 
-def _check(tconn, sconn, schema, name, rows, imported, source_counts) -> TableCheck:  # type: ignore[no-untyped-def]
+def _check(
+    tconn: psycopg.Connection,
+    sconn: psycopg.Connection | None,
+    schema: str,
+    name: str,
+    rows: list[Any],
+    imported: dict[str, int],
+    source_counts: dict[tuple[str, str], int],
+) -> TableCheck:
     label = qualified(schema, name)
     exported_rows = sum(int(r["exported_rows"]) for r in rows)
     imported_rows = sum(imported.get(r["file_name"], 0) for r in rows)
