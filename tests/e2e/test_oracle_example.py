@@ -40,6 +40,8 @@ def test_sample_oracle_scripts_migrate(export_dir: Path, pg_server, pg_target_db
     schema = run_cli("import", "schema", "-e", str(export_dir), *tgt)
     assert "failed" not in schema.stdout
     run_cli("import", "data", "-e", str(export_dir), *tgt, "--disable-pb", "true")
+    checked = run_cli("verify", "-e", str(export_dir), *tgt)
+    assert "the source is SQL scripts" in checked.stdout and "all 4 table(s) match" in checked.stdout
     with psycopg.connect(pg_server.conninfo(pg_target_db), autocommit=True) as conn:
         conn.execute("SET search_path TO ferries")
         assert conn.execute(

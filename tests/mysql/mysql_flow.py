@@ -30,6 +30,9 @@ def migrate(
         "export data": run_cli("export", "data", *e, *src, "--disable-pb", "true", "--yes", env=env),
         "import data": run_cli("import", "data", *e, *tgt, "--disable-pb", "true", "--yes"),
     }
+    # verify counts the MySQL source again and compares every stage with the target
+    out["verify"] = run_cli("verify", *e, *tgt, env=env)
+    assert "table(s) match" in out["verify"].stdout, out["verify"]
     return out
 
 

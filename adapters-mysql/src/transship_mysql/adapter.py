@@ -77,6 +77,21 @@ class MySQLAdapter(SourceAdapter):
             conn.close()
         return version
 
+    def count_rows(self, tables: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """Exact ``COUNT(*)`` of each source table (``verify``)."""
+        from transship_mysql.data_export import bq
+
+        conn = connect(self.config)
+        try:
+            out: dict[tuple[str, str], int] = {}
+            with conn.cursor() as cur:
+                for schema, name in tables:
+                    cur.execute(f"SELECT COUNT(*) FROM {bq(schema)}.{bq(name)}")  # noqa: S608 - quoted identifiers
+                    out[(schema, name)] = int(cur.fetchone()[0])
+            return out
+        finally:
+            conn.close()
+
     def convert_catalog(self) -> Conversion:
         """Read and convert the source catalog (what export schema writes and export data dumps)."""
         from transship_mysql.schema_export import CatalogConverter

@@ -131,7 +131,8 @@ def run(run: Run) -> None:
                 "The remaining tables are read at a new snapshot (use --start-clean true for one snapshot for all)."
             )
         meta.update_status(source_db_type=adapter.name, source_conf=adapter.config.public_dict(), source_db_version=version,
-                           source_schema_arity=adapter.schema_arity, export_data_started=True)  # fmt: skip
+                           source_schema_arity=adapter.schema_arity, export_data_started=True,
+                           source_script_mode=bool(adapter.source_ddl_files or adapter.source_data_files))  # fmt: skip
         run.console.print(
             f"Exporting {len(todo)} table(s) from {adapter.name} {version} ({adapter.describe()}) with {options.parallel_jobs} parallel job(s); consistency: {snapshot.consistency}"
         )

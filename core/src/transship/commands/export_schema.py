@@ -75,6 +75,7 @@ def run(run: Run) -> None:
         source_conf=adapter.config.public_dict(),
         source_db_version=version,
         source_schema_arity=adapter.schema_arity,
+        source_script_mode=bool(adapter.source_ddl_files or adapter.source_data_files),
     )
     rows = [
         [otype, count, written[otype].relative_to(ed.root)]

@@ -61,14 +61,18 @@ def run(run: Run) -> None:
     for r in exported:
         groups.setdefault((override or r["target_schema"], r["target_name"]), []).append(r)
 
-    adapter = get_adapter(run)
     source_counts: dict[tuple[str, str], int] = {}
     source_note = ""
-    try:
-        source_counts = adapter.count_rows([(r["source_schema"], r["source_name"]) for r in exported])
-    except NotImplementedError as exc:
-        source_note = str(exc)
-    content_possible = adapter.name == "postgresql"
+    content_possible = False
+    if status.get("source_script_mode"):
+        source_note = "the source is SQL scripts (no live database to count)"
+    else:
+        adapter = get_adapter(run)
+        try:
+            source_counts = adapter.count_rows([(r["source_schema"], r["source_name"]) for r in exported])
+        except NotImplementedError as exc:
+            source_note = str(exc)
+        content_possible = adapter.name == "postgresql"
 
     sink, tconn = open_target(run)
     checks: list[TableCheck] = []
