@@ -24,6 +24,7 @@ pytestmark = pytest.mark.e2e
 
 SOURCE_SQL = """
 CREATE TABLE big (id bigint PRIMARY KEY, grp int NOT NULL, payload text);
+CREATE INDEX big_grp ON big (grp);
 INSERT INTO big SELECT g, g % 97, repeat(md5(g::text), 3) || E'\\t' || g FROM generate_series(1, 150000) g;
 CREATE TABLE nopk (n int, label text);
 INSERT INTO nopk SELECT g % 5000, 'row ' || g FROM generate_series(1, 120000) g;
@@ -93,6 +94,9 @@ def test_import_data_killed_and_resumed(pg_server, pg_db, pg_target_db, export_d
                 )
             assert any(st["status"] != "DONE" for st in status.values()), status
 
+        # indexes dropped for the load are recorded in the target: ending the migration now would lose them
+        early_end = run_cli("end", "migration", *e, *tflags, "--yes", check=False)
+        assert early_end.returncode == 1 and "never built again" in early_end.stderr, early_end
         final = run_cli(
             "import", "data", *e, *tflags, "--batch-size", "2000", "--parallel-jobs", "2", "--disable-pb"
         )
@@ -104,6 +108,10 @@ def test_import_data_killed_and_resumed(pg_server, pg_db, pg_target_db, export_d
         )
         assert ok, rows
         assert tconn.execute("SELECT last_value FROM child_id_seq").fetchone()[0] == 30000
+    # the secondary index dropped for the load is back, under its name
+    assert schema_dump(pg_db, ["public"], pg_server.host, pg_server.port, pg_server.user) == schema_dump(
+        pg_target_db, ["public"], pg_server.host, pg_server.port, pg_server.user
+    )
     status = import_status(export_dir)
     assert all(
         st["status"] == "DONE" and st["imported_count"] == st["total_count"] and st["in_doubt_count"] == 0

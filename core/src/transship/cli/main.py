@@ -10,6 +10,7 @@ import click
 
 from transship import __version__
 from transship.cli.options import (
+    BOOL,
     bool_flag,
     global_options,
     positive_int,
@@ -177,6 +178,8 @@ import_data_options = [
     click.option("--batch-size", type=int, default=None, help="Rows per batch (default 20000 for YugabyteDB, 100000 for PostgreSQL)."),
     bool_flag("--start-clean", "Forget earlier import progress for the tables in scope."),
     bool_flag("--truncate-tables", "With --start-clean: TRUNCATE the tables in scope first."),
+    click.option("--defer-index-creation", type=BOOL, is_flag=False, flag_value="true", default=None, metavar="[true|false]",
+                 help="Drop plain secondary indexes of empty tables for the load and build them after it (default: true for PostgreSQL, false for YugabyteDB)."),
     bool_flag("--disable-pb", "No progress bars."),
     bool_flag("--run-guardrails-checks", "Check target privileges first.", default=True),
     bool_flag("--continue-on-error", "Accepted for voyager compatibility.", default=False),

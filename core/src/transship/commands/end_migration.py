@@ -44,6 +44,18 @@ def run(run: Run) -> None:
             fix="answer yes at the prompt, or pass --yes",
         )
     status = run.meta.status()
+    # everything that can refuse comes first, so a refusal leaves the export dir untouched
+    planned = {"backup_schema_files": "schema", "backup_data_files": "data", "backup_log_files": "logs"}
+    for flag, sub in planned.items():
+        if wants[flag] and backup_dir is not None and (backup_dir / sub).exists():
+            raise ConfigError(f"{backup_dir / sub} already exists", fix="choose an empty --backup-dir")
+    if status.get("target_conf"):
+        sink, conn = open_target(run)
+        with conn:
+            dropped = drop_ledger(conn, sink.ledger_schema, status["migration_uuid"])
+        run.console.print(
+            f"Removed this migration's import ledger from the target{' (schema ' + sink.ledger_schema + ' dropped)' if dropped else ''}."
+        )
     if wants["save_migration_reports"]:
         assert backup_dir is not None
         reports = backup_dir / "reports"
@@ -59,13 +71,6 @@ def run(run: Run) -> None:
     if wants["backup_data_files"] and ed.data.is_dir():
         assert backup_dir is not None
         _move(ed.data, backup_dir / "data")
-    if status.get("target_conf"):
-        sink, conn = open_target(run)
-        with conn:
-            dropped = drop_ledger(conn, sink.ledger_schema, status["migration_uuid"])
-        run.console.print(
-            f"Removed this migration's import ledger from the target{' (schema ' + sink.ledger_schema + ' dropped)' if dropped else ''}."
-        )
     run.close()
     if wants["backup_log_files"] and ed.logs.is_dir():
         assert backup_dir is not None

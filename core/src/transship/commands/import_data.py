@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from graphlib import CycleError, TopologicalSorter
 
 import psycopg
@@ -15,6 +16,7 @@ from transship.commands.export_data import check_patterns_matched, make_filter, 
 from transship.commands.target import open_target, target_schema_for
 from transship.errors import ConfigError, ExportDirError, ImportFailed
 from transship.identifiers import qualified
+from transship.importer import indexes
 from transship.importer.batches import Batch, check_file, plan_batches
 from transship.importer.data import DataLoader, FileTask
 from transship.importer.ledger import committed_batches, ensure_ledger, forget
@@ -100,8 +102,10 @@ def run(run: Run) -> None:
                 "and foreign keys checked: tables go parent-first (see docs/import-data.md)."
             )
             groups = _fk_groups(conn, tasks)
+        deferred = _defer_indexes(run, sink, conn, tasks, migration_uuid)
         _load(run, sink, tasks, parallel, fallback, groups, conn)
         _verify_counts(run, tasks)
+        _rebuild_indexes(run, sink, migration_uuid, parallel, deferred)
         all_done = not meta.query(
             "SELECT 1 FROM export_tables et LEFT JOIN import_files f ON f.file_name = et.file_name WHERE f.file_name IS NULL AND et.exported_rows > 0"
         )
@@ -369,6 +373,38 @@ def _load(
                 conn.execute(
                     sql.SQL("ALTER TABLE {} ENABLE TRIGGER USER").format(sql.Identifier(t.schema, t.table))
                 )
+
+
+def _defer_indexes(
+    run: Run, sink: ImportSink, conn: psycopg.Connection, tasks: list[FileTask], migration_uuid: str
+) -> int:
+    """Drop (and record) the plain indexes of every target table that starts empty; see importer/indexes.py."""
+    wanted = run.params.get("defer_index_creation")
+    if not (sink.defer_indexes if wanted is None else wanted):
+        return 0
+    indexes.ensure_table(conn, sink.ledger_schema)
+    started = {(t.schema, t.table) for t in tasks if t.done}
+    count = 0
+    for schema, table in sorted({(t.schema, t.table) for t in tasks} - started):
+        empty = conn.execute(
+            sql.SQL("SELECT NOT EXISTS (SELECT 1 FROM {})").format(sql.Identifier(schema, table))
+        ).fetchone()
+        if empty == (True,):
+            count += indexes.defer(conn, sink.ledger_schema, migration_uuid, schema, table)
+    if count:
+        run.console.print(
+            f"{count} secondary index(es) are dropped for the load and built again after it (faster than maintaining them row by row)."
+        )
+    return count
+
+
+def _rebuild_indexes(run: Run, sink: ImportSink, migration_uuid: str, parallel: int, deferred: int) -> None:
+    start = time.monotonic()
+    built = indexes.rebuild(
+        lambda: sink.connect(autocommit=True), sink.ledger_schema, migration_uuid, parallel
+    )
+    if built or deferred:
+        run.console.print(f"Built {built} index(es) after the load in {time.monotonic() - start:.1f} s.")
 
 
 def _bar_label(task: FileTask) -> str:

@@ -50,7 +50,19 @@ def forget(conn: psycopg.Connection, schema: str, migration_uuid: str, data_file
 
 
 def drop_ledger(conn: psycopg.Connection, schema: str, migration_uuid: str) -> bool:
-    """Remove this migration's rows; drop the schema when no other migration uses it. True if dropped."""
+    """Remove this migration's rows; drop the schema when no other migration uses it. True if dropped.
+
+    Refuses while indexes dropped for the load are still waiting to be built (their definitions live here).
+    """
+    from transship.errors import ImportFailed
+    from transship.importer.indexes import pending
+
+    waiting = pending(conn, schema, migration_uuid)
+    if waiting:
+        raise ImportFailed(
+            f"{len(waiting)} index(es) dropped for the load were never built again (e.g. {waiting[0][0]}.{waiting[0][1]})",
+            fix="run 'transship import data' again to finish (it builds them), then end the migration",
+        )
     exists = conn.execute(
         "SELECT to_regclass(%s)", (sql.Identifier(schema, LEDGER_TABLE).as_string(conn),)
     ).fetchone()

@@ -18,6 +18,7 @@ class ImportSink(ABC):
     :cvar default_port: used when ``--target-db-port`` is not given.
     :cvar default_batch_size: rows per batch when ``--batch-size`` is 0.
     :cvar max_batch_size: largest ``--batch-size`` accepted.
+    :cvar defer_indexes: default of ``--defer-index-creation``.
     """
 
     name: ClassVar[str]
@@ -25,6 +26,8 @@ class ImportSink(ABC):
     default_batch_size: ClassVar[int] = 100_000
     max_batch_size: ClassVar[int] = 1_000_000
     ledger_schema: ClassVar[str] = "transship_metadata"
+    # drop plain secondary indexes for the load and build them after it (--defer-index-creation)
+    defer_indexes: ClassVar[bool] = True
 
     def __init__(self, config: DBConfig) -> None:
         self.config = config

@@ -16,6 +16,9 @@ class YugabyteSink(ImportSink):
     default_port: ClassVar[int] = 5433
     default_batch_size: ClassVar[int] = 20_000
     max_batch_size: ClassVar[int] = 20_000
+    # YugabyteDB builds an index on existing rows with an online backfill that is slower than maintaining it
+    # during the load (voyager's advice too), so indexes stay in place
+    defer_indexes: ClassVar[bool] = False
 
     @classmethod
     def detect(cls, conn: psycopg.Connection) -> bool:

@@ -1,0 +1,114 @@
+"""Secondary indexes are built after the load, not maintained row by row during it.
+
+Before a table's first batch, its plain (non-unique, non-constraint) indexes are dropped and their definitions
+recorded in the target's ``transship_metadata.deferred_indexes`` — in the same transaction, so a crash can never
+lose one. When every batch is committed they are created again, several at once. A re-run after a crash finds
+the recorded definitions and builds whatever is missing. Unique indexes, primary keys and the indexes behind
+constraints stay: they guard the data while it loads. Partitioned tables keep their indexes (rebuilding them
+would rename their partitions' indexes).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import psycopg
+from psycopg import sql
+
+log = logging.getLogger(__name__)
+TABLE = "deferred_indexes"
+
+_PLAIN_INDEXES = """
+SELECT ci.relname, pg_get_indexdef(i.indexrelid)
+FROM pg_index i
+JOIN pg_class ci ON ci.oid = i.indexrelid
+JOIN pg_class ct ON ct.oid = i.indrelid
+WHERE i.indrelid = to_regclass(%s)
+  AND ct.relkind = 'r'  -- partitioned tables keep theirs: their partitions' index names could not be restored
+  AND NOT i.indisunique AND NOT i.indisprimary AND NOT i.indisexclusion
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+  AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid)
+ORDER BY 1
+"""
+
+
+def ensure_table(conn: psycopg.Connection, schema: str) -> None:
+    conn.execute(
+        sql.SQL(
+            "CREATE TABLE IF NOT EXISTS {} (migration_uuid uuid NOT NULL, schema_name text NOT NULL,"
+            " index_name text NOT NULL, table_name text NOT NULL, definition text NOT NULL,"
+            " PRIMARY KEY (migration_uuid, schema_name, index_name))"
+        ).format(sql.Identifier(schema, TABLE))
+    )
+
+
+def defer(conn: psycopg.Connection, ledger: str, migration_uuid: str, schema: str, table: str) -> int:
+    """Drop the plain indexes of ``schema.table`` and record them; returns how many."""
+    target = sql.Identifier(schema, table).as_string(conn)
+    rows = conn.execute(_PLAIN_INDEXES, (target,)).fetchall()
+    if not rows:
+        return 0
+    with conn.transaction():
+        for name, definition in rows:
+            conn.execute(
+                sql.SQL(
+                    "INSERT INTO {} (migration_uuid, schema_name, index_name, table_name, definition) "
+                    "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
+                ).format(sql.Identifier(ledger, TABLE)),
+                (migration_uuid, schema, name, table, definition),
+            )
+            conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(schema, name)))
+    return len(rows)
+
+
+def pending(conn: psycopg.Connection, ledger: str, migration_uuid: str) -> list[tuple[str, str, str]]:
+    """(schema, index, definition) recorded and not yet rebuilt."""
+    exists = conn.execute(
+        "SELECT to_regclass(%s)", (sql.Identifier(ledger, TABLE).as_string(conn),)
+    ).fetchone()
+    if not exists or exists[0] is None:
+        return []
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT schema_name, index_name, definition FROM {} WHERE migration_uuid = %s ORDER BY 1, 2"
+        ).format(sql.Identifier(ledger, TABLE)),
+        (migration_uuid,),
+    ).fetchall()
+    return [(str(s), str(n), str(d)) for s, n, d in rows]
+
+
+def rebuild(
+    connect: Callable[[], psycopg.Connection], ledger: str, migration_uuid: str, parallel: int,
+    on_done: Callable[[str], None] | None = None,
+) -> int:  # fmt: skip
+    """Create every recorded index that is missing, ``parallel`` at a time; returns how many were built."""
+    with connect() as conn:
+        todo = pending(conn, ledger, migration_uuid)
+    if not todo:
+        return 0
+
+    def build(item: tuple[str, str, str]) -> int:
+        schema, name, definition = item
+        with connect() as conn:
+            present = conn.execute(
+                "SELECT to_regclass(%s)", (sql.Identifier(schema, name).as_string(conn),)
+            ).fetchone()
+            built = 0
+            if not present or present[0] is None:
+                conn.execute(definition)  # pg_get_indexdef's own text
+                built = 1
+            conn.execute(
+                sql.SQL(
+                    "DELETE FROM {} WHERE migration_uuid = %s AND schema_name = %s AND index_name = %s"
+                ).format(sql.Identifier(ledger, TABLE)),
+                (migration_uuid, schema, name),
+            )
+        if on_done is not None:
+            on_done(f"{schema}.{name}")
+        log.info("index %s.%s %s", schema, name, "built" if built else "already present")
+        return built
+
+    with ThreadPoolExecutor(max_workers=max(1, parallel), thread_name_prefix="index") as pool:
+        return sum(pool.map(build, todo))
