@@ -155,7 +155,8 @@ class Migration:
             ).fetchall()
         out: dict[str, list[int]] = {}
         for data_file, count in rows:
-            out.setdefault(data_file, []).append(int(count))
+            # the ledger knows a file as "<file>@<checksum>"
+            out.setdefault(data_file.split("@", 1)[0], []).append(int(count))
         return out
 
 

@@ -9,7 +9,7 @@ from transship.cli.options import Run
 from transship.commands.common import write_json
 from transship.commands.status import export_rows, import_rows
 from transship.commands.target import open_target
-from transship.errors import ConfigError, TransshipError
+from transship.errors import ConfigError, ConnectionFailed, TransshipError
 from transship.importer.ledger import drop_ledger
 
 _CLEARED = ("schema", "data", "reports", "temp", "metainfo", "logs")
@@ -45,21 +45,31 @@ def run(run: Run) -> None:
         )
     status = run.meta.status()
     # everything that can refuse comes first, so a refusal leaves the export dir untouched
-    planned = {"backup_schema_files": "schema", "backup_data_files": "data", "backup_log_files": "logs"}
+    planned = {
+        "backup_schema_files": "schema", "backup_data_files": "data", "backup_log_files": "logs",
+        "save_migration_reports": "reports",
+    }  # fmt: skip
     for flag, sub in planned.items():
         if wants[flag] and backup_dir is not None and (backup_dir / sub).exists():
             raise ConfigError(f"{backup_dir / sub} already exists", fix="choose an empty --backup-dir")
     if status.get("target_conf"):
-        sink, conn = open_target(run)
-        with conn:
-            dropped = drop_ledger(conn, sink.ledger_schema, status["migration_uuid"])
-        run.console.print(
-            f"Removed this migration's import ledger from the target{' (schema ' + sink.ledger_schema + ' dropped)' if dropped else ''}."
-        )
+        try:
+            sink, conn = open_target(run)
+        except ConnectionFailed as exc:
+            if "does not exist" not in exc.message:
+                raise
+            # the target database was dropped (e.g. after a rehearsal): no ledger is left to remove
+            run.console.print(f"NOTE: {exc.message}; nothing to remove from the target.")
+        else:
+            with conn:
+                dropped = drop_ledger(conn, sink.ledger_schema, status["migration_uuid"])
+            run.console.print(
+                f"Removed this migration's import ledger from the target{' (schema ' + sink.ledger_schema + ' dropped)' if dropped else ''}."
+            )
     if wants["save_migration_reports"]:
         assert backup_dir is not None
         reports = backup_dir / "reports"
-        reports.mkdir(exist_ok=True)
+        reports.mkdir()
         for f in ed.reports.glob("*"):
             if f.is_file():
                 shutil.copy2(f, reports / f.name)

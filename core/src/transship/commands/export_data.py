@@ -184,7 +184,10 @@ def _clean(run: Run) -> None:
     with run.meta.tx() as conn:
         conn.execute("DELETE FROM export_tables")
         conn.execute("DELETE FROM sequences")
-    run.meta.update_status(export_data_done=False, export_data_started=False)
+        # the batch plans point into the old files; the target's ledger still knows what it received
+        conn.execute("DELETE FROM import_batches")
+        conn.execute("DELETE FROM import_files")
+    run.meta.update_status(export_data_done=False, export_data_started=False, import_data_done=False)
 
 
 def _write_postdata(path: Path, sequences) -> None:

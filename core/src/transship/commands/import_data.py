@@ -121,7 +121,11 @@ def run(run: Run) -> None:
     print_table(run, "snapshot import report", ["SCHEMA", "TABLE", "IMPORTED ROW COUNT"], rows)
     run.console.print(
         "Import data complete."
-        + ("" if all_done else " (Some exported tables were outside --table-list and are not imported yet.)")
+        + (
+            ""
+            if all_done
+            else " (Some exported tables were left out by --table-list/--exclude-table-list and are not imported yet.)"
+        )
     )
 
 
@@ -154,6 +158,7 @@ def _tasks(run: Run, conn: psycopg.Connection) -> list[FileTask]:
                 [],
                 set(),
                 int(r["exported_rows"]),
+                f"{r['file_name']}@{r['checksum']}",
             )
         )
     _check_targets(conn, tasks)
@@ -276,7 +281,13 @@ def _plan(
                 db.executemany("INSERT OR REPLACE INTO import_batches VALUES (?, ?, ?, ?, ?, 'PENDING')",
                                [(t.file_name, b.number, b.start, b.end, b.rows) for b in batches])  # fmt: skip
         t.batches = batches
-        done = committed.get(t.file_name, {})
+        earlier = [key for key in committed if key.split("@", 1)[0] == t.file_name and key != t.ledger_key]
+        if earlier and not committed.get(t.ledger_key):
+            raise ImportFailed(
+                f"{t.label}: {t.file_name} was exported again after part of an earlier export of it was imported",
+                fix="re-run import data with --start-clean true --truncate-tables true (the target holds rows of the earlier export)",
+            )
+        done = committed.get(t.ledger_key, {})
         plan = {b.number: (b.rows, b.start, b.end) for b in batches}
         stale = [n for n, v in done.items() if plan.get(n) != v]
         if stale:

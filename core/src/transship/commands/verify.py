@@ -15,7 +15,7 @@ import psycopg
 
 from transship.cli.options import Run
 from transship.commands.common import get_adapter, merged_config, print_table, write_json
-from transship.commands.export_data import make_filter, table_patterns
+from transship.commands.export_data import check_patterns_matched, make_filter, table_patterns
 from transship.commands.target import open_target, target_schema_for
 from transship.errors import ExportDirError, TransshipError
 from transship.identifiers import qualified
@@ -45,6 +45,14 @@ def run(run: Run) -> None:
         )
     include, exclude = table_patterns(run)
     accept = make_filter(include, exclude)
+    everything = meta.query(
+        "SELECT source_schema, source_name, target_schema, target_name FROM export_tables WHERE status = 'DONE'"
+    )
+    check_patterns_matched(
+        include,
+        [(r[0], r[1]) for r in everything] + [(r[2] or "", r[3]) for r in everything],
+        "the exported data",
+    )
     exported = [
         r
         for r in meta.query("SELECT * FROM export_tables WHERE status = 'DONE' ORDER BY file_name")
@@ -106,7 +114,10 @@ def run(run: Run) -> None:
             f"verify found differences in {len(bad)} of {len(checks)} table(s): {', '.join(c.table_name for c in bad[:5])}",
             fix="see the table above (reports/verify-report.json): finish import data, or look for writes on the source since the export",
         )
-    run.console.print(f"verify: all {len(checks)} table(s) match.")
+    # json mode: stdout holds the JSON document only
+    (run.err if run.params.get("output_format") == "json" else run.console).print(
+        f"verify: all {len(checks)} table(s) match."
+    )
 
 
 def _n(value: int | None) -> str:
@@ -142,8 +153,7 @@ def _check(
     content = "not compared"
     notes = []
     if sconn is not None:  # PostgreSQL source: the same table (a partition's root) exists on both sides
-        key = json.loads(rows[0]["key_columns"]) or None
-        same = _same_content(sconn, tconn, schema, name, key)
+        same = _same_content(sconn, tconn, schema, name)
         content = "same" if same else "different"
     ok = exported_rows == imported_rows == target_rows and content != "different"
     if source_rows is not None and source_rows != exported_rows:
@@ -165,13 +175,11 @@ def _check(
     )
 
 
-def _same_content(
-    sconn: psycopg.Connection, tconn: psycopg.Connection, schema: str, name: str, key: list[str] | None
-) -> bool:
+def _same_content(sconn: psycopg.Connection, tconn: psycopg.Connection, schema: str, name: str) -> bool:
     if relkind(sconn, schema, name) is None:
         return False
     try:
-        return table_digest(sconn, schema, name, key) == table_digest(tconn, schema, name, key)
+        return table_digest(sconn, schema, name) == table_digest(tconn, schema, name)
     except psycopg.Error as exc:
         for c in (sconn, tconn):
             if c.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:

@@ -42,6 +42,9 @@ class FileTask:
     batches: list[Batch]
     done: set[int] = field(default_factory=set)
     total_rows: int = 0
+    ledger_key: str = (
+        ""  # the file as the target's ledger knows it: "<file>@<checksum>" (a re-export is another file)
+    )
 
     @property
     def label(self) -> str:
@@ -140,7 +143,7 @@ class DataLoader:
                 sql.SQL(
                     "SELECT 1 FROM {} WHERE migration_uuid = %s AND data_file = %s AND batch_number = %s"
                 ).format(ledger),
-                (self.migration_uuid, task.file_name, batch.number),
+                (self.migration_uuid, task.ledger_key, batch.number),
             )
             if cur.fetchone() is None:
                 copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
@@ -166,7 +169,7 @@ class DataLoader:
                     ).format(ledger),
                     (
                         self.migration_uuid,
-                        task.file_name,
+                        task.ledger_key,
                         batch.number,
                         task.schema,
                         task.table,

@@ -5,7 +5,8 @@ recorded in the target's ``transship_metadata.deferred_indexes`` — in the same
 lose one. When every batch is committed they are created again, several at once. A re-run after a crash finds
 the recorded definitions and builds whatever is missing. Unique indexes, primary keys and the indexes behind
 constraints stay: they guard the data while it loads. Partitioned tables keep their indexes (rebuilding them
-would rename their partitions' indexes).
+would rename their partitions' indexes), and so do indexes with what ``pg_get_indexdef`` does not carry (a
+comment, a CLUSTER mark, a tablespace, a statistics target).
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ WHERE i.indrelid = to_regclass(%s)
   AND NOT i.indisunique AND NOT i.indisprimary AND NOT i.indisexclusion
   AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
   AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid)
+  -- what pg_get_indexdef does not carry stays in place: comments, CLUSTER marks, tablespaces, statistics targets
+  AND obj_description(i.indexrelid, 'pg_class') IS NULL
+  AND NOT i.indisclustered
+  AND ci.reltablespace = 0
+  AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = i.indexrelid AND COALESCE(a.attstattarget, -1) >= 0)
 ORDER BY 1
 """
 
@@ -97,8 +103,16 @@ def rebuild(
             ).fetchone()
             built = 0
             if not present or present[0] is None:
-                conn.execute(definition)  # pg_get_indexdef's own text
-                built = 1
+                try:
+                    conn.execute(definition)  # pg_get_indexdef's own text
+                    built = 1
+                except (psycopg.errors.DuplicateTable, psycopg.errors.UniqueViolation):
+                    # a killed earlier run's server session finished the same CREATE INDEX meanwhile
+                    again = conn.execute(
+                        "SELECT to_regclass(%s)", (sql.Identifier(schema, name).as_string(conn),)
+                    ).fetchone()
+                    if not again or again[0] is None:
+                        raise
             conn.execute(
                 sql.SQL(
                     "DELETE FROM {} WHERE migration_uuid = %s AND schema_name = %s AND index_name = %s"

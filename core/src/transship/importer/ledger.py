@@ -42,9 +42,10 @@ def committed_batches(
 def forget(conn: psycopg.Connection, schema: str, migration_uuid: str, data_files: list[str]) -> None:
     """Delete ledger rows of ``data_files`` (``import data --start-clean``)."""
     conn.execute(
-        sql.SQL("DELETE FROM {} WHERE migration_uuid = %s AND data_file = ANY(%s)").format(
-            sql.Identifier(schema, LEDGER_TABLE)
-        ),
+        # ledger keys are "<file>@<checksum>": every export of these files is forgotten
+        sql.SQL(
+            "DELETE FROM {} WHERE migration_uuid = %s AND split_part(data_file, '@', 1) = ANY(%s)"
+        ).format(sql.Identifier(schema, LEDGER_TABLE)),
         (migration_uuid, data_files),
     )
 
@@ -63,20 +64,30 @@ def drop_ledger(conn: psycopg.Connection, schema: str, migration_uuid: str) -> b
             f"{len(waiting)} index(es) dropped for the load were never built again (e.g. {waiting[0][0]}.{waiting[0][1]})",
             fix="run 'transship import data' again to finish (it builds them), then end the migration",
         )
-    exists = conn.execute(
-        "SELECT to_regclass(%s)", (sql.Identifier(schema, LEDGER_TABLE).as_string(conn),)
-    ).fetchone()
-    if not exists or exists[0] is None:
+    # this migration's rows go; the schema goes only when no table in it holds rows of another migration
+    # (another migration's recorded index definitions must never be dropped with it)
+    tables = [
+        r[0]
+        for r in conn.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind = 'r'",
+            (schema,),
+        ).fetchall()
+    ]
+    others = 0
+    for table in tables:
+        ident = sql.Identifier(schema, table)
+        has_uuid = conn.execute(
+            "SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attname = 'migration_uuid'",
+            (ident.as_string(conn),),
+        ).fetchone()
+        if not has_uuid:
+            others += 1  # not ours: keep the schema
+            continue
+        conn.execute(sql.SQL("DELETE FROM {} WHERE migration_uuid = %s").format(ident), (migration_uuid,))
+        left = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(ident)).fetchone()
+        others += int(left[0]) if left else 0
+    if others == 0:
         conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
-        return True
-    conn.execute(
-        sql.SQL("DELETE FROM {} WHERE migration_uuid = %s").format(sql.Identifier(schema, LEDGER_TABLE)),
-        (migration_uuid,),
-    )
-    left = conn.execute(
-        sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema, LEDGER_TABLE))
-    ).fetchone()
-    if left and left[0] == 0:
-        conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
         return True
     return False

@@ -1,0 +1,126 @@
+"""import data builds plain secondary indexes after the load; what pg_get_indexdef cannot restore stays put;
+two migrations into one target never lose each other's recorded indexes; a re-exported file is not mixed
+with rows of its earlier export."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from tests.conftest import run_cli
+from tests.e2e.pgflow import source_flags, target_flags
+from transship.testing.databases import temp_pg_database
+
+SOURCE = """
+CREATE TABLE items (id int PRIMARY KEY, grp int, label text, code text UNIQUE);
+CREATE INDEX items_grp ON items (grp);
+CREATE INDEX items_label_lower ON items (lower(label)) WHERE grp > 3;
+CREATE INDEX items_commented ON items (label);
+COMMENT ON INDEX items_commented IS 'kept in place';
+INSERT INTO items SELECT g, g % 10, 'L' || g, 'c' || g FROM generate_series(1, 5000) g;
+"""
+
+
+def _indexes(conn) -> dict[str, str]:
+    rows = conn.execute(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'items' ORDER BY 1"
+    ).fetchall()
+    return dict(rows)
+
+
+def test_indexes_rebuilt_after_the_load_and_special_ones_kept(pg_server, pg_db, pg_target_db, export_dir):
+    with pg_server.connect(pg_db) as conn:
+        conn.execute(SOURCE)
+        source_indexes = _indexes(conn)
+    e = ["-e", str(export_dir)]
+    run_cli("export", "schema", *e, *source_flags(pg_server, pg_db, "public"))
+    run_cli("export", "data", *e, *source_flags(pg_server, pg_db, "public"), "--disable-pb")
+    tgt = target_flags(pg_server, pg_target_db)
+    run_cli("import", "schema", *e, *tgt)
+    out = run_cli("import", "data", *e, *tgt, "--disable-pb")
+    # items_grp and items_label_lower are plain; the unique, the primary key and the commented index stay
+    assert "2 secondary index(es) are dropped for the load" in out.stdout
+    with pg_server.connect(pg_target_db) as conn:
+        assert _indexes(conn) == source_indexes
+        assert (
+            conn.execute("SELECT obj_description('items_commented'::regclass, 'pg_class')").fetchone()[0]
+            == "kept in place"
+        )
+        waiting = conn.execute("SELECT count(*) FROM transship_metadata.deferred_indexes").fetchone()[0]
+        assert waiting == 0
+
+
+def test_two_migrations_into_one_target_keep_each_others_index_definitions(
+    pg_server, pg_db, pg_target_db, tmp_path
+):
+    with pg_server.connect(pg_db) as conn:
+        conn.execute(SOURCE)
+    tgt = target_flags(pg_server, pg_target_db)
+    with temp_pg_database(pg_server, "ts_src2") as other_db:
+        with pg_server.connect(other_db) as conn:
+            conn.execute("CREATE SCHEMA second; CREATE TABLE second.big (id int PRIMARY KEY, v int, pad text);"
+                         "CREATE INDEX big_v ON second.big (v);"
+                         "INSERT INTO second.big SELECT g, g % 7, repeat('p', 300) FROM generate_series(1, 200000) g;")  # fmt: skip
+        a, b = tmp_path / "a", tmp_path / "b"
+        a.mkdir()
+        b.mkdir()
+        for ed, db, schema in ((a, pg_db, "public"), (b, other_db, "second")):
+            run_cli("export", "schema", "-e", str(ed), *source_flags(pg_server, db, schema))
+            run_cli("export", "data", "-e", str(ed), *source_flags(pg_server, db, schema), "--disable-pb")
+            run_cli("import", "schema", "-e", str(ed), *tgt)
+        run_cli("import", "data", "-e", str(a), *tgt, "--disable-pb")
+        # migration b: killed once its index is recorded and dropped, before it is built again
+        env = dict(os.environ, TRANSSHIP_NO_PASSWORD_PROMPT="1")
+        proc = subprocess.Popen([sys.executable, "-m", "transship", "import", "data", "-e", str(b), *tgt, "--disable-pb",
+                                 "--batch-size", "1000", "--parallel-jobs", "1"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+        with pg_server.connect(pg_target_db) as conn:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                recorded = conn.execute(
+                    "SELECT to_regclass('transship_metadata.deferred_indexes')"
+                ).fetchone()[0]
+                if (
+                    recorded
+                    and conn.execute("SELECT count(*) FROM transship_metadata.deferred_indexes").fetchone()[0]
+                ):
+                    break
+                time.sleep(0.02)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        with pg_server.connect(pg_target_db) as conn:
+            assert (
+                conn.execute("SELECT to_regclass('second.big_v')").fetchone()[0] is None
+            )  # dropped, recorded
+        # ending migration a must not take b's recorded index with it
+        run_cli("end", "migration", "-e", str(a), *tgt, "--yes")
+        run_cli("import", "data", "-e", str(b), *tgt, "--disable-pb")
+        with pg_server.connect(pg_target_db) as conn:
+            assert conn.execute("SELECT to_regclass('second.big_v')").fetchone()[0] is not None
+            assert conn.execute("SELECT count(*) FROM second.big").fetchone()[0] == 200000
+
+
+def test_reexported_file_is_not_mixed_with_its_earlier_export(pg_server, pg_db, pg_target_db, export_dir):
+    with pg_server.connect(pg_db) as conn:
+        conn.execute(SOURCE)
+    e = ["-e", str(export_dir)]
+    src = source_flags(pg_server, pg_db, "public")
+    tgt = target_flags(pg_server, pg_target_db)
+    run_cli("export", "schema", *e, *src)
+    run_cli("export", "data", *e, *src, "--disable-pb")
+    run_cli("import", "schema", *e, *tgt)
+    run_cli("import", "data", *e, *tgt, "--disable-pb")
+    with pg_server.connect(pg_db) as conn:
+        conn.execute("INSERT INTO items SELECT g, 1, 'new', 'n' || g FROM generate_series(5001, 5100) g")
+    refused = run_cli("export", "data", *e, *src, "--start-clean", "true", "--disable-pb", check=False)
+    assert refused.returncode == 1 and "--yes" in refused.stderr  # no terminal, no --yes: nothing deleted
+    run_cli("export", "data", *e, *src, "--start-clean", "true", "--yes", "--disable-pb")
+    bad = run_cli("import", "data", *e, *tgt, "--disable-pb", check=False)
+    assert bad.returncode == 1
+    assert "was exported again after part of an earlier export of it was imported" in bad.stderr
+    assert "--start-clean true --truncate-tables true" in bad.stderr
+    run_cli("import", "data", *e, *tgt, "--disable-pb", "--start-clean", "true", "--truncate-tables", "true")
+    checked = run_cli("verify", *e, *tgt)
+    assert "all 1 table(s) match" in checked.stdout
