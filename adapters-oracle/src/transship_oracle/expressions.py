@@ -85,6 +85,14 @@ def _rewrite(text: str, problems: list[str], for_sqlglot: bool = False) -> str:
     tokens = tokenize(text, keep_comments=True)
     edits: list[tuple[int, int, str]] = []
     code = [t for t in tokens if t.kind != "comment"]
+
+    def call_args(at: int) -> tuple[int, list[str]]:
+        """Index of the closing parenthesis of the call at ``at``, and its arguments, rewritten."""
+        close = matching_paren(code, at + 1)
+        return close, [
+            _rewrite(_span(text, a), problems, for_sqlglot) for a in split_top_level(code[at + 2 : close])
+        ]
+
     i = 0
     while i < len(code):
         t = code[i]
@@ -114,31 +122,19 @@ def _rewrite(text: str, problems: list[str], for_sqlglot: bool = False) -> str:
             elif word == "NVL" and is_call:
                 edits.append((t.start, t.end, "COALESCE"))
             elif word in ("NVL2", "DECODE") and is_call:
-                close = matching_paren(code, i + 1)
-                args = [
-                    _rewrite(_span(text, a), problems, for_sqlglot)
-                    for a in split_top_level(code[i + 2 : close])
-                ]
+                close, args = call_args(i)
                 edits.append((t.start, code[close].end, _case(word, args, problems)))
                 i = close + 1
                 continue
             elif word == "TO_DATE" and is_call:
-                close = matching_paren(code, i + 1)
-                args = [
-                    _rewrite(_span(text, a), problems, for_sqlglot)
-                    for a in split_top_level(code[i + 2 : close])
-                ]
+                close, args = call_args(i)
                 if len(args) == 1:
                     problems.append("TO_DATE without a format model depends on NLS_DATE_FORMAT")
                 edits.append((t.start, code[close].end, f"to_timestamp({', '.join(args[:2])})::timestamp(0)"))
                 i = close + 1
                 continue
             elif word == "TO_NUMBER" and is_call:
-                close = matching_paren(code, i + 1)
-                args = [
-                    _rewrite(_span(text, a), problems, for_sqlglot)
-                    for a in split_top_level(code[i + 2 : close])
-                ]
+                close, args = call_args(i)
                 if len(args) == 1:
                     edits.append((t.start, code[close].end, f"({args[0]})::numeric"))
                 else:

@@ -89,7 +89,7 @@ def _ssl_options(side: str) -> list[Callable[[F], F]]:
 
 source_options = _compose(
     click.option("--source-db-type", type=str, help="postgresql | mysql | oracle (any installed adapter)."),
-    click.option("--source-db-host", default="localhost", show_default=True),
+    click.option("--source-db-host", help="Default: localhost (or the host an earlier command used)."),
     click.option("--source-db-port", type=int, help="Default: the source type's usual port."),
     click.option("--source-db-user"),
     click.option("--source-db-password", help="Else SOURCE_DB_PASSWORD, the config file, or a prompt."),
@@ -103,7 +103,7 @@ source_options = _compose(
 
 target_options = _compose(
     click.option("--target-db-type", type=str, help="postgresql | yugabytedb (default: detected from the server)."),
-    click.option("--target-db-host", default="127.0.0.1", show_default=True),
+    click.option("--target-db-host", help="Default: 127.0.0.1 (or the host an earlier command used)."),
     click.option("--target-db-port", type=int, help="Default 5433 for yugabytedb, else 5432."),
     click.option("--target-db-user"),
     click.option("--target-db-password", help="Else TARGET_DB_PASSWORD, the config file, or a prompt."),

@@ -13,6 +13,8 @@ from transship.dbconfig import DBConfig
 from transship.errors import ConfigError
 from transship.plugins import get_host
 
+DEFAULT_HOSTS = {"source": "localhost", "target": "127.0.0.1"}
+
 
 def merged_config(run: Run, side: str) -> DBConfig:
     """Connection settings from flags/env/config file, completed from what an earlier command stored."""
@@ -21,12 +23,8 @@ def merged_config(run: Run, side: str) -> DBConfig:
     for key, value in stored.items():
         if getattr(cfg, key, None) in (None, "") and value not in (None, ""):
             setattr(cfg, key, value)
-    if side == "source" and run.params.get("source_db_host") == "localhost" and stored.get("host"):
-        # "localhost" is only the flag's default: keep the host the export actually used
-        if run.ctx_param_is_default("source_db_host"):
-            cfg.host = stored["host"]
-    if side == "target" and stored.get("host") and run.ctx_param_is_default("target_db_host"):
-        cfg.host = stored["host"]
+    # the flags have no default of their own, so a value an earlier command used is not hidden by one
+    cfg.host = cfg.host or DEFAULT_HOSTS[side]
     return cfg
 
 

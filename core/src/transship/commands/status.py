@@ -31,14 +31,21 @@ def export_rows(run: Run) -> list[dict[str, Any]]:
     return sorted(out, key=lambda d: (_EXPORT_ORDER.get(d["status"], 9), d["table_name"]))
 
 
+def _json_or_empty(run: Run, data: list[dict[str, Any]], report: str, empty: str) -> bool:
+    """JSON mode (written to reports/ and printed) or nothing to show: handled, return True."""
+    if run.params.get("output_format") == "json":
+        write_json(run.export_dir.reports / report, data)
+        run.console.print_json(json.dumps(data))
+        return True
+    if not data:
+        run.console.print(empty)
+        return True
+    return False
+
+
 def export_status(run: Run) -> None:
     data = export_rows(run)
-    if run.params.get("output_format") == "json":
-        write_json(run.export_dir.reports / "export-data-status-report.json", data)
-        run.console.print_json(json.dumps(data))
-        return
-    if not data:
-        run.console.print("Export of data has not started.")
+    if _json_or_empty(run, data, "export-data-status-report.json", "Export of data has not started."):
         return
     if any(d["status"] == "INTERRUPTED" for d in data):
         run.console.print(
@@ -101,12 +108,9 @@ def import_rows(run: Run) -> list[dict[str, Any]]:
 
 def import_status(run: Run) -> None:
     data = import_rows(run)
-    if run.params.get("output_format") == "json":
-        write_json(run.export_dir.reports / "import-data-status-report.json", data)
-        run.console.print_json(json.dumps(data))
-        return
-    if not data:
-        run.console.print("No exported data yet: nothing to import.")
+    if _json_or_empty(
+        run, data, "import-data-status-report.json", "No exported data yet: nothing to import."
+    ):
         return
     doubt = sum(d["in_doubt_count"] for d in data)
     if doubt:
