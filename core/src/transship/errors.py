@@ -43,3 +43,10 @@ class DataFileError(TransshipError):
 
 class ImportFailed(TransshipError):
     """The target refused schema or data."""
+
+
+class ExportFailed(TransshipError):
+    """A source value cannot be exported intact (too large, truncated, or a driver warning).
+
+    The message names the table, the column and the row's key; nothing is written for that table.
+    """
