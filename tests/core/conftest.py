@@ -122,7 +122,7 @@ class Migration:
             "import", "schema", "-e", str(self.export_dir), *self.target_args(), *extra, check=check
         )
 
-    def import_data(self, *extra: str, check: bool = True) -> Any:
+    def import_data(self, *extra: str, check: bool = True, env: dict[str, str] | None = None) -> Any:
         return self.run(
             "import",
             "data",
@@ -132,6 +132,7 @@ class Migration:
             "--disable-pb",
             *extra,
             check=check,
+            env=env,
         )
 
     def conninfo(self, side: str) -> str:

@@ -22,7 +22,11 @@ def test_random_files_cut_exactly(tmp_path, monkeypatch):
     monkeypatch.setattr(B, "READ_CHUNK", 64)  # many chunk boundaries inside rows and batches
     rng = random.Random(7)
     for _ in range(200):
-        rows = [b"x" * rng.randint(0, 40) + b"\t\\N\n" for _ in range(rng.randint(0, 80))]
+        # now and then a row larger than the byte limit, which must become a batch of its own
+        rows = [
+            b"x" * (rng.randint(0, 40) if rng.random() > 0.05 else rng.randint(100, 1500)) + b"\t\\N\n"
+            for _ in range(rng.randint(0, 80))
+        ]
         path, data, digest = _write(tmp_path, rows)
         batch_size = rng.randint(1, 12)
         max_bytes = rng.choice([0, 60, 100, 1000])
@@ -32,7 +36,8 @@ def test_random_files_cut_exactly(tmp_path, monkeypatch):
             seg = data[b.start : b.end]
             assert b.start == pos and b.first_line == line
             assert seg.endswith(b"\n") and seg.count(b"\n") == b.rows and 0 < b.rows <= batch_size
-            assert not max_bytes or len(seg) <= max_bytes
+            assert not max_bytes or len(seg) <= max_bytes or b.rows == 1
+            assert b.checksum == hashlib.blake2b(seg, digest_size=16).hexdigest()
             pos, line = b.end, line + b.rows
         assert pos == len(data) and line - 1 == len(rows)
         assert [b.number for b in plan] == list(range(1, len(plan) + 1))
@@ -58,7 +63,20 @@ def test_damaged_files_are_refused(tmp_path):
         B.check_file(path, len(data), "fix")
 
 
-def test_row_larger_than_byte_limit(tmp_path):
-    path, _, _ = _write(tmp_path, [b"short\n", b"y" * 500 + b"\n"])
-    with pytest.raises(DataFileError, match="larger than the batch byte limit"):
-        B.plan_batches(path, 10, 100, 2, None, "fix")
+def test_row_larger_than_byte_limit_is_a_batch_of_its_own(tmp_path, monkeypatch):
+    monkeypatch.setattr(B, "READ_CHUNK", 64)  # the big row spans many read chunks
+    rows = [b"short\n", b"y" * 500 + b"\n", b"a\n", b"b\n", b"z" * 300 + b"\n"]
+    path, data, digest = _write(tmp_path, rows)
+    plan = B.plan_batches(path, 10, 100, len(rows), digest, "fix")
+    assert [(b.rows, b.end - b.start) for b in plan] == [(1, 6), (1, 501), (2, 4), (1, 301)]
+
+
+def test_batch_checksums_refuse_a_changed_file(tmp_path):
+    rows = [f"{i}\trow {i}\n".encode() for i in range(100)]
+    path, data, digest = _write(tmp_path, rows)
+    plan = B.plan_batches(path, 10, 0, 100, digest, "fix")
+    stripped = [B.Batch(b.number, b.start, b.end, b.rows, b.first_line) for b in plan]
+    assert B.with_checksums(path, stripped, digest, "fix") == plan
+    path.write_bytes(data.replace(b"row 42", b"row 24"))  # same size, same rows
+    with pytest.raises(DataFileError, match="corrupt"):
+        B.with_checksums(path, stripped, digest, "fix")

@@ -50,7 +50,8 @@ CREATE TABLE IF NOT EXISTS import_files (
     max_batch_bytes INTEGER NOT NULL,
     total_rows INTEGER NOT NULL,
     total_batches INTEGER NOT NULL,
-    file_size INTEGER NOT NULL
+    file_size INTEGER NOT NULL,
+    error TEXT
 );
 CREATE TABLE IF NOT EXISTS import_batches (
     file_name TEXT NOT NULL,
@@ -59,9 +60,26 @@ CREATE TABLE IF NOT EXISTS import_batches (
     end_offset INTEGER NOT NULL,
     row_count INTEGER NOT NULL,
     status TEXT NOT NULL DEFAULT 'PENDING',
+    checksum TEXT,
     PRIMARY KEY (file_name, batch_number)
 );
+CREATE TABLE IF NOT EXISTS import_tables (
+    target_schema TEXT NOT NULL,
+    target_name TEXT NOT NULL,
+    rows_before INTEGER NOT NULL,
+    expected_rows INTEGER,
+    target_rows INTEGER,
+    error TEXT,
+    PRIMARY KEY (target_schema, target_name)
+);
 """
+
+# Columns added after a table was first created: (table, column, definition). meta.db files written by an
+# earlier version get them on open (CREATE TABLE IF NOT EXISTS does not add columns).
+_ADDED_COLUMNS = (
+    ("import_batches", "checksum", "TEXT"),
+    ("import_files", "error", "TEXT"),
+)
 
 STATUS_KEY = "migration_status"
 
@@ -78,6 +96,10 @@ class MetaDB:
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.executescript(_SCHEMA)
+        for table, column, definition in _ADDED_COLUMNS:
+            have = {r[1] for r in self.conn.execute(f"PRAGMA table_info({table})")}
+            if column not in have:
+                self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
 
     def close(self) -> None:
         with self._lock:

@@ -6,16 +6,16 @@ Re-running after a crash resumes: tables whose files are complete are kept, the 
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
-from transship.adapters.base import DataExportOptions, ExportTable
+from transship.adapters.base import DataExportOptions
 from transship.cli.options import Run
-from transship.commands.common import get_adapter, print_table, write_json
+from transship.commands.common import get_adapter, print_table
 from transship.errors import ConfigError
-from transship.exporter.data import TableResult, export_tables
-from transship.identifiers import TablePattern, parse_table_list, qualified
+from transship.exporter import state as export_state
+from transship.exporter.data import export_tables
+from transship.identifiers import TablePattern, parse_table_list
 from transship.progress import RowProgress
 
 
@@ -91,76 +91,45 @@ def run(run: Run) -> None:
             + [(t.target_schema or t.schema, t.target_name) for t in snapshot.tables],
             "the source",
         )
-        done = {
-            r["file_name"] for r in meta.query("SELECT file_name FROM export_tables WHERE status = 'DONE'")
-        }
-        from transship.exporter.data import data_file_name
-
-        todo: list[ExportTable] = []
-        kept = 0
-        for t in snapshot.tables:
-            name = data_file_name(t)
-            if name in done and (ed.data / name).is_file():
-                kept += 1
-                continue
-            todo.append(t)
-            meta.execute(
-                "INSERT INTO export_tables (file_name, source_schema, source_name, target_schema, target_name, columns, key_columns, status, row_estimate) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, 'NOT_STARTED', ?) ON CONFLICT (file_name) DO UPDATE SET status = 'NOT_STARTED', "
-                "columns = excluded.columns, row_estimate = excluded.row_estimate, exported_rows = 0, error = NULL",
-                (
-                    name,
-                    t.schema,
-                    t.name,
-                    t.target_schema,
-                    t.target_name,
-                    json.dumps(t.columns),
-                    json.dumps(list(t.key)),
-                    t.row_estimate,
-                ),
-            )
-        if not todo:
+        todo, kept = export_state.plan_tables(meta, snapshot.tables, ed.data)
+        if not todo and export_state.is_finished(meta):
             run.console.print(
                 f"Data is already exported to {ed.data} ({kept} table(s)). Use --start-clean true to export it again, "
                 "or go on with import data."
             )
             return
-        if kept:
-            run.console.print(
-                f"Resuming: {kept} table(s) were exported by an earlier run and are kept; {len(todo)} remain. "
-                "The remaining tables are read at a new snapshot (use --start-clean true for one snapshot for all)."
-            )
         meta.update_status(source_db_type=adapter.name, source_conf=adapter.config.public_dict(), source_db_version=version,
                            source_schema_arity=adapter.schema_arity, export_data_started=True,
                            source_script_mode=bool(adapter.source_ddl_files or adapter.source_data_files))  # fmt: skip
-        run.console.print(
-            f"Exporting {len(todo)} table(s) from {adapter.name} {version} ({adapter.describe()}) with {options.parallel_jobs} parallel job(s); consistency: {snapshot.consistency}"
-        )
-
-        def started(table: ExportTable, name: str) -> None:
-            meta.execute("UPDATE export_tables SET status = 'EXPORTING' WHERE file_name = ?", (name,))
-
-        def finished(res: TableResult) -> None:
-            meta.execute(
-                "UPDATE export_tables SET status = 'DONE', exported_rows = ?, byte_size = ?, checksum = ? WHERE file_name = ?",
-                (res.rows, res.size, res.checksum, res.file_name),
+        if not todo:
+            run.console.print(
+                f"Every table was exported by an earlier run that stopped before it finished ({kept} table(s) kept); "
+                "finishing it: sequence values are read now."
             )
-
-        with RowProgress(run.console, run.disable_pb) as progress:
-            try:
-                export_tables(snapshot, todo, ed.data, options.parallel_jobs, progress, started, finished)
-            except BaseException:
-                meta.execute("UPDATE export_tables SET status = 'NOT_STARTED' WHERE status = 'EXPORTING'")
-                raise
-        with meta.tx() as conn:
-            conn.execute("DELETE FROM sequences")
-            conn.executemany(
-                "INSERT INTO sequences (source_schema, name, last_value, is_called) VALUES (?, ?, ?, ?)",
-                [(s.schema, s.name, s.last_value, int(s.is_called)) for s in snapshot.sequences],
+        else:
+            if kept:
+                run.console.print(
+                    f"Resuming: {kept} table(s) were exported by an earlier run and are kept; {len(todo)} remain. "
+                    "The remaining tables are read at a new snapshot (use --start-clean true for one snapshot for all)."
+                )
+            run.console.print(
+                f"Exporting {len(todo)} table(s) from {adapter.name} {version} ({adapter.describe()}) with {options.parallel_jobs} parallel job(s); consistency: {snapshot.consistency}"
             )
-        _write_postdata(ed.data / "postdata.sql", snapshot.sequences)
-    _write_descriptor(run)
-    meta.update_status(export_data_done=True)
+            with RowProgress(run.console, run.disable_pb) as progress:
+                try:
+                    export_tables(
+                        snapshot,
+                        todo,
+                        ed.data,
+                        options.parallel_jobs,
+                        progress,
+                        lambda table, name: export_state.mark_exporting(meta, name),
+                        lambda result: export_state.mark_done(meta, result),
+                    )
+                except BaseException:
+                    export_state.mark_interrupted(meta)
+                    raise
+        export_state.finish_export(meta, ed.data, ed.descriptor, snapshot.sequences)
     rows = meta.query(
         "SELECT source_schema, source_name, exported_rows FROM export_tables ORDER BY exported_rows DESC, source_schema, source_name"
     )
@@ -188,27 +157,3 @@ def _clean(run: Run) -> None:
         conn.execute("DELETE FROM import_batches")
         conn.execute("DELETE FROM import_files")
     run.meta.update_status(export_data_done=False, export_data_started=False, import_data_done=False)
-
-
-def _write_postdata(path: Path, sequences) -> None:
-    lines = [
-        f"SELECT pg_catalog.setval('{qualified(s.schema, s.name).replace(chr(39), chr(39) * 2)}', {int(s.last_value)}, {'true' if s.is_called else 'false'});"
-        for s in sequences
-    ]
-    path.write_text("\n".join(lines) + ("\n" if lines else ""), encoding="utf-8")
-
-
-def _write_descriptor(run: Run) -> None:
-    """``metainfo/dataFileDescriptor.json`` in voyager's shape, plus size and checksum per file."""
-    rows = run.meta.query("SELECT * FROM export_tables WHERE status = 'DONE' ORDER BY file_name")
-    files = []
-    columns: dict[str, list[str]] = {}
-    for r in rows:
-        table = qualified(r["target_schema"], r["target_name"])
-        files.append({"FilePath": r["file_name"], "TableName": table, "RowCount": r["exported_rows"], "FileSize": r["byte_size"],
-                      "Checksum": f"blake2b-128:{r['checksum']}", "SourceTable": qualified(r["source_schema"], r["source_name"])})  # fmt: skip
-        columns[table] = json.loads(r["columns"])
-    write_json(run.export_dir.descriptor, {
-        "FileFormat": "text", "Delimiter": "\t", "HasHeader": False, "QuoteChar": 0, "EscapeChar": 0,
-        "NullString": "\\N", "FileList": files, "TableNameToExportedColumns": columns,
-    })  # fmt: skip

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from graphlib import CycleError, TopologicalSorter
@@ -14,16 +13,21 @@ from transship.cli.options import Run
 from transship.commands.common import print_table
 from transship.commands.export_data import check_patterns_matched, make_filter, table_patterns
 from transship.commands.target import open_target, target_schema_for
+from transship.crashpoints import crash_point, declare
 from transship.errors import ConfigError, ExportDirError, ImportFailed
 from transship.identifiers import qualified
-from transship.importer import indexes
-from transship.importer.batches import Batch, check_file, plan_batches
+from transship.importer import counts, indexes
+from transship.importer.batches import Batch
 from transship.importer.data import DataLoader, FileTask
 from transship.importer.ledger import committed_batches, ensure_ledger, forget
+from transship.importer.plan import check_targets, file_tasks, plan_tasks, record_error
 from transship.progress import RowProgress
 from transship.sinks.base import ImportSink
 
 DEFAULT_MAX_BATCH_BYTES = 200 * 1024 * 1024
+LEDGER_READY = declare("import.ledger_ready", "the target's ledger table exists")
+SEQUENCES_RESTORED = declare("import.sequences_restored", "sequences are restored, import not marked done")
+DONE = declare("import.done", "import_data_done is set")
 
 
 def _batch_size(run: Run, sink: ImportSink) -> int:
@@ -79,11 +83,18 @@ def run(run: Run) -> None:
         if not tasks:
             run.console.print("No exported tables to import.")
             return
+        tables = {(t.schema, t.table) for t in tasks}
         if p.get("start_clean"):
             _start_clean(run, conn, sink, tasks, migration_uuid)
+            counts.forget_tables(meta, tables)
         ensure_ledger(conn, sink.ledger_schema)
+        crash_point(LEDGER_READY)
         committed = committed_batches(conn, sink.ledger_schema, migration_uuid)
-        _plan(run, tasks, batch_size, max_bytes, committed)
+        plan_tasks(meta, tasks, batch_size, max_bytes, committed, run.console.print,
+                   not run.ctx_param_is_default("batch_size"))  # fmt: skip
+        counts.record_rows_before(
+            meta, conn, tables, counts.ledger_rows(conn, sink.ledger_schema, migration_uuid)
+        )
         fallback = not _replica_role_allowed(conn)
         parallel = int(p.get("parallel_jobs") or sink.default_parallel_jobs(conn))
         resumed = sum(len(t.done) for t in tasks)
@@ -93,7 +104,7 @@ def run(run: Run) -> None:
             f"{verb} {len(tasks)} data file(s) into {sink.name} ({sink.config.describe()}): {pending} batch(es) of up to {batch_size:,} rows on {parallel} connection(s)"
             + (f"; {resumed} batch(es) already committed" if resumed else "")
         )
-        meta.update_status(import_data_started=True)
+        meta.update_status(import_data_started=True, import_data_done=False)
         groups = None
         if fallback:
             run.console.print(
@@ -105,20 +116,23 @@ def run(run: Run) -> None:
         deferred = _defer_indexes(run, sink, conn, tasks, migration_uuid)
         _load(run, sink, tasks, parallel, fallback, groups, conn)
         _verify_counts(run, tasks)
+        checks = counts.check_counts(meta, conn, tables, sink.ledger_schema, migration_uuid)
         _rebuild_indexes(run, sink, migration_uuid, parallel, deferred)
         all_done = not meta.query(
             "SELECT 1 FROM export_tables et LEFT JOIN import_files f ON f.file_name = et.file_name WHERE f.file_name IS NULL AND et.exported_rows > 0"
         )
         if all_done:
             _restore_sequences(run, conn)
+            crash_point(SEQUENCES_RESTORED)
     meta.update_status(import_data_done=all_done)
-    per_table: dict[tuple[str, str], int] = {}
-    for t in tasks:
-        per_table[(t.schema, t.table)] = per_table.get((t.schema, t.table), 0) + sum(
-            b.rows for b in t.batches
-        )
-    rows = [[s, n, f"{count:,}"] for (s, n), count in sorted(per_table.items())]
-    print_table(run, "snapshot import report", ["SCHEMA", "TABLE", "IMPORTED ROW COUNT"], rows)
+    crash_point(DONE)
+    rows = [
+        [c.schema, c.table, f"{c.committed:,}", f"{c.found:,}"]
+        for c in sorted(checks, key=lambda c: (c.schema, c.table))
+    ]
+    print_table(
+        run, "snapshot import report", ["SCHEMA", "TABLE", "IMPORTED ROW COUNT", "ROWS IN TARGET"], rows
+    )
     run.console.print(
         "Import data complete."
         + (
@@ -131,7 +145,6 @@ def run(run: Run) -> None:
 
 def _tasks(run: Run, conn: psycopg.Connection) -> list[FileTask]:
     include, exclude = table_patterns(run)
-    accept = make_filter(include, exclude)
     rows = run.meta.query("SELECT * FROM export_tables WHERE status = 'DONE' ORDER BY file_name")
     check_patterns_matched(
         include,
@@ -139,61 +152,9 @@ def _tasks(run: Run, conn: psycopg.Connection) -> list[FileTask]:
         + [(r["target_schema"] or "", r["target_name"]) for r in rows],
         "the exported data",
     )
-    schema_override = target_schema_for(run)
-    tasks: list[FileTask] = []
-    for r in rows:
-        if not (
-            accept(r["source_schema"], r["source_name"])
-            or accept(r["target_schema"] or r["source_schema"], r["target_name"])
-        ):
-            continue
-        schema = schema_override or r["target_schema"]
-        tasks.append(
-            FileTask(
-                r["file_name"],
-                run.export_dir.data / r["file_name"],
-                schema,
-                r["target_name"],
-                json.loads(r["columns"]),
-                [],
-                set(),
-                int(r["exported_rows"]),
-                f"{r['file_name']}@{r['checksum']}",
-            )
-        )
-    _check_targets(conn, tasks)
+    tasks = file_tasks(run.meta, run.export_dir.data, make_filter(include, exclude), target_schema_for(run))
+    check_targets(conn, tasks)
     return tasks
-
-
-def _check_targets(conn: psycopg.Connection, tasks: list[FileTask]) -> None:
-    missing: list[str] = []
-    bad_columns: list[str] = []
-    for t in tasks:
-        name = sql.Identifier(t.schema, t.table).as_string(conn)
-        oid = conn.execute("SELECT to_regclass(%s)::oid", (name,)).fetchone()[0]  # type: ignore[index]
-        if oid is None:
-            missing.append(qualified(t.schema, t.table))
-            continue
-        cols = {
-            r[0]
-            for r in conn.execute(
-                "SELECT attname FROM pg_attribute WHERE attrelid = %s AND attnum > 0 AND NOT attisdropped",
-                (oid,),
-            ).fetchall()
-        }
-        absent = [c for c in t.columns if c not in cols]
-        if absent:
-            bad_columns.append(f"{qualified(t.schema, t.table)} ({', '.join(absent)})")
-    if missing:
-        raise ImportFailed(
-            f"the target lacks table(s): {', '.join(missing)}",
-            fix="run 'transship import schema' first, create them, or leave them out with --exclude-table-list",
-        )
-    if bad_columns:
-        raise ImportFailed(
-            f"target table(s) lack exported column(s): {'; '.join(bad_columns)}",
-            fix="add the columns on the target (or re-run import schema)",
-        )
 
 
 def _start_clean(
@@ -234,74 +195,6 @@ def _start_clean(
         f"Start clean: forgot earlier import progress for {len(files)} table(s)"
         + (" and truncated them." if run.params.get("truncate_tables") else ".")
     )
-
-
-def _plan(
-    run: Run,
-    tasks: list[FileTask],
-    batch_size: int,
-    max_bytes: int,
-    committed: dict[str, dict[int, tuple[int, int, int]]],
-) -> None:
-    meta = run.meta
-    exported = {
-        r["file_name"]: r
-        for r in meta.query(
-            "SELECT file_name, exported_rows, byte_size, checksum, source_schema, source_name FROM export_tables"
-        )
-    }
-    for t in tasks:
-        e = exported[t.file_name]
-        refix = (
-            f"re-export it: transship export data --start-clean true (or restore {t.path.name} from a backup)"
-        )
-        check_file(t.path, int(e["byte_size"]), refix)
-        stored = meta.query(
-            "SELECT batch_number, start_offset, end_offset, row_count FROM import_batches WHERE file_name = ? ORDER BY batch_number",
-            (t.file_name,),
-        )
-        info = meta.query("SELECT batch_size FROM import_files WHERE file_name = ?", (t.file_name,))
-        if stored and info:
-            batches = []
-            line = 1
-            for b in stored:
-                batches.append(Batch(b[0], b[1], b[2], b[3], line))
-                line += b[3]
-            if info[0][0] != batch_size and not run.ctx_param_is_default("batch_size"):
-                run.console.print(
-                    f"NOTE: {t.label} keeps its original batches of {info[0][0]:,} rows (import had started); --batch-size applies to new tables."
-                )
-        else:
-            batches = plan_batches(
-                t.path, batch_size, max_bytes, int(e["exported_rows"]), e["checksum"], refix
-            )
-            with meta.tx() as db:
-                db.execute("INSERT OR REPLACE INTO import_files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                           (t.file_name, t.schema, t.table, batch_size, max_bytes, int(e["exported_rows"]), len(batches), int(e["byte_size"])))  # fmt: skip
-                db.executemany("INSERT OR REPLACE INTO import_batches VALUES (?, ?, ?, ?, ?, 'PENDING')",
-                               [(t.file_name, b.number, b.start, b.end, b.rows) for b in batches])  # fmt: skip
-        t.batches = batches
-        earlier = [key for key in committed if key.split("@", 1)[0] == t.file_name and key != t.ledger_key]
-        if earlier and not committed.get(t.ledger_key):
-            raise ImportFailed(
-                f"{t.label}: {t.file_name} was exported again after part of an earlier export of it was imported",
-                fix="re-run import data with --start-clean true --truncate-tables true (the target holds rows of the earlier export)",
-            )
-        done = committed.get(t.ledger_key, {})
-        plan = {b.number: (b.rows, b.start, b.end) for b in batches}
-        stale = [n for n, v in done.items() if plan.get(n) != v]
-        if stale:
-            raise ImportFailed(
-                f"the target's ledger for {t.file_name} does not match the local import state (batches {stale[:5]})",
-                fix="the export dir's metainfo was replaced or the file re-exported: re-run import data with --start-clean true --truncate-tables true",
-            )
-        t.done = set(done)
-        with meta.tx() as db:
-            db.execute("UPDATE import_batches SET status = 'PENDING' WHERE file_name = ?", (t.file_name,))
-            db.executemany(
-                "UPDATE import_batches SET status = 'DONE' WHERE file_name = ? AND batch_number = ?",
-                [(t.file_name, n) for n in done],
-            )
 
 
 def _replica_role_allowed(conn: psycopg.Connection) -> bool:
@@ -377,7 +270,11 @@ def _load(
                         )
                     )
                     disabled.append(t)
-            loader.run(tasks, groups)
+            try:
+                loader.run(tasks, groups)
+            finally:
+                for task, exc in loader.failures:
+                    record_error(meta, task.file_name, exc)
         finally:
             loader.close()
             for t in disabled:  # re-enabled even when the load failed
@@ -420,8 +317,7 @@ def _rebuild_indexes(run: Run, sink: ImportSink, migration_uuid: str, parallel: 
 
 def _bar_label(task: FileTask) -> str:
     """``schema.table``, plus the source table when it differs (a leaf partition loaded through its root)."""
-    source = task.file_name.removesuffix("_data.sql").rsplit(".", 1)[-1]
-    return task.label if source == task.table else f"{task.label} ({source})"
+    return task.label if task.source in ("", task.table) else f"{task.label} ({task.source})"
 
 
 def _verify_counts(run: Run, tasks: list[FileTask]) -> None:

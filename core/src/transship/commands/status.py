@@ -10,7 +10,7 @@ from transship.commands.common import print_table, write_json
 from transship.identifiers import qualified
 
 _EXPORT_ORDER = {"EXPORTING": 0, "INTERRUPTED": 1, "DONE": 2, "NOT_STARTED": 3}
-_IMPORT_ORDER = {"MIGRATING": 0, "DONE": 1, "NOT_STARTED": 2}
+_IMPORT_ORDER = {"FAILED": 0, "ROW_COUNT_MISMATCH": 1, "MIGRATING": 2, "DONE": 3, "NOT_STARTED": 4}
 
 
 def export_rows(run: Run) -> list[dict[str, Any]]:
@@ -69,9 +69,16 @@ def import_rows(run: Run) -> list[dict[str, Any]]:
         "SELECT e.file_name, e.target_schema, e.target_name, e.exported_rows, "
         " (SELECT COALESCE(SUM(row_count), 0) FROM import_batches b WHERE b.file_name = e.file_name AND b.status = 'DONE') AS imported, "
         " (SELECT count(*) FROM import_files f WHERE f.file_name = e.file_name) AS planned, "
-        " (SELECT COALESCE(SUM(row_count), 0) FROM import_batches b WHERE b.file_name = e.file_name AND b.status = 'COMMITTING') AS in_doubt "
+        " (SELECT COALESCE(SUM(row_count), 0) FROM import_batches b WHERE b.file_name = e.file_name AND b.status = 'COMMITTING') AS in_doubt, "
+        " (SELECT error FROM import_files f WHERE f.file_name = e.file_name) AS error "
         "FROM export_tables e WHERE e.status = 'DONE'"
     )
+    checked = {
+        (r[0], r[1]): (r[2], r[3])
+        for r in run.meta.query(
+            "SELECT target_schema, target_name, expected_rows, target_rows FROM import_tables WHERE target_rows IS NOT NULL"
+        )
+    }
     for r in rows:
         name = qualified(target_schema or r[1], r[2])
         entry = totals.setdefault(
@@ -83,8 +90,11 @@ def import_rows(run: Run) -> list[dict[str, Any]]:
                 "errored_count": 0,
                 "in_doubt_count": 0,
                 "started": False,
+                "key": (target_schema or r[1], r[2]),
+                "error": None,
             },
         )
+        entry["error"] = entry["error"] or r[7]
         entry["total_count"] += r[3]
         entry["imported_count"] += r[4]
         entry["in_doubt_count"] += r[6]
@@ -93,7 +103,12 @@ def import_rows(run: Run) -> list[dict[str, Any]]:
     for entry in totals.values():
         total, done = entry["total_count"], entry["imported_count"]
         pct = 100.0 if total == 0 and entry["started"] else (done * 100.0 / total if total else 0.0)
-        if entry["started"] and done == total:
+        expected, found = checked.get(entry.pop("key"), (None, None))
+        if expected is not None and expected != found:
+            state = "ROW_COUNT_MISMATCH"  # the closing count of import data found the target differing
+        elif entry["error"] and done != total:
+            state = "FAILED"
+        elif entry["started"] and done == total:
             state = "DONE"
         elif done == 0 and not entry["in_doubt_count"]:
             state = "NOT_STARTED"
@@ -101,6 +116,8 @@ def import_rows(run: Run) -> list[dict[str, Any]]:
             state = "MIGRATING"
         entry["status"] = state
         entry["percentage_complete"] = round(pct, 2)
+        entry["target_count"] = found
+        entry["expected_target_count"] = expected
         del entry["started"]
         out.append(entry)
     return sorted(out, key=lambda d: (_IMPORT_ORDER.get(d["status"], 9), d["table_name"]))
@@ -112,6 +129,14 @@ def import_status(run: Run) -> None:
         run, data, "import-data-status-report.json", "No exported data yet: nothing to import."
     ):
         return
+    for d in data:
+        if d["status"] == "ROW_COUNT_MISMATCH":
+            run.console.print(
+                f"ERROR: {d['table_name']} holds {d['target_count']:,} rows in the target, {d['expected_target_count']:,} expected "
+                "(it was changed during the import); re-run import data with --start-clean true --truncate-tables true for it."
+            )
+        elif d["status"] == "FAILED":
+            run.console.print(f"ERROR: {d['table_name']}: {d['error']}")
     doubt = sum(d["in_doubt_count"] for d in data)
     if doubt:
         run.console.print(

@@ -20,22 +20,83 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from transship.adapters.base import DataSnapshot, ExportTable, TableReader
+from transship.crashpoints import crash_point, declare
 from transship.errors import TransshipError
 from transship.progress import RowProgress
 
 log = logging.getLogger(__name__)
 WRITE_BUFFER = 1 << 20
+TABLE_WRITTEN = declare(
+    "export.table_written", "a table's rows are in its fsynced tmp_ file, not yet renamed"
+)
+TABLE_RENAMED = declare(
+    "export.table_renamed", "a table's file has its final name, the table is not yet DONE"
+)
+TABLE_DONE = declare("export.table_done", "a table is DONE in meta.db")
 
 
-def data_file_name(table: ExportTable) -> str:
-    """``<table>_data.sql`` for public/unqualified tables, else ``<schema>.<table>_data.sql``."""
-    base = (
-        table.name
-        if table.schema in ("public", None) or table.target_schema is None
-        else f"{table.schema}.{table.name}"
+def fsync_dir(path: Path) -> None:
+    """Make a rename inside directory ``path`` durable."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# File names: every character of a name outside [a-z0-9_-] is %XX-encoded (UTF-8 bytes, upper-case hex), so
+# "." only ever separates schema and table, "A" and "a" differ even on a case-insensitive file system, and
+# the markers "~" (hash) and "+" (chunk number) can never come out of a name.
+_PLAIN_NAME_CHAR = re.compile(rb"[a-z0-9_\-]")
+_MAX_BASE = 200  # NAME_MAX is 255 bytes: leave room for "tmp_", a "+<chunk>" suffix and "_data.sql"
+DATA_SUFFIX = "_data.sql"
+
+
+def _encoded_pieces(name: str) -> list[str]:
+    """One piece per character: itself when plain, else its UTF-8 bytes %XX-encoded."""
+    return [
+        ch if _PLAIN_NAME_CHAR.fullmatch(ch.encode()) else "".join(f"%{b:02X}" for b in ch.encode("utf-8"))
+        for ch in name
+    ]
+
+
+def data_file_name(table: ExportTable, chunk: int | None = None) -> str:
+    """The data file of ``table``: ``<table>_data.sql`` for public/unqualified tables, else
+    ``<schema>.<table>_data.sql``, each name %-encoded (see above), ``+<chunk>`` before the suffix for a chunk.
+
+    Injective over (schema, table), also on case-insensitive file systems: a name too long for a file name is
+    cut and made unique with a hash of the exact (schema, table) (``~<hash>``).
+    """
+    qualify = not (table.schema in ("public", None) or table.target_schema is None)
+    pieces = (
+        [*_encoded_pieces(table.schema), ".", *_encoded_pieces(table.name)]
+        if qualify
+        else _encoded_pieces(table.name)
     )
-    safe = re.sub(r"[^\w.\-]", lambda m: f"%{ord(m.group(0)):02X}", base)
-    return f"{safe}_data.sql"
+    base = "".join(pieces)
+    if len(base) > _MAX_BASE:
+        exact = f"{table.schema if qualify else ''}\0{table.name}".encode()
+        cut, size = [], 0
+        for piece in pieces:  # cut between characters, never inside an escape
+            if size + len(piece) > _MAX_BASE - 17:
+                break
+            cut.append(piece)
+            size += len(piece)
+        base = f"{''.join(cut)}~{hashlib.blake2b(exact, digest_size=8).hexdigest()}"
+    return f"{base}{f'+{chunk:06d}' if chunk is not None else ''}{DATA_SUFFIX}"
+
+
+def check_unique_file_names(tables: list[ExportTable]) -> None:
+    """Refuse two tables that would share a data file (a guard: the encoding is injective up to its hash)."""
+    seen: dict[str, ExportTable] = {}
+    for t in tables:
+        name = data_file_name(t).lower()
+        other = seen.setdefault(name, t)
+        if other is not t:
+            raise TransshipError(
+                f"tables {other.schema}.{other.name} and {t.schema}.{t.name} map to the same data file {name}",
+                fix="report this as a bug; meanwhile export one of them with --exclude-table-list",
+            )
 
 
 @dataclass
@@ -133,7 +194,10 @@ def export_tables(
             ) from exc
         finally:
             readers.put(reader)
+        crash_point(TABLE_WRITTEN)
         os.replace(tmp, data_dir / name)
+        fsync_dir(data_dir)
+        crash_point(TABLE_RENAMED)
         progress.finish(task, writer.rows)
         result = TableResult(
             table, name, writer.rows, writer.size, writer.hash.hexdigest(), time.monotonic() - start
@@ -141,6 +205,7 @@ def export_tables(
         with lock:
             results.append(result)
         on_done(result)
+        crash_point(TABLE_DONE)
         log.info(
             "exported %s.%s: %d rows, %d bytes in %.2fs",
             table.schema,

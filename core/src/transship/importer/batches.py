@@ -8,7 +8,7 @@ re-run uses the same plan, which is what makes the ledger's (file, batch number)
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from transship.errors import DataFileError
@@ -18,11 +18,19 @@ READ_CHUNK = 4 << 20
 
 @dataclass(frozen=True)
 class Batch:
+    """Rows ``first_line`` .. ``first_line + rows - 1`` of a data file: the bytes ``[start, end)``."""
+
     number: int
     start: int  # byte offset of the first row
     end: int  # byte offset after the last row's newline
     rows: int
     first_line: int  # 1-based line number of the first row in the file
+    checksum: str = ""  # BLAKE2b-128 of the batch's bytes, checked before the batch commits
+
+
+def new_hash() -> hashlib.blake2b:
+    """The hash of files and batches (BLAKE2b, 128 bits)."""
+    return hashlib.blake2b(digest_size=16)
 
 
 def check_file(path: Path, expected_size: int, refix: str) -> None:
@@ -50,9 +58,43 @@ def check_file(path: Path, expected_size: int, refix: str) -> None:
 def plan_batches(
     path: Path, batch_size: int, max_bytes: int, expected_rows: int, checksum: str | None, refix: str
 ) -> list[Batch]:
-    """Read ``path`` once: cut batches of at most ``batch_size`` rows and ``max_bytes`` bytes, and verify
-    the row count and the BLAKE2b checksum recorded at export."""
-    digest = hashlib.blake2b(digest_size=16)
+    """Cut ``path`` into batches of at most ``batch_size`` rows and ``max_bytes`` bytes (a row larger than
+    ``max_bytes`` is a batch of its own), give each batch its checksum, and verify the row count and the
+    file's checksum recorded at export."""
+    batches = _cut(path, batch_size, max_bytes, expected_rows, refix)
+    return with_checksums(path, batches, checksum, refix)
+
+
+def with_checksums(path: Path, batches: list[Batch], checksum: str | None, refix: str) -> list[Batch]:
+    """``batches`` with the checksum of each one's bytes, read from ``path`` in one pass that also checks the
+    whole file against ``checksum`` (the export's), so no checksum is ever taken from changed bytes."""
+    whole = new_hash()
+    out: list[Batch] = []
+    with open(path, "rb") as f:
+        for b in batches:
+            if f.tell() != b.start:
+                raise DataFileError(f"batch plan of {path} is not contiguous at batch {b.number}", fix=refix)
+            part = new_hash()
+            remaining = b.end - b.start
+            while remaining > 0:
+                chunk = f.read(min(READ_CHUNK, remaining))
+                if not chunk:
+                    raise DataFileError(f"data file {path} ended early in batch {b.number}", fix=refix)
+                part.update(chunk)
+                whole.update(chunk)
+                remaining -= len(chunk)
+            out.append(replace(b, checksum=part.hexdigest()))
+        while chunk := f.read(READ_CHUNK):
+            whole.update(chunk)
+    if checksum and whole.hexdigest() != checksum:
+        raise DataFileError(
+            f"data file {path} is corrupt (its checksum differs from the one recorded at export)", fix=refix
+        )
+    return out
+
+
+def _cut(path: Path, batch_size: int, max_bytes: int, expected_rows: int, refix: str) -> list[Batch]:
+    """Batch boundaries only (row and byte limits), and the row count check."""
     batches: list[Batch] = []
     done_rows = 0  # rows in closed batches
     batch_start = 0  # absolute offset where the open batch starts
@@ -70,7 +112,6 @@ def plan_batches(
 
     with open(path, "rb") as f:
         while chunk := f.read(READ_CHUNK):
-            digest.update(chunk)
             last_byte = chunk[-1:]
             n = len(chunk)
             pos = 0
@@ -94,11 +135,13 @@ def plan_batches(
                         pos = idx + 1
                     elif batch_rows:
                         close(last_nl, batch_rows)
-                    else:
-                        raise DataFileError(
-                            f"a row of {path} at byte {batch_start:,} is larger than the batch byte limit ({max_bytes:,} bytes)",
-                            fix="raise the limit with MAX_BATCH_SIZE_BYTES",
-                        )
+                    else:  # one row larger than the byte limit: a batch of its own
+                        idx = chunk.find(b"\n", pos)
+                        if idx < 0:
+                            break
+                        last_nl = offset + idx + 1
+                        close(last_nl, 1)
+                        pos = idx + 1
                 else:
                     if cnt:
                         last_nl = offset + chunk.rfind(b"\n", pos, n) + 1
@@ -112,9 +155,5 @@ def plan_batches(
     if done_rows != expected_rows:
         raise DataFileError(
             f"data file {path} holds {done_rows:,} rows, export wrote {expected_rows:,}", fix=refix
-        )
-    if checksum and digest.hexdigest() != checksum:
-        raise DataFileError(
-            f"data file {path} is corrupt (its checksum differs from the one recorded at export)", fix=refix
         )
     return batches

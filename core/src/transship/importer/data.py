@@ -19,13 +19,18 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from transship.errors import ImportFailed, TransshipError
-from transship.importer.batches import Batch
+from transship.crashpoints import crash_point, declare
+from transship.errors import DataFileError, TransshipError
+from transship.importer.batches import Batch, new_hash
 from transship.importer.ledger import LEDGER_TABLE
 from transship.sinks.base import ImportSink
 
 log = logging.getLogger(__name__)
 COPY_CHUNK = 1 << 20
+REEXPORT_FIX = (
+    "restore the file as export wrote it (from a backup), or export again (transship export data --start-clean true) "
+    "and import with --start-clean true --truncate-tables true"
+)
 MAX_ATTEMPTS = 5
 _RETRYABLE_SQLSTATES = {"40001", "40P01", "57P01", "08006", "08003", "08000"}
 
@@ -45,6 +50,8 @@ class FileTask:
     ledger_key: str = (
         ""  # the file as the target's ledger knows it: "<file>@<checksum>" (a re-export is another file)
     )
+    source: str = ""  # the source table, for progress labels (a leaf partition differs from its target)
+    generated: list[str] = field(default_factory=list)  # the target's generated columns (computed by COPY)
 
     @property
     def label(self) -> str:
@@ -53,6 +60,20 @@ class FileTask:
 
 class BatchError(TransshipError):
     """A batch the target refused (bad data, constraint...)."""
+
+    def __init__(self, message: str, fix: str | None = None, task: FileTask | None = None) -> None:
+        super().__init__(message, fix)
+        self.task = task
+
+
+class ChangedBatch(DataFileError):
+    """A batch's bytes differ from the plan's checksum: the data file changed after export."""
+
+
+COPIED = declare("import.batch_copied", "a batch's rows are sent by COPY, its ledger row not yet written")
+BEFORE_COMMIT = declare("import.batch_before_commit", "a batch's COPY and ledger row are sent, not committed")
+COMMITTED = declare("import.batch_committed", "a batch is committed in the target, meta.db not yet updated")
+RECORDED = declare("import.batch_recorded", "a committed batch is DONE in meta.db")
 
 
 class DataLoader:
@@ -73,6 +94,7 @@ class DataLoader:
         self.on_batch_done = on_batch_done
         self.cancel = threading.Event()
         self.errors: list[BaseException] = []
+        self.failures: list[tuple[FileTask, BaseException]] = []  # the file each error happened in
         self._local = threading.local()
         self._conns: list[psycopg.Connection] = []
         self._lock = threading.Lock()
@@ -111,6 +133,12 @@ class DataLoader:
             try:
                 self._copy(conn, task, batch)
                 return
+            except DataFileError:
+                try:
+                    conn.rollback()
+                except psycopg.Error:
+                    conn.close()
+                raise
             except psycopg.Error as exc:
                 try:
                     conn.rollback()
@@ -150,18 +178,27 @@ class DataLoader:
                     sql.Identifier(task.schema, task.table),
                     sql.SQL(", ").join(sql.Identifier(c) for c in task.columns),
                 )
+                digest = new_hash()
                 with open(task.path, "rb") as f, cur.copy(copy_sql) as copy:
                     f.seek(batch.start)
                     remaining = batch.end - batch.start
                     while remaining > 0:
                         data = f.read(min(COPY_CHUNK, remaining))
                         if not data:
-                            raise ImportFailed(
+                            raise DataFileError(
                                 f"data file {task.path} ended early while reading batch {batch.number}",
-                                fix="re-export the table",
+                                fix=REEXPORT_FIX,
                             )
+                        digest.update(data)
                         copy.write(data)
                         remaining -= len(data)
+                        crash_point(COPIED)
+                if batch.checksum and digest.hexdigest() != batch.checksum:
+                    raise ChangedBatch(
+                        f"data file {task.path} changed after export: the bytes of batch {batch.number} "
+                        f"(lines {batch.first_line:,}-{batch.first_line + batch.rows - 1:,}) differ from what export wrote",
+                        fix=REEXPORT_FIX,
+                    )
                 cur.execute(
                     sql.SQL(
                         "INSERT INTO {} (migration_uuid, data_file, batch_number, schema_name, table_name, rows_imported,"
@@ -182,16 +219,30 @@ class DataLoader:
             # the local state says "committing" until the commit is acknowledged, so a crash in between shows
             # up as in doubt in 'import data status' (the next run settles it from the ledger)
             self.before_commit(task, batch)
+        crash_point(BEFORE_COMMIT)
         conn.commit()
+        crash_point(COMMITTED)
 
     def _describe(self, exc: psycopg.Error, task: FileTask, batch: Batch) -> BatchError:
         message = (exc.diag.message_primary if exc.diag else None) or str(exc).strip().splitlines()[0]
+        detail = (exc.diag.message_detail if exc.diag else None) or ""
         context = (exc.diag.context if exc.diag else None) or ""
         where = f"batch {batch.number} of {task.path.name}"
         m = re.search(r"line (\d+)", context)
         if m:
             where = f"{task.path.name} line {batch.first_line + int(m.group(1)) - 1}"
         state = getattr(exc, "sqlstate", "") or ""
+        column = (exc.diag.column_name if exc.diag else None) or ""
+        if not column:
+            c = re.search(r"column (\S+?):", context)
+            column = c.group(1) if c else ""
+        if column:
+            where += f", column {column}"
+        elif task.generated and state.startswith("22"):
+            # the value COPY could not store is not one of the file's: the target computed it
+            where += f", computing generated column(s) {', '.join(task.generated)}"
+        if detail:
+            message += f" ({' '.join(detail.split())})"
         if state == "23503":
             fix = "FK checks were on: grant the import user superuser (or on PostgreSQL 15+: GRANT SET ON PARAMETER session_replication_role), then re-run import data"
         elif state.startswith("23"):
@@ -203,7 +254,7 @@ class DataLoader:
             )
         else:
             fix = "fix the cause, then re-run import data (committed batches are kept)"
-        return BatchError(f"importing into {task.label} failed at {where}: {message}", fix=fix)
+        return BatchError(f"importing into {task.label} failed at {where}: {message}", fix=fix, task=task)
 
     # ------------------------------------------------------------------ many batches
     def run(self, tasks: list[FileTask], groups: list[list[FileTask]] | None = None) -> None:
@@ -232,9 +283,11 @@ class DataLoader:
                     self.load_batch(task, batch)
                     task.done.add(batch.number)
                     self.on_batch_done(task, batch)
+                    crash_point(RECORDED)
                 except BaseException as exc:  # noqa: BLE001 - reported by run()
                     with self._lock:
                         self.errors.append(exc)
+                        self.failures.append((task, exc))
                     self.cancel.set()
                     return
 

@@ -18,8 +18,12 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg
 from psycopg import sql
 
+from transship.crashpoints import crash_point, declare
+
 log = logging.getLogger(__name__)
 TABLE = "deferred_indexes"
+INDEXES_DEFERRED = declare("import.indexes_deferred", "a table's plain indexes are dropped and recorded")
+INDEX_BUILT = declare("import.index_built", "an index is built again, its record not yet removed")
 
 _PLAIN_INDEXES = """
 SELECT ci.relname, pg_get_indexdef(i.indexrelid)
@@ -66,6 +70,7 @@ def defer(conn: psycopg.Connection, ledger: str, migration_uuid: str, schema: st
                 (migration_uuid, schema, name, table, definition),
             )
             conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(schema, name)))
+    crash_point(INDEXES_DEFERRED)
     return len(rows)
 
 
@@ -106,6 +111,7 @@ def rebuild(
                 try:
                     conn.execute(definition)  # pg_get_indexdef's own text
                     built = 1
+                    crash_point(INDEX_BUILT)
                 except (psycopg.errors.DuplicateTable, psycopg.errors.UniqueViolation):
                     # a killed earlier run's server session finished the same CREATE INDEX meanwhile
                     again = conn.execute(

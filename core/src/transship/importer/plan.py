@@ -1,0 +1,202 @@
+"""What ``import data`` loads: one :class:`FileTask` per exported file, its target checked and its batches planned.
+
+The batch plan of a file is computed once (boundaries and a checksum per batch, from bytes checked against the
+export's file checksum) and stored in ``meta.db``; every later run reuses it, so the ledger key
+(file, batch number) always means the same bytes — and the checksum proves it before each commit.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from transship.crashpoints import crash_point, declare
+from transship.errors import ImportFailed, TransshipError
+from transship.identifiers import qualified
+from transship.importer.batches import Batch, check_file, plan_batches, with_checksums
+from transship.importer.data import FileTask
+from transship.state import MetaDB
+
+PLAN_STORED = declare("import.plan_stored", "a file's batch plan is stored in meta.db")
+
+
+def file_tasks(
+    meta: MetaDB,
+    data_dir: Path,
+    accept: Callable[[str, str], bool],
+    schema_override: str | None,
+) -> list[FileTask]:
+    """A task for every exported file whose source or target table ``accept`` takes (no batches yet)."""
+    tasks: list[FileTask] = []
+    for r in meta.query("SELECT * FROM export_tables WHERE status = 'DONE' ORDER BY file_name"):
+        if not (
+            accept(r["source_schema"], r["source_name"])
+            or accept(r["target_schema"] or r["source_schema"], r["target_name"])
+        ):
+            continue
+        tasks.append(
+            FileTask(
+                file_name=r["file_name"],
+                path=data_dir / r["file_name"],
+                schema=schema_override or r["target_schema"],
+                table=r["target_name"],
+                columns=json.loads(r["columns"]),
+                batches=[],
+                total_rows=int(r["exported_rows"]),
+                ledger_key=f"{r['file_name']}@{r['checksum']}",
+                source=r["source_name"],
+            )
+        )
+    return tasks
+
+
+def check_targets(conn: psycopg.Connection, tasks: list[FileTask]) -> None:
+    """Every target table exists and has every exported column; one error listing all that do not."""
+    missing: list[str] = []
+    bad_columns: list[str] = []
+    for t in tasks:
+        name = sql.Identifier(t.schema, t.table).as_string(conn)
+        row = conn.execute("SELECT to_regclass(%s)::oid", (name,)).fetchone()
+        oid = row[0] if row else None
+        if oid is None:
+            if qualified(t.schema, t.table) not in missing:
+                missing.append(qualified(t.schema, t.table))
+            continue
+        attrs = conn.execute(
+            "SELECT attname, attgenerated <> '' FROM pg_attribute WHERE attrelid = %s AND attnum > 0 AND NOT attisdropped",
+            (oid,),
+        ).fetchall()
+        cols = {r[0] for r in attrs}
+        t.generated = [r[0] for r in attrs if r[1]]
+        absent = [c for c in t.columns if c not in cols]
+        if absent:
+            bad_columns.append(f"{qualified(t.schema, t.table)} ({', '.join(absent)})")
+    if missing:
+        raise ImportFailed(
+            f"the target lacks table(s): {', '.join(missing)}",
+            fix="run 'transship import schema' first, create them, or leave them out with --exclude-table-list",
+        )
+    if bad_columns:
+        raise ImportFailed(
+            f"target table(s) lack exported column(s): {'; '.join(bad_columns)}",
+            fix="add the columns on the target (or re-run import schema)",
+        )
+
+
+def plan_tasks(
+    meta: MetaDB,
+    tasks: list[FileTask],
+    batch_size: int,
+    max_bytes: int,
+    committed: dict[str, dict[int, tuple[int, int, int]]],
+    note: Callable[[str], None],
+    batch_size_given: bool,
+) -> None:
+    """Give every task its batches (the stored plan, or a new one) and the set the target already committed.
+
+    :param committed: the target ledger's batches of this migration (ledger key -> number -> rows, start, end).
+    :param note: prints a note for the user.
+    :param batch_size_given: the user passed ``--batch-size`` (a stored plan keeps its own size: say so).
+    """
+    exported = {
+        r["file_name"]: r
+        for r in meta.query("SELECT file_name, exported_rows, byte_size, checksum FROM export_tables")
+    }
+    for t in tasks:
+        e = exported[t.file_name]
+        refix = (
+            f"re-export it: transship export data --start-clean true (or restore {t.path.name} from a backup)"
+        )
+        check_file(t.path, int(e["byte_size"]), refix)
+        batches = _stored_plan(meta, t.file_name)
+        if batches is not None:
+            if any(not b.checksum for b in batches):  # a plan stored by an earlier version of transship
+                batches = with_checksums(t.path, batches, e["checksum"], refix)
+                with meta.tx() as db:
+                    db.executemany(
+                        "UPDATE import_batches SET checksum = ? WHERE file_name = ? AND batch_number = ?",
+                        [(b.checksum, t.file_name, b.number) for b in batches],
+                    )
+            info = meta.query("SELECT batch_size FROM import_files WHERE file_name = ?", (t.file_name,))
+            if info and info[0][0] != batch_size and batch_size_given:
+                note(
+                    f"NOTE: {t.label} keeps its original batches of {info[0][0]:,} rows (import had started); --batch-size applies to new tables."
+                )
+        else:
+            batches = plan_batches(
+                t.path, batch_size, max_bytes, int(e["exported_rows"]), e["checksum"], refix
+            )
+            _store_plan(meta, t, batch_size, max_bytes, batches, int(e["exported_rows"]), int(e["byte_size"]))
+        t.batches = batches
+        earlier = [key for key in committed if key.split("@", 1)[0] == t.file_name and key != t.ledger_key]
+        if earlier and not committed.get(t.ledger_key):
+            raise ImportFailed(
+                f"{t.label}: {t.file_name} was exported again after part of an earlier export of it was imported",
+                fix="re-run import data with --start-clean true --truncate-tables true (the target holds rows of the earlier export)",
+            )
+        done = committed.get(t.ledger_key, {})
+        plan = {b.number: (b.rows, b.start, b.end) for b in batches}
+        stale = [n for n, v in done.items() if plan.get(n) != v]
+        if stale:
+            raise ImportFailed(
+                f"the target's ledger for {t.file_name} does not match the local import state (batches {stale[:5]})",
+                fix="the export dir's metainfo was replaced or the file re-exported: re-run import data with --start-clean true --truncate-tables true",
+            )
+        t.done = set(done)
+        with meta.tx() as db:
+            db.execute("UPDATE import_batches SET status = 'PENDING' WHERE file_name = ?", (t.file_name,))
+            db.executemany(
+                "UPDATE import_batches SET status = 'DONE' WHERE file_name = ? AND batch_number = ?",
+                [(t.file_name, n) for n in done],
+            )
+
+
+def _stored_plan(meta: MetaDB, file_name: str) -> list[Batch] | None:
+    info = meta.query("SELECT 1 FROM import_files WHERE file_name = ?", (file_name,))
+    stored = meta.query(
+        "SELECT batch_number, start_offset, end_offset, row_count, checksum FROM import_batches"
+        " WHERE file_name = ? ORDER BY batch_number",
+        (file_name,),
+    )
+    if not (info and stored):
+        return None
+    batches = []
+    line = 1
+    for b in stored:
+        batches.append(Batch(b[0], b[1], b[2], b[3], line, b[4] or ""))
+        line += b[3]
+    return batches
+
+
+def _store_plan(
+    meta: MetaDB,
+    t: FileTask,
+    batch_size: int,
+    max_bytes: int,
+    batches: list[Batch],
+    rows: int,
+    size: int,
+) -> None:
+    with meta.tx() as db:
+        db.execute(
+            "INSERT OR REPLACE INTO import_files (file_name, target_schema, target_name, batch_size, max_batch_bytes,"
+            " total_rows, total_batches, file_size) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (t.file_name, t.schema, t.table, batch_size, max_bytes, rows, len(batches), size),
+        )
+        db.execute("DELETE FROM import_batches WHERE file_name = ?", (t.file_name,))
+        db.executemany(
+            "INSERT INTO import_batches (file_name, batch_number, start_offset, end_offset, row_count, status,"
+            " checksum) VALUES (?, ?, ?, ?, ?, 'PENDING', ?)",
+            [(t.file_name, b.number, b.start, b.end, b.rows, b.checksum) for b in batches],
+        )
+    crash_point(PLAN_STORED)
+
+
+def record_error(meta: MetaDB, file_name: str, exc: BaseException) -> None:
+    """Keep why a file's import stopped, for ``import data status`` (cleared when the file is planned again)."""
+    text = exc.one_line() if isinstance(exc, TransshipError) else f"{type(exc).__name__}: {exc}"
+    meta.execute("UPDATE import_files SET error = ? WHERE file_name = ?", (text, file_name))
