@@ -20,15 +20,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
 
 from transship.adapters.base import DataExportOptions, DataSnapshot, ExportTable, TableReader
 from transship.catalog import Table
-from transship.errors import ConfigError, DataFileError
+from transship.errors import DataFileError
 from transship_oracle import copytext
 from transship_oracle.ddl_script import OracleSource, read_statement
-from transship_oracle.script import ScriptStatement, split_oracle_script
+from transship_oracle.script import ScriptStatement
+from transship_oracle.sqlplus import SqlPlusError
 from transship_oracle.tokens import (
     ScriptSyntaxError,
     Token,
@@ -193,28 +193,37 @@ def _split_concat(toks: list[Token]) -> list[list[Token]]:
 def read_data_scripts(
     paths: list[str], schema: str, ddl: OracleSource | None = None
 ) -> tuple[dict[str, ScriptTable], OracleSource]:
-    """Read INSERT scripts (CREATE TABLE statements in them define columns); returns tables by Oracle name."""
+    """Read INSERT scripts (CREATE TABLE statements in them define columns); returns tables by Oracle name.
+
+    The scripts are run as SQL*Plus would run them (:mod:`transship_oracle.sqlplus`), continuing the
+    SQL*Plus run of the DDL scripts in ``ddl`` (their DEFINEs hold here too).
+    """
     src = ddl or OracleSource(schema=schema)
     tables: dict[str, ScriptTable] = {}
     for path in paths:
         try:
-            text = Path(path).read_text(encoding="utf-8", errors="replace")
-        except OSError as exc:
-            raise ConfigError(
-                f"cannot read --source-data-file {path}: {exc.strerror}", fix="check the path"
-            ) from None
-        for st in split_oracle_script(text, path):
-            try:
-                _statement(st, src, tables)
-            except ScriptSyntaxError as exc:
-                raise DataFileError(
-                    f"{path}:{st.line}: {exc.message}", fix=exc.fix or "fix the statement"
-                ) from None
+            for st in src.sqlplus.statements(path, "--source-data-file"):
+                try:
+                    _statement(st, src, tables)
+                except ScriptSyntaxError as exc:
+                    raise DataFileError(
+                        f"{st.source}:{st.line}: {exc.message}", fix=exc.fix or "fix the statement"
+                    ) from None
+        except SqlPlusError as exc:
+            raise DataFileError(exc.message, fix=exc.fix) from None
     return tables, src
 
 
 def _statement(st: ScriptStatement, src: OracleSource, tables: dict[str, ScriptTable]) -> None:
     head = " ".join(st.sql[:40].split()).upper()
+    if st.rerun:
+        if head.startswith("INSERT") or (st.plsql and head.startswith(("BEGIN", "DECLARE"))):
+            raise ScriptSyntaxError(
+                f"this '/' runs the previous statement ({head[:30]} ...) a second time in SQL*Plus:"
+                " its rows would be inserted twice",
+                fix="remove the '/' line (a statement ended by ';' has already run)",
+            )
+        return  # running DDL or COMMIT again changes no rows
     if head.startswith("INSERT"):
         _insert(st.sql, tokenize(st.sql), src, tables)
     elif st.plsql and head.startswith(("BEGIN", "DECLARE")):
@@ -259,7 +268,7 @@ def _insert(sql: str, toks: list[Token], src: OracleSource, tables: dict[str, Sc
     name, columns, rows, i = _into_clause(sql, toks, i)
     if i < len(toks):
         raise ScriptSyntaxError(
-            f"INSERT INTO {name}: unexpected {sql[toks[i].start : toks[i].start + 30]!r} after the VALUES list",
+            f"INSERT INTO {name}: unexpected {sql[toks[i].start : toks[i].start + 30]!r} after the VALUES list",  # noqa: S608 - a message
             fix="write the rows as INSERT ... VALUES (...), (...) without further clauses",
         )
     _add_rows(sql, name, columns, rows, src, tables)
@@ -278,17 +287,19 @@ def _insert_all(sql: str, toks: list[Token], src: OracleSource, tables: dict[str
     while i < len(toks) and toks[i].is_word("INTO"):
         name, columns, rows, i = _into_clause(sql, toks, i + 1)
         if len(rows) != 1:
-            raise ScriptSyntaxError(f"INSERT ALL: INTO {name} VALUES takes one row")
+            raise ScriptSyntaxError(f"INSERT ALL: INTO {name} VALUES takes one row")  # noqa: S608 - a message
         clauses.append((name, columns, rows))
     if not clauses:
-        raise ScriptSyntaxError("INSERT ALL without INTO clauses", fix="write INSERT ALL INTO t VALUES (...) ...")
+        raise ScriptSyntaxError(
+            "INSERT ALL without INTO clauses", fix="write INSERT ALL INTO t VALUES (...) ..."
+        )
     if i >= len(toks):
         raise ScriptSyntaxError(
             "INSERT ALL without its subquery", fix="end the statement with SELECT * FROM dual"
         )
     if not _from_dual(toks[i:]):
         raise ScriptSyntaxError(
-            f"INSERT ALL ... {' '.join(sql[toks[i].start : toks[-1].end].split())[:60]}: only the subquery"
+            f"INSERT ALL ... {' '.join(sql[toks[i].start : toks[-1].end].split())[:60]}: only the subquery"  # noqa: S608 - a message
             " SELECT ... FROM dual is read in script mode (other subqueries need a database)",
             fix="end the statement with SELECT * FROM dual, or write the rows as INSERT ... VALUES",
         )
@@ -336,7 +347,7 @@ def _into_clause(
     i += 1
     while True:
         if i >= len(toks) or not toks[i].is_op("("):
-            raise ScriptSyntaxError(f"INSERT INTO {name}: VALUES needs a parenthesised list")
+            raise ScriptSyntaxError(f"INSERT INTO {name}: VALUES needs a parenthesised list")  # noqa: S608 - a message
         close = matching_paren(toks, i)
         rows.append(split_top_level(toks[i + 1 : close]))
         i = close + 1
@@ -365,7 +376,9 @@ def _add_rows(
         columns = [c.name for c in table.columns]
     for values_toks in rows:
         if len(values_toks) != len(columns):
-            raise ScriptSyntaxError(f"INSERT INTO {name}: {len(values_toks)} values for {len(columns)} columns")  # noqa: S608 - a message
+            raise ScriptSyntaxError(
+                f"INSERT INTO {name}: {len(values_toks)} values for {len(columns)} columns"  # noqa: S608 - a message
+            )
     st = tables.get(name)
     if st is None:
         all_cols = [c.name for c in table.columns] if table is not None else list(columns)
