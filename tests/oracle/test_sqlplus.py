@@ -109,6 +109,8 @@ def test_client_commands_send_nothing_and_are_noted_per_file(tmp_path: Path) -> 
         ("SELECT * FROM t;", "is not an INSERT"),
         ("COPY FROM hr@a TO hr@b INSERT t USING SELECT * FROM t", "COPY"),
         ("SET SQLTERMINATOR !", "SET SQLTERMINATOR"),
+        ("EXEC dbms_stats.gather_schema_stats('HR')", "in a data block is not an INSERT"),
+        ("@?/rdbms/admin/utlsampl.sql", "ORACLE_HOME"),
     ],
 )
 def test_commands_not_understood_are_errors_naming_file_and_line(
