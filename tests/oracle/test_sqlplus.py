@@ -132,6 +132,24 @@ def test_rerunning_an_insert_with_slash_is_an_error(tmp_path: Path) -> None:
     assert "populate.sql:2: " in line and "second time" in line
 
 
+def test_rows_oracle_would_not_hold_are_errors(tmp_path: Path) -> None:
+    kept = (
+        "TRUNCATE TABLE u;\nINSERT INTO u VALUES (1);\nCOMMIT;\nROLLBACK;\nINSERT INTO u VALUES (2);\nEXIT\n"
+    )
+    assert _rows(tmp_path, kept) == {"U": [[1], [2]]}  # EXIT commits, as SQL*Plus does by default
+    for data, where, what in [
+        (
+            "INSERT INTO u VALUES (1);\nCOMMIT;\nINSERT INTO u VALUES (2), (3);\nROLLBACK;\n",
+            ":4: ",
+            "2 row(s)",
+        ),
+        ("INSERT INTO u VALUES (1);\nEXIT ROLLBACK\n", ":2: ", "1 row(s)"),
+        ("INSERT INTO u VALUES (1);\nCOMMIT;\nTRUNCATE TABLE hr.u;\n", ":3: ", "TRUNCATE TABLE U"),
+    ]:
+        line = _error(tmp_path, data)
+        assert f"populate.sql{where}" in line and what in line and "would not hold" in line, line
+
+
 def test_accept_of_a_defined_variable_is_a_client_command(tmp_path: Path) -> None:
     data = "DEFINE n = 4\nACCEPT n NUMBER PROMPT 'n? '\nINSERT INTO u VALUES (&n);\n"
     assert _rows(tmp_path, data) == {"U": [[4]]}

@@ -200,11 +200,12 @@ def read_data_scripts(
     """
     src = ddl or OracleSource(schema=schema)
     tables: dict[str, ScriptTable] = {}
+    txn = _Transaction()
     for path in paths:
         try:
             for st in src.sqlplus.statements(path, "--source-data-file"):
                 try:
-                    _statement(st, src, tables)
+                    _statement(st, src, tables, txn)
                 except ScriptSyntaxError as exc:
                     raise DataFileError(
                         f"{st.source}:{st.line}: {exc.message}", fix=exc.fix or "fix the statement"
@@ -214,7 +215,25 @@ def read_data_scripts(
     return tables, src
 
 
-def _statement(st: ScriptStatement, src: OracleSource, tables: dict[str, ScriptTable]) -> None:
+@dataclass
+class _Transaction:
+    """Rows inserted since the last COMMIT (DDL commits too): what a ROLLBACK would take back."""
+
+    rows: int = 0
+    line: str = ""  # where the first of them was inserted
+
+    def inserted(self, rows: int, st: ScriptStatement) -> None:
+        if rows and not self.rows:
+            self.line = f"{st.source}:{st.line}"
+        self.rows += rows
+
+    def commit(self) -> None:
+        self.rows = 0
+
+
+def _statement(
+    st: ScriptStatement, src: OracleSource, tables: dict[str, ScriptTable], txn: _Transaction
+) -> None:
     head = " ".join(st.sql[:40].split()).upper()
     if st.rerun:
         if head.startswith("INSERT") or (st.plsql and head.startswith(("BEGIN", "DECLARE"))):
@@ -225,7 +244,7 @@ def _statement(st: ScriptStatement, src: OracleSource, tables: dict[str, ScriptT
             )
         return  # running DDL or COMMIT again changes no rows
     if head.startswith("INSERT"):
-        _insert(st.sql, tokenize(st.sql), src, tables)
+        txn.inserted(_insert(st.sql, tokenize(st.sql), src, tables), st)
     elif st.plsql and head.startswith(("BEGIN", "DECLARE")):
         body = tokenize(st.sql)
         if not body[0].is_word("BEGIN") or not body[-1].is_op(";") or not body[-2].is_word("END"):
@@ -234,18 +253,37 @@ def _statement(st: ScriptStatement, src: OracleSource, tables: dict[str, ScriptT
             )
         for part in split_top_level(body[1:-2], ";"):
             if part[0].is_word("INSERT"):
-                _insert(st.sql, part, src, tables)
-            elif not part[0].is_word("COMMIT", "NULL"):
+                txn.inserted(_insert(st.sql, part, src, tables), st)
+            elif part[0].is_word("COMMIT"):
+                txn.commit()
+            elif not part[0].is_word("NULL"):
                 raise ScriptSyntaxError(
                     f"statement {st.sql[part[0].start : part[0].start + 40]!r} in a data block is not an INSERT",
                     fix="remove it from the data script",
                 )
+    elif head.startswith("ROLLBACK"):
+        if txn.rows:
+            raise ScriptSyntaxError(
+                f"ROLLBACK takes back the {txn.rows} row(s) inserted since {txn.line} (after the last COMMIT):"
+                " Oracle would not hold them",
+                fix="remove those INSERTs (or the ROLLBACK) from the data script",
+            )
+    elif head.startswith(("DROP TABLE", "TRUNCATE TABLE")):
+        toks = tokenize(st.sql)
+        name = oracle_name(toks[4] if len(toks) > 4 and toks[3].is_op(".") else toks[2])
+        if tables.get(name) is not None and tables[name].rows:
+            raise ScriptSyntaxError(
+                f"{head.split()[0]} TABLE {name} after {len(tables[name].rows)} row(s) of it were inserted:"
+                " Oracle would not hold them",
+                fix=f"remove those INSERTs (or the {head.split()[0]}) from the data script",
+            )
+        txn.commit()
     elif (
-        head.startswith(
-            ("CREATE", "ALTER", "COMMENT", "COMMIT", "ROLLBACK", "GRANT", "SET", "DROP", "TRUNCATE")
-        )
+        head.startswith(("CREATE", "ALTER", "COMMENT", "COMMIT", "GRANT", "SET", "DROP", "TRUNCATE"))
         or st.plsql
     ):
+        if not head.startswith(("SET", "ALTER SESSION")):
+            txn.commit()  # COMMIT, and DDL commits
         if head.startswith("CREATE") and " TABLE " in f" {head} " or head.startswith("ALTER TABLE"):
             try:
                 read_statement(src, st)
@@ -259,11 +297,13 @@ def _statement(st: ScriptStatement, src: OracleSource, tables: dict[str, ScriptT
         )
 
 
-def _insert(sql: str, toks: list[Token], src: OracleSource, tables: dict[str, ScriptTable]) -> None:
-    """``INSERT INTO t [(cols)] VALUES (...)[, (...)]`` or ``INSERT ALL INTO ... SELECT ... FROM dual``."""
+def _insert(sql: str, toks: list[Token], src: OracleSource, tables: dict[str, ScriptTable]) -> int:
+    """``INSERT INTO t [(cols)] VALUES (...)[, (...)]`` or ``INSERT ALL INTO ... SELECT ... FROM dual``.
+
+    Returns the number of rows added.
+    """
     if len(toks) > 1 and toks[1].is_word("ALL", "FIRST"):
-        _insert_all(sql, toks, src, tables)
-        return
+        return _insert_all(sql, toks, src, tables)
     i = 2 if len(toks) > 1 and toks[1].is_word("INTO") else 1
     name, columns, rows, i = _into_clause(sql, toks, i)
     if i < len(toks):
@@ -272,9 +312,10 @@ def _insert(sql: str, toks: list[Token], src: OracleSource, tables: dict[str, Sc
             fix="write the rows as INSERT ... VALUES (...), (...) without further clauses",
         )
     _add_rows(sql, name, columns, rows, src, tables)
+    return len(rows)
 
 
-def _insert_all(sql: str, toks: list[Token], src: OracleSource, tables: dict[str, ScriptTable]) -> None:
+def _insert_all(sql: str, toks: list[Token], src: OracleSource, tables: dict[str, ScriptTable]) -> int:
     """The unconditional multi-table insert; its subquery must be ``SELECT ... FROM dual`` (one row)."""
     kind = toks[1].upper
     if kind == "FIRST" or (len(toks) > 2 and toks[2].is_word("WHEN")):
@@ -305,6 +346,7 @@ def _insert_all(sql: str, toks: list[Token], src: OracleSource, tables: dict[str
         )
     for name, columns, rows in clauses:
         _add_rows(sql, name, columns, rows, src, tables)
+    return len(clauses)
 
 
 def _from_dual(toks: list[Token]) -> bool:

@@ -229,6 +229,8 @@ class SqlPlus:
         self.commands.append(ClientCommand(source, line, name))
         if action == EXIT:
             self._exited = True
+            if re.search(r"\bROLLBACK\b", args, re.IGNORECASE):  # EXIT ROLLBACK: sent before leaving
+                yield ScriptStatement("ROLLBACK", line, False, source)
         elif action == DEFINE:
             self._define(args, where)
         elif action == UNDEFINE:
