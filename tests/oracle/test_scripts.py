@@ -11,11 +11,11 @@ from transship.errors import DataFileError, TransshipError
 from transship_oracle.ddl_script import SourceUnit
 from transship_oracle.expressions import rewrite
 from transship_oracle.plsql import Context, convert_unit
-from transship_oracle.script import split_oracle_script
 from transship_oracle.script_data import parse_oracle_datetime, read_data_scripts
+from transship_oracle.sqlplus import SqlPlus
 
 
-def test_split_handles_sqlplus_slash_and_plsql() -> None:
+def test_split_handles_sqlplus_slash_and_plsql(tmp_path: Path) -> None:
     script = (
         "REM header\nSET ECHO OFF\nPROMPT making t ...\n"
         "CREATE TABLE t (a NUMBER); -- trailing comment\n/\n"
@@ -23,7 +23,12 @@ def test_split_handles_sqlplus_slash_and_plsql() -> None:
         "INSERT INTO t VALUES (q'[it's; fine]');\n"
         "BEGIN\n  INSERT INTO t VALUES (1);\nEND;\n/\n"
     )
-    parts = split_oracle_script(script)
+    path = tmp_path / "script.sql"
+    path.write_text(script, encoding="utf-8")
+    session = SqlPlus()
+    statements = list(session.statements(str(path), "--source-ddl-file"))
+    assert [st.line for st in statements if st.rerun] == [5]  # the "/" after "...;" runs it again
+    parts = [st for st in statements if not st.rerun]
     assert [(p.line, p.plsql) for p in parts] == [(4, False), (6, True), (11, False), (12, True)]
     assert parts[0].sql == "CREATE TABLE t (a NUMBER)"
     assert parts[1].sql.endswith("END p;") and parts[2].sql.endswith("]')")

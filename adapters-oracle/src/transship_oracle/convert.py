@@ -22,6 +22,7 @@ from transship_oracle.ddl_script import OracleSource, SourceSynonym, SourceView
 from transship_oracle.dependencies import demote_dependents
 from transship_oracle.expressions import rewrite
 from transship_oracle.plsql import Context, convert_unit
+from transship_oracle.sqlplus import client_command_notes
 from transship_oracle.tokens import oracle_name, pg_name, tokenize
 from transship_oracle.typerules import mapping_notes, source_type
 
@@ -99,6 +100,17 @@ def convert_source(src: OracleSource, mapper: TypeMapper, database: str = "") ->
                 f"{st.source}:{st.line}",
                 "statement not understood",
                 "convert it by hand: " + " ".join(st.sql.split())[:100],
+            )
+        )
+    for script, reason in client_command_notes(src.sqlplus.commands):
+        out.findings.append(
+            finding(
+                "lossy_conversion",
+                "SCRIPT",
+                f"{script} (SQL*Plus commands)",
+                reason,
+                "check that none of them matters on the target (e.g. WHENEVER SQLERROR, CONNECT as another"
+                " user); the exported schema needs no change for them",
             )
         )
     out.notes += src.notes

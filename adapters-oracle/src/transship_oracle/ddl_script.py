@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from transship.catalog import Column, Constraint, Index, Partitioning, Sequence, Table
-from transship.errors import ConfigError
 from transship_oracle.datatypes import OracleType, parse_type_tokens
 from transship_oracle.expressions import rewrite
-from transship_oracle.script import ScriptStatement, split_oracle_script
+from transship_oracle.script import ScriptStatement
+from transship_oracle.sqlplus import SqlPlus
 from transship_oracle.tokens import (
     ScriptSyntaxError,
     Token,
@@ -79,6 +79,8 @@ class OracleSource:
     skipped: list[str] = field(default_factory=list)  # statements with no schema meaning (COMMIT, SET ...)
     unknown: list[ScriptStatement] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # the SQL*Plus run that read the scripts: DEFINEs, and the client commands for the analysis report
+    sqlplus: SqlPlus = field(default_factory=SqlPlus)
 
     def table(self, oracle: str) -> Table:
         try:
@@ -108,21 +110,20 @@ _STATE_WORDS = {
 
 
 def read_scripts(paths: list[str], schema: str) -> OracleSource:
-    """Parse DDL scripts (in order) into an :class:`OracleSource`; errors name the file and line."""
+    """Parse DDL scripts (in order, as SQL*Plus runs them) into an :class:`OracleSource`.
+
+    Errors name the file and line; the SQL*Plus client commands are kept in ``src.sqlplus.commands``.
+    """
     src = OracleSource(schema=schema)
     for path in paths:
-        try:
-            text = Path(path).read_text(encoding="utf-8", errors="replace")
-        except OSError as exc:
-            raise ConfigError(
-                f"cannot read --source-ddl-file {path}: {exc.strerror}", fix="check the path"
-            ) from None
-        for st in split_oracle_script(text, path):
+        for st in src.sqlplus.statements(path, "--source-ddl-file"):
+            if st.rerun:
+                continue  # "/" after a ";": running a DDL statement twice adds nothing
             try:
                 read_statement(src, st)
             except ScriptSyntaxError as exc:
                 raise ScriptSyntaxError(
-                    f"{path}:{st.line}: {exc.message}",
+                    f"{st.source}:{st.line}: {exc.message}",
                     fix=exc.fix or "fix the statement or remove it from the script",
                 ) from None
     finish(src)

@@ -1,26 +1,22 @@
-"""Split Oracle SQL*Plus scripts into statements.
+"""Split Oracle SQL*Plus scripts into units: SQL statements, PL/SQL units, SQL*Plus commands, ``/`` lines.
 
 An Oracle script mixes three things: SQL statements ended by ``;`` (or by a ``/`` line), PL/SQL units
 (``CREATE PROCEDURE``/``FUNCTION``/``PACKAGE``/``TRIGGER``/``TYPE`` and anonymous ``BEGIN``/``DECLARE``
 blocks) whose inner ``;`` do not end them — only a line holding a single ``/`` does — and SQL*Plus
-commands (``REM``, ``PROMPT``, ``SET``, ``SPOOL`` ...) that are one line each and are not SQL at all.
+commands (``REM``, ``PROMPT``, ``SET``, ``@file`` ...) that are one line each (``-`` at the end of a line
+continues one, except ``REMARK``) and are not SQL at all. Which first words are SQL*Plus commands is
+decided by the caller (:mod:`transship_oracle.sqlplus`), which also gives the units their meaning.
 
-A ``/`` line after a statement that already ended with ``;`` re-runs the buffer in SQL*Plus; it never
-yields a second statement here.
+A ``/`` line after a statement that already ended with ``;`` re-runs the buffer in SQL*Plus: it is
+yielded as a ``slash`` unit, never as a second copy of the statement.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-# SQL*Plus commands (with their shortest abbreviations) that are not sent to the database.
-_SQLPLUS = re.compile(
-    r"^(?:REM(?:ARK)?|PRO(?:MPT)?|SET|SPO(?:OL)?|WHENEVER|EXIT|QUIT|CONN(?:ECT)?|DEF(?:INE)?|UNDEF(?:INE)?"
-    r"|COL(?:UMN)?|SHO(?:W)?|TTITLE|BTITLE|BREAK|COMPUTE|CLEAR|PAUSE|ACC(?:EPT)?|VAR(?:IABLE)?|PRINT"
-    r"|EXEC(?:UTE)?|HOST|STORE|TIMING|DESC(?:RIBE)?|@@?|START)(?:\s|$|@)",
-    re.IGNORECASE,
-)
 _PLSQL_START = re.compile(
     r"^(?:CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:NON)?EDITIONABLE\s+)?"
     r"(?:PROCEDURE|FUNCTION|PACKAGE|TRIGGER|TYPE|LIBRARY)\b|DECLARE\b|BEGIN\b)",
@@ -30,12 +26,30 @@ _PLSQL_START = re.compile(
 
 @dataclass(frozen=True)
 class ScriptStatement:
-    """One statement of an Oracle script, without its terminator; ``line`` is 1-based."""
+    """One statement of an Oracle script, without its terminator; ``line`` is 1-based.
+
+    ``rerun`` marks a ``/`` (or ``RUN``) line that runs the previous statement again in SQL*Plus; ``line``
+    is then the line of the ``/``.
+    """
 
     sql: str
     line: int
     plsql: bool = False  # a PL/SQL unit or anonymous block (ended by a "/" line)
     source: str = ""  # the file it came from
+    rerun: bool = False
+
+
+@dataclass(frozen=True)
+class ScriptUnit:
+    """One piece of script text as written: ``kind`` is ``statement``, ``command`` or ``slash``.
+
+    ``text`` is the statement without its terminator, or the command's lines (continuations included).
+    """
+
+    kind: str
+    text: str
+    line: int
+    plsql: bool = False
 
 
 def _skip_quoted(text: str, i: int) -> int:
@@ -63,10 +77,6 @@ def _skip_quoted(text: str, i: int) -> int:
     return n
 
 
-def _line_of(text: str, pos: int) -> int:
-    return text.count("\n", 0, pos) + 1
-
-
 def _is_slash_line(text: str, i: int) -> int:
     """If a line consisting of ``/`` starts at ``i``, return the index after it, else -1."""
     j = i
@@ -82,13 +92,24 @@ def _is_slash_line(text: str, i: int) -> int:
     return -1
 
 
-def split_oracle_script(text: str, source: str = "") -> list[ScriptStatement]:
-    """Split an Oracle script into SQL statements and PL/SQL units, dropping SQL*Plus commands."""
-    out: list[ScriptStatement] = []
+def iter_script(text: str, command: Callable[[str], str | None]) -> Iterator[ScriptUnit]:
+    """Yield the units of a script in order; ``command(line)`` names the SQL*Plus command a line starts.
+
+    ``command`` returns ``None`` for a line that starts a SQL statement, else the command's name
+    (``REMARK`` never continues on the next line).
+    """
     n = len(text)
     i = 0
+    counted, line = 0, 1  # lines counted incrementally: big data scripts stay linear
+
+    def line_at(pos: int) -> int:
+        nonlocal counted, line
+        line += text.count("\n", counted, pos)
+        counted = pos
+        return line
+
     while i < n:
-        # skip whitespace, comments and SQL*Plus command lines between statements
+        # skip whitespace and comments between statements
         if text[i] in " \t\r\n\f":
             i += 1
             continue
@@ -103,34 +124,26 @@ def split_oracle_script(text: str, source: str = "") -> list[ScriptStatement]:
         line_start = text.rfind("\n", 0, i) + 1
         after_slash = _is_slash_line(text, line_start) if text[line_start:i].strip() == "" else -1
         if after_slash >= 0:
-            i = after_slash  # a stray "/" (re-run of the previous statement)
+            yield ScriptUnit("slash", "/", line_at(i))
+            i = after_slash
             continue
         nl = text.find("\n", i)
         first_line = text[i : n if nl < 0 else nl]
-        if _SQLPLUS.match(first_line):
-            # a SQL*Plus command; "-" at the end of a line continues it
-            j = i
-            while True:
+        name = command(first_line)
+        if name is not None:
+            j = n if nl < 0 else nl + 1
+            while name != "REMARK" and j < n and text[i:j].rstrip().endswith("-"):
                 nl = text.find("\n", j)
-                if nl < 0:
-                    j = n
-                    break
-                if text[j:nl].rstrip().endswith("-"):
-                    j = nl + 1
-                    continue
-                j = nl + 1
-                break
+                j = n if nl < 0 else nl + 1
+            yield ScriptUnit("command", text[i:j].rstrip(), line_at(i))
             i = j
             continue
         start = i
         plsql = bool(_PLSQL_START.match(text[i : i + 200]))
         i, end = _scan_statement(text, i, plsql)
         body = text[start:end].strip()
-        if plsql:
-            body = body.rstrip()
         if body:
-            out.append(ScriptStatement(body, _line_of(text, start), plsql, source))
-    return out
+            yield ScriptUnit("statement", body, line_at(start), plsql)
 
 
 def _scan_statement(text: str, i: int, plsql: bool) -> tuple[int, int]:

@@ -1,7 +1,9 @@
 """Script mode of ``export data``: Oracle INSERT scripts -> the same DataSnapshot/TableReader interface.
 
-Reads ``INSERT INTO t [(cols)] VALUES (...)`` statements, also inside ``BEGIN ... END;`` blocks (as
-Oracle's sample scripts write them). Values are constant expressions: numbers, strings (``N'..'``,
+Reads ``INSERT INTO t [(cols)] VALUES (...)[, (...) ...]`` statements (every row of a multi-row VALUES
+list, Oracle 23ai) and unconditional ``INSERT ALL INTO t VALUES (...) INTO u VALUES (...) SELECT * FROM
+dual``, also inside ``BEGIN ... END;`` blocks (as Oracle's sample scripts write them). Conditional
+``INSERT ALL/FIRST ... WHEN`` and any other subquery are errors naming file and line. Values are constant expressions: numbers, strings (``N'..'``,
 ``q'[..]'``, ``||`` and ``CHR(n)``), ``NULL``, ``TO_DATE``/``TO_TIMESTAMP``/``TO_TIMESTAMP_TZ`` with a
 format model, ``DATE '...'``/``TIMESTAMP '...'`` literals, ``HEXTORAW``, ``EMPTY_CLOB()``/``EMPTY_BLOB()``.
 
@@ -18,15 +20,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
 
 from transship.adapters.base import DataExportOptions, DataSnapshot, ExportTable, TableReader
 from transship.catalog import Table
-from transship.errors import ConfigError, DataFileError
+from transship.errors import DataFileError
 from transship_oracle import copytext
 from transship_oracle.ddl_script import OracleSource, read_statement
-from transship_oracle.script import ScriptStatement, split_oracle_script
+from transship_oracle.script import ScriptStatement
+from transship_oracle.sqlplus import SqlPlusError
 from transship_oracle.tokens import (
     ScriptSyntaxError,
     Token,
@@ -191,30 +193,58 @@ def _split_concat(toks: list[Token]) -> list[list[Token]]:
 def read_data_scripts(
     paths: list[str], schema: str, ddl: OracleSource | None = None
 ) -> tuple[dict[str, ScriptTable], OracleSource]:
-    """Read INSERT scripts (CREATE TABLE statements in them define columns); returns tables by Oracle name."""
+    """Read INSERT scripts (CREATE TABLE statements in them define columns); returns tables by Oracle name.
+
+    The scripts are run as SQL*Plus would run them (:mod:`transship_oracle.sqlplus`), continuing the
+    SQL*Plus run of the DDL scripts in ``ddl`` (their DEFINEs hold here too).
+    """
     src = ddl or OracleSource(schema=schema)
     tables: dict[str, ScriptTable] = {}
+    txn = _Transaction()
     for path in paths:
         try:
-            text = Path(path).read_text(encoding="utf-8", errors="replace")
-        except OSError as exc:
-            raise ConfigError(
-                f"cannot read --source-data-file {path}: {exc.strerror}", fix="check the path"
-            ) from None
-        for st in split_oracle_script(text, path):
-            try:
-                _statement(st, src, tables)
-            except ScriptSyntaxError as exc:
-                raise DataFileError(
-                    f"{path}:{st.line}: {exc.message}", fix=exc.fix or "fix the statement"
-                ) from None
+            for st in src.sqlplus.statements(path, "--source-data-file"):
+                try:
+                    _statement(st, src, tables, txn)
+                except ScriptSyntaxError as exc:
+                    raise DataFileError(
+                        f"{st.source}:{st.line}: {exc.message}", fix=exc.fix or "fix the statement"
+                    ) from None
+        except SqlPlusError as exc:
+            raise DataFileError(exc.message, fix=exc.fix) from None
     return tables, src
 
 
-def _statement(st: ScriptStatement, src: OracleSource, tables: dict[str, ScriptTable]) -> None:
+@dataclass
+class _Transaction:
+    """Rows inserted since the last COMMIT (DDL commits too): what a ROLLBACK would take back."""
+
+    rows: int = 0
+    line: str = ""  # where the first of them was inserted
+
+    def inserted(self, rows: int, st: ScriptStatement) -> None:
+        if rows and not self.rows:
+            self.line = f"{st.source}:{st.line}"
+        self.rows += rows
+
+    def commit(self) -> None:
+        self.rows = 0
+
+
+def _statement(
+    st: ScriptStatement, src: OracleSource, tables: dict[str, ScriptTable], txn: _Transaction
+) -> None:
     head = " ".join(st.sql[:40].split()).upper()
+    if st.rerun:
+        if head.startswith("INSERT") or (st.plsql and head.startswith(("BEGIN", "DECLARE"))):
+            raise ScriptSyntaxError(
+                f"this '/' runs the previous statement ({head[:30]} ...) a second time in SQL*Plus:"
+                " its rows would be inserted twice",
+                fix="remove the '/' line (a statement ended by ';' has already run)",
+            )
+        return  # running DDL or COMMIT again changes no rows
     if head.startswith("INSERT"):
-        _insert(st.sql, tokenize(st.sql), src, tables)
+        txn.inserted(_insert(st.sql, tokenize(st.sql), src, tables), st)
     elif st.plsql and head.startswith(("BEGIN", "DECLARE")):
         body = tokenize(st.sql)
         if not body[0].is_word("BEGIN") or not body[-1].is_op(";") or not body[-2].is_word("END"):
@@ -223,18 +253,37 @@ def _statement(st: ScriptStatement, src: OracleSource, tables: dict[str, ScriptT
             )
         for part in split_top_level(body[1:-2], ";"):
             if part[0].is_word("INSERT"):
-                _insert(st.sql, part, src, tables)
-            elif not part[0].is_word("COMMIT", "NULL"):
+                txn.inserted(_insert(st.sql, part, src, tables), st)
+            elif part[0].is_word("COMMIT"):
+                txn.commit()
+            elif not part[0].is_word("NULL"):
                 raise ScriptSyntaxError(
                     f"statement {st.sql[part[0].start : part[0].start + 40]!r} in a data block is not an INSERT",
                     fix="remove it from the data script",
                 )
+    elif head.startswith("ROLLBACK"):
+        if txn.rows:
+            raise ScriptSyntaxError(
+                f"ROLLBACK takes back the {txn.rows} row(s) inserted since {txn.line} (after the last COMMIT):"
+                " Oracle would not hold them",
+                fix="remove those INSERTs (or the ROLLBACK) from the data script",
+            )
+    elif head.startswith(("DROP TABLE", "TRUNCATE TABLE")):
+        toks = tokenize(st.sql)
+        name = oracle_name(toks[4] if len(toks) > 4 and toks[3].is_op(".") else toks[2])
+        if tables.get(name) is not None and tables[name].rows:
+            raise ScriptSyntaxError(
+                f"{head.split()[0]} TABLE {name} after {len(tables[name].rows)} row(s) of it were inserted:"
+                " Oracle would not hold them",
+                fix=f"remove those INSERTs (or the {head.split()[0]}) from the data script",
+            )
+        txn.commit()
     elif (
-        head.startswith(
-            ("CREATE", "ALTER", "COMMENT", "COMMIT", "ROLLBACK", "GRANT", "SET", "DROP", "TRUNCATE")
-        )
+        head.startswith(("CREATE", "ALTER", "COMMENT", "COMMIT", "GRANT", "SET", "DROP", "TRUNCATE"))
         or st.plsql
     ):
+        if not head.startswith(("SET", "ALTER SESSION")):
+            txn.commit()  # COMMIT, and DDL commits
         if head.startswith("CREATE") and " TABLE " in f" {head} " or head.startswith("ALTER TABLE"):
             try:
                 read_statement(src, st)
@@ -248,8 +297,77 @@ def _statement(st: ScriptStatement, src: OracleSource, tables: dict[str, ScriptT
         )
 
 
-def _insert(sql: str, toks: list[Token], src: OracleSource, tables: dict[str, ScriptTable]) -> None:
-    i = 2 if toks[1].is_word("INTO") else 1
+def _insert(sql: str, toks: list[Token], src: OracleSource, tables: dict[str, ScriptTable]) -> int:
+    """``INSERT INTO t [(cols)] VALUES (...)[, (...)]`` or ``INSERT ALL INTO ... SELECT ... FROM dual``.
+
+    Returns the number of rows added.
+    """
+    if len(toks) > 1 and toks[1].is_word("ALL", "FIRST"):
+        return _insert_all(sql, toks, src, tables)
+    i = 2 if len(toks) > 1 and toks[1].is_word("INTO") else 1
+    name, columns, rows, i = _into_clause(sql, toks, i)
+    if i < len(toks):
+        raise ScriptSyntaxError(
+            f"INSERT INTO {name}: unexpected {sql[toks[i].start : toks[i].start + 30]!r} after the VALUES list",  # noqa: S608 - a message
+            fix="write the rows as INSERT ... VALUES (...), (...) without further clauses",
+        )
+    _add_rows(sql, name, columns, rows, src, tables)
+    return len(rows)
+
+
+def _insert_all(sql: str, toks: list[Token], src: OracleSource, tables: dict[str, ScriptTable]) -> int:
+    """The unconditional multi-table insert; its subquery must be ``SELECT ... FROM dual`` (one row)."""
+    kind = toks[1].upper
+    if kind == "FIRST" or (len(toks) > 2 and toks[2].is_word("WHEN")):
+        raise ScriptSyntaxError(
+            f"conditional INSERT {kind} ... WHEN is not read in script mode (the conditions need a database)",
+            fix="write the rows as INSERT ... VALUES statements",
+        )
+    clauses: list[tuple[str, list[str] | None, list[list[list[Token]]]]] = []
+    i = 2
+    while i < len(toks) and toks[i].is_word("INTO"):
+        name, columns, rows, i = _into_clause(sql, toks, i + 1)
+        if len(rows) != 1:
+            raise ScriptSyntaxError(f"INSERT ALL: INTO {name} VALUES takes one row")  # noqa: S608 - a message
+        clauses.append((name, columns, rows))
+    if not clauses:
+        raise ScriptSyntaxError(
+            "INSERT ALL without INTO clauses", fix="write INSERT ALL INTO t VALUES (...) ..."
+        )
+    if i >= len(toks):
+        raise ScriptSyntaxError(
+            "INSERT ALL without its subquery", fix="end the statement with SELECT * FROM dual"
+        )
+    if not _from_dual(toks[i:]):
+        raise ScriptSyntaxError(
+            f"INSERT ALL ... {' '.join(sql[toks[i].start : toks[-1].end].split())[:60]}: only the subquery"  # noqa: S608 - a message
+            " SELECT ... FROM dual is read in script mode (other subqueries need a database)",
+            fix="end the statement with SELECT * FROM dual, or write the rows as INSERT ... VALUES",
+        )
+    for name, columns, rows in clauses:
+        _add_rows(sql, name, columns, rows, src, tables)
+    return len(clauses)
+
+
+def _from_dual(toks: list[Token]) -> bool:
+    """True for ``SELECT <list> FROM [SYS.]DUAL`` with nothing after it (exactly one row)."""
+    if not toks[0].is_word("SELECT"):
+        return False
+    depth = 0
+    for k, t in enumerate(toks):
+        depth += 1 if t.is_op("(") else -1 if t.is_op(")") else 0
+        if depth == 0 and t.is_word("FROM"):
+            rest = [x.upper for x in toks[k + 1 :]]
+            return rest in (["DUAL"], ["SYS", ".", "DUAL"])
+    return False
+
+
+def _into_clause(
+    sql: str, toks: list[Token], i: int
+) -> tuple[str, list[str] | None, list[list[list[Token]]], int]:
+    """Read ``t [alias] [(cols)] VALUES (...)[, (...)]`` at ``toks[i]``: (name, columns, rows, next index)."""
+    if i >= len(toks) or toks[i].kind not in ("word", "qident"):
+        raise ScriptSyntaxError("INSERT without a table name")
     name = oracle_name(toks[i])
     if i + 2 < len(toks) and toks[i + 1].is_op(".") and toks[i + 2].kind in ("word", "qident"):
         name = oracle_name(toks[i + 2])
@@ -257,19 +375,40 @@ def _insert(sql: str, toks: list[Token], src: OracleSource, tables: dict[str, Sc
     i += 1
     if i < len(toks) and toks[i].kind in ("word", "qident") and not toks[i].is_word("VALUES", "SELECT"):
         i += 1  # table alias
-    table = src.tables.get(name)
     columns: list[str] | None = None
-    if toks[i].is_op("("):
+    if i < len(toks) and toks[i].is_op("("):
         close = matching_paren(toks, i)
         columns = [pg_name(oracle_name(p[0])) for p in split_top_level(toks[i + 1 : close])]
         i = close + 1
-    if not toks[i].is_word("VALUES"):
+    if i >= len(toks) or not toks[i].is_word("VALUES"):
         raise ScriptSyntaxError(
             f"INSERT INTO {name} ... SELECT is not read in script mode",
             fix="write the rows as INSERT ... VALUES",
         )
-    close = matching_paren(toks, i + 1)
-    values_toks = split_top_level(toks[i + 2 : close])
+    rows: list[list[list[Token]]] = []
+    i += 1
+    while True:
+        if i >= len(toks) or not toks[i].is_op("("):
+            raise ScriptSyntaxError(f"INSERT INTO {name}: VALUES needs a parenthesised list")  # noqa: S608 - a message
+        close = matching_paren(toks, i)
+        rows.append(split_top_level(toks[i + 1 : close]))
+        i = close + 1
+        if i < len(toks) and toks[i].is_op(","):  # multi-row VALUES (Oracle 23ai)
+            i += 1
+            continue
+        return name, columns, rows, i
+
+
+def _add_rows(
+    sql: str,
+    name: str,
+    columns: list[str] | None,
+    rows: list[list[list[Token]]],
+    src: OracleSource,
+    tables: dict[str, ScriptTable],
+) -> None:
+    """Evaluate the VALUES lists and append them as rows of table ``name``."""
+    table = src.tables.get(name)
     if columns is None:
         if table is None:
             raise ScriptSyntaxError(
@@ -277,8 +416,11 @@ def _insert(sql: str, toks: list[Token], src: OracleSource, tables: dict[str, Sc
                 fix="pass the DDL script first: --source-data-file create.sql --source-data-file populate.sql",
             )
         columns = [c.name for c in table.columns]
-    if len(values_toks) != len(columns):
-        raise ScriptSyntaxError(f"INSERT INTO {name}: {len(values_toks)} values for {len(columns)} columns")  # noqa: S608 - a message
+    for values_toks in rows:
+        if len(values_toks) != len(columns):
+            raise ScriptSyntaxError(
+                f"INSERT INTO {name}: {len(values_toks)} values for {len(columns)} columns"  # noqa: S608 - a message
+            )
     st = tables.get(name)
     if st is None:
         all_cols = [c.name for c in table.columns] if table is not None else list(columns)
@@ -287,17 +429,18 @@ def _insert(sql: str, toks: list[Token], src: OracleSource, tables: dict[str, Sc
             st.transforms = {c.name: _transform(c.source_type) for c in table.columns}
         tables[name] = st
     ev = _Values(sql)
-    row: list[Any] = [None] * len(st.columns)
-    for col, vt in zip(columns, values_toks, strict=True):
-        if col not in st.columns:
-            if table is not None:
-                raise ScriptSyntaxError(f"INSERT INTO {name}: no column {col}")
-            st.columns.append(col)
-            for r in st.rows:
-                r.append(None)
-            row.append(None)
-        row[st.columns.index(col)] = ev.value(vt)
-    st.rows.append(row)
+    for values_toks in rows:
+        row: list[Any] = [None] * len(st.columns)
+        for col, vt in zip(columns, values_toks, strict=True):
+            if col not in st.columns:
+                if table is not None:
+                    raise ScriptSyntaxError(f"INSERT INTO {name}: no column {col}")
+                st.columns.append(col)
+                for r in st.rows:
+                    r.append(None)
+                row.append(None)
+            row[st.columns.index(col)] = ev.value(vt)
+        st.rows.append(row)
 
 
 def _transform(source_type: str) -> str | None:
