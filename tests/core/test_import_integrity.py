@@ -123,3 +123,16 @@ def test_refused_batch_names_column_detail_and_shows_in_status(
     st = _status(m)
     assert st["shop.notes"]["status"] == "FAILED" and "numeric field overflow" in st["shop.notes"]["error"]
     assert st["shop.customers"]["status"] == "FAILED"
+
+
+def test_row_larger_than_the_batch_byte_limit_loads_as_its_own_batch(migration: Migration) -> None:
+    m = migration
+    with psycopg.connect(m.conninfo("source")) as conn:
+        conn.execute("INSERT INTO shop.notes VALUES (1000, repeat('big note ', 1000))")  # 9,000 bytes
+    m.tables["shop.notes"] += 1
+    m.export_schema()
+    m.export_data()
+    m.import_schema()
+    m.import_data(env={"MAX_BATCH_SIZE_BYTES": "4096"})
+    m.assert_target_matches_source()
+    assert 1 in m.ledger_batches()["shop.notes_data.sql"]
