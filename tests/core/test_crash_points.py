@@ -30,6 +30,9 @@ IMPORT_POINTS = sorted(p for p in POINTS if p.startswith("import."))
 NTH = {"export.table_written": 2, "export.table_renamed": 2, "export.table_done": 2,
        "import.batch_copied": 3, "import.batch_before_commit": 3, "import.batch_committed": 3,
        "import.batch_recorded": 3, "import.index_built": 1}  # fmt: skip
+# points only reached with extra flags (the resumed run repeats the same command, as a user would)
+FLAGS = {"export.cleaned": ["--start-clean", "true", "--yes"],
+         "import.start_clean_done": ["--start-clean", "true", "--truncate-tables", "true"]}  # fmt: skip
 
 
 class Base:
@@ -102,7 +105,7 @@ def test_every_point_is_enumerated() -> None:
     for name in ("export.table_renamed", "export.postdata_written", "export.finished", "import.plan_stored",
                  "import.batch_before_commit", "import.batch_committed", "import.counts_checked", "import.done"):  # fmt: skip
         assert name in POINTS
-    assert set(NTH) <= set(POINTS)
+    assert set(NTH) <= set(POINTS) and set(FLAGS) <= set(POINTS)
 
 
 @pytest.mark.parametrize("point", EXPORT_POINTS)
@@ -117,13 +120,14 @@ def test_export_data_killed_at(point: str, base: Base, tmp_path: Path) -> None:
             "--disable-pb",
             "--parallel-jobs",
             "1",
+            *FLAGS.get(point, []),
             env=_crash(point),
             check=False,
         )
     )
     status = run_cli("export", "data", "status", *e, "--output-format", "json")
     assert status.returncode == 0
-    again = run_cli("export", "data", *e, *base.src(), "--disable-pb")
+    again = run_cli("export", "data", *e, *base.src(), "--disable-pb", *FLAGS.get(point, []))
     # killed after the export was marked finished, there is nothing left to do; before, it finishes now
     done = "Data is already exported" if point == "export.finished" else "Export of data complete"
     assert done in again.stdout, again
@@ -139,7 +143,15 @@ def test_export_data_killed_at(point: str, base: Base, tmp_path: Path) -> None:
 def test_import_data_killed_at(point: str, base: Base, tmp_path: Path) -> None:
     e = ["-e", str(base.export_dir("data", tmp_path / "export"))]
     target = base.new_target()
-    flags = [*base.tgt(target), "--disable-pb", "--batch-size", "100", "--parallel-jobs", "2"]
+    flags = [
+        *base.tgt(target),
+        "--disable-pb",
+        "--batch-size",
+        "100",
+        "--parallel-jobs",
+        "2",
+        *FLAGS.get(point, []),
+    ]
     try:
         _assert_killed(run_cli("import", "data", *e, *flags, env=_crash(point), check=False))
         assert run_cli("import", "data", "status", *e, "--output-format", "json").returncode == 0

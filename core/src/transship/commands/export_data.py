@@ -12,11 +12,14 @@ from pathlib import Path
 from transship.adapters.base import DataExportOptions
 from transship.cli.options import Run
 from transship.commands.common import get_adapter, print_table
+from transship.crashpoints import crash_point, declare
 from transship.errors import ConfigError
 from transship.exporter import state as export_state
 from transship.exporter.data import export_tables
 from transship.identifiers import TablePattern, parse_table_list
 from transship.progress import RowProgress
+
+CLEANED = declare("export.cleaned", "--start-clean: the exported data and its state are deleted")
 
 
 def table_patterns(run: Run) -> tuple[list[TablePattern], list[TablePattern]]:
@@ -157,3 +160,4 @@ def _clean(run: Run) -> None:
         conn.execute("DELETE FROM import_batches")
         conn.execute("DELETE FROM import_files")
     run.meta.update_status(export_data_done=False, export_data_started=False, import_data_done=False)
+    crash_point(CLEANED)

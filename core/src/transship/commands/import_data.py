@@ -25,6 +25,7 @@ from transship.progress import RowProgress
 from transship.sinks.base import ImportSink
 
 DEFAULT_MAX_BATCH_BYTES = 200 * 1024 * 1024
+START_CLEAN_DONE = declare("import.start_clean_done", "--start-clean: tables truncated, progress forgotten")
 LEDGER_READY = declare("import.ledger_ready", "the target's ledger table exists")
 SEQUENCES_RESTORED = declare("import.sequences_restored", "sequences are restored, import not marked done")
 DONE = declare("import.done", "import_data_done is set")
@@ -86,7 +87,6 @@ def run(run: Run) -> None:
         tables = {(t.schema, t.table) for t in tasks}
         if p.get("start_clean"):
             _start_clean(run, conn, sink, tasks, migration_uuid)
-            counts.forget_tables(meta, tables)
         ensure_ledger(conn, sink.ledger_schema)
         crash_point(LEDGER_READY)
         committed = committed_batches(conn, sink.ledger_schema, migration_uuid)
@@ -171,15 +171,12 @@ def _start_clean(
         if conn.execute(sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(sql.Identifier(s, n))).fetchone()
         == (True,)
     ]
-    if run.params.get("truncate_tables"):
-        if tables:
-            conn.execute(
-                sql.SQL("TRUNCATE TABLE {}").format(
-                    sql.SQL(", ").join(sql.Identifier(s, n) for s, n in tables)
-                )
-            )
-    elif nonempty and not run.confirm(
-        f"Target tables already hold rows ({', '.join(nonempty[:5])}{'...' if len(nonempty) > 5 else ''}). Start afresh without truncating them?"
+    if (
+        nonempty
+        and not run.params.get("truncate_tables")
+        and not run.confirm(
+            f"Target tables already hold rows ({', '.join(nonempty[:5])}{'...' if len(nonempty) > 5 else ''}). Start afresh without truncating them?"
+        )
     ):
         raise ConfigError(
             f"--start-clean: target tables already hold rows: {', '.join(nonempty)}",
@@ -189,12 +186,21 @@ def _start_clean(
         "SELECT to_regclass(%s)", (f"{sink.ledger_schema}.import_batches",)
     ).fetchone()[0]  # type: ignore[index]
     files = [t.file_name for t in tasks]
-    if ledger_exists:
-        forget(conn, sink.ledger_schema, migration_uuid, files)
+    with conn.transaction():  # the rows and the ledger's record of them go together
+        if run.params.get("truncate_tables") and tables:
+            conn.execute(
+                sql.SQL("TRUNCATE TABLE {}").format(
+                    sql.SQL(", ").join(sql.Identifier(s, n) for s, n in tables)
+                )
+            )
+        if ledger_exists:
+            forget(conn, sink.ledger_schema, migration_uuid, files)
     with run.meta.tx() as db:
         for f in files:
             db.execute("DELETE FROM import_batches WHERE file_name = ?", (f,))
             db.execute("DELETE FROM import_files WHERE file_name = ?", (f,))
+    counts.forget_tables(run.meta, set(tables))
+    crash_point(START_CLEAN_DONE)
     run.console.print(
         f"Start clean: forgot earlier import progress for {len(files)} table(s)"
         + (" and truncated them." if run.params.get("truncate_tables") else ".")
