@@ -38,6 +38,7 @@ from transship_mysql.types import BINARY_TYPES, TEXT_TYPES
 log = logging.getLogger(__name__)
 
 SHOWN_KEYS = 10  # keys named in the error
+MAX_DECIMAL_DIGITS = 65  # MySQL's largest DECIMAL precision
 _SHOWN_VALUE = 40  # characters of one key value in the error
 _INTEGER_TYPES = frozenset(("tinyint", "smallint", "mediumint", "int", "integer", "bigint", "year"))
 _DECIMAL_TYPES = frozenset(("decimal", "numeric", "dec", "fixed"))
@@ -126,7 +127,11 @@ def expected_sql(col: Column) -> str:
     stype: SourceType | None = col.extra.get("stype")
     base = stype.base if stype else ""
     if stype and base in _DECIMAL_TYPES:
-        return f"ROUND({expr}, {int(stype.scale or 0)})"
+        scale = int(stype.scale or 0)
+        if (stype.precision or 10) < MAX_DECIMAL_DIGITS:
+            # rounds as storing does (a double 2.5 gives 3, where ROUND gives 2); its range is wider than the column's
+            return f"CAST({expr} AS DECIMAL({MAX_DECIMAL_DIGITS}, {scale}))"
+        return f"ROUND({expr}, {scale})"
     if base in _INTEGER_TYPES:
         return f"ROUND({expr}, 0)"
     if stype and base in _FLOAT_TYPES and stype.scale is not None:
@@ -178,12 +183,14 @@ def check_generated_columns(conn: pymysql.connections.Connection, tables: Iterab
         return
     table, col, rows = found[0]
     keys = _first_keys(conn, table, col)
-    others = "; ".join(f"{t.name}.{c.name} differs in {n} row(s)" for t, c, n in found[1:])
+    others = "; ".join(f"{t.name}.{c.name} differs in {n} row(s)" for t, c, n in found[1:6])
+    if len(found) > 6:
+        others += f"; and {len(found) - 6} more column(s)"
     listed = ", ".join(f"{t.name}.{c.name}" for t, c, _ in found)
     raise ExportFailed(
         f"generated column {table.name}.{col.name}: {rows} row(s) of {_source_name(table)} hold a value other than "
-        f"its expression {col.extra['source_generation']} gives on the source (MySQL cut the value to fit "
-        f"{col.source_type} in non-strict sql_mode), first at {keys}; PostgreSQL would compute the expression "
+        f"its expression {col.extra['source_generation']} gives on the source (MySQL fits values to "
+        f"{col.source_type}: non-strict sql_mode cuts those that do not fit), first at {keys}; PostgreSQL would compute the expression "
         f"instead, so no data is exported" + (f"; also {others}" if others else ""),
         fix=f"correct those rows on the source (or widen the column), or load MySQL's values into plain columns: "
         f"type-mapping: {{{PLAIN_GENERATED_KEY}: [{listed}]}} in the -c config file, then run export schema, "
