@@ -158,3 +158,14 @@ def test_plain_generated_columns_config_is_validated(mysql_server, mysql_db, loa
     with pytest.raises(ConfigError, match="unknown keys: rule") as unknown:
         parse_rules({"rule": []}, "mysql")
     assert "plain-generated-columns" in str(unknown.value.fix)  # the fix lists the accepted keys
+
+
+def test_unsigned_check_names_stay_unique(mysql_server, mysql_db, load):
+    load(
+        "CREATE TABLE t (id INT PRIMARY KEY, u INT UNSIGNED, f TINYINT(1) UNSIGNED, "
+        "CONSTRAINT t_u_unsigned CHECK (u < 100));"
+    )
+    table = adapter_for(mysql_server, mysql_db).convert_catalog().catalog.tables[0]
+    checks = {c.name: c.expression for c in table.constraints if c.kind == "check"}
+    # the source's own check keeps its name; ours is numbered; a boolean cannot be negative: no check
+    assert checks == {"t_u_unsigned": "u < 100", "t_u_unsigned_2": "u >= 0"}
