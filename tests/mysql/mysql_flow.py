@@ -14,20 +14,30 @@ from transship.testing.databases import MySQLServer, PgServer
 
 
 def migrate(
-    export_dir: Path, mysql: MySQLServer, source_db: str, pg: PgServer, target_db: str, schema: str
+    export_dir: Path,
+    mysql: MySQLServer,
+    source_db: str,
+    pg: PgServer,
+    target_db: str,
+    schema: str,
+    config: Path | None = None,
 ) -> dict[str, CliResult]:
-    """export schema → analyze-schema → import schema → export data → import data; every step must succeed."""
+    """export schema → analyze-schema → import schema → export data → import data; every step must succeed.
+
+    ``config`` is a ``-c`` config file given to both exports (they must apply the same type mapping).
+    """
     src = ["--source-db-type", "mysql", "--source-db-host", mysql.host, "--source-db-port", str(mysql.port),
            "--source-db-user", mysql.user, "--source-db-name", source_db]  # fmt: skip
     tgt = ["--target-db-host", pg.host, "--target-db-port", str(pg.port), "--target-db-user", pg.user,
            "--target-db-name", target_db, "--target-db-schema", schema]  # fmt: skip
     env = {"SOURCE_DB_PASSWORD": mysql.password} if mysql.password else None
     e = ["-e", str(export_dir)]
+    c = ["-c", str(config)] if config else []
     out = {
-        "export schema": run_cli("export", "schema", *e, *src, "--yes", env=env),
+        "export schema": run_cli("export", "schema", *e, *c, *src, "--yes", env=env),
         "analyze": run_cli("analyze-schema", *e, "--output-format", "txt", "--yes"),
         "import schema": run_cli("import", "schema", *e, *tgt, "--yes"),
-        "export data": run_cli("export", "data", *e, *src, "--disable-pb", "true", "--yes", env=env),
+        "export data": run_cli("export", "data", *e, *c, *src, "--disable-pb", "true", "--yes", env=env),
         "import data": run_cli("import", "data", *e, *tgt, "--disable-pb", "true", "--yes"),
     }
     # verify counts the MySQL source again and compares every stage with the target

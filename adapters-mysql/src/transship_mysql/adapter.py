@@ -16,6 +16,7 @@ from transship.errors import ConfigError
 from transship.schema_files import SchemaWriter
 from transship.typemap import TypeMapper
 from transship_mysql.connection import connect
+from transship_mysql.generated import GeneratedChoice
 from transship_mysql.types import BUILTIN_RULES
 
 if TYPE_CHECKING:
@@ -57,6 +58,10 @@ class MySQLAdapter(SourceAdapter):
     def mapper(self) -> TypeMapper:
         """The type mapper: plugin hook, then the config file's rules, then the built-in rules."""
         return TypeMapper.from_config(self.name, BUILTIN_RULES, self.type_mapping_config)
+
+    def generated_choice(self) -> GeneratedChoice:
+        """Which generated columns become plain columns (the config file's ``type-mapping: plain-generated-columns``)."""
+        return GeneratedChoice.from_config(self.type_mapping_config)
 
     def check_connection(self) -> str:
         conn = connect(self.config)
@@ -102,14 +107,14 @@ class MySQLAdapter(SourceAdapter):
             src = read_source_catalog(conn, self.database)
         finally:
             conn.close()
-        return CatalogConverter(src, self.mapper()).run()
+        return CatalogConverter(src, self.mapper(), self.generated_choice()).run()
 
     def export_schema(self, writer: SchemaWriter, options: SchemaExportOptions) -> SchemaExportResult:
         from transship_mysql.schema_export import export_schema
 
         conn = connect(self.config)
         try:
-            return export_schema(conn, self.database, writer, options, self.mapper())
+            return export_schema(conn, self.database, writer, options, self.mapper(), self.generated_choice())
         finally:
             conn.close()
 

@@ -201,6 +201,9 @@ class MySQLSnapshot(DataSnapshot):
         self.conn = connect(adapter.config)
         try:
             self._check_select()
+            from transship_mysql.generated import check_generated_columns  # values checked inside MySQL
+
+            check_generated_columns(self.conn, self._sources.values())
             self._start(max(1, min(options.parallel_jobs, len(self.tables) or 1)), conversion)
         except BaseException:
             self.close()

@@ -26,6 +26,7 @@ from transship.schema_files import SchemaWriter
 from transship.typemap import SourceType, TypeMapper
 from transship_mysql.data_export import nul_stripped
 from transship_mysql.expressions import Converter, NotConvertible
+from transship_mysql.generated import GeneratedChoice, clip_note, clip_reason
 from transship_mysql.names import NameRegistry, fit, table_names
 from transship_mysql.routines import Context, translate_body
 from transship_mysql.source_catalog import SourceCatalog
@@ -45,6 +46,12 @@ _INT_FAMILY = re.compile(r"^(smallint|integer|bigint|numeric\(\d+\))$")
 _INT_RANK = {"smallint": 1, "integer": 2, "bigint": 3}
 _IDENTITY_TYPES = ("smallint", "integer", "bigint", "int", "int2", "int4", "int8")
 _PREFIX_FULL_MAX = 600  # varchar prefix indexes up to this length index the whole column
+# target types of an UNSIGNED column: those admitting negatives get CHECK (c >= 0); the others cannot be negative
+_SIGNED_TARGET = re.compile(
+    r"^(smallint|integer|int|int2|int4|int8|bigint|numeric|decimal|real|float4|float8|float|double precision)\b"
+)
+_NONNEGATIVE_TARGET = re.compile(r"^(boolean|bool|bit|varbit|bit varying)\b")
+UINT64_MAX = 18446744073709551615  # BIGINT UNSIGNED's largest value
 
 
 @dataclass
@@ -73,11 +80,17 @@ class Conversion:
 
 
 class CatalogConverter:
-    """Turns a :class:`SourceCatalog` into a converted :class:`Catalog`."""
+    """Turns a :class:`SourceCatalog` into a converted :class:`Catalog`.
 
-    def __init__(self, src: SourceCatalog, mapper: TypeMapper) -> None:
+    ``generated`` says which generated columns become plain columns (config ``plain-generated-columns``).
+    """
+
+    def __init__(
+        self, src: SourceCatalog, mapper: TypeMapper, generated: GeneratedChoice | None = None
+    ) -> None:
         self.src = src
         self.mapper = mapper
+        self.generated = generated or GeneratedChoice()
         self.db = src.database
         base_tables = [t["table_name"] for t in src.tables if t["table_type"] == "BASE TABLE"]
         view_names = [v["table_name"] for v in src.views]
@@ -118,6 +131,7 @@ class CatalogConverter:
         tables = [t for t in self.src.tables if t["table_type"] == "BASE TABLE"]
         for t in tables:
             self.conv.catalog.tables.append(self.table(t))
+        self.generated.check_matched()
         self._nul_note(self.conv.catalog.tables)
         for table, src in zip(self.conv.catalog.tables, tables, strict=True):
             self.finish_table(table, src)
@@ -126,6 +140,8 @@ class CatalogConverter:
             if pk:
                 self.pks[table.name] = pk.columns
         self.align_foreign_keys()
+        for table in self.conv.catalog.tables:
+            self._unsigned_checks(table)
         for v in self.src.views:
             self.conv.catalog.views.append(self.view(v))
         for r in self.src.routines:
@@ -211,14 +227,7 @@ class CatalogConverter:
             and gen.upper() != "NULL"
             and "DEFAULT_GENERATED" not in extra.upper()
         ):
-            try:
-                col.generated = self.converter.expression(gen)
-                col.generated_stored = "STORED" in extra.upper()
-            except NotConvertible as exc:
-                self.conv.finding(
-                    "unconverted_object", "TABLE", obj, f"generated column expression not converted ({exc}): {gen}",
-                    "the computed values are copied as plain data; add the expression by hand",
-                )  # fmt: skip
+            self._generated(table, col, stype, gen, "STORED" in extra.upper())
         if col.auto_increment:
             self._auto_increment(table, col)
         elif not col.generated and not result.drop_default:
@@ -226,6 +235,70 @@ class CatalogConverter:
         if _ON_UPDATE.search(extra):
             self.on_update.setdefault(table.name, []).append(col)
         return col
+
+    def _generated(self, table: Table, col: Column, stype: SourceType, gen: str, stored: bool) -> None:
+        """A generated column: kept (the target computes it; export data checks the source's values) or, when
+        the config lists it or its expression does not convert, a plain column receiving MySQL's values."""
+        obj = f"{table.name}.{col.name}"
+        plain = self.generated.plain(table.name, col.name)
+        try:
+            expr = self.converter.expression(gen)
+        except NotConvertible as exc:
+            self.conv.finding(
+                "unconverted_object", "TABLE", obj, f"generated column expression not converted ({exc}): {gen}",
+                "the computed values are copied as plain data; add the expression by hand",
+            )  # fmt: skip
+            return
+        if plain:
+            self.conv.finding(
+                "lossy_conversion", "TABLE", obj,
+                f"generated column made a plain column (type-mapping: plain-generated-columns): it receives MySQL's "
+                f"values, and the target does not compute ({expr}) for new or updated rows",
+                "once the source values equal the expression, remove the column from plain-generated-columns to keep "
+                "it generated, or keep it up to date with a trigger",
+                col.mapping_rule or "", col.source_type, col.target_type or "",
+            )  # fmt: skip
+            return
+        col.generated = expr
+        col.generated_stored = stored
+        col.extra["source_generation"] = gen
+        reason = clip_reason(stype)
+        if reason:
+            text, fix = clip_note(table, col, reason)
+            self.conv.finding("guessed_conversion", "TABLE", obj, text, fix)
+
+    def _unsigned_checks(self, table: Table) -> None:
+        """UNSIGNED columns whose target type admits negatives get ``CHECK (c >= 0)`` (named
+        ``<table>_<column>_unsigned``); a BIGINT UNSIGNED on a numeric type also ``c <= 18446744073709551615``.
+        A target type that cannot be compared with 0 (a type rule's text ...) is reported instead."""
+        taken = {c.name for c in table.constraints}
+        for col in table.columns:
+            stype = col.extra.get("stype")
+            if not isinstance(stype, SourceType) or not stype.unsigned:
+                continue
+            target = (col.target_type or "").strip().lower()
+            if _NONNEGATIVE_TARGET.match(target):
+                continue
+            if not _SIGNED_TARGET.match(target) or target.endswith("]"):
+                self.conv.finding(
+                    "lossy_type_mapping", "TABLE", f"{table.name}.{col.name}",
+                    f"UNSIGNED column mapped to {col.target_type}: the target does not refuse negative values "
+                    "(a CHECK (c >= 0) needs a numeric type)",
+                    "map the column to a numeric type to get the check, or add a CHECK constraint by hand",
+                    col.mapping_rule or "", col.source_type, col.target_type or "",
+                )  # fmt: skip
+                continue
+            q = quote_ident(col.name)
+            expr = f"{q} >= 0"
+            if stype.base in ("bigint", "serial") and target.startswith(("numeric", "decimal")):
+                expr += f" AND {q} <= {UINT64_MAX}"
+            name = fit(f"{table.name}_{col.name}_unsigned")
+            i = 1
+            while name in taken:
+                i += 1
+                name = fit(f"{table.name}_{col.name}_unsigned_{i}")
+            taken.add(name)
+            table.constraints.append(Constraint(name=name, kind="check", expression=expr))
 
     def _auto_increment(self, table: Table, col: Column) -> None:
         """An identity with a named sequence; for a numeric target (a type rule's choice) an owned sequence
@@ -855,13 +928,18 @@ def _typed_literal(value: str, target: str, stype: SourceType) -> str:
 
 
 def export_schema(
-    conn: Any, database: str, writer: SchemaWriter, options: SchemaExportOptions, mapper: TypeMapper
+    conn: Any,
+    database: str,
+    writer: SchemaWriter,
+    options: SchemaExportOptions,
+    mapper: TypeMapper,
+    generated: GeneratedChoice | None = None,
 ) -> SchemaExportResult:
-    """Read, convert and write the schema of ``database``."""
+    """Read, convert and write the schema of ``database`` (``generated``: which generated columns become plain)."""
     from transship_mysql.source_catalog import read_source_catalog
 
     src = read_source_catalog(conn, database)
-    conv = CatalogConverter(src, mapper).run()
+    conv = CatalogConverter(src, mapper, generated).run()
     wanted = _wanted_types(options)
     write_catalog(conv.catalog, writer, qualify=False, object_types=wanted)
     for otype, text in conv.comment_blocks:

@@ -9,6 +9,7 @@ the typemod text, signedness, precision/scale ranges, the column default, the "e
 Config file syntax (top-level ``type-mapping:`` section)::
 
     type-mapping:
+      plain-generated-columns: ["orders.total"]   # MySQL: load the source's values, no GENERATED on the target
       rules:
         - source: [year]                 # or a single name: source: year
           target: integer
@@ -214,6 +215,27 @@ _RULE_FIELDS = {f.name for f in fields(TypeRule)}
 _RANGE_FIELDS = ("precision", "scale")
 
 
+PLAIN_GENERATED_KEY = "plain-generated-columns"
+SECTION_KEYS = ("rules", PLAIN_GENERATED_KEY)
+
+
+def column_globs(section: dict[str, Any] | None, key: str) -> list[str]:
+    """The ``table.column`` globs listed under ``key`` of a ``type-mapping:`` section (``"*"`` = every column).
+
+    Globs match case-insensitively on the target names, as a rule's ``column:`` does; ConfigError names a bad entry.
+    """
+    value = (section or {}).get(key)
+    if value is None:
+        return []
+    fix = f'write {key}: ["orders.total", "audit.*"] (table.column globs) or {key}: ["*"] for every column'
+    if not isinstance(value, list):
+        raise ConfigError(f"type-mapping.{key} must be a list of table.column names", fix=fix)
+    for entry in value:
+        if not isinstance(entry, str) or not (entry.strip() == "*" or "." in entry.strip().strip(".")):
+            raise ConfigError(f"type-mapping.{key} entry {entry!r} is not a table.column name", fix=fix)
+    return [entry.strip() for entry in value]
+
+
 def parse_rules(section: dict[str, Any] | None, adapter: str) -> list[TypeRule]:
     """Rules of a ``type-mapping:`` config section that apply to ``adapter``; ConfigError names a bad entry."""
     if not section:
@@ -222,11 +244,14 @@ def parse_rules(section: dict[str, Any] | None, adapter: str) -> list[TypeRule]:
         raise ConfigError(
             "type-mapping must be a mapping with a 'rules:' list", fix="see docs/type-mapping-mysql.md"
         )
-    unknown = set(section) - {"rules"}
+    unknown = set(section) - set(SECTION_KEYS)
     if unknown:
         raise ConfigError(
-            f"type-mapping has unknown keys: {', '.join(sorted(unknown))}", fix="only 'rules:' is accepted"
+            f"type-mapping has unknown keys: {', '.join(sorted(unknown))}",
+            fix=f"only {', '.join(k + ':' for k in SECTION_KEYS)} are accepted",
         )
+    # validated here; read by the adapters whose sources have generated columns (MySQL)
+    column_globs(section, PLAIN_GENERATED_KEY)
     entries = section.get("rules") or []
     if not isinstance(entries, list):
         raise ConfigError(
