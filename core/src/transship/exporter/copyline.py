@@ -99,12 +99,17 @@ def describe_key(key_columns: Sequence[str], values: Sequence[object]) -> str:
     return f"({', '.join(key_columns)})=({', '.join(shown)})"
 
 
-def line_too_large(table: str, row: str, size: int, limit: int = 0, at_least: bool = False) -> ExportFailed:
-    """The error for a row whose COPY line would exceed what PostgreSQL's COPY accepts."""
+def line_too_large(
+    table: str, row: str, size: int, limit: int = 0, at_least: bool = False, detail: str = ""
+) -> ExportFailed:
+    """The error for a row whose COPY line would exceed what PostgreSQL's COPY accepts.
+
+    ``size`` is the line's length, or with ``at_least`` a lower bound known before the line was made.
+    """
     limit = limit or MAX_COPY_LINE_BYTES
-    amount = f"at least {size:,}" if at_least else f"{size:,}"
+    what = f"at least {size:,} bytes" if at_least else f"{size:,} bytes"
     return ExportFailed(
-        f"table {table}: row {row} would be a COPY line of {amount} bytes, over the {limit:,} bytes "
-        "PostgreSQL's COPY accepts in one line (bytea doubles in hex, escapes grow text); nothing was written for the table",
+        f"table {table}: row {row} would be a COPY line over the {limit:,} bytes PostgreSQL's COPY accepts in one line "
+        f"({what}{'; ' + detail if detail else ''}; bytea doubles in hex, escapes grow text); nothing was written for the table",
         fix="shorten or split that value at the source, or leave the table out with --exclude-table-list and move it another way",
     )
