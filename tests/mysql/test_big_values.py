@@ -221,11 +221,11 @@ def test_row_over_the_copy_line_limit_stops_the_export_naming_key_and_size(
     for table, expected in (
         (
             "blobs",
-            f"table {mysql_db}.blobs: row id=2 would be a COPY line of at least 120,004 bytes, over the 100,000 bytes",
+            f"table {mysql_db}.blobs: row id=2 would be a COPY line over the 100,000 bytes PostgreSQL's COPY accepts in one line (at least 120,004 bytes;",
         ),
         (
             "texts",
-            f"table {mysql_db}.texts: row number 2 in scan order (the table has no primary key) would be a COPY line of 120,003 bytes",
+            f"table {mysql_db}.texts: row number 2 in scan order (the table has no primary key) would be a COPY line over the 100,000 bytes PostgreSQL's COPY accepts in one line (120,003 bytes;",
         ),
     ):
         res = run_cli("export", "data", *e, *_source_flags(mysql_server, mysql_db), "--table-list", table,
