@@ -130,11 +130,14 @@ def test_warning_of_a_type_rule_stops_the_export_naming_table_column_and_key(
 ):
     conn = mysql_server.connect(mysql_db)
     with conn.cursor() as cur:
-        cur.execute("CREATE TABLE flags (id INT PRIMARY KEY, answer VARCHAR(10), note TEXT)")
+        # the key's order differs from the columns' order: the row is named in key order
+        cur.execute(
+            "CREATE TABLE flags (grp INT, id INT, answer VARCHAR(10), note TEXT, PRIMARY KEY (id, grp))"
+        )
         # 'yes' <> 0 warns "Truncated incorrect DECIMAL value" and would arrive as false
         cur.execute(
-            "INSERT INTO flags VALUES (1, '1', 'a'), (2, '0', 'b'), (3, NULL, 'c'), (4, 'yes', 'd'), (5, '1', 'e'), "
-            "(6, 'maybe', 'f'), (7, '0', 'g')"
+            "INSERT INTO flags VALUES (1, 1, '1', 'a'), (1, 2, '0', 'b'), (1, 3, NULL, 'c'), (2, 3, '1', 'c'), "
+            "(1, 4, 'yes', 'd'), (1, 5, '1', 'e'), (1, 6, 'maybe', 'f'), (1, 7, '0', 'g')"
         )
     conn.close()
     config = tmp_path / "rules.yaml"
@@ -155,7 +158,7 @@ def test_warning_of_a_type_rule_stops_the_export_naming_table_column_and_key(
     )
     assert res.returncode != 0, res
     out = " ".join((res.stdout + res.stderr).split())
-    assert f"table {mysql_db}.flags, column answer, row id=4" in out, res
+    assert f"table {mysql_db}.flags, column answer, row (id, grp)=(4, 1)" in out, res
     assert 'warning 1292 "Truncated incorrect' in out and "'yes'" in out, res
     assert not list((export_dir / "data").glob("*flags*")), "nothing is kept for the table"
 

@@ -623,7 +623,7 @@ class MySQLReader(TableReader):
         """
         named = re.findall(r"\b(\w+)\(\)", message.lower())
         cols = sorted(query.columns, key=lambda c: not any(f in column_expr(c).lower() for f in named))
-        key = ", ".join(_source_ref(c) for c in query.columns if c.name in query.key)
+        key = ", ".join(_source_ref(query.columns[i]) for i in query.key_index)  # in key order
         none = "unknown (the table has no primary key)"
         with self.conn.cursor() as cur:
             # a whole line over max_allowed_packet (CONCAT_WS gives NULL): its row, and its largest field
@@ -659,12 +659,11 @@ class MySQLReader(TableReader):
         cur.execute(f"SELECT COUNT(*) FROM {query.source}")  # noqa: S608 - quoted identifiers
         total = int(cur.fetchall()[0][0])
         expr = column_expr(col)
-        using = ", ".join(_source_ref(c) for c in query.columns if c.name in query.key)
         low, count = 0, total
         while count > 1:
             half = count // 2
             cur.execute(
-                f"SELECT COUNT({expr}) FROM {query.source} JOIN (SELECT {key} FROM {query.source} ORDER BY {key} LIMIT {half} OFFSET {low}) w USING ({using})"  # noqa: S608 - quoted identifiers
+                f"SELECT COUNT({expr}) FROM {query.source} JOIN (SELECT {key} FROM {query.source} ORDER BY {key} LIMIT {half} OFFSET {low}) w USING ({key})"  # noqa: S608 - quoted identifiers
             )
             cur.fetchall()
             if cur.warning_count:
