@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ class MeasuredRun:
     stdout: str
     stderr: str
     peak_rss: int
+    seconds: float = 0.0
 
     def __repr__(self) -> str:
         return f"<rc={self.returncode} peak={self.peak_rss / MB:.0f} MB\nstdout:\n{self.stdout}\nstderr:\n{self.stderr}>"
@@ -36,6 +38,7 @@ def run_cli_measured(*args: str, env: dict[str, str] | None = None, check: bool 
     full_env = dict(os.environ)
     full_env["TRANSSHIP_NO_PASSWORD_PROMPT"] = "1"
     full_env.update(env or {})
+    start = time.monotonic()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(
             [sys.executable, "-m", "transship", *args], stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=full_env
@@ -49,6 +52,7 @@ def run_cli_measured(*args: str, env: dict[str, str] | None = None, check: bool 
             out.read().decode("utf-8", "replace"),
             err.read().decode("utf-8", "replace"),
             usage.ru_maxrss * 1024,  # KiB on Linux
+            time.monotonic() - start,
         )
     if check:
         assert run.returncode == 0, run
@@ -108,4 +112,4 @@ def measured_migrate(
 
 def peaks(runs: dict[str, MeasuredRun]) -> str:
     """``step=NNN MB, ...`` for assertion messages and the test log."""
-    return ", ".join(f"{step}={run.peak_rss / MB:.0f} MB" for step, run in runs.items())
+    return ", ".join(f"{step}={run.peak_rss / MB:.0f} MB/{run.seconds:.1f}s" for step, run in runs.items())
