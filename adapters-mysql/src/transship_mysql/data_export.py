@@ -1,9 +1,21 @@
-"""Data export: the server formats each row as one COPY-text line; Python only streams bytes.
+"""Data export: the server formats each row as one COPY-text line; large values are encoded by the client.
 
 For every column a SQL expression renders the value exactly as PostgreSQL's COPY text format wants it
 (``\\N`` for NULL, backslash escapes, ``\\x`` hex for bytea, ``t``/``f`` booleans, zero dates as NULL,
 ``{...}`` arrays for SET, float values at full precision) and ``CONCAT_WS(TAB, ...)`` joins them. Rows
 stream through an unbuffered cursor (``SSCursor``), so memory stays bounded whatever the table size.
+
+Large values never pass through a server function: ``HEX``, ``REPLACE``, ``CONCAT`` and ``CONVERT`` results
+are bounded by ``max_allowed_packet`` (MariaDB returns NULL with warning 1301 beyond it). A value of a column
+that can be large (text/mediumtext/longtext/json, blob/mediumblob/longblob) longer than
+:data:`CLIENT_ESCAPE_BYTES` leaves its field empty in the server-made line and comes as stored in an extra
+select item; the client encodes it into the line in pieces (:mod:`transship.exporter.copyline`), one row
+at a time, so memory stays bounded by about twice the largest value. A row whose line would exceed what
+PostgreSQL's COPY accepts is never sent: the server computes its size first and the export stops naming it.
+
+After each table the server's warnings are read; any warning stops the export with
+:class:`~transship.errors.ExportFailed` naming the table, the column and the row's key (found by small
+locate queries), since a warning means a value was cut, replaced or lost.
 
 Consistency: ``FLUSH TABLES WITH READ LOCK`` is taken, every reader connection starts
 ``START TRANSACTION WITH CONSISTENT SNAPSHOT``, auto-increment values are read, then the lock is
@@ -14,14 +26,17 @@ lock cannot be taken; readers then start their snapshots one after the other and
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeGuard
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import pymysql
 
 from transship.adapters.base import DataExportOptions, DataSnapshot, ExportTable, SequenceValue, TableReader
 from transship.catalog import Column, Table
-from transship.errors import ConfigError, TransshipError
+from transship.errors import ConfigError, ExportFailed, TransshipError
+from transship.exporter import copyline
 from transship_mysql.connection import connect
 from transship_mysql.types import BINARY_TYPES, SPATIAL_TYPES, TEXT_TYPES
 
@@ -30,13 +45,18 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 FETCH_ROWS = 2000
-FETCH_ROWS_LONG = 100  # tables with long text columns: bounded memory per fetch
-# MariaDB's REPLACE() is quadratic in the number of matches within one value (a 120 KB text with 2,000
-# newlines takes ~13 ms per REPLACE): values longer than this are escaped by the client instead (linear).
+PENDING_BYTES = 1 << 20  # rows of a table with large columns are written in blocks of about this size
+# Values of the columns that can be large, when longer than this, are fetched as stored and encoded by the
+# client: MariaDB's REPLACE() is quadratic in the number of matches within one value (a 120 KB text with 2,000
+# newlines takes ~13 ms per REPLACE), and HEX/REPLACE/CONCAT results are bounded by max_allowed_packet.
+# Small enough that the server-made line of any row stays far below the smallest usual max_allowed_packet.
 CLIENT_ESCAPE_BYTES = 4096
 _LONG_TEXT_TYPES = frozenset(("text", "mediumtext", "longtext", "json"))
+_LONG_BINARY_TYPES = frozenset(("blob", "mediumblob", "longblob"))
 BIGINT_MAX = 9223372036854775807  # a PostgreSQL sequence's largest value
 _NULL = "'\\\\N'"  # SQL literal for the two characters \N
+# Warnings of the documented deliberate conversions (zero dates become NULL): not a loss
+_DELIBERATE = re.compile(r"'0000-00-00")
 
 
 def bq(name: str) -> str:
@@ -85,6 +105,15 @@ def nul_stripped(col: Column) -> bool:
 
 def column_sql(col: Column) -> str:
     """The SQL expression producing ``col``'s COPY-text field (``\\N`` for NULL)."""
+    return f"IFNULL({column_expr(col)}, {_NULL})"
+
+
+def column_expr(col: Column) -> str:
+    """``col``'s COPY-text field before NULL handling: NULL for a NULL value (and for a zero date).
+
+    A column that can be large gives an empty field for values over :data:`CLIENT_ESCAPE_BYTES`: the client
+    puts the value there (:func:`large_kind`).
+    """
     q = bq(str(col.extra.get("source_name") or col.name))
     stype = col.extra.get("stype")
     base = _source_base(col)
@@ -122,50 +151,103 @@ def column_sql(col: Column) -> str:
         expr = f"ST_AsText({q})"
     elif base in TEXT_TYPES or base in ("json", "enum", "set"):
         expr = _escape(f"REPLACE({q}, '\\0', '')")
-        if escaped_by_client(col):
-            expr = f"IF(LENGTH({q}) > {CLIENT_ESCAPE_BYTES}, '', {expr})"
     elif base in _PLAIN_TYPES:
         expr = q
     elif base in ("uuid", "inet4", "inet6"):
         expr = f"CAST({q} AS CHAR)"  # IFNULL() on these types would try to cast '\\N' to them
     else:
         expr = _escape(f"CAST({q} AS CHAR)")
-    return f"IFNULL({expr}, {_NULL})"
+    if large_kind(col) is not None:
+        expr = f"IF(LENGTH({q}) > {CLIENT_ESCAPE_BYTES}, '', {expr})"
+    return expr
+
+
+def large_kind(col: Column) -> str | None:
+    """How the client encodes the column's values over :data:`CLIENT_ESCAPE_BYTES`, None for columns whose
+    values are always small (formatted by the server): ``text`` (escaped, NUL removed), ``bytea`` (hex) or
+    ``binary_text`` (a binary column mapped to text: escaped, NULs kept, must be UTF-8)."""
+    base = _source_base(col)
+    target = (col.target_type or "").lower()
+    if base in _LONG_TEXT_TYPES:
+        if target == "boolean":
+            return None
+        return "bytea" if target == "bytea" else "text"
+    if base in _LONG_BINARY_TYPES:
+        return "bytea" if target == "bytea" else "binary_text"
+    return None
 
 
 def escaped_by_client(col: Column) -> bool:
-    """Long text-like columns: values over :data:`CLIENT_ESCAPE_BYTES` are escaped in Python."""
-    target = (col.target_type or "").lower()
-    return _source_base(col) in _LONG_TEXT_TYPES and target not in ("boolean", "bytea")
+    """Columns that can be large: values over :data:`CLIENT_ESCAPE_BYTES` are encoded by the client."""
+    return large_kind(col) is not None
 
 
 def escape_copy_text(value: bytes) -> bytes:
     """COPY-text escaping done by the client (same result as the SQL expression, NUL removed)."""
-    return (
-        value.replace(b"\\", b"\\\\")
-        .replace(b"\t", b"\\t")
-        .replace(b"\n", b"\\n")
-        .replace(b"\r", b"\\r")
-        .replace(b"\x00", b"")
-    )
+    return copyline.escape_copy_text(value)
 
 
-def select_sql(table: Table, columns: list[Column]) -> tuple[str, list[int]]:
-    """``SELECT CONCAT_WS(TAB, ...), <long values> FROM `t```: one COPY line per row, plus the raw value of
-    each long text column when it is over :data:`CLIENT_ESCAPE_BYTES` (its field in the line is then empty).
+@dataclass(frozen=True)
+class LargeColumn:
+    """A column whose large values the client encodes: its field position, name and encoding."""
 
-    :return: the query and, for each extra select item, the index of the field it fills.
-    """
+    index: int
+    name: str
+    kind: str
+
+
+@dataclass
+class TableQuery:
+    """The export query of one table and what the client needs to finish its lines and name its rows."""
+
+    sql: str
+    source: str  # the backtick-quoted table
+    line: str  # the CONCAT_WS expression of the server-made line
+    columns: list[Column]
+    large: list[LargeColumn] = field(default_factory=list)
+    key: list[str] = field(default_factory=list)  # primary-key column names
+    key_index: list[int] = field(default_factory=list)  # their field positions in the line
+
+
+def _source_ref(col: Column) -> str:
+    return bq(str(col.extra.get("source_name") or col.name))
+
+
+def select_sql(table: Table, columns: list[Column], limit: int | None = None) -> TableQuery:
+    """``SELECT CONCAT_WS(TAB, ...) FROM `t```: one COPY line per row. For tables with columns that can be
+    large, also each such value as stored when it is over :data:`CLIENT_ESCAPE_BYTES` (its field in the line
+    is then empty), and last the row's least COPY size when that is over ``limit`` (the value items are then
+    NULL: a row too large for COPY is never sent)."""
+    limit = copyline.MAX_COPY_LINE_BYTES if limit is None else limit
     source = bq(str(table.extra.get("source_name") or table.name))
-    if not columns:
-        return f"SELECT '' FROM {source}", []  # noqa: S608 - identifiers are backtick-quoted
-    fields = ", ".join(column_sql(c) for c in columns)
-    long_idx = [i for i, c in enumerate(columns) if escaped_by_client(c)]
-    extra = "".join(
-        f", IF(LENGTH({q}) > {CLIENT_ESCAPE_BYTES}, CONVERT({q} USING utf8mb4), NULL)"
-        for q in (bq(str(columns[i].extra.get("source_name") or columns[i].name)) for i in long_idx)
+    pk = table.primary_key
+    key = [c for c in (pk.columns if pk else []) if any(col.name == c for col in columns)]
+    query = TableQuery(
+        "",
+        source,
+        "''",
+        columns,
+        key=key,
+        key_index=[next(i for i, c in enumerate(columns) if c.name == k) for k in key],
     )
-    return f"SELECT CONCAT_WS('\\t', {fields}){extra} FROM {source}", long_idx  # noqa: S608 - identifiers are backtick-quoted
+    if not columns:
+        query.sql = f"SELECT '' FROM {source}"  # noqa: S608 - identifiers are backtick-quoted
+        return query
+    query.line = f"CONCAT_WS('\\t', {', '.join(column_sql(c) for c in columns)})"
+    query.large = [LargeColumn(i, c.name, kind) for i, c in enumerate(columns) if (kind := large_kind(c))]
+    if not query.large:
+        query.sql = f"SELECT {query.line} FROM {source}"  # noqa: S608 - identifiers are backtick-quoted
+        return query
+    refs = [_source_ref(columns[lc.index]) for lc in query.large]
+    size = " + ".join(
+        f"IFNULL(LENGTH({q}), 0) * 2 + 3" if lc.kind == "bytea" else f"IFNULL(LENGTH({q}), 0)"
+        for q, lc in zip(refs, query.large, strict=True)
+    )
+    extra = "".join(
+        f", IF(LENGTH({q}) > {CLIENT_ESCAPE_BYTES} AND {size} < {limit}, {q}, NULL)" for q in refs
+    )
+    query.sql = f"SELECT {query.line}{extra}, IF({size} < {limit}, NULL, {size}) FROM {source}"  # noqa: S608 - identifiers are backtick-quoted
+    return query
 
 
 def exported_columns(table: Table) -> list[Column]:
@@ -180,7 +262,7 @@ class MySQLSnapshot(DataSnapshot):
         self.adapter = adapter
         conversion = adapter.convert_catalog()
         self.database = adapter.database
-        self.queries: dict[str, tuple[str, list[int]]] = {}
+        self.queries: dict[str, TableQuery] = {}
         self.tables = []
         self._sources: dict[str, Table] = {}
         for table in conversion.catalog.tables:
@@ -199,7 +281,12 @@ class MySQLSnapshot(DataSnapshot):
         self._opened: list[MySQLReader] = []
         self.sequences: list[SequenceValue] = []
         self.conn = connect(adapter.config)
+        self.check_lines = False  # whether a server-made line can be longer than a COPY line may be
         try:
+            with self.conn.cursor() as cur:
+                cur.execute("SELECT @@SESSION.max_allowed_packet")
+                packet = cur.fetchone()
+            self.check_lines = packet is not None and int(packet[0]) + 1 > copyline.MAX_COPY_LINE_BYTES
             self._check_select()
             from transship_mysql.generated import check_generated_columns  # values checked inside MySQL
 
@@ -333,21 +420,12 @@ class MySQLSnapshot(DataSnapshot):
                 conn.close()
 
 
-def _splice(row: tuple[Any, ...], long_idx: list[int]) -> bytes | None:
-    """Put the client-escaped long values into their (empty) fields of the server-made line."""
-    line = row[0]
-    if line is None:
-        return None
-    fields = line.split(b"\t")  # fields hold no raw TAB: every TAB in a value is escaped
-    for value, idx in zip(row[1:], long_idx, strict=True):
-        if value is not None:
-            fields[idx] = escape_copy_text(value)
-    return b"\t".join(fields)
+class _Abort(Exception):
+    """Raised inside a table's read loop to stop it; the connection is then closed (the rest is not read)."""
 
-
-def _complete(lines: list[bytes | None]) -> TypeGuard[list[bytes]]:
-    """Whether every row came back (a row over ``max_allowed_packet`` comes back as NULL)."""
-    return None not in lines
+    def __init__(self, error: ExportFailed) -> None:
+        super().__init__(error.message)
+        self.error = error
 
 
 class MySQLReader(TableReader):
@@ -359,23 +437,248 @@ class MySQLReader(TableReader):
         MySQLSnapshot._begin(self.conn)
 
     def copy_table(self, table: ExportTable, write: Callable[[bytes], object]) -> None:
-        query, long_idx = self.snapshot.queries[table.name]
-        with self.conn.cursor() as cur:
-            cur.execute(query)
-            while True:
-                rows = cur.fetchmany(FETCH_ROWS_LONG if long_idx else FETCH_ROWS)
-                if not rows:
-                    break
-                lines: list[bytes | None] = [
-                    r[0] if long_idx == [] or not any(r[1:]) else _splice(r, long_idx) for r in rows
-                ]
-                if not _complete(lines):
-                    raise TransshipError(
-                        f"a row of {table.schema}.{table.name} is larger than the server's max_allowed_packet and came back empty",
-                        fix="raise it on the source (SET GLOBAL max_allowed_packet = 1073741824), then re-run export data",
+        query = self.snapshot.queries[table.name]
+        label = f"{table.schema}.{table.name}"
+        cur = self.conn.cursor()
+        try:
+            cur.execute(query.sql)
+            if query.large:
+                lost = self._copy_large(cur, query, label, write)
+            else:
+                lost = self._copy_small(cur, query, label, write)
+        except _Abort as stop:
+            # the rows not read yet are dropped with the connection, not drained
+            result = getattr(cur, "_result", None)
+            if result is not None:
+                result.unbuffered_active = False
+            cur.connection = None
+            self.close()
+            raise stop.error from None
+        warnings = cur.warning_count
+        cur.close()
+        if warnings:
+            found = [w for w in self._warnings() if not _DELIBERATE.search(w[2])]
+            if found:
+                raise self._locate(query, label, found)
+        if lost:
+            raise ExportFailed(
+                f"table {label}: {lost} row(s) came back empty from the server (a row larger than max_allowed_packet)",
+                fix="raise it on the source (SET GLOBAL max_allowed_packet = 1073741824), then re-run export data",
+            )
+
+    def _copy_small(self, cur: Any, query: TableQuery, label: str, write: Callable[[bytes], object]) -> int:
+        """Tables without columns that can be large: the server-made lines, FETCH_ROWS at a time."""
+        lost = 0
+        number = 0
+        while True:
+            rows = cur.fetchmany(FETCH_ROWS)
+            if not rows:
+                return lost
+            lines = [r[0] for r in rows]
+            if None in lines:
+                lost += lines.count(None)
+                lines = [line for line in lines if line is not None]
+            if self.snapshot.check_lines:
+                self._check_lines(query, label, lines, number)
+            number += len(rows)
+            lines.append(b"")
+            write(b"\n".join(lines))
+
+    def _check_lines(self, query: TableQuery, label: str, lines: list[bytes], number: int) -> None:
+        """Stop at a server-made line longer than a COPY line may be (only possible with a huge max_allowed_packet)."""
+        for i, line in enumerate(lines):
+            if len(line) + 1 > copyline.MAX_COPY_LINE_BYTES:
+                raise _Abort(
+                    copyline.line_too_large(label, self._row_name(query, line, number + i + 1), len(line) + 1)
+                )
+
+    def _copy_large(self, cur: Any, query: TableQuery, label: str, write: Callable[[bytes], object]) -> int:
+        """Tables with columns that can be large: one row at a time (a row may hold a value of any size);
+        rows without a client-encoded value are written in blocks, the others field by field."""
+        limit = copyline.MAX_COPY_LINE_BYTES
+        small = (None,) * (len(query.large) + 1)  # no value sent, not too large
+        check = self.snapshot.check_lines
+        pending: list[bytes] = []
+        pending_bytes = 0
+        lost = 0
+        number = 0
+        fetch = cur.fetchone
+        while (row := fetch()) is not None:
+            number += 1
+            line = row[0]
+            if line is None:
+                lost += 1
+            elif row[1:] == small:
+                if check:
+                    self._check_lines(query, label, [line], number - 1)
+                pending.append(line)
+                pending_bytes += len(line)
+                if pending_bytes >= PENDING_BYTES:
+                    pending.append(b"")
+                    write(b"\n".join(pending))
+                    pending, pending_bytes = [], 0
+            elif row[-1] is not None:  # the server did not send the values: the line would be too large
+                raise _Abort(
+                    copyline.line_too_large(
+                        label, self._row_name(query, line, number), int(row[-1]) + 1, limit, at_least=True
                     )
-                lines.append(b"")
-                write(b"\n".join(lines))
+                )
+            else:
+                if pending:
+                    pending.append(b"")
+                    write(b"\n".join(pending))
+                    pending, pending_bytes = [], 0
+                self._write_row(query, label, line, row[1:-1], number, write)
+                # drop the row before the next one is read: a large value must not be held twice
+                del row
+                if getattr(cur, "_result", None) is not None:
+                    cur._result.rows = None
+        if pending:
+            pending.append(b"")
+            write(b"\n".join(pending))
+        return lost
+
+    def _write_row(
+        self,
+        query: TableQuery,
+        label: str,
+        line: bytes,
+        values: tuple[Any, ...],
+        number: int,
+        write: Callable[[bytes], object],
+    ) -> None:
+        """Write one line whose large values are encoded here, in pieces, into their empty fields."""
+        fields = line.split(b"\t")  # fields hold no raw TAB: every TAB in a value is escaped
+        encoded = {
+            lc.index: (lc, value) for lc, value in zip(query.large, values, strict=True) if value is not None
+        }
+        size = len(line) + 1
+        parts: list[bytes] = []
+        for i, text in enumerate(fields):
+            if i:
+                parts.append(b"\t")
+            if i not in encoded:
+                parts.append(text)
+                continue
+            write(b"".join(parts))
+            parts = []
+            lc, value = encoded[i]
+            try:
+                if lc.kind == "bytea":
+                    size += copyline.write_hex(value, write)
+                else:
+                    size += copyline.write_escaped(
+                        value, write, strip_nul=lc.kind == "text", validate_utf8=lc.kind == "binary_text"
+                    )
+            except UnicodeDecodeError:
+                raise _Abort(
+                    ExportFailed(
+                        f"table {label}, column {lc.name}, row {self._row_name(query, line, number)}: the binary value is not UTF-8 text, "
+                        "but a type rule maps the column to a text type",
+                        fix="map the column to bytea (drop the type rule), or correct the value at the source, then re-run export data",
+                    )
+                ) from None
+        parts.append(b"\n")
+        write(b"".join(parts))
+        if size > copyline.MAX_COPY_LINE_BYTES:
+            raise _Abort(copyline.line_too_large(label, self._row_name(query, line, number), size))
+
+    @staticmethod
+    def _row_name(query: TableQuery, line: bytes, number: int) -> str:
+        """The row's key from its line (COPY text), or its position for a table without a primary key."""
+        if not query.key:
+            return f"number {number} in scan order (the table has no primary key)"
+        fields = line.split(b"\t")
+        return copyline.describe_key(query.key, [fields[i] for i in query.key_index])
+
+    def _warnings(self) -> list[tuple[str, int, str]]:
+        with self.conn.cursor() as cur:
+            cur.execute("SHOW WARNINGS")
+            return [(_text(level), int(code), _text(message)) for level, code, message in cur.fetchall()]
+
+    def _locate(self, query: TableQuery, label: str, warnings: list[tuple[str, int, str]]) -> ExportFailed:
+        """The error for warnings raised by a table's query: names the column and the row where found."""
+        level, code, message = warnings[0]
+        column: Column | None = None
+        row = "not found"
+        try:
+            column, row = self._find(query, message)
+        except pymysql.err.MySQLError as exc:  # the locate queries are a courtesy: the warning is the error
+            log.warning("locating the row of warning %s in %s failed: %s", code, label, exc)
+        where = f"column {column.name}, row {row}" if column is not None else "column and row not found"
+        more = f" (and {len(warnings) - 1} more warning(s))" if len(warnings) > 1 else ""
+        fix = (
+            "raise max_allowed_packet on the source (SET GLOBAL max_allowed_packet = 1073741824), then re-run export data"
+            if code == 1301
+            else "correct the value at the source, or change the column's type rule so that it converts without loss, then re-run export data"
+        )
+        return ExportFailed(
+            f'table {label}, {where}: the source server reported {level.lower()} {code} "{message}"{more}: a value would not arrive as stored',
+            fix=fix,
+        )
+
+    def _find(self, query: TableQuery, message: str) -> tuple[Column | None, str]:
+        """The column whose expression warns, and the first row (by key) where it does.
+
+        First a value that came back NULL though stored (what warning 1301 does): one query per column. Else
+        each column's expression is evaluated over the table until one warns, and its row is found by halving
+        windows of rows in key order.
+        """
+        named = re.findall(r"\b(\w+)\(\)", message.lower())
+        cols = sorted(query.columns, key=lambda c: not any(f in column_expr(c).lower() for f in named))
+        key = ", ".join(_source_ref(query.columns[i]) for i in query.key_index)  # in key order
+        none = "unknown (the table has no primary key)"
+        with self.conn.cursor() as cur:
+            # a whole line over max_allowed_packet (CONCAT_WS gives NULL): its row, and its largest field
+            sizes = ", ".join(f"IFNULL(LENGTH({column_expr(c)}), 0)" for c in query.columns)
+            probe = f"SELECT {sizes}{', ' + key if key else ''} FROM {query.source} WHERE {query.line} IS NULL LIMIT 1"  # noqa: S608 - quoted identifiers
+            cur.execute(probe)
+            found = cur.fetchall()
+            if found:
+                lengths = [int(v) for v in found[0][: len(query.columns)]]
+                col = query.columns[lengths.index(max(lengths))]
+                return col, self._key_text(query, found[0][len(query.columns) :]) if key else none
+            for col in cols:
+                if _source_base(col) in ("date", "datetime", "timestamp"):
+                    continue  # zero dates become NULL on purpose
+                cur.execute(
+                    f"SELECT {key or 1} FROM {query.source} WHERE {_source_ref(col)} IS NOT NULL AND ({column_expr(col)}) IS NULL LIMIT 1"  # noqa: S608 - quoted identifiers
+                )
+                found = cur.fetchall()
+                if found:
+                    return col, self._key_text(query, found[0]) if key else none
+            for col in cols:
+                cur.execute(f"SELECT COUNT({column_expr(col)}) FROM {query.source}")  # noqa: S608 - quoted identifiers
+                cur.fetchall()
+                if not cur.warning_count:
+                    continue
+                if not key:
+                    return col, none
+                return col, self._bisect(cur, query, col, key)
+        return None, "not found"
+
+    def _bisect(self, cur: Any, query: TableQuery, col: Column, key: str) -> str:
+        """The first row, in key order, whose value of ``col`` makes its expression warn."""
+        cur.execute(f"SELECT COUNT(*) FROM {query.source}")  # noqa: S608 - quoted identifiers
+        total = int(cur.fetchall()[0][0])
+        expr = column_expr(col)
+        low, count = 0, total
+        while count > 1:
+            half = count // 2
+            cur.execute(
+                f"SELECT COUNT({expr}) FROM {query.source} JOIN (SELECT {key} FROM {query.source} ORDER BY {key} LIMIT {half} OFFSET {low}) w USING ({key})"  # noqa: S608 - quoted identifiers
+            )
+            cur.fetchall()
+            if cur.warning_count:
+                count = half
+            else:
+                low, count = low + half, count - half
+        cur.execute(f"SELECT {key} FROM {query.source} ORDER BY {key} LIMIT 1 OFFSET {low}")  # noqa: S608 - quoted identifiers
+        return self._key_text(query, cur.fetchall()[0])
+
+    @staticmethod
+    def _key_text(query: TableQuery, values: tuple[Any, ...]) -> str:
+        return copyline.describe_key(query.key, list(values))
 
     def close(self) -> None:
         if self.conn.open:
@@ -383,3 +686,7 @@ class MySQLReader(TableReader):
                 self.conn.close()
             except pymysql.err.MySQLError:
                 pass
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, (bytes, bytearray)) else str(value)

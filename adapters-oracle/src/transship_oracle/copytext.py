@@ -7,6 +7,7 @@ never held in memory whole.
 
 from __future__ import annotations
 
+import binascii
 import datetime as dt
 import decimal
 import json
@@ -103,25 +104,40 @@ def is_lob(value: Any) -> bool:
     return hasattr(value, "read") and hasattr(value, "size")
 
 
-def stream_lob(lob: Any, write: Callable[[bytes], object], chunk: int = LOB_CHUNK) -> None:
-    """Write a LOB as one COPY field, reading ``chunk`` characters/bytes at a time."""
+def lob_copy_size(lob: Any) -> int:
+    """At least the bytes a LOB takes as a COPY field, from its size alone (a CLOB character is at least one byte)."""
+    size = int(lob.size())
+    return 3 + 2 * size if _is_binary_lob(lob) else size
+
+
+def _is_binary_lob(lob: Any) -> bool:
+    lob_type = str(getattr(getattr(lob, "type", None), "name", ""))
+    return "BLOB" in lob_type or "BFILE" in lob_type
+
+
+def stream_lob(lob: Any, write: Callable[[bytes], object], chunk: int = LOB_CHUNK) -> int:
+    """Write a LOB as one COPY field, reading ``chunk`` characters/bytes at a time; returns the bytes written."""
     size = lob.size()
     offset = 1  # LOB offsets are 1-based
     first = True
+    written = 0
     while offset <= size:
         piece = lob.read(offset, chunk)
         if not piece:
             break
         if isinstance(piece, str):
-            write(escape_text(piece).encode("utf-8"))
+            out = escape_text(piece).encode("utf-8")
         else:
             if first:
                 write(b"\\\\x")
-            write(piece.hex().encode())
+                written += 3
+            out = binascii.hexlify(piece)  # one copy (hex() then encode() made two)
+        write(out)
+        written += len(out)
         first = False
         offset += len(piece)
-    if first:
+    if first and _is_binary_lob(lob):
         # an empty LOB is an empty value, not NULL (EMPTY_CLOB() is not NULL in Oracle)
-        lob_type = getattr(getattr(lob, "type", None), "name", "")
-        if "BLOB" in str(lob_type) or "BFILE" in str(lob_type):
-            write(b"\\\\x")
+        write(b"\\\\x")
+        written += 3
+    return written

@@ -20,6 +20,8 @@ from typing import Any
 
 from transship.adapters.base import DataExportOptions, DataSnapshot, ExportTable, SequenceValue, TableReader
 from transship.dbconfig import DBConfig
+from transship.errors import ExportFailed
+from transship.exporter import copyline
 from transship.identifiers import always_quote
 from transship_oracle import copytext
 from transship_oracle.connect import connect, translate
@@ -190,22 +192,33 @@ class LiveReader(TableReader):
                 cur.execute(sql, params)
             except Exception as exc:
                 raise translate(exc, self.snapshot.config, f"reading table {table.name}") from None
+            limit = copyline.MAX_COPY_LINE_BYTES
             while True:
                 rows = cur.fetchmany()
                 if not rows:
                     break
                 for row in rows:
                     parts: list[bytes] = []
+                    size = 1  # the newline
                     for pos, (name, value) in enumerate(zip(names, row, strict=True)):
                         if pos:
                             parts.append(b"\t")
+                            size += 1
                         if copytext.is_lob(value):
+                            if size + copytext.lob_copy_size(value) > limit:  # known before reading it
+                                raise _too_large(
+                                    table, names, row, size + copytext.lob_copy_size(value), True
+                                )
                             if parts:
                                 write(b"".join(parts))
                                 parts = []
-                            copytext.stream_lob(value, write)
+                            size += copytext.stream_lob(value, write)
                         else:
-                            parts.append(copytext.field(value, transforms.get(name), name in utc))
+                            text = copytext.field(value, transforms.get(name), name in utc)
+                            parts.append(text)
+                            size += len(text)
+                    if size > limit:
+                        raise _too_large(table, names, row, size, False)
                     parts.append(b"\n")
                     write(b"".join(parts))
         finally:
@@ -216,3 +229,11 @@ class LiveReader(TableReader):
             self.conn.close()
         except Exception as exc:  # already closed or broken: nothing left to release
             log.debug("closing a reader connection: %s", exc)
+
+
+def _too_large(table: ExportTable, names: list[str], row: Any, size: int, at_least: bool) -> ExportFailed:
+    """The error for a row whose COPY line would be longer than PostgreSQL's COPY accepts."""
+    keys = [k for k in table.key if k in names]
+    values = [row[names.index(k)] for k in keys]
+    name = copyline.describe_key(keys, values) if keys else "without a primary key"
+    return copyline.line_too_large(f"{table.schema}.{table.name}", name, size, at_least=at_least)

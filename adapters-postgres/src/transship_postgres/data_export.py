@@ -1,4 +1,13 @@
-"""Data export: ``COPY ... TO STDOUT`` (text format) on connections that share one exported snapshot."""
+"""Data export: ``COPY ... TO STDOUT`` (text format) on connections that share one exported snapshot.
+
+A row arrives as one CopyData message: the driver holds it twice at most (libpq's buffer and the bytes
+handed over), and :class:`~transship.exporter.data.CountingWriter` writes it without a further copy, so a
+row of a large value costs about twice its COPY-text size in memory. A row whose line is longer than
+PostgreSQL's COPY accepts (:data:`~transship.exporter.copyline.MAX_COPY_LINE_BYTES`) stops the export
+naming its key and size: the source's own ``COPY TO`` fails on such a row ("out of memory", "Cannot enlarge
+string buffer", SQLSTATE 54000, or "invalid memory alloc request size" for a bytea over 512 MB), and the
+row is then found by a query over the stored sizes of the table's columns.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +19,8 @@ import psycopg
 from psycopg import sql
 
 from transship.adapters.base import DataExportOptions, DataSnapshot, ExportTable, SequenceValue, TableReader
-from transship.errors import ConfigError, TransshipError
+from transship.errors import ConfigError, ExportFailed, TransshipError
+from transship.exporter import copyline
 from transship.pgconn import connect
 
 if TYPE_CHECKING:
@@ -145,9 +155,57 @@ class PostgresReader(TableReader):
     ) -> None:
         cols = sql.SQL(", ").join(sql.Identifier(c) for c in table.columns)
         query = sql.SQL("COPY {} ({}) TO STDOUT").format(sql.Identifier(table.schema, table.name), cols)
-        with self.conn.cursor() as cur, cur.copy(query) as copy:
-            for chunk in copy:
-                write(chunk)
+        label = f"{table.schema}.{table.name}"
+        limit = copyline.MAX_COPY_LINE_BYTES
+        number = 0
+        self.conn.execute("SAVEPOINT transship_copy")  # the snapshot stays usable if COPY fails on a row
+        try:
+            with self.conn.cursor() as cur, cur.copy(query) as copy:
+                for chunk in copy:  # one row per CopyData message
+                    number += 1
+                    if len(chunk) > limit:
+                        raise copyline.line_too_large(
+                            label, _row_name(table, bytes(chunk), number), len(chunk)
+                        )
+                    write(chunk)
+        except psycopg.Error as exc:
+            if not _too_large(exc):
+                raise
+            self.conn.execute("ROLLBACK TO SAVEPOINT transship_copy")
+            raise self.locate_too_large(table, str(exc).strip().splitlines()[0]) from None
+        self.conn.execute("RELEASE SAVEPOINT transship_copy")
+
+    def locate_too_large(self, table: ExportTable, reason: str) -> ExportFailed:
+        """The error for a row the source could not put into one COPY line: the row whose columns are the
+        largest as stored (``octet_length`` of text and bytea, ``pg_column_size`` of other types)."""
+        rows = self.conn.execute(
+            "SELECT a.attname, format_type(a.atttypid, NULL) FROM pg_attribute a "
+            "WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.atttypid <> 0",
+            (sql.Identifier(table.schema, table.name).as_string(self.conn),),
+        ).fetchall()
+        types = {str(name): str(typ) for name, typ in rows}
+        sizes = sql.SQL(" + ").join(_size_estimate(c, types.get(c, "")) for c in table.columns)
+        keys = [k for k in table.key if k in table.columns]
+        key = (
+            sql.SQL(", ").join(sql.SQL("{}::text").format(sql.Identifier(k)) for k in keys)
+            if keys
+            else sql.SQL("ctid::text")
+        )
+        row = self.conn.execute(
+            sql.SQL("SELECT {}, {} AS size FROM ONLY {} ORDER BY size DESC LIMIT 1").format(
+                key, sizes, sql.Identifier(table.schema, table.name)
+            )
+        ).fetchone()
+        label = f"{table.schema}.{table.name}"
+        if row is None:
+            return ExportFailed(
+                f"table {label}: the source could not write a row as one COPY line ({reason})",
+                fix="shorten or split the largest value at the source, then re-run export data",
+            )
+        name = copyline.describe_key(keys, row[:-1]) if keys else f"at ctid {row[0]}"
+        return copyline.line_too_large(
+            label, name, int(row[-1]), at_least=True, detail=f"as stored; the source server: {reason}"
+        )
 
     def close(self) -> None:
         if not self.conn.closed:
@@ -155,3 +213,30 @@ class PostgresReader(TableReader):
                 self.conn.rollback()
             finally:
                 self.conn.close()
+
+
+def _too_large(exc: psycopg.Error) -> bool:
+    """Whether the source refused to build a COPY line too large for its buffers."""
+    text = str(exc)
+    return getattr(exc, "sqlstate", None) in ("54000", "53200") or "invalid memory alloc request size" in text
+
+
+def _size_estimate(column: str, type_name: str) -> sql.Composable:
+    """At least the bytes ``column`` takes in a COPY line, from the stored value (text and bytea are not
+    detoasted for this)."""
+    ident = sql.Identifier(column)
+    if type_name == "bytea":
+        return sql.SQL("coalesce(octet_length({}) * 2 + 3, 0)").format(ident)
+    if type_name in ("text", "character varying", "character", "xml"):
+        cast = sql.SQL("::text") if type_name == "xml" else sql.SQL("")  # binary-coercible: no detoasting
+        return sql.SQL("coalesce(octet_length({}{}), 0)").format(ident, cast)
+    return sql.SQL("coalesce(pg_column_size({}), 0)").format(ident)  # as stored: maybe compressed
+
+
+def _row_name(table: ExportTable, line: bytes, number: int) -> str:
+    """The row's key from its COPY line, or its position for a table without a primary key."""
+    keys = [k for k in table.key if k in table.columns]
+    if not keys:
+        return f"number {number} in COPY order (the table has no primary key)"
+    fields = line.rstrip(b"\n").split(b"\t")
+    return copyline.describe_key(keys, [fields[table.columns.index(k)] for k in keys])

@@ -110,7 +110,13 @@ class TableResult:
 
 
 class CountingWriter:
-    """Buffers bytes into a file while counting lines and hashing."""
+    """Buffers bytes into a file while counting lines and hashing.
+
+    Small writes are gathered into blocks of :data:`BLOCK_BYTES`; a write of that size or more goes to the
+    file, the hash and the line count as it is, after the gathered ones, without being copied.
+    """
+
+    BLOCK_BYTES = 256 * 1024
 
     def __init__(self, path: Path, on_rows: Callable[[int], None]) -> None:
         self.f = open(path, "wb", buffering=WRITE_BUFFER)  # noqa: SIM115 - closed in close()
@@ -122,22 +128,29 @@ class CountingWriter:
         self._on_rows = on_rows
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
-        b = bytes(data)
-        self._pending.append(b)
-        self._pending_size += len(b)
-        if self._pending_size >= 256 * 1024:
+        size = data.nbytes if isinstance(data, memoryview) else len(data)
+        if size >= self.BLOCK_BYTES:
+            self._flush_pending()
+            self._emit(data, size)
+            return
+        self._pending.append(bytes(data))  # a small copy: a driver may reuse the buffer behind a memoryview
+        self._pending_size += size
+        if self._pending_size >= self.BLOCK_BYTES:
             self._flush_pending()
 
     def _flush_pending(self) -> None:
         if not self._pending:
             return
-        block = b"".join(self._pending)
+        block = self._pending[0] if len(self._pending) == 1 else b"".join(self._pending)
         self._pending.clear()
         self._pending_size = 0
-        self.f.write(block)
-        self.hash.update(block)
-        self.size += len(block)
-        n = block.count(b"\n")
+        self._emit(block, len(block))
+
+    def _emit(self, data: bytes | bytearray | memoryview, size: int) -> None:
+        self.f.write(data)
+        self.hash.update(data)
+        self.size += size
+        n = _count_newlines(data)
         self.rows += n
         self._on_rows(n)
 
@@ -146,6 +159,17 @@ class CountingWriter:
         self.f.flush()
         os.fsync(self.f.fileno())
         self.f.close()
+
+
+def _count_newlines(data: bytes | bytearray | memoryview) -> int:
+    """Newlines in ``data``, without copying it whole (a memoryview is counted in its object or in slices)."""
+    if not isinstance(data, memoryview):
+        return data.count(b"\n")
+    obj = data.obj
+    if isinstance(obj, (bytes, bytearray)) and data.c_contiguous and data.nbytes == len(obj):
+        return obj.count(b"\n")
+    flat = data.cast("B") if data.c_contiguous else memoryview(data.tobytes())
+    return sum(bytes(flat[i : i + WRITE_BUFFER]).count(b"\n") for i in range(0, flat.nbytes, WRITE_BUFFER))
 
 
 def export_tables(

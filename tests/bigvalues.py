@@ -1,0 +1,115 @@
+"""Helpers of the large-value tests: run the CLI as a child and read that child's own peak RSS, raise
+MariaDB's ``max_allowed_packet`` only while the test inserts its values."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from transship.testing.databases import MySQLServer
+
+MB = 1_000_000
+PEAK_SLACK = 100 * 1024 * 1024  # the memory target: 2 x the value's COPY-text size + 100 MB
+
+
+@dataclass
+class MeasuredRun:
+    """A finished CLI run: exit code, output and the child's own peak resident set size (bytes)."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    peak_rss: int
+    seconds: float = 0.0
+
+    def __repr__(self) -> str:
+        return f"<rc={self.returncode} peak={self.peak_rss / MB:.0f} MB\nstdout:\n{self.stdout}\nstderr:\n{self.stderr}>"
+
+
+def run_cli_measured(*args: str, env: dict[str, str] | None = None, check: bool = True) -> MeasuredRun:
+    """``transship ARGS`` as a child process; its peak RSS comes from ``os.wait4`` on that child only
+    (``RUSAGE_CHILDREN`` would mix in every other child of the test process)."""
+    full_env = dict(os.environ)
+    full_env["TRANSSHIP_NO_PASSWORD_PROMPT"] = "1"
+    full_env.update(env or {})
+    start = time.monotonic()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "transship", *args], stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=full_env
+        )  # fmt: skip
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
+        out.seek(0)
+        err.seek(0)
+        run = MeasuredRun(
+            proc.returncode,
+            out.read().decode("utf-8", "replace"),
+            err.read().decode("utf-8", "replace"),
+            usage.ru_maxrss * 1024,  # KiB on Linux
+            time.monotonic() - start,
+        )
+    if check:
+        assert run.returncode == 0, run
+    return run
+
+
+@contextmanager
+def raised_packet(server: MySQLServer, size: int = 1 << 30) -> Iterator[None]:
+    """``SET GLOBAL max_allowed_packet`` to ``size`` for connections opened inside; restored afterwards,
+    also when the body fails (the export under test must run at the server's default)."""
+    conn = server.connect()
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT @@GLOBAL.max_allowed_packet")
+            row = cur.fetchone()
+            assert row is not None
+            before = int(row[0])
+            cur.execute("SET GLOBAL max_allowed_packet = %s", (size,))
+        try:
+            yield
+        finally:
+            with conn.cursor() as cur:
+                cur.execute("SET GLOBAL max_allowed_packet = %s", (before,))
+    finally:
+        conn.close()
+
+
+def default_packet(server: MySQLServer) -> int:
+    """The server's global ``max_allowed_packet`` (what a new connection gets)."""
+    conn = server.connect()
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT @@GLOBAL.max_allowed_packet")
+            row = cur.fetchone()
+            assert row is not None
+            return int(row[0])
+    finally:
+        conn.close()
+
+
+def measured_migrate(
+    export_dir: str, source: list[str], target: list[str], env: dict[str, str] | None = None
+) -> dict[str, MeasuredRun]:
+    """export schema → import schema → export data → import data, each step a measured child process."""
+    e = ["-e", export_dir]
+    env = {"MAX_BATCH_SIZE_BYTES": str(1 << 30), **(env or {})}  # the importer's 200 MiB default is lifted
+    out = {"export schema": run_cli_measured("export", "schema", *e, *source, "--yes", env=env)}
+    out["import schema"] = run_cli_measured("import", "schema", *e, *target, "--yes", env=env)
+    out["export data"] = run_cli_measured(
+        "export", "data", *e, *source, "--parallel-jobs", "1", "--disable-pb", "true", "--yes", env=env
+    )
+    out["import data"] = run_cli_measured(
+        "import", "data", *e, *target, "--parallel-jobs", "1", "--disable-pb", "true", "--yes", env=env
+    )
+    return out
+
+
+def peaks(runs: dict[str, MeasuredRun]) -> str:
+    """``step=NNN MB, ...`` for assertion messages and the test log."""
+    return ", ".join(f"{step}={run.peak_rss / MB:.0f} MB/{run.seconds:.1f}s" for step, run in runs.items())
