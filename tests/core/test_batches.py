@@ -15,7 +15,7 @@ def _write(tmp_path, rows: list[bytes]):
     data = b"".join(rows)
     path = tmp_path / "t_data.sql"
     path.write_bytes(data)
-    return path, data, hashlib.blake2b(data, digest_size=16).hexdigest()
+    return path, data, "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def test_random_files_cut_exactly(tmp_path, monkeypatch):
@@ -37,7 +37,7 @@ def test_random_files_cut_exactly(tmp_path, monkeypatch):
             assert b.start == pos and b.first_line == line
             assert seg.endswith(b"\n") and seg.count(b"\n") == b.rows and 0 < b.rows <= batch_size
             assert not max_bytes or len(seg) <= max_bytes or b.rows == 1
-            assert b.checksum == hashlib.blake2b(seg, digest_size=16).hexdigest()
+            assert b.checksum == hashlib.sha256(seg).hexdigest()
             pos, line = b.end, line + b.rows
         assert pos == len(data) and line - 1 == len(rows)
         assert [b.number for b in plan] == list(range(1, len(plan) + 1))
@@ -80,3 +80,12 @@ def test_batch_checksums_refuse_a_changed_file(tmp_path):
     path.write_bytes(data.replace(b"row 42", b"row 24"))  # same size, same rows
     with pytest.raises(DataFileError, match="corrupt"):
         B.with_checksums(path, stripped, digest, "fix")
+
+
+def test_checksum_of_an_earlier_version_still_verifies(tmp_path):
+    rows = [f"{i}\trow {i}\n".encode() for i in range(30)]
+    path, data, _ = _write(tmp_path, rows)
+    old = hashlib.blake2b(data, digest_size=16).hexdigest()  # what transship recorded before sha256
+    assert sum(b.rows for b in B.plan_batches(path, 7, 0, 30, old, "fix")) == 30
+    with pytest.raises(DataFileError, match="corrupt"):
+        B.plan_batches(path, 7, 0, 30, old[:-1] + ("0" if old[-1] != "0" else "1"), "fix")

@@ -2,7 +2,7 @@
 
 Each table goes to ``data/tmp_<file>`` first and is renamed when complete, so a file under its final
 name is always whole. Row counts are the number of lines written (COPY text has one line per row);
-the size and a BLAKE2b checksum are recorded so import can detect truncated or corrupt files.
+the size and a SHA-256 checksum (:mod:`transship.digests`) are recorded so import can detect truncated or corrupt files.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
+from transship import digests
 from transship.adapters.base import DataSnapshot, ExportTable, TableReader
 from transship.crashpoints import crash_point, declare
 from transship.errors import TransshipError
@@ -120,7 +121,7 @@ class CountingWriter:
 
     def __init__(self, path: Path, on_rows: Callable[[int], None]) -> None:
         self.f = open(path, "wb", buffering=WRITE_BUFFER)  # noqa: SIM115 - closed in close()
-        self.hash = hashlib.blake2b(digest_size=16)
+        self.hash = digests.new_hash()
         self.rows = 0
         self.size = 0
         self._pending: list[bytes] = []
@@ -224,7 +225,7 @@ def export_tables(
         crash_point(TABLE_RENAMED)
         progress.finish(task, writer.rows)
         result = TableResult(
-            table, name, writer.rows, writer.size, writer.hash.hexdigest(), time.monotonic() - start
+            table, name, writer.rows, writer.size, digests.tagged(writer.hash), time.monotonic() - start
         )
         with lock:
             results.append(result)

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from transship import digests
 from transship.adapters.base import ExportTable, SequenceValue
 from transship.crashpoints import crash_point, declare
 from transship.exporter.data import TableResult, check_unique_file_names, data_file_name, fsync_dir
@@ -121,7 +122,7 @@ def descriptor_json(meta: MetaDB) -> dict[str, Any]:
     for r in rows:
         table = qualified(r["target_schema"], r["target_name"])
         files.append({"FilePath": r["file_name"], "TableName": table, "RowCount": r["exported_rows"], "FileSize": r["byte_size"],
-                      "Checksum": f"blake2b-128:{r['checksum']}", "SourceTable": qualified(r["source_schema"], r["source_name"])})  # fmt: skip
+                      "Checksum": digests.descriptor_form(r["checksum"]), "SourceTable": qualified(r["source_schema"], r["source_name"])})  # fmt: skip
         columns[table] = json.loads(r["columns"])
     return {
         "FileFormat": "text", "Delimiter": "\t", "HasHeader": False, "QuoteChar": 0, "EscapeChar": 0,

@@ -7,10 +7,10 @@ re-run uses the same plan, which is what makes the ledger's (file, batch number)
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from transship import digests
 from transship.errors import DataFileError
 
 READ_CHUNK = 4 << 20
@@ -25,12 +25,7 @@ class Batch:
     end: int  # byte offset after the last row's newline
     rows: int
     first_line: int  # 1-based line number of the first row in the file
-    checksum: str = ""  # BLAKE2b-128 of the batch's bytes, checked before the batch commits
-
-
-def new_hash() -> hashlib.blake2b:
-    """The hash of files and batches (BLAKE2b, 128 bits)."""
-    return hashlib.blake2b(digest_size=16)
+    checksum: str = ""  # SHA-256 of the batch's bytes (transship.digests), checked before the batch commits
 
 
 def check_file(path: Path, expected_size: int, refix: str) -> None:
@@ -68,13 +63,13 @@ def plan_batches(
 def with_checksums(path: Path, batches: list[Batch], checksum: str | None, refix: str) -> list[Batch]:
     """``batches`` with the checksum of each one's bytes, read from ``path`` in one pass that also checks the
     whole file against ``checksum`` (the export's), so no checksum is ever taken from changed bytes."""
-    whole = new_hash()
+    whole = digests.hash_for(checksum)
     out: list[Batch] = []
     with open(path, "rb") as f:
         for b in batches:
             if f.tell() != b.start:
                 raise DataFileError(f"batch plan of {path} is not contiguous at batch {b.number}", fix=refix)
-            part = new_hash()
+            part = digests.new_hash()
             remaining = b.end - b.start
             while remaining > 0:
                 chunk = f.read(min(READ_CHUNK, remaining))
@@ -86,7 +81,7 @@ def with_checksums(path: Path, batches: list[Batch], checksum: str | None, refix
             out.append(replace(b, checksum=part.hexdigest()))
         while chunk := f.read(READ_CHUNK):
             whole.update(chunk)
-    if checksum and whole.hexdigest() != checksum:
+    if checksum and not digests.matches(whole, checksum):
         raise DataFileError(
             f"data file {path} is corrupt (its checksum differs from the one recorded at export)", fix=refix
         )

@@ -19,9 +19,10 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from transship import digests
 from transship.crashpoints import crash_point, declare
 from transship.errors import DataFileError, TransshipError
-from transship.importer.batches import Batch, new_hash
+from transship.importer.batches import Batch
 from transship.importer.ledger import LEDGER_TABLE
 from transship.sinks.base import ImportSink
 
@@ -178,7 +179,7 @@ class DataLoader:
                     sql.Identifier(task.schema, task.table),
                     sql.SQL(", ").join(sql.Identifier(c) for c in task.columns),
                 )
-                digest = new_hash()
+                digest = digests.new_hash()
                 with open(task.path, "rb") as f, cur.copy(copy_sql) as copy:
                     f.seek(batch.start)
                     remaining = batch.end - batch.start
