@@ -3,6 +3,7 @@ MariaDB's ``max_allowed_packet`` only while the test inserts its values."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from transship.testing.databases import MySQLServer
 
@@ -57,6 +59,19 @@ def run_cli_measured(*args: str, env: dict[str, str] | None = None, check: bool 
     if check:
         assert run.returncode == 0, run
     return run
+
+
+@contextmanager
+def packet_setting_lock() -> Iterator[None]:
+    """Held by every test that raises ``max_allowed_packet`` or needs the server at its default, so tests on
+    other pytest-xdist workers never see one another's raised value (an flock: released if a worker dies)."""
+    path = Path(tempfile.gettempdir()) / "transship-tests-max-allowed-packet.lock"
+    with open(path, "a+b") as f:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
 
 
 @contextmanager

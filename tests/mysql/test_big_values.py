@@ -4,14 +4,30 @@
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.bigvalues import MB, PEAK_SLACK, default_packet, measured_migrate, peaks, raised_packet
+from tests.bigvalues import (
+    MB,
+    PEAK_SLACK,
+    default_packet,
+    measured_migrate,
+    packet_setting_lock,
+    peaks,
+    raised_packet,
+)
 from tests.conftest import run_cli
 from tests.mysql.mysql_flow import migrate
 from transship.testing.databases import MySQLServer, PgServer
+
+
+@pytest.fixture(autouse=True)
+def _packet_setting() -> Iterator[None]:
+    """Every test here either raises ``max_allowed_packet`` or relies on its default: one at a time."""
+    with packet_setting_lock():
+        yield
 
 
 def mysql_one(server: MySQLServer, db: str, query: str) -> tuple:
