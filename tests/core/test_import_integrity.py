@@ -53,9 +53,16 @@ def test_file_changed_between_runs_is_refused_before_commit(
     assert m.ledger_batches()["shop.orders_data.sql"] == [100] * 9
     assert _count(m, "shop.orders") == 900
     assert _status(m)["shop.orders"]["status"] == "FAILED", line
+    # a change the target itself refuses (bytes that are not UTF-8) is still named as a changed file
+    lines[949] = original.split(b"\n")[949][:-1] + b"\xff"
+    path.write_bytes(b"\n".join(lines))
+    bad = m.import_data("--batch-size", "100", "--parallel-jobs", "1", check=False)
+    one_line_error(bad, f"data file {path} changed after export", "batch 10")
     path.write_bytes(original)
     m.import_data("--batch-size", "100", "--parallel-jobs", "1")
     m.assert_target_matches_source()
+    st = _status(m)["shop.orders"]
+    assert (st["status"], st["error"]) == ("DONE", None)
 
 
 def test_table_truncated_during_import_is_an_error(schema_imported: Migration, one_line_error) -> None:

@@ -55,8 +55,9 @@ _LONG_TEXT_TYPES = frozenset(("text", "mediumtext", "longtext", "json"))
 _LONG_BINARY_TYPES = frozenset(("blob", "mediumblob", "longblob"))
 BIGINT_MAX = 9223372036854775807  # a PostgreSQL sequence's largest value
 _NULL = "'\\\\N'"  # SQL literal for the two characters \N
-# Warnings of the documented deliberate conversions (zero dates become NULL): not a loss
-_DELIBERATE = re.compile(r"'0000-00-00")
+# Warnings of the documented deliberate conversion (a zero date becomes NULL): not a loss. Only a warning
+# about exactly a zero date value counts (MariaDB 10.11 raises none; MySQL may): "... value: '0000-00-00 00:00:00'"
+_DELIBERATE = re.compile(r"\bvalue: '0000-00-00(?: 00:00:00(?:\.0+)?)?'(?: for column|$)")
 
 
 def bq(name: str) -> str:

@@ -81,6 +81,8 @@ class OracleSource:
     notes: list[str] = field(default_factory=list)
     # the SQL*Plus run that read the scripts: DEFINEs, and the client commands for the analysis report
     sqlplus: SqlPlus = field(default_factory=SqlPlus)
+    # ALTER SESSION SET NLS_DATE_FORMAT / NLS_TIMESTAMP_FORMAT seen in the data scripts (how strings become dates)
+    nls: dict[str, str] = field(default_factory=dict)
 
     def table(self, oracle: str) -> Table:
         try:

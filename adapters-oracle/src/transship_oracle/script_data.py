@@ -55,9 +55,12 @@ class OracleFormatError(ScriptSyntaxError):
     """A TO_DATE/TO_TIMESTAMP format model this reader does not understand."""
 
 
+# Two-digit years (strptime's %y, then the century Oracle gives them; see _century); RRRR takes 2 or 4 digits
+_YY, _RR, _RRRR = "\x00YY", "\x00RR", "\x00RRRR"
+
 # Oracle datetime format elements -> (strptime directive)
 _FORMAT = [
-    ("YYYY", "%Y"), ("SYYYY", "%Y"), ("RRRR", "%Y"), ("YY", "%y"), ("RR", "%y"),
+    ("YYYY", "%Y"), ("SYYYY", "%Y"), ("RRRR", _RRRR), ("YY", _YY), ("RR", _RR),
     ("MONTH", "%B"), ("MON", "%b"), ("MM", "%m"), ("DDD", "%j"), ("DD", "%d"), ("DY", "%a"), ("DAY", "%A"),
     ("HH24", "%H"), ("HH12", "%I"), ("HH", "%I"), ("MI", "%M"), ("SS", "%S"),
     ("AM", "%p"), ("PM", "%p"), ("A.M.", "%p"), ("P.M.", "%p"),
@@ -96,18 +99,73 @@ def oracle_format_to_strptime(fmt: str) -> str:
     return "".join(out)
 
 
-def parse_oracle_datetime(value: str, fmt: str) -> dt.datetime:
-    """``TO_DATE(value, fmt)`` / ``TO_TIMESTAMP(value, fmt)`` evaluated in Python."""
+def _century(two_digits: int, rr: bool, today: dt.date) -> int:
+    """The year Oracle makes of a two-digit year: ``YY`` in the current century; ``RR`` in the century that
+    puts it nearest (00-49 and 50-99 split around the current year's last two digits)."""
+    base = today.year // 100 * 100
+    if not rr:
+        return base + two_digits
+    current = today.year % 100
+    if two_digits < 50 <= current:
+        return base + 100 + two_digits
+    if current < 50 <= two_digits:
+        return base - 100 + two_digits
+    return base + two_digits
+
+
+def parse_oracle_datetime(value: str, fmt: str, today: dt.date | None = None) -> dt.datetime:
+    """``TO_DATE(value, fmt)`` / ``TO_TIMESTAMP(value, fmt)`` evaluated in Python (two-digit years as
+    Oracle reads them on ``today``, the day the script is read)."""
     pattern = oracle_format_to_strptime(fmt)
     text = value
     if "%f" in pattern:
         # Oracle allows up to 9 fractional digits; Python reads 6
         text = re.sub(r"([.,])(\d{6})\d{1,3}", r"\1\2", text)
+    two_digit = next((d for d in (_RRRR, _RR, _YY) if d in pattern), None)
+    tries: list[tuple[str, bool]] = [(pattern, False)]
+    if two_digit in (_RR, _RRRR):  # four digits as they are, or two with the RR century rule
+        tries = [(pattern.replace(two_digit, "%Y"), False), (pattern.replace(two_digit, "%y"), True)]
+    elif two_digit == _YY:
+        tries = [(pattern.replace(_YY, "%y"), True)]
+    error: ValueError | None = None
+    for candidate, fix_century in tries:
+        try:
+            parsed = dt.datetime.strptime(text, candidate)
+        except ValueError as exc:
+            error = error or exc
+            continue
+        if fix_century:
+            year = _century(parsed.year % 100, two_digit != _YY, today or dt.date.today())
+            try:
+                parsed = parsed.replace(year=year)
+            except ValueError as exc:  # 29 February of a year that is not a leap year
+                raise ScriptSyntaxError(f"{value!r} read with {fmt!r} is not a date: {exc}") from None
+        return parsed
+    raise ScriptSyntaxError(
+        f"{value!r} does not match format {fmt!r}: {error}", fix="fix the literal or its format model"
+    ) from None
+
+
+# Oracle's defaults (NLS_TERRITORY AMERICA), used for a string put into a DATE or TIMESTAMP column unless the
+# script sets them with ALTER SESSION SET NLS_DATE_FORMAT / NLS_TIMESTAMP_FORMAT
+NLS_DEFAULTS = {"NLS_DATE_FORMAT": "DD-MON-RR", "NLS_TIMESTAMP_FORMAT": "DD-MON-RR HH.MI.SSXFF AM"}
+
+
+def string_to_datetime(value: str, source_type: str, nls: dict[str, str]) -> dt.datetime:
+    """A string literal inserted into a DATE/TIMESTAMP column: Oracle converts it with the session's format;
+    an ISO 8601 text (which PostgreSQL and an ISO session read alike) is read as such."""
+    key = "NLS_DATE_FORMAT" if source_type.upper().startswith("DATE") else "NLS_TIMESTAMP_FORMAT"
+    fmt = nls.get(key, NLS_DEFAULTS[key])
     try:
-        return dt.datetime.strptime(text, pattern)
-    except ValueError as exc:
+        return parse_oracle_datetime(value, fmt.replace("XFF", ".FF"))
+    except ScriptSyntaxError:
+        pass
+    try:
+        return dt.datetime.fromisoformat(value.strip())
+    except ValueError:
         raise ScriptSyntaxError(
-            f"{value!r} does not match format {fmt!r}: {exc}", fix="fix the literal or its format model"
+            f"{value!r} for a {source_type} column matches neither the session's {key} ({fmt!r}) nor ISO 8601",
+            fix=f"use TO_DATE({value!r}, '<format>'), or set the format the script relies on: ALTER SESSION SET {key} = '...'",
         ) from None
 
 
@@ -284,6 +342,8 @@ def _statement(
     ):
         if not head.startswith(("SET", "ALTER SESSION")):
             txn.commit()  # COMMIT, and DDL commits
+        if head.startswith("ALTER SESSION"):
+            _alter_session(st.sql, src)
         if head.startswith("CREATE") and " TABLE " in f" {head} " or head.startswith("ALTER TABLE"):
             try:
                 read_statement(src, st)
@@ -297,6 +357,14 @@ def _statement(
         )
 
 
+def _alter_session(text: str, src: OracleSource) -> None:
+    """Keep the NLS date/timestamp formats a script sets: later string literals for dates depend on them."""
+    for key, fmt in re.findall(
+        r"\b(NLS_(?:DATE|TIMESTAMP)_FORMAT)\s*=\s*'((?:[^']|'')*)'", text, re.IGNORECASE
+    ):
+        src.nls[key.upper()] = fmt.replace("''", "'")
+
+
 def _insert(sql: str, toks: list[Token], src: OracleSource, tables: dict[str, ScriptTable]) -> int:
     """``INSERT INTO t [(cols)] VALUES (...)[, (...)]`` or ``INSERT ALL INTO ... SELECT ... FROM dual``.
 
@@ -305,7 +373,7 @@ def _insert(sql: str, toks: list[Token], src: OracleSource, tables: dict[str, Sc
     if len(toks) > 1 and toks[1].is_word("ALL", "FIRST"):
         return _insert_all(sql, toks, src, tables)
     i = 2 if len(toks) > 1 and toks[1].is_word("INTO") else 1
-    name, columns, rows, i = _into_clause(sql, toks, i)
+    name, columns, rows, i = _into_clause(sql, toks, i, src.schema)
     if i < len(toks):
         raise ScriptSyntaxError(
             f"INSERT INTO {name}: unexpected {sql[toks[i].start : toks[i].start + 30]!r} after the VALUES list",  # noqa: S608 - a message
@@ -326,7 +394,7 @@ def _insert_all(sql: str, toks: list[Token], src: OracleSource, tables: dict[str
     clauses: list[tuple[str, list[str] | None, list[list[list[Token]]]]] = []
     i = 2
     while i < len(toks) and toks[i].is_word("INTO"):
-        name, columns, rows, i = _into_clause(sql, toks, i + 1)
+        name, columns, rows, i = _into_clause(sql, toks, i + 1, src.schema)
         if len(rows) != 1:
             raise ScriptSyntaxError(f"INSERT ALL: INTO {name} VALUES takes one row")  # noqa: S608 - a message
         clauses.append((name, columns, rows))
@@ -363,14 +431,20 @@ def _from_dual(toks: list[Token]) -> bool:
 
 
 def _into_clause(
-    sql: str, toks: list[Token], i: int
+    sql: str, toks: list[Token], i: int, schema: str
 ) -> tuple[str, list[str] | None, list[list[list[Token]]], int]:
-    """Read ``t [alias] [(cols)] VALUES (...)[, (...)]`` at ``toks[i]``: (name, columns, rows, next index)."""
+    """Read ``[schema.]t [alias] [(cols)] VALUES (...)[, (...)]`` at ``toks[i]``: (name, columns, rows, next
+    index). A schema other than ``schema`` (the one being migrated) is refused, never loaded into it."""
     if i >= len(toks) or toks[i].kind not in ("word", "qident"):
         raise ScriptSyntaxError("INSERT without a table name")
     name = oracle_name(toks[i])
     if i + 2 < len(toks) and toks[i + 1].is_op(".") and toks[i + 2].kind in ("word", "qident"):
-        name = oracle_name(toks[i + 2])
+        owner, name = name, oracle_name(toks[i + 2])
+        if owner.upper() != schema.upper():
+            raise ScriptSyntaxError(
+                f"INSERT INTO {owner}.{name}: the script migrates schema {schema}, not {owner}",  # noqa: S608 - a message
+                fix=f"export {owner}'s rows with --source-db-schema {owner} in their own migration, or remove the schema name",
+            )
         i += 2
     i += 1
     if i < len(toks) and toks[i].kind in ("word", "qident") and not toks[i].is_word("VALUES", "SELECT"):
@@ -429,6 +503,7 @@ def _add_rows(
             st.transforms = {c.name: _transform(c.source_type) for c in table.columns}
         tables[name] = st
     ev = _Values(sql)
+    types = {c.name: c.source_type for c in table.columns} if table is not None else {}
     for values_toks in rows:
         row: list[Any] = [None] * len(st.columns)
         for col, vt in zip(columns, values_toks, strict=True):
@@ -439,7 +514,17 @@ def _add_rows(
                 for r in st.rows:
                     r.append(None)
                 row.append(None)
-            row[st.columns.index(col)] = ev.value(vt)
+            try:
+                value = ev.value(vt)
+            except (ValueError, OverflowError) as exc:  # DATE '2024-02-30', CHR(-1) ...
+                raise ScriptSyntaxError(
+                    f"INSERT INTO {name}: value {sql[vt[0].start : vt[-1].end]!r} of column {col} is not valid: {exc}",  # noqa: S608 - a message
+                    fix="correct the literal",
+                ) from None
+            stype = types.get(col, "")
+            if isinstance(value, str) and stype.upper().startswith(("DATE", "TIMESTAMP")):
+                value = string_to_datetime(value, stype, src.nls)
+            row[st.columns.index(col)] = value
         st.rows.append(row)
 
 

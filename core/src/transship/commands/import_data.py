@@ -165,6 +165,8 @@ def _start_clean(
     run: Run, conn: psycopg.Connection, sink: ImportSink, tasks: list[FileTask], migration_uuid: str
 ) -> None:
     tables = sorted({(t.schema, t.table) for t in tasks})
+    if run.params.get("truncate_tables"):
+        _refuse_partial_truncation(run, tasks)
     nonempty = [
         qualified(s, n)
         for s, n in tables
@@ -205,6 +207,28 @@ def _start_clean(
         f"Start clean: forgot earlier import progress for {len(files)} table(s)"
         + (" and truncated them." if run.params.get("truncate_tables") else ".")
     )
+
+
+def _refuse_partial_truncation(run: Run, tasks: list[FileTask]) -> None:
+    """A target table loaded from several files (a partitioned table: one file per leaf partition) is emptied
+    whole by TRUNCATE: refuse when --table-list names only some of its files (the others' rows would go)."""
+    chosen = {t.file_name for t in tasks}
+    rows = run.meta.query(
+        "SELECT file_name, source_name, target_schema, target_name FROM export_tables WHERE status = 'DONE'"
+    )
+    wanted = {(r["target_schema"], r["target_name"]) for r in rows if r["file_name"] in chosen}
+    left_out: dict[str, list[str]] = {}
+    for r in rows:
+        if (r["target_schema"], r["target_name"]) in wanted and r["file_name"] not in chosen:
+            name = qualified(target_schema_for(run) or r["target_schema"], r["target_name"])
+            left_out.setdefault(name, []).append(r["source_name"])
+    if left_out:
+        table, parts = next(iter(sorted(left_out.items())))
+        raise ConfigError(
+            f"--truncate-tables would empty all of {table}, but --table-list leaves out its partition(s) "
+            f"{', '.join(sorted(parts))} (their imported rows would be lost)",
+            fix=f"name the whole table in --table-list ({table}), or add those partitions",
+        )
 
 
 def _replica_role_allowed(conn: psycopg.Connection) -> bool:

@@ -59,6 +59,31 @@ class FileTask:
         return f"{self.schema}.{self.table}"
 
 
+def _changed(task: FileTask, batch: Batch) -> ChangedBatch:
+    return ChangedBatch(
+        f"data file {task.path} changed after export: the bytes of batch {batch.number} "
+        f"(lines {batch.first_line:,}-{batch.first_line + batch.rows - 1:,}) differ from what export wrote",
+        fix=REEXPORT_FIX,
+    )
+
+
+def _bytes_changed(task: FileTask, batch: Batch) -> bool:
+    """Whether the batch's bytes in the file now differ from the plan's checksum."""
+    if not batch.checksum:
+        return False
+    digest = digests.new_hash()
+    try:
+        with open(task.path, "rb") as f:
+            f.seek(batch.start)
+            remaining = batch.end - batch.start
+            while remaining > 0 and (data := f.read(min(COPY_CHUNK, remaining))):
+                digest.update(data)
+                remaining -= len(data)
+    except OSError:
+        return True
+    return bool(remaining) or digest.hexdigest() != batch.checksum
+
+
 class BatchError(TransshipError):
     """A batch the target refused (bad data, constraint...)."""
 
@@ -163,6 +188,8 @@ class DataLoader:
                         self._local.conn = None
                     time.sleep(min(2 ** (attempt - 1), 10))
                     continue
+                if _bytes_changed(task, batch):  # a refused row may be one that changed after export
+                    raise _changed(task, batch) from None
                 raise self._describe(exc, task, batch) from None
 
     def _copy(self, conn: psycopg.Connection, task: FileTask, batch: Batch) -> None:
@@ -195,11 +222,7 @@ class DataLoader:
                         remaining -= len(data)
                         crash_point(COPIED)
                 if batch.checksum and digest.hexdigest() != batch.checksum:
-                    raise ChangedBatch(
-                        f"data file {task.path} changed after export: the bytes of batch {batch.number} "
-                        f"(lines {batch.first_line:,}-{batch.first_line + batch.rows - 1:,}) differ from what export wrote",
-                        fix=REEXPORT_FIX,
-                    )
+                    raise _changed(task, batch)
                 cur.execute(
                     sql.SQL(
                         "INSERT INTO {} (migration_uuid, data_file, batch_number, schema_name, table_name, rows_imported,"

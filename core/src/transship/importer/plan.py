@@ -148,6 +148,7 @@ def plan_tasks(
             )
         t.done = set(done)
         with meta.tx() as db:
+            db.execute("UPDATE import_files SET error = NULL WHERE file_name = ?", (t.file_name,))
             db.execute("UPDATE import_batches SET status = 'PENDING' WHERE file_name = ?", (t.file_name,))
             db.executemany(
                 "UPDATE import_batches SET status = 'DONE' WHERE file_name = ? AND batch_number = ?",
