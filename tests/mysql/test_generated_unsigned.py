@@ -74,7 +74,9 @@ def test_clipped_generated_values_stop_export_data(
     # the user learns of the check before export data: one note per kept column whose type can clip
     assert "price.total" in report and "vprice.total" in report and "calc.shout" in report
     assert "export data compares" in report
-    assert "calc.tenth" not in report  # a signed FLOAT cannot be clipped
+    # every kept column is noted (the target computes a converted expression); a signed FLOAT cannot be clipped
+    tenth = report[report.index("calc.tenth") :].split("Issue in Object")[0]
+    assert "PostgreSQL computes" in tenth and "export data compares" not in tenth
     run_cli("import", "schema", *e, *_tgt(pg_server, pg_target_db), "--yes")
 
     out = run_cli("export", "data", *e, *_src(mysql_server, mysql_db), "--disable-pb", "true", "--yes",

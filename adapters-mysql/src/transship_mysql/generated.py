@@ -97,17 +97,24 @@ def clip_reason(stype: SourceType) -> str | None:
     return None
 
 
-def clip_note(table: Table, col: Column, reason: str) -> tuple[str, str]:
-    """The analyze-schema note (reason, suggestion) for a kept generated column whose type can clip."""
+def generated_note(table: Table, col: Column, source_expr: str, reason: str | None) -> tuple[str, str]:
+    """The analyze-schema note (reason, suggestion) for a generated column kept generated: the target computes
+    the converted expression, which can differ from MySQL's (and, where the type can clip, from its values)."""
     kind = "STORED" if col.generated_stored else "VIRTUAL"
     text = (
-        f"{kind} generated column kept generated: PostgreSQL computes ({col.generated}); where MySQL (non-strict "
-        f"sql_mode) cut a value to fit {col.source_type} ({reason}), the source holds another value, so export data "
-        "compares every value with its expression on the source and stops on a difference"
+        f"{kind} generated column kept generated: PostgreSQL computes ({col.generated}) where MySQL computed "
+        f"({source_expr}); the two can differ (MySQL compares strings case-insensitively under most collations, "
+        "formats decimals with their scale, converts types implicitly), and verify the values after import data"
     )
+    if reason:
+        text += (
+            f". Where MySQL (non-strict sql_mode) cut a value to fit {col.source_type} ({reason}), the source holds "
+            "another value, so export data compares every value with its expression on the source and stops on a difference"
+        )
     fix = (
-        f"if export data reports differences, correct those source rows, or add {table.name}.{col.name} to "
-        f"type-mapping: {PLAIN_GENERATED_KEY} in the config file to load MySQL's values into a plain column"
+        "compare the column on both sides after the import; if export data reports differences or the target computes "
+        f"other values, correct the source rows or the expression, or add {table.name}.{col.name} to type-mapping: "
+        f"{PLAIN_GENERATED_KEY} in the config file to load MySQL's values into a plain column"
     )
     return text, fix
 

@@ -26,7 +26,7 @@ from transship.schema_files import SchemaWriter
 from transship.typemap import SourceType, TypeMapper
 from transship_mysql.data_export import nul_stripped
 from transship_mysql.expressions import Converter, NotConvertible
-from transship_mysql.generated import GeneratedChoice, clip_note, clip_reason
+from transship_mysql.generated import GeneratedChoice, clip_reason, generated_note
 from transship_mysql.names import NameRegistry, fit, table_names
 from transship_mysql.routines import Context, translate_body
 from transship_mysql.source_catalog import SourceCatalog
@@ -262,10 +262,8 @@ class CatalogConverter:
         col.generated = expr
         col.generated_stored = stored
         col.extra["source_generation"] = gen
-        reason = clip_reason(stype)
-        if reason:
-            text, fix = clip_note(table, col, reason)
-            self.conv.finding("guessed_conversion", "TABLE", obj, text, fix)
+        text, fix = generated_note(table, col, gen, clip_reason(stype))
+        self.conv.finding("guessed_conversion", "TABLE", obj, text, fix)
 
     def _unsigned_checks(self, table: Table) -> None:
         """UNSIGNED columns whose target type admits negatives get ``CHECK (c >= 0)`` (named
