@@ -20,7 +20,13 @@ from transship.importer import counts, indexes
 from transship.importer.batches import Batch
 from transship.importer.data import DataLoader, FileTask
 from transship.importer.ledger import committed_batches, ensure_ledger, forget
-from transship.importer.plan import check_targets, file_tasks, plan_tasks, record_error
+from transship.importer.plan import (
+    check_targets,
+    check_truncation_scope,
+    file_tasks,
+    plan_tasks,
+    record_error,
+)
 from transship.progress import RowProgress
 from transship.sinks.base import ImportSink
 
@@ -166,7 +172,7 @@ def _start_clean(
 ) -> None:
     tables = sorted({(t.schema, t.table) for t in tasks})
     if run.params.get("truncate_tables"):
-        _refuse_partial_truncation(run, tasks)
+        check_truncation_scope(run.meta, tasks, target_schema_for(run))
     nonempty = [
         qualified(s, n)
         for s, n in tables
@@ -207,28 +213,6 @@ def _start_clean(
         f"Start clean: forgot earlier import progress for {len(files)} table(s)"
         + (" and truncated them." if run.params.get("truncate_tables") else ".")
     )
-
-
-def _refuse_partial_truncation(run: Run, tasks: list[FileTask]) -> None:
-    """A target table loaded from several files (a partitioned table: one file per leaf partition) is emptied
-    whole by TRUNCATE: refuse when --table-list names only some of its files (the others' rows would go)."""
-    chosen = {t.file_name for t in tasks}
-    rows = run.meta.query(
-        "SELECT file_name, source_name, target_schema, target_name FROM export_tables WHERE status = 'DONE'"
-    )
-    wanted = {(r["target_schema"], r["target_name"]) for r in rows if r["file_name"] in chosen}
-    left_out: dict[str, list[str]] = {}
-    for r in rows:
-        if (r["target_schema"], r["target_name"]) in wanted and r["file_name"] not in chosen:
-            name = qualified(target_schema_for(run) or r["target_schema"], r["target_name"])
-            left_out.setdefault(name, []).append(r["source_name"])
-    if left_out:
-        table, parts = next(iter(sorted(left_out.items())))
-        raise ConfigError(
-            f"--truncate-tables would empty all of {table}, but --table-list leaves out its partition(s) "
-            f"{', '.join(sorted(parts))} (their imported rows would be lost)",
-            fix=f"name the whole table in --table-list ({table}), or add those partitions",
-        )
 
 
 def _replica_role_allowed(conn: psycopg.Connection) -> bool:

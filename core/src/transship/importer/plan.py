@@ -15,7 +15,7 @@ import psycopg
 from psycopg import sql
 
 from transship.crashpoints import crash_point, declare
-from transship.errors import ImportFailed, TransshipError
+from transship.errors import ConfigError, ImportFailed, TransshipError
 from transship.identifiers import qualified
 from transship.importer.batches import Batch, check_file, plan_batches, with_checksums
 from transship.importer.data import FileTask
@@ -201,3 +201,25 @@ def record_error(meta: MetaDB, file_name: str, exc: BaseException) -> None:
     """Keep why a file's import stopped, for ``import data status`` (cleared when the file is planned again)."""
     text = exc.one_line() if isinstance(exc, TransshipError) else f"{type(exc).__name__}: {exc}"
     meta.execute("UPDATE import_files SET error = ? WHERE file_name = ?", (text, file_name))
+
+
+def check_truncation_scope(meta: MetaDB, tasks: list[FileTask], schema_override: str | None) -> None:
+    """A target table loaded from several files (a partitioned table: one file per leaf partition) is emptied
+    whole by TRUNCATE: refuse when --table-list names only some of its files (the others' rows would go)."""
+    chosen = {t.file_name for t in tasks}
+    rows = meta.query(
+        "SELECT file_name, source_name, target_schema, target_name FROM export_tables WHERE status = 'DONE'"
+    )
+    wanted = {(r["target_schema"], r["target_name"]) for r in rows if r["file_name"] in chosen}
+    left_out: dict[str, list[str]] = {}
+    for r in rows:
+        if (r["target_schema"], r["target_name"]) in wanted and r["file_name"] not in chosen:
+            name = qualified(schema_override or r["target_schema"], r["target_name"])
+            left_out.setdefault(name, []).append(r["source_name"])
+    if left_out:
+        table, parts = next(iter(sorted(left_out.items())))
+        raise ConfigError(
+            f"--truncate-tables would empty all of {table}, but --table-list leaves out its partition(s) "
+            f"{', '.join(sorted(parts))} (their imported rows would be lost)",
+            fix=f"name the whole table in --table-list ({table}), or add those partitions",
+        )
