@@ -78,13 +78,10 @@ def packet_setting_lock() -> Iterator[None]:
 def raised_packet(server: MySQLServer, size: int = 1 << 30) -> Iterator[None]:
     """``SET GLOBAL max_allowed_packet`` to ``size`` for connections opened inside; restored afterwards,
     also when the body fails (the export under test must run at the server's default)."""
+    before = default_packet(server)
     conn = server.connect()
     try:
         with conn.cursor() as cur:
-            cur.execute("SELECT @@GLOBAL.max_allowed_packet")
-            row = cur.fetchone()
-            assert row is not None
-            before = int(row[0])
             cur.execute("SET GLOBAL max_allowed_packet = %s", (size,))
         try:
             yield

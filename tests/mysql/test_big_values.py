@@ -162,6 +162,14 @@ def test_warning_of_a_type_rule_stops_the_export_naming_table_column_and_key(
     )
     e = ["-e", str(export_dir), "-c", str(config)]
     run_cli("export", "schema", *e, *_source_flags(mysql_server, mysql_db), "--yes")
+    out = _failed_export(e, mysql_server, mysql_db)
+    assert f"table {mysql_db}.flags, column answer, row (id, grp)=(4, 1)" in out, out
+    assert 'warning 1292 "Truncated incorrect' in out and "'yes'" in out, out
+    assert not list((export_dir / "data").glob("*flags*")), "nothing is kept for the table"
+
+
+def _failed_export(e: list[str], mysql_server: MySQLServer, mysql_db: str) -> str:
+    """Run export data, which must fail; its output on one line."""
     res = run_cli(
         "export",
         "data",
@@ -173,10 +181,7 @@ def test_warning_of_a_type_rule_stops_the_export_naming_table_column_and_key(
         check=False,
     )
     assert res.returncode != 0, res
-    out = " ".join((res.stdout + res.stderr).split())
-    assert f"table {mysql_db}.flags, column answer, row (id, grp)=(4, 1)" in out, res
-    assert 'warning 1292 "Truncated incorrect' in out and "'yes'" in out, res
-    assert not list((export_dir / "data").glob("*flags*")), "nothing is kept for the table"
+    return " ".join((res.stdout + res.stderr).split())
 
 
 def _linestring(points: int) -> bytes:
@@ -207,20 +212,9 @@ def test_line_cut_by_the_server_is_an_error_not_a_null(mysql_server, mysql_db, e
     assert default_packet(mysql_server) == 16 * 1024 * 1024
     e = ["-e", str(export_dir)]
     run_cli("export", "schema", *e, *_source_flags(mysql_server, mysql_db), "--yes")
-    res = run_cli(
-        "export",
-        "data",
-        *e,
-        *_source_flags(mysql_server, mysql_db),
-        "--disable-pb",
-        "true",
-        "--yes",
-        check=False,
-    )
-    assert res.returncode != 0, res
-    out = " ".join((res.stdout + res.stderr).split())
-    assert f"table {mysql_db}.shapes, column g, row id=3: the source server reported warning 1301" in out, res
-    assert "Result of concat_ws() was larger than max_allowed_packet" in out, res
+    out = _failed_export(e, mysql_server, mysql_db)
+    assert f"table {mysql_db}.shapes, column g, row id=3: the source server reported warning 1301" in out, out
+    assert "Result of concat_ws() was larger than max_allowed_packet" in out, out
 
 
 def test_row_over_the_copy_line_limit_stops_the_export_naming_key_and_size(
