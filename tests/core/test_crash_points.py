@@ -8,8 +8,13 @@ target then holds exactly the source's rows (content digests) and sequence value
 
 from __future__ import annotations
 
+import os
+import random
 import shutil
 import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +26,7 @@ import transship.commands.export_data
 import transship.commands.import_data  # noqa: F401 - declares the crash points of both commands
 from tests.conftest import run_cli
 from tests.core.conftest import SMALL, SMALL_COUNTS, SMALL_SCHEMAS, load_sql, table_digests
-from transship.crashpoints import ENV, POINTS
+from transship.crashpoints import DISCONNECT_ENV, ENV, POINTS
 from transship.testing.databases import PgServer, temp_pg_database, unique_name
 
 EXPORT_POINTS = sorted(p for p in POINTS if p.startswith("export."))
@@ -157,6 +162,69 @@ def test_import_data_killed_at(point: str, base: Base, tmp_path: Path) -> None:
         assert run_cli("import", "data", "status", *e, "--output-format", "json").returncode == 0
         again = run_cli("import", "data", *e, *flags)
         assert "Import data complete" in again.stdout
+        base.assert_exact(target)
+    finally:
+        base.drop(target)
+
+
+# ---------------------------------------------------------------- lost connections: one run finishes exactly
+FAST_RETRY = {"TRANSSHIP_RETRY_FIRST_WAIT": "0.05", "TRANSSHIP_RETRY_MAX_WAIT": "0.5"}
+# (point where every target connection of the run is cut, extra flags, what then meets a dead connection)
+DISCONNECTS = [
+    ("import.targets_checked", ["--start-clean", "true", "--truncate-tables", "true"], "truncate"),
+    ("import.targets_checked", [], "ledger creation"),
+    ("import.ledger_ready", [], "reading the ledger, counting rows before"),
+    ("import.indexes_deferred@1", [], "deferring the next table's indexes"),
+    ("import.batch_copied@3", [], "mid-COPY"),
+    ("import.index_building@1", [], "index rebuild"),
+    ("import.counts_checked", [], "sequence restore"),
+]
+
+
+@pytest.mark.parametrize(("point", "extra", "step"), DISCONNECTS, ids=[d[2] for d in DISCONNECTS])
+def test_import_survives_terminated_connections(
+    point: str, extra: list[str], step: str, base: Base, tmp_path: Path
+) -> None:
+    e = ["-e", str(base.export_dir("data", tmp_path / "export"))]
+    target = base.new_target()
+    try:
+        res = run_cli("import", "data", *e, *base.tgt(target), "--disable-pb", "--batch-size", "100",
+                      "--parallel-jobs", "2", *extra, env={DISCONNECT_ENV: point, **FAST_RETRY})  # fmt: skip
+        assert "Import data complete" in res.stdout
+        assert "unexpected" not in res.stderr
+        log = (tmp_path / "export" / "logs" / "import-data.log").read_text(encoding="utf-8")
+        assert "retrying" in log, f"no connection was cut at {point}"
+        if step == "index rebuild":
+            assert "building index shop.orders_customer_idx failed" in log, log
+        base.assert_exact(target)
+    finally:
+        base.drop(target)
+
+
+def test_import_survives_20_terminations_at_random_moments(base: Base, tmp_path: Path) -> None:
+    e = ["-e", str(base.export_dir("data", tmp_path / "export"))]
+    target = base.new_target()
+    rng = random.Random(20)
+    env = dict(os.environ, TRANSSHIP_NO_PASSWORD_PROMPT="1", **FAST_RETRY)
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "transship", "import", "data", *e, *base.tgt(target), "--disable-pb",
+             "--batch-size", "5", "--parallel-jobs", "2"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )  # fmt: skip
+        kills = 0
+        with psycopg.connect(base.server.conninfo(target), autocommit=True) as conn:
+            while kills < 20 and proc.poll() is None:
+                time.sleep(rng.uniform(0.01, 0.1))
+                killed = conn.execute(
+                    "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND application_name = 'transship'"
+                ).fetchone()
+                kills += 1 if killed and killed[0] else 0
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, (out, err)
+        assert kills >= 10, f"the import finished after {kills} terminations"
+        assert "Import data complete" in out and "unexpected" not in err
         base.assert_exact(target)
     finally:
         base.drop(target)

@@ -8,6 +8,10 @@ points (:data:`POINTS`) instead of guessing with sleeps, and check that the next
 
 ``TRANSSHIP_CRASH_AT=<name>@N`` kills at the N-th time the point is reached (1-based), e.g. the third batch.
 Unset (the normal case), a crash point costs one dictionary lookup.
+
+``TRANSSHIP_DISCONNECT_AT=<name>[@N]`` instead cuts the database connections there (what
+``pg_terminate_backend`` or a network drop does) and goes on: the command registers how with
+:func:`on_disconnect`, and the work after the point must survive it.
 """
 
 from __future__ import annotations
@@ -15,8 +19,10 @@ from __future__ import annotations
 import os
 import signal
 import threading
+from collections.abc import Callable
 
 ENV = "TRANSSHIP_CRASH_AT"
+DISCONNECT_ENV = "TRANSSHIP_DISCONNECT_AT"
 
 #: Every crash point: name -> what has happened when it is reached. Modules declare theirs with
 #: :func:`declare` at import time; a test enumerates them per command prefix (``export.``, ``import.``).
@@ -24,6 +30,23 @@ POINTS: dict[str, str] = {}
 
 _hits: dict[str, int] = {}
 _lock = threading.Lock()
+_disconnect: Callable[[], None] | None = None
+
+
+def on_disconnect(fn: Callable[[], None] | None) -> None:
+    """What ``TRANSSHIP_DISCONNECT_AT`` does: e.g. terminate this run's target backends."""
+    global _disconnect
+    _disconnect = fn
+
+
+def _reached(wanted: str, name: str) -> bool:
+    target, _, nth = wanted.partition("@")
+    if target != name:
+        return False
+    with _lock:
+        _hits[wanted] = _hits.get(wanted, 0) + 1
+        count = _hits[wanted]
+    return count == (int(nth) if nth else 1)
 
 
 def declare(name: str, description: str) -> str:
@@ -37,13 +60,8 @@ def crash_point(name: str) -> None:
     if name not in POINTS:
         raise KeyError(f"undeclared crash point {name!r}")
     wanted = os.environ.get(ENV)
-    if not wanted:
-        return
-    target, _, nth = wanted.partition("@")
-    if target != name:
-        return
-    with _lock:
-        _hits[name] = _hits.get(name, 0) + 1
-        count = _hits[name]
-    if count >= (int(nth) if nth else 1):
+    if wanted and _reached(wanted, name):
         os.kill(os.getpid(), signal.SIGKILL)
+    cut = os.environ.get(DISCONNECT_ENV)
+    if cut and _disconnect is not None and _reached(cut, name):
+        _disconnect()

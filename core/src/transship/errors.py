@@ -30,7 +30,13 @@ class ConfigError(TransshipError):
 
 
 class ConnectionFailed(TransshipError):
-    """A database could not be reached or refused the login."""
+    """A database could not be reached or refused the login.
+
+    ``transient``: the server may accept a new try soon (refused or timed out while it restarts, starting up,
+    too many connections) — retried during a run, reported at once when the run starts.
+    """
+
+    transient: bool = False
 
 
 class ExportDirError(TransshipError):

@@ -7,6 +7,14 @@ import psycopg
 from transship.dbconfig import DBConfig
 from transship.errors import ConnectionFailed
 
+NETWORK_OPTIONS = {
+    "keepalives": "1",
+    "keepalives_idle": "30",
+    "keepalives_interval": "10",
+    "keepalives_count": "3",
+    "tcp_user_timeout": "120000",  # ms; a server busy with an index build still acknowledges TCP
+}
+
 
 def conninfo_kwargs(cfg: DBConfig, dbname: str | None = None) -> dict[str, str]:
     """libpq keywords for ``cfg`` (password included: never log the result)."""
@@ -16,6 +24,8 @@ def conninfo_kwargs(cfg: DBConfig, dbname: str | None = None) -> dict[str, str]:
         "dbname": dbname or cfg.name or "postgres",
         "application_name": "transship",
         "connect_timeout": "10",
+        # a dead network never hangs a run: idle connections are probed, unacknowledged data times out
+        **NETWORK_OPTIONS,
     }
     if cfg.user:
         kw["user"] = cfg.user
@@ -53,7 +63,14 @@ def connect(
     try:
         return psycopg.connect(psycopg.conninfo.make_conninfo(**kw), autocommit=autocommit)
     except psycopg.OperationalError as exc:
-        raise describe_connect_error(exc, cfg, role, kw["dbname"]) from None
+        error = describe_connect_error(exc, cfg, role, kw["dbname"])
+        error.transient = (exc.sqlstate or "") in (
+            "57P03",
+            "53300",
+            "08006",
+            "08001",
+        ) or error.message.startswith("cannot reach")
+        raise error from None
 
 
 def describe_connect_error(exc: Exception, cfg: DBConfig, role: str, dbname: str) -> ConnectionFailed:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
+from functools import partial
 from graphlib import CycleError, TopologicalSorter
 
 import psycopg
@@ -16,7 +18,7 @@ from transship.commands.target import open_target, target_schema_for
 from transship.crashpoints import crash_point, declare
 from transship.errors import ConfigError, ExportDirError, ImportFailed
 from transship.identifiers import qualified
-from transship.importer import counts, indexes
+from transship.importer import counts, faults, indexes
 from transship.importer.batches import Batch
 from transship.importer.data import DataLoader, FileTask
 from transship.importer.ledger import committed_batches, ensure_ledger, forget
@@ -28,9 +30,11 @@ from transship.importer.plan import (
     record_error,
 )
 from transship.progress import RowProgress
+from transship.retry import Reconnecting
 from transship.sinks.base import ImportSink
 
 DEFAULT_MAX_BATCH_BYTES = 200 * 1024 * 1024
+TARGETS_CHECKED = declare("import.targets_checked", "every target table exists with the exported columns")
 START_CLEAN_DONE = declare("import.start_clean_done", "--start-clean: tables truncated, progress forgotten")
 LEDGER_READY = declare("import.ledger_ready", "the target's ledger table exists")
 SEQUENCES_RESTORED = declare("import.sequences_restored", "sequences are restored, import not marked done")
@@ -85,24 +89,34 @@ def run(run: Run) -> None:
     batch_size = _batch_size(run, sink)
     max_bytes = _max_batch_bytes()
     migration_uuid = status["migration_uuid"]
-    with conn:
-        tasks = _tasks(run, conn)
+    target = Reconnecting(lambda: sink.connect(autocommit=True), conn)
+    faults.arm(lambda: sink.connect(autocommit=True))
+    with conn, contextlib.closing(target):
+        tasks = target.call("checking the target tables", lambda c: _tasks(run, c))
+        crash_point(TARGETS_CHECKED)
         if not tasks:
             run.console.print("No exported tables to import.")
             return
         tables = {(t.schema, t.table) for t in tasks}
         if p.get("start_clean"):
-            _start_clean(run, conn, sink, tasks, migration_uuid)
-        ensure_ledger(conn, sink.ledger_schema)
+            target.call("--start-clean", lambda c: _start_clean(run, c, sink, tasks, migration_uuid))
+        target.call("creating the ledger", lambda c: ensure_ledger(c, sink.ledger_schema))
         crash_point(LEDGER_READY)
-        committed = committed_batches(conn, sink.ledger_schema, migration_uuid)
+        committed = target.call(
+            "reading the ledger", lambda c: committed_batches(c, sink.ledger_schema, migration_uuid)
+        )
         plan_tasks(meta, tasks, batch_size, max_bytes, committed, run.console.print,
                    not run.ctx_param_is_default("batch_size"))  # fmt: skip
-        counts.record_rows_before(
-            meta, conn, tables, counts.ledger_rows(conn, sink.ledger_schema, migration_uuid)
+        target.call(
+            "counting the target tables",
+            lambda c: counts.record_rows_before(
+                meta, c, tables, counts.ledger_rows(c, sink.ledger_schema, migration_uuid)
+            ),
         )
-        fallback = not _replica_role_allowed(conn)
-        parallel = int(p.get("parallel_jobs") or sink.default_parallel_jobs(conn))
+        fallback = not target.call("checking privileges", _replica_role_allowed)
+        parallel = int(
+            p.get("parallel_jobs") or target.call("reading the target", sink.default_parallel_jobs)
+        )
         resumed = sum(len(t.done) for t in tasks)
         pending = sum(len(t.batches) - len(t.done) for t in tasks)
         verb = "Resuming import of" if resumed else "Importing"
@@ -118,12 +132,15 @@ def run(run: Run) -> None:
                 "GRANT SET ON PARAMETER session_replication_role TO <user>). Loading with user triggers disabled per table "
                 "and foreign keys checked: tables go parent-first (see docs/import-data.md)."
             )
-            groups = _fk_groups(conn, tasks)
-        deferred = _defer_indexes(run, sink, conn, tasks, migration_uuid)
-        _load(run, sink, tasks, parallel, fallback, groups, conn)
+            groups = target.call("reading foreign keys", lambda c: _fk_groups(c, tasks))
+        deferred = _defer_indexes(run, sink, target, tasks, migration_uuid)
+        _load(run, sink, tasks, parallel, fallback, groups, target)
         _verify_counts(run, tasks)
         started = time.monotonic()
-        checks = counts.check_counts(meta, conn, tables, sink.ledger_schema, migration_uuid)
+        checks = target.call(
+            "counting the target tables",
+            lambda c: counts.check_counts(meta, c, tables, sink.ledger_schema, migration_uuid),
+        )
         run.console.print(
             f"Counted {len(checks)} table(s) in the target in {time.monotonic() - started:.1f} s: each holds the rows it held before plus the rows imported."
         )
@@ -132,7 +149,7 @@ def run(run: Run) -> None:
             "SELECT 1 FROM export_tables et LEFT JOIN import_files f ON f.file_name = et.file_name WHERE f.file_name IS NULL AND et.exported_rows > 0"
         )
         if all_done:
-            _restore_sequences(run, conn)
+            target.call("restoring sequences", lambda c: _restore_sequences(run, c))
             crash_point(SEQUENCES_RESTORED)
     meta.update_status(import_data_done=all_done)
     crash_point(DONE)
@@ -249,7 +266,13 @@ def _fk_groups(conn: psycopg.Connection, tasks: list[FileTask]) -> list[list[Fil
 
 
 def _load(
-    run: Run, sink: ImportSink, tasks: list[FileTask], parallel: int, fallback: bool, groups, conn
+    run: Run,
+    sink: ImportSink,
+    tasks: list[FileTask],
+    parallel: int,
+    fallback: bool,
+    groups,
+    target: Reconnecting,
 ) -> None:
     meta = run.meta
     disabled: list[FileTask] = []
@@ -282,11 +305,10 @@ def _load(
         try:
             if fallback:
                 for t in {(t.schema, t.table): t for t in tasks}.values():
-                    conn.execute(
-                        sql.SQL("ALTER TABLE {} DISABLE TRIGGER USER").format(
-                            sql.Identifier(t.schema, t.table)
-                        )
+                    stmt = sql.SQL("ALTER TABLE {} DISABLE TRIGGER USER").format(
+                        sql.Identifier(t.schema, t.table)
                     )
+                    target.call("disabling triggers", partial(_execute, stmt))
                     disabled.append(t)
             try:
                 loader.run(tasks, groups)
@@ -296,27 +318,38 @@ def _load(
         finally:
             loader.close()
             for t in disabled:  # re-enabled even when the load failed
-                conn.execute(
-                    sql.SQL("ALTER TABLE {} ENABLE TRIGGER USER").format(sql.Identifier(t.schema, t.table))
-                )
+                stmt = sql.SQL("ALTER TABLE {} ENABLE TRIGGER USER").format(sql.Identifier(t.schema, t.table))
+                target.call("enabling triggers", partial(_execute, stmt))
+
+
+def _execute(stmt: sql.Composed, conn: psycopg.Connection) -> None:
+    conn.execute(stmt)
 
 
 def _defer_indexes(
-    run: Run, sink: ImportSink, conn: psycopg.Connection, tasks: list[FileTask], migration_uuid: str
+    run: Run, sink: ImportSink, target: Reconnecting, tasks: list[FileTask], migration_uuid: str
 ) -> int:
     """Drop (and record) the plain indexes of every target table that starts empty; see importer/indexes.py."""
     wanted = run.params.get("defer_index_creation")
     if not (sink.defer_indexes if wanted is None else wanted):
         return 0
-    indexes.ensure_table(conn, sink.ledger_schema)
+    target.call("creating the index ledger", lambda c: indexes.ensure_table(c, sink.ledger_schema))
     started = {(t.schema, t.table) for t in tasks if t.done}
     count = 0
-    for schema, table in sorted({(t.schema, t.table) for t in tasks} - started):
+
+    def defer(conn: psycopg.Connection, schema: str, table: str) -> int:
         empty = conn.execute(
             sql.SQL("SELECT NOT EXISTS (SELECT 1 FROM {})").format(sql.Identifier(schema, table))
         ).fetchone()
-        if empty == (True,):
-            count += indexes.defer(conn, sink.ledger_schema, migration_uuid, schema, table)
+        return (
+            indexes.defer(conn, sink.ledger_schema, migration_uuid, schema, table) if empty == (True,) else 0
+        )
+
+    for schema, table in sorted({(t.schema, t.table) for t in tasks} - started):
+        # one transaction per table: a retry after a lost connection finds the indexes dropped or not
+        count += target.call(
+            f"deferring the indexes of {schema}.{table}", partial(defer, schema=schema, table=table)
+        )
     if count:
         run.console.print(
             f"{count} secondary index(es) are dropped for the load and built again after it (faster than maintaining them row by row)."

@@ -11,7 +11,6 @@ import logging
 import queue
 import re
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from transship.crashpoints import crash_point, declare
 from transship.errors import DataFileError, TransshipError
 from transship.importer.batches import Batch
 from transship.importer.ledger import LEDGER_TABLE
+from transship.retry import is_transient, retrying
 from transship.sinks.base import ImportSink
 
 log = logging.getLogger(__name__)
@@ -32,8 +32,6 @@ REEXPORT_FIX = (
     "restore the file as export wrote it (from a backup), or export again (transship export data --start-clean true) "
     "and import with --start-clean true --truncate-tables true"
 )
-MAX_ATTEMPTS = 5
-_RETRYABLE_SQLSTATES = {"40001", "40P01", "57P01", "08006", "08003", "08000"}
 
 
 @dataclass
@@ -151,46 +149,43 @@ class DataLoader:
 
     # ------------------------------------------------------------------ one batch
     def load_batch(self, task: FileTask, batch: Batch) -> None:
-        """Copy one batch with its ledger row in a single transaction (retrying transient failures)."""
-        attempt = 0
-        while True:
-            attempt += 1
-            conn = self._conn()
-            try:
-                self._copy(conn, task, batch)
+        """Copy one batch with its ledger row in a single transaction, retrying transient failures
+        (:mod:`transship.retry`) on a new connection; the ledger check makes a retry after a commit whose
+        acknowledgement was lost a no-op."""
+        try:
+            for attempt in retrying(f"batch {batch.number} of {task.file_name}", self.cancel):
+                with attempt:
+                    conn = self._conn()
+                    try:
+                        self._copy(conn, task, batch)
+                    except (psycopg.Error, DataFileError):
+                        self._discard(conn)
+                        raise
+        except psycopg.Error as exc:
+            if is_transient(exc):
+                raise self._lost(exc, task, batch) from None
+            if _bytes_changed(task, batch):  # a refused row may be one that changed after export
+                raise _changed(task, batch) from None
+            raise self._describe(exc, task, batch) from None
+
+    def _discard(self, conn: psycopg.Connection) -> None:
+        """After a failed batch: roll back, or drop a broken connection (the next attempt opens a new one)."""
+        try:
+            if not (conn.closed or conn.broken):
+                conn.rollback()
                 return
-            except DataFileError:
-                try:
-                    conn.rollback()
-                except psycopg.Error:
-                    conn.close()
-                raise
-            except psycopg.Error as exc:
-                try:
-                    conn.rollback()
-                except psycopg.Error:
-                    conn.close()
-                state = getattr(exc, "sqlstate", None)
-                transient = (
-                    isinstance(exc, psycopg.OperationalError)
-                    and state not in ("22P04", "22P02")
-                    or state in _RETRYABLE_SQLSTATES
-                )
-                if transient and attempt < MAX_ATTEMPTS and not self.cancel.is_set():
-                    log.warning(
-                        "batch %d of %s failed (%s), retrying (attempt %d)",
-                        batch.number,
-                        task.file_name,
-                        exc,
-                        attempt + 1,
-                    )
-                    if conn.closed or conn.broken:
-                        self._local.conn = None
-                    time.sleep(min(2 ** (attempt - 1), 10))
-                    continue
-                if _bytes_changed(task, batch):  # a refused row may be one that changed after export
-                    raise _changed(task, batch) from None
-                raise self._describe(exc, task, batch) from None
+        except psycopg.Error:
+            pass
+        conn.close()
+        self._local.conn = None
+
+    def _lost(self, exc: psycopg.Error, task: FileTask, batch: Batch) -> TransshipError:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return TransshipError(
+            f"the target ({self.sink.config.describe()}) kept failing while loading batch {batch.number} of "
+            f"{task.file_name}: {first}",
+            fix="check that the target is up and reachable, then re-run import data (committed batches are kept)",
+        )
 
     def _copy(self, conn: psycopg.Connection, task: FileTask, batch: Batch) -> None:
         ledger = sql.Identifier(self.sink.ledger_schema, LEDGER_TABLE)

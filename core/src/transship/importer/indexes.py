@@ -19,10 +19,12 @@ import psycopg
 from psycopg import sql
 
 from transship.crashpoints import crash_point, declare
+from transship.retry import retrying
 
 log = logging.getLogger(__name__)
 TABLE = "deferred_indexes"
 INDEXES_DEFERRED = declare("import.indexes_deferred", "a table's plain indexes are dropped and recorded")
+INDEX_BUILDING = declare("import.index_building", "an index is about to be built again")
 INDEX_BUILT = declare("import.index_built", "an index is built again, its record not yet removed")
 
 _PLAIN_INDEXES = """
@@ -101,6 +103,13 @@ def rebuild(
         return 0
 
     def build(item: tuple[str, str, str]) -> int:
+        # a lost connection is retried on a new one; the index may meanwhile have been finished by the server
+        for attempt in retrying(f"building index {item[0]}.{item[1]}"):
+            with attempt:
+                return build_once(item)
+        raise AssertionError("unreachable")  # tenacity re-raises the last error
+
+    def build_once(item: tuple[str, str, str]) -> int:
         schema, name, definition = item
         with connect() as conn:
             present = conn.execute(
@@ -109,6 +118,7 @@ def rebuild(
             built = 0
             if not present or present[0] is None:
                 try:
+                    crash_point(INDEX_BUILDING)
                     conn.execute(definition)  # pg_get_indexdef's own text
                     built = 1
                     crash_point(INDEX_BUILT)

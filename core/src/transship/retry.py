@@ -1,0 +1,137 @@
+"""One retry policy for every database connection: which errors are worth another try, and how long to wait.
+
+A transient error is one the same statement can succeed after: the connection was lost or reset (the server
+restarted, an administrator terminated the backend, the network dropped), a serialization failure or a
+deadlock, the server starting up or shutting down, too many connections. Data errors (SQLSTATE classes 22
+and 23), syntax and privilege errors (42) never are. Waits grow exponentially with jitter, up to
+:data:`MAX_WAIT` seconds, for at most :data:`ATTEMPTS` tries of one piece of work; a caller starts a new
+budget for each piece of work (each batch, each step), so a long run that keeps progressing is never
+stopped by failures spread over hours.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+import psycopg
+import tenacity
+
+from transship.errors import ConnectionFailed
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+ATTEMPTS = int(os.environ.get("TRANSSHIP_RETRY_ATTEMPTS", "8"))
+MAX_WAIT = float(os.environ.get("TRANSSHIP_RETRY_MAX_WAIT", "10"))
+FIRST_WAIT = float(os.environ.get("TRANSSHIP_RETRY_FIRST_WAIT", "0.5"))
+
+# serialization failure, deadlock, admin/crash shutdown, cannot connect now, connection exceptions,
+# too many connections, lock not available (a competing session)
+_TRANSIENT_SQLSTATES = frozenset(
+    ("40001", "40P01", "57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004", "53300")
+)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether ``exc`` is worth retrying the same work on a (new) connection."""
+    if isinstance(exc, ConnectionFailed):
+        return exc.transient
+    if not isinstance(exc, psycopg.Error):
+        return False
+    state = exc.sqlstate or ""
+    if state in _TRANSIENT_SQLSTATES:
+        return True
+    if (
+        state[:2] in ("22", "23", "42", "53") or state == "57014"
+    ):  # data, constraints, syntax, resources, cancel
+        return False
+    # no SQLSTATE: the connection itself failed (reset, closed, server gone)
+    return isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError) and not state
+
+
+def retrying(
+    what: str, cancel: threading.Event | None = None, attempts: int | None = None
+) -> tenacity.Retrying:
+    """A tenacity ``Retrying`` for one piece of work: transient errors are retried, others raised at once.
+
+    ``for attempt in retrying("restoring sequences"): with attempt: ...`` — the last error is raised when the
+    budget is spent (or ``cancel`` is set)."""
+
+    def log_retry(state: tenacity.RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        first = str(exc).strip().splitlines()[0] if exc and str(exc).strip() else repr(exc)
+        log.warning("%s failed (%s); retrying (attempt %d)", what, first, state.attempt_number + 1)
+
+    stop: tenacity.stop.stop_base = tenacity.stop_after_attempt(attempts or ATTEMPTS)
+    if cancel is not None:
+        stop = tenacity.stop_any(stop, _Cancelled(cancel))
+    return tenacity.Retrying(
+        retry=tenacity.retry_if_exception(is_transient),
+        stop=stop,
+        wait=tenacity.wait_exponential_jitter(initial=FIRST_WAIT, max=MAX_WAIT, jitter=FIRST_WAIT),
+        before_sleep=log_retry,
+        reraise=True,
+    )
+
+
+class _Cancelled(tenacity.stop.stop_base):
+    """Stop retrying once the run is being cancelled (another worker failed, Ctrl-C)."""
+
+    def __init__(self, event: threading.Event) -> None:
+        self.event = event
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        return self.event.is_set()
+
+
+class Reconnecting:
+    """A connection that is opened again when a transient error broke it.
+
+    :meth:`call` runs ``fn(conn)``; on a transient error the connection is dropped, a new one opened with
+    ``connect`` and ``fn`` run again. ``fn`` must be safe to run again (idempotent, or one transaction).
+    """
+
+    def __init__(
+        self, connect: Callable[[], psycopg.Connection], conn: psycopg.Connection | None = None
+    ) -> None:
+        self._connect = connect
+        self._conn = conn
+
+    @property
+    def conn(self) -> psycopg.Connection:
+        """The current connection (opened if needed)."""
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            self._conn = self._connect()
+        return self._conn
+
+    def call(self, what: str, fn: Callable[[psycopg.Connection], T]) -> T:
+        """Run ``fn`` on the connection, reconnecting and retrying on transient errors."""
+        for attempt in retrying(what):
+            with attempt:
+                conn = self.conn
+                try:
+                    return fn(conn)
+                except psycopg.Error:
+                    self._drop(conn)
+                    raise
+        raise AssertionError("unreachable")  # tenacity re-raises the last error
+
+    def _drop(self, conn: psycopg.Connection) -> None:
+        try:
+            if conn.broken or conn.closed:
+                conn.close()
+            elif not conn.autocommit:
+                conn.rollback()
+        except psycopg.Error:
+            conn.close()
+        if conn.closed:
+            self._conn = None
+
+    def close(self) -> None:
+        if self._conn is not None and not self._conn.closed:
+            self._conn.close()
+        self._conn = None
