@@ -143,3 +143,18 @@ def test_row_larger_than_the_batch_byte_limit_loads_as_its_own_batch(migration: 
     m.import_data(env={"MAX_BATCH_SIZE_BYTES": "4096"})
     m.assert_target_matches_source()
     assert 1 in m.ledger_batches()["shop.notes_data.sql"]
+
+
+def test_truncating_a_referenced_table_names_the_referencing_ones(
+    schema_imported: Migration, one_line_error
+) -> None:
+    m = schema_imported
+    m.import_data()
+    clean = ["--start-clean", "true", "--truncate-tables", "true"]
+    bad = m.import_data("--table-list", "shop.customers", *clean, check=False)
+    one_line_error(
+        bad, "--truncate-tables cannot empty shop.customers alone", "shop.orders reference", "add shop.orders"
+    )
+    m.assert_target_matches_source()  # nothing was truncated
+    m.import_data("--table-list", "shop.customers,shop.orders", *clean)
+    m.assert_target_matches_source()

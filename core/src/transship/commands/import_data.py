@@ -24,6 +24,7 @@ from transship.importer.data import DataLoader, FileTask
 from transship.importer.ledger import committed_batches, ensure_ledger, forget
 from transship.importer.plan import (
     check_targets,
+    check_truncation_references,
     check_truncation_scope,
     file_tasks,
     plan_tasks,
@@ -190,6 +191,7 @@ def _start_clean(
     tables = sorted({(t.schema, t.table) for t in tasks})
     if run.params.get("truncate_tables"):
         check_truncation_scope(run.meta, tasks, target_schema_for(run))
+        check_truncation_references(conn, tables)
     nonempty = [
         qualified(s, n)
         for s, n in tables

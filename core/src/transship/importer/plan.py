@@ -223,3 +223,29 @@ def check_truncation_scope(meta: MetaDB, tasks: list[FileTask], schema_override:
             f"{', '.join(sorted(parts))} (their imported rows would be lost)",
             fix=f"name the whole table in --table-list ({table}), or add those partitions",
         )
+
+
+_REFERENCING = """
+WITH RECURSIVE refs(oid) AS (
+    SELECT c.conrelid FROM pg_constraint c WHERE c.contype = 'f' AND c.confrelid = ANY(%s::regclass[])
+    UNION
+    SELECT c.conrelid FROM pg_constraint c JOIN refs r ON c.confrelid = r.oid WHERE c.contype = 'f'
+)
+SELECT DISTINCT n.nspname, k.relname FROM refs r JOIN pg_class k ON k.oid = r.oid
+JOIN pg_namespace n ON n.oid = k.relnamespace WHERE r.oid <> ALL(%s::regclass[]) ORDER BY 1, 2
+"""
+
+
+def check_truncation_references(conn: psycopg.Connection, tables: list[tuple[str, str]]) -> None:
+    """PostgreSQL refuses to TRUNCATE a table that a table outside the statement references by a foreign key:
+    name those tables (directly or through others) before anything is truncated."""
+    names = [sql.Identifier(s, n).as_string(conn) for s, n in tables]
+    rows = conn.execute(_REFERENCING, (names, names)).fetchall()
+    if rows:
+        others = ", ".join(qualified(s, n) for s, n in rows)
+        raise ConfigError(
+            f"--truncate-tables cannot empty {', '.join(qualified(s, n) for s, n in tables)} alone: "
+            f"table(s) {others} reference them by foreign keys",
+            fix=f"add {others} to --table-list (they are truncated and re-imported together), "
+            "or truncate them yourself first",
+        )
