@@ -20,7 +20,7 @@ from typing import TypeVar
 import psycopg
 import tenacity
 
-from transship.errors import ConnectionFailed
+from transship.errors import ConnectionFailed, TransshipError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -78,6 +78,34 @@ def retrying(
     )
 
 
+def describe_failure(exc: BaseException, what: str, where: str) -> TransshipError:
+    """One line for a database error that retrying did not cure (or that no retry can cure)."""
+    if isinstance(exc, TransshipError):
+        return exc
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    state = getattr(exc, "sqlstate", None) or ""
+    if state == "53100":
+        return TransshipError(
+            f"the target {where} is out of disk space ({what}): {first}",
+            fix="free disk space on the target server (or grow its volume), then re-run the same command: "
+            "what was committed is kept",
+        )
+    if state in ("53200", "53400"):
+        return TransshipError(
+            f"the target {where} ran out of memory or hit a configured limit ({what}): {first}",
+            fix="lower --parallel-jobs (or --batch-size), or raise the server's limits, then re-run the same command",
+        )
+    if is_transient(exc):
+        return TransshipError(
+            f"the target {where} kept failing ({what}): {first}",
+            fix="check that the server is up and reachable, then re-run the same command: what was committed is kept",
+        )
+    return TransshipError(
+        f"{what} failed on the target {where}: {first}",
+        fix="fix the cause on the target, then re-run the same command: what was committed is kept",
+    )
+
+
 class _Cancelled(tenacity.stop.stop_base):
     """Stop retrying once the run is being cancelled (another worker failed, Ctrl-C)."""
 
@@ -96,10 +124,14 @@ class Reconnecting:
     """
 
     def __init__(
-        self, connect: Callable[[], psycopg.Connection], conn: psycopg.Connection | None = None
+        self,
+        connect: Callable[[], psycopg.Connection],
+        conn: psycopg.Connection | None = None,
+        where: str = "",
     ) -> None:
         self._connect = connect
         self._conn = conn
+        self.where = where  # the server, for messages
 
     @property
     def conn(self) -> psycopg.Connection:
@@ -109,15 +141,19 @@ class Reconnecting:
         return self._conn
 
     def call(self, what: str, fn: Callable[[psycopg.Connection], T]) -> T:
-        """Run ``fn`` on the connection, reconnecting and retrying on transient errors."""
-        for attempt in retrying(what):
-            with attempt:
-                conn = self.conn
-                try:
-                    return fn(conn)
-                except psycopg.Error:
-                    self._drop(conn)
-                    raise
+        """Run ``fn`` on the connection, reconnecting and retrying on transient errors; a database error that
+        remains is raised as one line naming ``what`` and the server."""
+        try:
+            for attempt in retrying(what):
+                with attempt:
+                    conn = self.conn
+                    try:
+                        return fn(conn)
+                    except psycopg.Error:
+                        self._drop(conn)
+                        raise
+        except psycopg.Error as exc:
+            raise describe_failure(exc, what, self.where) from None
         raise AssertionError("unreachable")  # tenacity re-raises the last error
 
     def _drop(self, conn: psycopg.Connection) -> None:

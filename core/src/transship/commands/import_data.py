@@ -90,7 +90,7 @@ def run(run: Run) -> None:
     batch_size = _batch_size(run, sink)
     max_bytes = _max_batch_bytes()
     migration_uuid = status["migration_uuid"]
-    target = Reconnecting(lambda: sink.connect(autocommit=True), conn)
+    target = Reconnecting(lambda: sink.connect(autocommit=True), conn, sink.config.describe())
     faults.arm(lambda: sink.connect(autocommit=True))
     with conn, contextlib.closing(target):
         tasks = target.call("checking the target tables", lambda c: _tasks(run, c))

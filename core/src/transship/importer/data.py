@@ -23,7 +23,7 @@ from transship.crashpoints import crash_point, declare
 from transship.errors import DataFileError, TransshipError
 from transship.importer.batches import Batch
 from transship.importer.ledger import LEDGER_TABLE
-from transship.retry import is_transient, retrying
+from transship.retry import describe_failure, is_transient, retrying
 from transship.sinks.base import ImportSink
 
 log = logging.getLogger(__name__)
@@ -162,8 +162,10 @@ class DataLoader:
                         self._discard(conn)
                         raise
         except psycopg.Error as exc:
-            if is_transient(exc):
-                raise self._lost(exc, task, batch) from None
+            if is_transient(exc) or (exc.sqlstate or "").startswith("53"):
+                raise describe_failure(
+                    exc, f"loading batch {batch.number} of {task.file_name}", self.sink.config.describe()
+                ) from None
             if _bytes_changed(task, batch):  # a refused row may be one that changed after export
                 raise _changed(task, batch) from None
             raise self._describe(exc, task, batch) from None
@@ -178,14 +180,6 @@ class DataLoader:
             pass
         conn.close()
         self._local.conn = None
-
-    def _lost(self, exc: psycopg.Error, task: FileTask, batch: Batch) -> TransshipError:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return TransshipError(
-            f"the target ({self.sink.config.describe()}) kept failing while loading batch {batch.number} of "
-            f"{task.file_name}: {first}",
-            fix="check that the target is up and reachable, then re-run import data (committed batches are kept)",
-        )
 
     def _copy(self, conn: psycopg.Connection, task: FileTask, batch: Batch) -> None:
         ledger = sql.Identifier(self.sink.ledger_schema, LEDGER_TABLE)
