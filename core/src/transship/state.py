@@ -79,6 +79,7 @@ CREATE TABLE IF NOT EXISTS import_tables (
 _ADDED_COLUMNS = (
     ("import_batches", "checksum", "TEXT"),
     ("import_files", "error", "TEXT"),
+    ("import_batches", "errored_rows", "INTEGER NOT NULL DEFAULT 0"),
 )
 
 STATUS_KEY = "migration_status"

@@ -183,8 +183,11 @@ import_data_options = [
     bool_flag("--disable-pb", "No progress bars."),
     bool_flag("--run-guardrails-checks", "Check target privileges first.", default=True),
     bool_flag("--continue-on-error", "Accepted for voyager compatibility.", default=False),
-    click.option("--error-policy-snapshot", type=click.Choice(["abort"]), default="abort", show_default=True),
-    click.option("--on-primary-key-conflict", type=click.Choice(["ERROR-POLICY"]), default="ERROR-POLICY"),
+    click.option("--error-policy-snapshot", type=click.Choice(["abort", "stash-and-continue"]), default="abort", show_default=True,
+                 help="abort: a batch the target refuses stops the run. stash-and-continue: the batch is split until its bad rows are found; they go to data/errors/<table>/ and every other row loads."),
+    click.option("--on-primary-key-conflict", type=click.Choice(["ERROR-POLICY", "IGNORE"], case_sensitive=False), default="ERROR-POLICY", show_default=True,
+                 help="IGNORE: rows whose primary key the target already holds are skipped (counted), for loading into a table that already has rows."),
+    bool_flag("--enable-upsert", "Rows whose primary key exists replace it: YugabyteDB's upsert mode; on PostgreSQL emulated with INSERT ... ON CONFLICT DO UPDATE through a staging table (slower)."),
     click.option("--adaptive-parallelism", type=click.Choice(["disabled", "balanced", "aggressive"]), default="disabled", help="Accepted for voyager compatibility."),
 ]  # fmt: skip
 

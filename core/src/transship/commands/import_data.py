@@ -21,7 +21,7 @@ from transship.identifiers import qualified
 from transship.importer import counts, faults, indexes
 from transship.importer.batches import Batch
 from transship.importer.data import DataLoader, FileTask
-from transship.importer.ledger import committed_batches, ensure_ledger, forget
+from transship.importer.ledger import committed_batches, ensure_ledger, forget, stashed_per_batch
 from transship.importer.plan import (
     check_targets,
     check_truncation_references,
@@ -30,6 +30,8 @@ from transship.importer.plan import (
     plan_tasks,
     record_error,
 )
+from transship.importer.policies import LoadPolicy, Outcome, choose_policy
+from transship.importer.stashed import write_error_files
 from transship.progress import RowProgress
 from transship.retry import Reconnecting
 from transship.sinks.base import ImportSink
@@ -90,6 +92,12 @@ def run(run: Run) -> None:
     batch_size = _batch_size(run, sink)
     max_bytes = _max_batch_bytes()
     migration_uuid = status["migration_uuid"]
+    policy = choose_policy(
+        str(p.get("error_policy_snapshot") or "abort"),
+        str(p.get("on_primary_key_conflict") or "ERROR-POLICY"),
+        bool(p.get("enable_upsert")),
+        sink.name,
+    )
     target = Reconnecting(lambda: sink.connect(autocommit=True), conn, sink.config.describe())
     faults.arm(lambda: sink.connect(autocommit=True))
     with conn, contextlib.closing(target):
@@ -106,8 +114,11 @@ def run(run: Run) -> None:
         committed = target.call(
             "reading the ledger", lambda c: committed_batches(c, sink.ledger_schema, migration_uuid)
         )
+        stashed = target.call(
+            "reading the ledger", lambda c: stashed_per_batch(c, sink.ledger_schema, migration_uuid)
+        )
         plan_tasks(meta, tasks, batch_size, max_bytes, committed, run.console.print,
-                   not run.ctx_param_is_default("batch_size"))  # fmt: skip
+                   not run.ctx_param_is_default("batch_size"), stashed)  # fmt: skip
         target.call(
             "counting the target tables",
             lambda c: counts.record_rows_before(
@@ -135,7 +146,11 @@ def run(run: Run) -> None:
             )
             groups = target.call("reading foreign keys", lambda c: _fk_groups(c, tasks))
         deferred = _defer_indexes(run, sink, target, tasks, migration_uuid)
-        _load(run, sink, tasks, parallel, fallback, groups, target)
+        _load(run, sink, tasks, parallel, fallback, groups, target, policy)
+        errored = target.call(
+            "reading stashed rows",
+            lambda c: write_error_files(c, sink.ledger_schema, migration_uuid, tasks, ed.data / "errors"),
+        )
         _verify_counts(run, tasks)
         started = time.monotonic()
         checks = target.call(
@@ -161,14 +176,18 @@ def run(run: Run) -> None:
     print_table(
         run, "snapshot import report", ["SCHEMA", "TABLE", "IMPORTED ROW COUNT", "ROWS IN TARGET"], rows
     )
-    run.console.print(
-        "Import data complete."
-        + (
-            ""
-            if all_done
-            else " (Some exported tables were left out by --table-list/--exclude-table-list and are not imported yet.)"
-        )
+    left_out = (
+        ""
+        if all_done
+        else " (Some exported tables were left out by --table-list/--exclude-table-list and are not imported yet.)"
     )
+    if errored:
+        run.console.print(
+            f"Import data complete with {errored:,} errored row(s) in {ed.data / 'errors'} "
+            "(stashed by --error-policy-snapshot stash-and-continue; see import data status)." + left_out
+        )
+    else:
+        run.console.print("Import data complete." + left_out)
 
 
 def _tasks(run: Run, conn: psycopg.Connection) -> list[FileTask]:
@@ -275,6 +294,7 @@ def _load(
     fallback: bool,
     groups,
     target: Reconnecting,
+    policy: LoadPolicy,
 ) -> None:
     meta = run.meta
     disabled: list[FileTask] = []
@@ -283,10 +303,10 @@ def _load(
         for t in tasks:
             progress.advance(bars[t.file_name], sum(b.rows for b in t.batches if b.number in t.done))
 
-        def done(task: FileTask, batch: Batch) -> None:
+        def done(task: FileTask, batch: Batch, outcome: Outcome) -> None:
             meta.execute(
-                "UPDATE import_batches SET status = 'DONE' WHERE file_name = ? AND batch_number = ?",
-                (task.file_name, batch.number),
+                "UPDATE import_batches SET status = 'DONE', errored_rows = ? WHERE file_name = ? AND batch_number = ?",
+                (outcome.stashed, task.file_name, batch.number),
             )
             progress.advance(bars[task.file_name], batch.rows)
 
@@ -303,6 +323,7 @@ def _load(
             done,
             disable_triggers_fallback=fallback,
             before_commit=committing,
+            policy=policy,
         )
         try:
             if fallback:

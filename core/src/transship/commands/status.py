@@ -10,7 +10,14 @@ from transship.commands.common import print_table, write_json
 from transship.identifiers import qualified
 
 _EXPORT_ORDER = {"EXPORTING": 0, "INTERRUPTED": 1, "DONE": 2, "NOT_STARTED": 3}
-_IMPORT_ORDER = {"FAILED": 0, "ROW_COUNT_MISMATCH": 1, "MIGRATING": 2, "DONE": 3, "NOT_STARTED": 4}
+_IMPORT_ORDER = {
+    "FAILED": 0,
+    "ROW_COUNT_MISMATCH": 1,
+    "MIGRATING": 2,
+    "DONE_WITH_ERRORS": 3,
+    "DONE": 4,
+    "NOT_STARTED": 5,
+}
 
 
 def export_rows(run: Run) -> list[dict[str, Any]]:
@@ -70,7 +77,8 @@ def import_rows(run: Run) -> list[dict[str, Any]]:
         " (SELECT COALESCE(SUM(row_count), 0) FROM import_batches b WHERE b.file_name = e.file_name AND b.status = 'DONE') AS imported, "
         " (SELECT count(*) FROM import_files f WHERE f.file_name = e.file_name) AS planned, "
         " (SELECT COALESCE(SUM(row_count), 0) FROM import_batches b WHERE b.file_name = e.file_name AND b.status = 'COMMITTING') AS in_doubt, "
-        " (SELECT error FROM import_files f WHERE f.file_name = e.file_name) AS error "
+        " (SELECT error FROM import_files f WHERE f.file_name = e.file_name) AS error, "
+        " (SELECT COALESCE(SUM(errored_rows), 0) FROM import_batches b WHERE b.file_name = e.file_name AND b.status = 'DONE') AS errored "
         "FROM export_tables e WHERE e.status = 'DONE'"
     )
     checked = {
@@ -95,13 +103,16 @@ def import_rows(run: Run) -> list[dict[str, Any]]:
             },
         )
         entry["error"] = entry["error"] or r[7]
+        entry["errored_count"] += r[8]
         entry["total_count"] += r[3]
         entry["imported_count"] += r[4]
         entry["in_doubt_count"] += r[6]
         entry["started"] = entry["started"] or bool(r[5])
     out = []
     for entry in totals.values():
+        # rows of DONE batches: imported, or stashed (errored) by stash-and-continue
         total, done = entry["total_count"], entry["imported_count"]
+        entry["imported_count"] = done - entry["errored_count"]
         pct = 100.0 if total == 0 and entry["started"] else (done * 100.0 / total if total else 0.0)
         expected, found = checked.get(entry.pop("key"), (None, None))
         if expected is not None and expected != found:
@@ -109,7 +120,7 @@ def import_rows(run: Run) -> list[dict[str, Any]]:
         elif entry["error"] and done != total:
             state = "FAILED"
         elif entry["started"] and done == total:
-            state = "DONE"
+            state = "DONE_WITH_ERRORS" if entry["errored_count"] else "DONE"
         elif done == 0 and not entry["in_doubt_count"]:
             state = "NOT_STARTED"
         else:

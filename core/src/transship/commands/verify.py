@@ -58,12 +58,13 @@ def run(run: Run) -> None:
         for r in meta.query("SELECT * FROM export_tables WHERE status = 'DONE' ORDER BY file_name")
         if accept(r["source_schema"], r["source_name"]) or accept(r["target_schema"] or "", r["target_name"])
     ]
-    imported = {
-        r[0]: int(r[1])
-        for r in meta.query(
-            "SELECT file_name, COALESCE(SUM(row_count), 0) FROM import_batches WHERE status = 'DONE' GROUP BY file_name"
-        )
-    }
+    # rows of committed batches, less the rows stash-and-continue kept out of the target
+    done_rows = meta.query(
+        "SELECT file_name, COALESCE(SUM(row_count - errored_rows), 0), COALESCE(SUM(errored_rows), 0)"
+        " FROM import_batches WHERE status = 'DONE' GROUP BY file_name"
+    )
+    imported = {r[0]: int(r[1]) for r in done_rows}
+    stashed = {r[0]: int(r[2]) for r in done_rows}
     override = target_schema_for(run)
     groups: dict[tuple[str, str], list] = {}
     for r in exported:
@@ -91,7 +92,7 @@ def run(run: Run) -> None:
                 prepare_for_digests(sconn)
             prepare_for_digests(tconn)
             for (schema, name), rows in sorted(groups.items()):
-                checks.append(_check(tconn, sconn, schema, name, rows, imported, source_counts))
+                checks.append(_check(tconn, sconn, schema, name, rows, imported, source_counts, stashed))
         finally:
             if sconn is not None:
                 sconn.close()
@@ -132,8 +133,10 @@ def _check(
     rows: list[Any],
     imported: dict[str, int],
     source_counts: dict[tuple[str, str], int],
+    stashed: dict[str, int] | None = None,
 ) -> TableCheck:
     label = qualified(schema, name)
+    errored = sum((stashed or {}).get(r["file_name"], 0) for r in rows)
     exported_rows = sum(int(r["exported_rows"]) for r in rows)
     imported_rows = sum(imported.get(r["file_name"], 0) for r in rows)
     counts = [source_counts.get((r["source_schema"], r["source_name"])) for r in rows]
@@ -159,7 +162,10 @@ def _check(
     if source_rows is not None and source_rows != exported_rows:
         ok = False
         notes.append("the source changed since the export")
-    if imported_rows != exported_rows:
+    if errored:  # never MATCH: those rows are not in the target
+        ok = False
+        notes.append(f"{errored:,} row(s) stashed by stash-and-continue (data/errors/)")
+    elif imported_rows != exported_rows:
         notes.append("import data has not finished")
     elif target_rows != imported_rows:
         notes.append("the target table holds other rows too")

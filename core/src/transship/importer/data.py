@@ -22,7 +22,17 @@ from transship import digests
 from transship.crashpoints import crash_point, declare
 from transship.errors import DataFileError, TransshipError
 from transship.importer.batches import Batch
-from transship.importer.ledger import LEDGER_TABLE
+from transship.importer.ledger import LEDGER_TABLE, STASH_TABLE
+from transship.importer.policies import (
+    LoadPolicy,
+    Outcome,
+    create_stage,
+    is_data_error,
+    is_pk_conflict,
+    merge_stage,
+    offset_after_lines,
+    stage_name,
+)
 from transship.retry import describe_failure, is_transient, retrying
 from transship.sinks.base import ImportSink
 
@@ -51,6 +61,10 @@ class FileTask:
     )
     source: str = ""  # the source table, for progress labels (a leaf partition differs from its target)
     generated: list[str] = field(default_factory=list)  # the target's generated columns (computed by COPY)
+    pk_constraint: str | None = (
+        None  # the target's primary key (for --on-primary-key-conflict / --enable-upsert)
+    )
+    pk_columns: list[str] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -82,6 +96,22 @@ def _bytes_changed(task: FileTask, batch: Batch) -> bool:
     return bool(remaining) or digest.hexdigest() != batch.checksum
 
 
+def _column(exc: psycopg.Error) -> str:
+    """The column a refused value was for: the server's field, or COPY's context ("..., column c: ...")."""
+    if exc.diag is not None and exc.diag.column_name:
+        return exc.diag.column_name
+    found = re.search(r"column (\S+?):", (exc.diag.context if exc.diag else None) or "")
+    return found.group(1) if found else ""
+
+
+def _inside(key: str, base: str, start: int, end: int) -> bool:
+    """Whether ledger key ``key`` is a half strictly inside ``[start, end)`` of the batch keyed ``base``."""
+    if not key.startswith(base + "#"):
+        return False
+    lo, _, hi = key[len(base) + 1 :].partition("-")
+    return start <= int(lo) and int(hi) <= end and (int(lo), int(hi)) != (start, end)
+
+
 class BatchError(TransshipError):
     """A batch the target refused (bad data, constraint...)."""
 
@@ -97,6 +127,10 @@ class ChangedBatch(DataFileError):
 COPIED = declare("import.batch_copied", "a batch's rows are sent by COPY, its ledger row not yet written")
 BEFORE_COMMIT = declare("import.batch_before_commit", "a batch's COPY and ledger row are sent, not committed")
 COMMITTED = declare("import.batch_committed", "a batch is committed in the target, meta.db not yet updated")
+RANGE_COMMITTED = declare(
+    "import.range_committed", "half of a bisected batch is committed with its own ledger key"
+)
+ROW_STASHED = declare("import.row_stashed", "a refused row is stashed in the target, its range marked done")
 RECORDED = declare("import.batch_recorded", "a committed batch is DONE in meta.db")
 
 
@@ -108,9 +142,10 @@ class DataLoader:
         sink: ImportSink,
         migration_uuid: str,
         parallel_jobs: int,
-        on_batch_done: Callable[[FileTask, Batch], None],
+        on_batch_done: Callable[[FileTask, Batch, Outcome], None],
         disable_triggers_fallback: bool = False,
         before_commit: Callable[[FileTask, Batch], None] | None = None,
+        policy: LoadPolicy | None = None,
     ) -> None:
         self.sink = sink
         self.migration_uuid = migration_uuid
@@ -124,6 +159,7 @@ class DataLoader:
         self._lock = threading.Lock()
         self.fallback = disable_triggers_fallback
         self.before_commit = before_commit
+        self.policy = policy or LoadPolicy()
 
     # ------------------------------------------------------------------ connections
     def _conn(self) -> psycopg.Connection:
@@ -134,6 +170,8 @@ class DataLoader:
                 if self.fallback and "session_replication_role" in stmt:
                     continue
                 conn.execute(stmt)
+            if self.policy.native_upsert:  # YugabyteDB: an existing primary key's row is replaced
+                conn.execute("SET yb_enable_upsert_mode = true")
             conn.autocommit = False
             self._local.conn = conn
             with self._lock:
@@ -148,16 +186,15 @@ class DataLoader:
                 log.debug("close failed", exc_info=True)
 
     # ------------------------------------------------------------------ one batch
-    def load_batch(self, task: FileTask, batch: Batch) -> None:
-        """Copy one batch with its ledger row in a single transaction, retrying transient failures
-        (:mod:`transship.retry`) on a new connection; the ledger check makes a retry after a commit whose
-        acknowledgement was lost a no-op."""
+    def load_batch(self, task: FileTask, batch: Batch) -> Outcome:
+        """Load one batch with its ledger row(s), retrying transient failures (:mod:`transship.retry`) on a new
+        connection; the ledger check makes a retry after a commit whose acknowledgement was lost a no-op."""
         try:
             for attempt in retrying(f"batch {batch.number} of {task.file_name}", self.cancel):
                 with attempt:
                     conn = self._conn()
                     try:
-                        self._copy(conn, task, batch)
+                        return self._load_batch_once(conn, task, batch)
                     except (psycopg.Error, DataFileError):
                         self._discard(conn)
                         raise
@@ -169,6 +206,196 @@ class DataLoader:
             if _bytes_changed(task, batch):  # a refused row may be one that changed after export
                 raise _changed(task, batch) from None
             raise self._describe(exc, task, batch) from None
+        raise AssertionError("unreachable")  # tenacity re-raises the last error
+
+    def _load_batch_once(self, conn: psycopg.Connection, task: FileTask, batch: Batch) -> Outcome:
+        parts = self._ledger_rows(conn, task, batch)
+        if task.ledger_key in parts:
+            return Outcome()  # committed by an earlier attempt or run
+        if not parts:  # no half of it committed by an interrupted bisection
+            try:
+                return self._load_range(conn, task, batch, task.ledger_key, batch.start, batch.end, batch.rows,
+                                        batch.checksum, self.policy.staging)  # fmt: skip
+            except psycopg.Error as exc:
+                self._discard(conn)
+                if is_transient(exc):
+                    raise
+                if self.policy.ignore_pk_conflicts and is_pk_conflict(exc, task.pk_constraint):
+                    try:
+                        return self._load_range(conn, task, batch, task.ledger_key, batch.start, batch.end,
+                                                batch.rows, batch.checksum, True)  # fmt: skip
+                    except psycopg.Error as again:
+                        self._discard(conn)
+                        exc = again
+                if not (self.policy.stash and is_data_error(exc)):
+                    raise exc from None
+                if _bytes_changed(task, batch):
+                    raise _changed(task, batch) from None
+                log.warning("batch %d of %s refused (%s): bisecting to stash its bad rows", batch.number,
+                            task.file_name, (exc.diag.message_primary if exc.diag else None) or exc)  # fmt: skip
+        elif not self.policy.stash:
+            raise DataFileError(
+                f"batch {batch.number} of {task.file_name} was split by an earlier run with --error-policy-snapshot "
+                "stash-and-continue",
+                fix="re-run with --error-policy-snapshot stash-and-continue (or --start-clean true --truncate-tables true)",
+            )
+        outcome = self._bisect(conn, task, batch, batch.start, batch.end, batch.rows, batch.first_line, parts)
+        self._ledger_insert(conn, task, batch, task.ledger_key, batch.start, batch.end, batch.rows,
+                            Outcome(0, outcome.stashed, 0))  # fmt: skip
+        self._commit(conn, task, batch)
+        return outcome
+
+    def _bisect(
+        self, conn: psycopg.Connection, task: FileTask, batch: Batch, start: int, end: int, rows: int,
+        first_line: int, parts: dict[str, Outcome],
+    ) -> Outcome:  # fmt: skip
+        """Load ``[start, end)`` (``rows`` rows) as one transaction, or its halves, down to single bad rows,
+        which are stashed. Halves are cut by row count, so every run cuts the same ones."""
+        key = f"{task.ledger_key}#{start}-{end}"
+        if key in parts:
+            return parts[key]
+        inner = any(_inside(k, task.ledger_key, start, end) for k in parts)
+        if not inner:
+            try:
+                outcome = self._load_range(conn, task, batch, key, start, end, rows, None,
+                                           self.policy.staging or self.policy.ignore_pk_conflicts)  # fmt: skip
+                crash_point(RANGE_COMMITTED)
+                return outcome
+            except psycopg.Error as exc:
+                self._discard(conn)
+                if is_transient(exc) or not is_data_error(exc):
+                    raise
+                if rows == 1:
+                    return self._stash(conn, task, batch, key, start, end, first_line, exc)
+        half = rows // 2
+        mid = offset_after_lines(task.path, start, end, half)
+        return self._bisect(conn, task, batch, start, mid, half, first_line, parts) + self._bisect(
+            conn, task, batch, mid, end, rows - half, first_line + half, parts
+        )
+
+    def _stash(
+        self, conn: psycopg.Connection, task: FileTask, batch: Batch, key: str, start: int, end: int, line: int,
+        exc: psycopg.Error,
+    ) -> Outcome:  # fmt: skip
+        """Record one refused row in the target (with the database's reasons) and mark its range done."""
+        diag = exc.diag
+        column = _column(exc)
+        message = (diag.message_primary if diag else None) or str(exc).strip().splitlines()[0]
+        with conn.cursor() as cur:
+            cur.execute(
+                sql.SQL(
+                    "INSERT INTO {} (migration_uuid, data_file, start_offset, end_offset, line, sqlstate, message,"
+                    " detail, column_name) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
+                ).format(sql.Identifier(self.sink.ledger_schema, STASH_TABLE)),
+                (self.migration_uuid, task.ledger_key, start, end, line, exc.sqlstate, message,
+                 diag.message_detail if diag else None, column or None),
+            )  # fmt: skip
+        outcome = Outcome(0, 1, 0)
+        self._ledger_insert(conn, task, batch, key, start, end, 1, outcome)
+        conn.commit()
+        crash_point(ROW_STASHED)
+        return outcome
+
+    def _ledger_rows(self, conn: psycopg.Connection, task: FileTask, batch: Batch) -> dict[str, Outcome]:
+        """This batch's ledger rows: its own key, and the halves of an interrupted bisection."""
+        ledger = sql.Identifier(self.sink.ledger_schema, LEDGER_TABLE)
+        with conn.cursor() as cur:
+            if not self.policy.stash:  # halves exist only under stash-and-continue: one exact lookup
+                cur.execute(
+                    sql.SQL(
+                        "SELECT data_file, rows_imported, 0, 0 FROM {} WHERE migration_uuid = %s AND data_file = %s"
+                        " AND batch_number = %s"
+                    ).format(ledger),
+                    (self.migration_uuid, task.ledger_key, batch.number),
+                )
+            else:
+                cur.execute(
+                    sql.SQL(
+                        "SELECT data_file, rows_imported, rows_stashed, rows_skipped FROM {} WHERE migration_uuid = %s"
+                        " AND batch_number = %s AND starts_with(data_file, %s)"
+                    ).format(ledger),
+                    (self.migration_uuid, batch.number, task.ledger_key),
+                )
+            rows = cur.fetchall()
+        conn.rollback()  # end the read: each part below is a transaction of its own
+        return {str(k): Outcome(int(i), int(s), int(sk)) for k, i, s, sk in rows}
+
+    def _load_range(
+        self, conn: psycopg.Connection, task: FileTask, batch: Batch, key: str, start: int, end: int, rows: int,
+        checksum: str | None, staged: bool,
+    ) -> Outcome:  # fmt: skip
+        """``COPY`` the bytes ``[start, end)`` (into the staging table when ``staged``, then merged on the
+        primary key) and insert the ledger row under ``key``, in one transaction, then commit."""
+        columns = sql.SQL(", ").join(sql.Identifier(c) for c in task.columns)
+        with conn.cursor() as cur:
+            if staged:
+                if not task.pk_constraint:
+                    raise DataFileError(
+                        f"{task.label} has no primary key: --on-primary-key-conflict IGNORE and --enable-upsert need one",
+                        fix="add a primary key on the target, or drop the option",
+                    )
+                cur.execute(create_stage(task.schema, task.table, task.columns))
+                into = sql.SQL("{} ({})").format(stage_name(task.schema, task.table), columns)
+            else:
+                into = sql.SQL("{} ({})").format(sql.Identifier(task.schema, task.table), columns)
+            digest = digests.new_hash()
+            with open(task.path, "rb") as f, cur.copy(sql.SQL("COPY {} FROM STDIN").format(into)) as copy:
+                f.seek(start)
+                remaining = end - start
+                while remaining > 0:
+                    data = f.read(min(COPY_CHUNK, remaining))
+                    if not data:
+                        raise DataFileError(
+                            f"data file {task.path} ended early while reading batch {batch.number}",
+                            fix=REEXPORT_FIX,
+                        )
+                    digest.update(data)
+                    copy.write(data)
+                    remaining -= len(data)
+                    crash_point(COPIED)
+            if checksum and digest.hexdigest() != checksum:
+                raise _changed(task, batch)
+            outcome = Outcome(rows, 0, 0)
+            if staged:
+                assert task.pk_constraint is not None
+                merged = cur.execute(
+                    merge_stage(
+                        task.schema,
+                        task.table,
+                        task.columns,
+                        task.pk_constraint,
+                        task.pk_columns,
+                        self.policy.upsert,
+                    )  # fmt: skip
+                ).fetchone()
+                fresh = int(merged[0]) if merged else 0
+                outcome = Outcome(fresh, 0, rows - fresh)
+        self._ledger_insert(conn, task, batch, key, start, end, rows, outcome)
+        self._commit(conn, task, batch)
+        return outcome
+
+    def _ledger_insert(
+        self, conn: psycopg.Connection, task: FileTask, batch: Batch, key: str, start: int, end: int, rows: int,
+        outcome: Outcome,
+    ) -> None:  # fmt: skip
+        conn.execute(
+            sql.SQL(
+                "INSERT INTO {} (migration_uuid, data_file, batch_number, schema_name, table_name, rows_imported,"
+                " rows_stashed, rows_skipped, batch_rows, start_offset, end_offset)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            ).format(sql.Identifier(self.sink.ledger_schema, LEDGER_TABLE)),
+            (self.migration_uuid, key, batch.number, task.schema, task.table, outcome.imported, outcome.stashed,
+             outcome.skipped, rows, start, end),
+        )  # fmt: skip
+
+    def _commit(self, conn: psycopg.Connection, task: FileTask, batch: Batch) -> None:
+        if self.before_commit is not None:
+            # the local state says "committing" until the commit is acknowledged, so a crash in between shows
+            # up as in doubt in 'import data status' (the next run settles it from the ledger)
+            self.before_commit(task, batch)
+        crash_point(BEFORE_COMMIT)
+        conn.commit()
+        crash_point(COMMITTED)
 
     def _discard(self, conn: psycopg.Connection) -> None:
         """After a failed batch: roll back, or drop a broken connection (the next attempt opens a new one)."""
@@ -181,61 +408,6 @@ class DataLoader:
         conn.close()
         self._local.conn = None
 
-    def _copy(self, conn: psycopg.Connection, task: FileTask, batch: Batch) -> None:
-        ledger = sql.Identifier(self.sink.ledger_schema, LEDGER_TABLE)
-        with conn.cursor() as cur:
-            cur.execute(
-                sql.SQL(
-                    "SELECT 1 FROM {} WHERE migration_uuid = %s AND data_file = %s AND batch_number = %s"
-                ).format(ledger),
-                (self.migration_uuid, task.ledger_key, batch.number),
-            )
-            if cur.fetchone() is None:
-                copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
-                    sql.Identifier(task.schema, task.table),
-                    sql.SQL(", ").join(sql.Identifier(c) for c in task.columns),
-                )
-                digest = digests.new_hash()
-                with open(task.path, "rb") as f, cur.copy(copy_sql) as copy:
-                    f.seek(batch.start)
-                    remaining = batch.end - batch.start
-                    while remaining > 0:
-                        data = f.read(min(COPY_CHUNK, remaining))
-                        if not data:
-                            raise DataFileError(
-                                f"data file {task.path} ended early while reading batch {batch.number}",
-                                fix=REEXPORT_FIX,
-                            )
-                        digest.update(data)
-                        copy.write(data)
-                        remaining -= len(data)
-                        crash_point(COPIED)
-                if batch.checksum and digest.hexdigest() != batch.checksum:
-                    raise _changed(task, batch)
-                cur.execute(
-                    sql.SQL(
-                        "INSERT INTO {} (migration_uuid, data_file, batch_number, schema_name, table_name, rows_imported,"
-                        " start_offset, end_offset) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-                    ).format(ledger),
-                    (
-                        self.migration_uuid,
-                        task.ledger_key,
-                        batch.number,
-                        task.schema,
-                        task.table,
-                        batch.rows,
-                        batch.start,
-                        batch.end,
-                    ),
-                )
-        if self.before_commit is not None:
-            # the local state says "committing" until the commit is acknowledged, so a crash in between shows
-            # up as in doubt in 'import data status' (the next run settles it from the ledger)
-            self.before_commit(task, batch)
-        crash_point(BEFORE_COMMIT)
-        conn.commit()
-        crash_point(COMMITTED)
-
     def _describe(self, exc: psycopg.Error, task: FileTask, batch: Batch) -> BatchError:
         message = (exc.diag.message_primary if exc.diag else None) or str(exc).strip().splitlines()[0]
         detail = (exc.diag.message_detail if exc.diag else None) or ""
@@ -245,10 +417,7 @@ class DataLoader:
         if m:
             where = f"{task.path.name} line {batch.first_line + int(m.group(1)) - 1}"
         state = getattr(exc, "sqlstate", "") or ""
-        column = (exc.diag.column_name if exc.diag else None) or ""
-        if not column:
-            c = re.search(r"column (\S+?):", context)
-            column = c.group(1) if c else ""
+        column = _column(exc)
         if column:
             where += f", column {column}"
         elif task.generated and state.startswith("22"):
@@ -293,9 +462,9 @@ class DataLoader:
                 except queue.Empty:
                     return
                 try:
-                    self.load_batch(task, batch)
+                    outcome = self.load_batch(task, batch)
                     task.done.add(batch.number)
-                    self.on_batch_done(task, batch)
+                    self.on_batch_done(task, batch, outcome)
                     crash_point(RECORDED)
                 except BaseException as exc:  # noqa: BLE001 - reported by run()
                     with self._lock:

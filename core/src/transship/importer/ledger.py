@@ -6,11 +6,14 @@ import psycopg
 from psycopg import sql
 
 LEDGER_TABLE = "import_batches"
+STASH_TABLE = "stashed_rows"
 
 
 def ensure_ledger(conn: psycopg.Connection, schema: str) -> None:
-    """Create the ledger schema and table if absent (idempotent, safe to run concurrently)."""
+    """Create the ledger schema and tables if absent, and add the columns newer versions use
+    (idempotent, safe to run concurrently)."""
     conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+    ledger = sql.Identifier(schema, LEDGER_TABLE)
     conn.execute(
         sql.SQL(
             "CREATE TABLE IF NOT EXISTS {} ("
@@ -19,7 +22,24 @@ def ensure_ledger(conn: psycopg.Connection, schema: str) -> None:
             " start_offset bigint NOT NULL, end_offset bigint NOT NULL,"
             " imported_at timestamptz NOT NULL DEFAULT now(),"
             " PRIMARY KEY (migration_uuid, data_file, batch_number))"
-        ).format(sql.Identifier(schema, LEDGER_TABLE))
+        ).format(ledger)
+    )
+    # rows_imported: rows this transaction added to the table; batch_rows: rows of the file it covers
+    # (stashed and skipped rows included); a bisected batch's halves have keys "<file>@<checksum>#<start>-<end>"
+    for column in (
+        "rows_stashed bigint NOT NULL DEFAULT 0",
+        "rows_skipped bigint NOT NULL DEFAULT 0",
+        "batch_rows bigint",
+    ):
+        conn.execute(sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS " + column).format(ledger))
+    conn.execute(
+        sql.SQL(
+            "CREATE TABLE IF NOT EXISTS {} ("
+            " migration_uuid uuid NOT NULL, data_file text NOT NULL, start_offset bigint NOT NULL,"
+            " end_offset bigint NOT NULL, line bigint NOT NULL, sqlstate text, message text, detail text,"
+            " column_name text, stashed_at timestamptz NOT NULL DEFAULT now(),"
+            " PRIMARY KEY (migration_uuid, data_file, start_offset))"
+        ).format(sql.Identifier(schema, STASH_TABLE))
     )
 
 
@@ -29,7 +49,8 @@ def committed_batches(
     """data file -> {batch number: (rows, start offset, end offset)} for every batch the target committed."""
     rows = conn.execute(
         sql.SQL(
-            "SELECT data_file, batch_number, rows_imported, start_offset, end_offset FROM {} WHERE migration_uuid = %s"
+            "SELECT data_file, batch_number, COALESCE(batch_rows, rows_imported), start_offset, end_offset FROM {}"
+            " WHERE migration_uuid = %s AND strpos(data_file, '#') = 0"
         ).format(sql.Identifier(schema, LEDGER_TABLE)),
         (migration_uuid,),
     ).fetchall()
@@ -39,15 +60,38 @@ def committed_batches(
     return out
 
 
-def forget(conn: psycopg.Connection, schema: str, migration_uuid: str, data_files: list[str]) -> None:
-    """Delete ledger rows of ``data_files`` (``import data --start-clean``)."""
-    conn.execute(
-        # ledger keys are "<file>@<checksum>": every export of these files is forgotten
+def stashed_per_batch(
+    conn: psycopg.Connection, schema: str, migration_uuid: str
+) -> dict[str, dict[int, int]]:
+    """data file -> {batch number: rows stashed} for complete batches that stashed rows."""
+    rows = conn.execute(
         sql.SQL(
-            "DELETE FROM {} WHERE migration_uuid = %s AND split_part(data_file, '@', 1) = ANY(%s)"
+            "SELECT data_file, batch_number, rows_stashed FROM {} WHERE migration_uuid = %s"
+            " AND strpos(data_file, '#') = 0 AND rows_stashed > 0"
         ).format(sql.Identifier(schema, LEDGER_TABLE)),
-        (migration_uuid, data_files),
-    )
+        (migration_uuid,),
+    ).fetchall()
+    out: dict[str, dict[int, int]] = {}
+    for data_file, number, stashed in rows:
+        out.setdefault(data_file, {})[int(number)] = int(stashed)
+    return out
+
+
+def forget(conn: psycopg.Connection, schema: str, migration_uuid: str, data_files: list[str]) -> None:
+    """Delete ledger rows and stashed rows of ``data_files`` (``import data --start-clean``)."""
+    for table in (LEDGER_TABLE, STASH_TABLE):
+        exists = conn.execute(
+            "SELECT to_regclass(%s)", (sql.Identifier(schema, table).as_string(conn),)
+        ).fetchone()
+        if not exists or exists[0] is None:
+            continue
+        conn.execute(
+            # ledger keys are "<file>@<checksum>[#<range>]": every export of these files is forgotten
+            sql.SQL(
+                "DELETE FROM {} WHERE migration_uuid = %s AND split_part(data_file, '@', 1) = ANY(%s)"
+            ).format(sql.Identifier(schema, table)),
+            (migration_uuid, data_files),
+        )
 
 
 def drop_ledger(conn: psycopg.Connection, schema: str, migration_uuid: str) -> bool:

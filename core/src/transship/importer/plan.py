@@ -72,6 +72,13 @@ def check_targets(conn: psycopg.Connection, tasks: list[FileTask]) -> None:
         ).fetchall()
         cols = {r[0] for r in attrs}
         t.generated = [r[0] for r in attrs if r[1]]
+        pk = conn.execute(
+            "SELECT c.conname, ARRAY(SELECT a.attname FROM unnest(c.conkey) WITH ORDINALITY k(n, o)"
+            " JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.o)"
+            " FROM pg_constraint c WHERE c.conrelid = %s AND c.contype = 'p'",
+            (oid,),
+        ).fetchone()
+        t.pk_constraint, t.pk_columns = (str(pk[0]), list(pk[1])) if pk else (None, [])
         absent = [c for c in t.columns if c not in cols]
         if absent:
             bad_columns.append(f"{qualified(t.schema, t.table)} ({', '.join(absent)})")
@@ -95,12 +102,14 @@ def plan_tasks(
     committed: dict[str, dict[int, tuple[int, int, int]]],
     note: Callable[[str], None],
     batch_size_given: bool,
+    stashed: dict[str, dict[int, int]] | None = None,
 ) -> None:
     """Give every task its batches (the stored plan, or a new one) and the set the target already committed.
 
     :param committed: the target ledger's batches of this migration (ledger key -> number -> rows, start, end).
     :param note: prints a note for the user.
     :param batch_size_given: the user passed ``--batch-size`` (a stored plan keeps its own size: say so).
+    :param stashed: rows the ledger says each complete batch stashed (ledger key -> number -> rows).
     """
     exported = {
         r["file_name"]: r
@@ -149,10 +158,14 @@ def plan_tasks(
         t.done = set(done)
         with meta.tx() as db:
             db.execute("UPDATE import_files SET error = NULL WHERE file_name = ?", (t.file_name,))
-            db.execute("UPDATE import_batches SET status = 'PENDING' WHERE file_name = ?", (t.file_name,))
+            db.execute(
+                "UPDATE import_batches SET status = 'PENDING', errored_rows = 0 WHERE file_name = ?",
+                (t.file_name,),
+            )
+            errored = (stashed or {}).get(t.ledger_key, {})
             db.executemany(
-                "UPDATE import_batches SET status = 'DONE' WHERE file_name = ? AND batch_number = ?",
-                [(t.file_name, n) for n in done],
+                "UPDATE import_batches SET status = 'DONE', errored_rows = ? WHERE file_name = ? AND batch_number = ?",
+                [(errored.get(n, 0), t.file_name, n) for n in done],
             )
 
 
