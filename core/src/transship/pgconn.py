@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import psycopg
 
+from transship import credentials
 from transship.dbconfig import DBConfig
 from transship.errors import ConnectionFailed
 
@@ -47,8 +48,23 @@ def connect(
 ) -> psycopg.Connection:
     """Open a connection; map failures to :class:`ConnectionFailed` naming the server and the fix.
 
+    A server that asks for a password when none was given gets one from :mod:`transship.credentials`
+    (the CLI's terminal prompt), and the connection is tried once more.
+
     :param role: ``"source"`` or ``"target"`` (used in messages and flag names).
     """
+    kw = conninfo_kwargs(cfg, dbname)
+    try:
+        return psycopg.connect(psycopg.conninfo.make_conninfo(**kw), autocommit=autocommit)
+    except psycopg.OperationalError as exc:
+        # the server wants a password and none was given: ask for one (see transship.credentials), once
+        asked = (
+            "password" not in kw
+            and "no password supplied" in str(exc)
+            and credentials.supply(cfg, role, f"{kw['host']}:{kw['port']}")
+        )
+        if not asked:
+            raise describe_connect_error(exc, cfg, role, kw["dbname"]) from None
     kw = conninfo_kwargs(cfg, dbname)
     try:
         return psycopg.connect(psycopg.conninfo.make_conninfo(**kw), autocommit=autocommit)
