@@ -148,7 +148,7 @@ class Run:
         return click.confirm(question, default=default)
 
     def db_config(self, side: str) -> DBConfig:
-        """Connection settings for ``side`` ("source" or "target") with the password resolved."""
+        """Connection settings for ``side`` ("source" or "target"): password from the flag, env or config file."""
         p = self.params
         cfg = DBConfig(
             db_type=p.get(f"{side}_db_type"),
