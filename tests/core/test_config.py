@@ -13,7 +13,9 @@ import yaml
 
 
 def write_config(path: Path, data: dict[str, Any]) -> Path:
+    """The config file, readable by its owner only (one holding a password that others can read gets a warning)."""
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    path.chmod(0o600)
     return path
 
 

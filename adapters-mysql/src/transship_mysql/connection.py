@@ -7,6 +7,7 @@ from typing import Any
 import pymysql
 import pymysql.cursors
 
+from transship import credentials
 from transship.dbconfig import DBConfig
 from transship.errors import ConnectionFailed
 
@@ -40,17 +41,40 @@ def connect(
     if ssl:
         kwargs["ssl"] = ssl
     try:
-        conn = pymysql.connect(**kwargs)
+        conn = _open(kwargs, config)
     except pymysql.err.OperationalError as exc:
+        # the server wants a password and none was given: ask for one (see transship.credentials), once
+        if not (
+            wants_password(exc, kwargs)
+            and credentials.supply(config, "source", f"{kwargs['host']}:{kwargs['port']}")
+        ):
+            raise translate_error(exc, config) from None
+        kwargs["password"] = config.password or ""
+        conn = _open(kwargs, config)
+    with conn.cursor() as cur:
+        for stmt in SESSION_SQL:
+            cur.execute(stmt)
+    return conn
+
+
+def _open(kwargs: dict[str, Any], config: DBConfig) -> pymysql.connections.Connection:
+    """``pymysql.connect`` with driver errors as one-line :class:`ConnectionFailed` (a missing password passes)."""
+    try:
+        return pymysql.connect(**kwargs)
+    except pymysql.err.OperationalError as exc:
+        if wants_password(exc, kwargs):
+            raise  # the caller may ask for one
         raise translate_error(exc, config) from None
     except (
         RuntimeError
     ) as exc:  # pymysql: "cryptography package is required for sha256_password or caching_sha2_password"
         raise translate_error(exc, config) from None
-    with conn.cursor() as cur:
-        for stmt in SESSION_SQL:
-            cur.execute(stmt)
-    return conn
+
+
+def wants_password(exc: BaseException, kwargs: dict[str, Any]) -> bool:
+    """True for MySQL error 1045 "... (using password: NO)" on a login that sent no password."""
+    code = exc.args[0] if exc.args else None
+    return not kwargs.get("password") and code == 1045 and "using password: NO" in str(exc)
 
 
 def _ssl_options(config: DBConfig) -> dict[str, Any] | None:

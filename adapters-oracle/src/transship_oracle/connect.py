@@ -11,6 +11,7 @@ import os
 import re
 from typing import Any
 
+from transship import credentials
 from transship.dbconfig import DBConfig
 from transship.errors import ConfigError, ConnectionFailed, TransshipError
 
@@ -19,6 +20,10 @@ ORA_ERRORS: dict[int, tuple[str, str]] = {
     1017: (
         "Oracle refused the login of user {user} (ORA-01017: invalid username/password)",
         "check --source-db-user and --source-db-password (Oracle passwords are case-sensitive)",
+    ),
+    1005: (
+        "Oracle refused the login of user {user}: no password was given (ORA-01005)",
+        "pass the password in SOURCE_DB_PASSWORD (or --source-db-password, or source.db-password in the config file)",
     ),
     28000: (
         "Oracle account {user} is locked (ORA-28000)",
@@ -92,8 +97,8 @@ def dpy_code(exc: BaseException) -> int | None:
     return None
 
 
-# DPY-6001/6003 say what ORA-12514/12505 say (thin mode talks to the listener itself)
-_DPY_AS_ORA = {6001: 12514, 6003: 12505}
+# DPY-6001/6003 say what ORA-12514/12505 say (thin mode talks to the listener itself), DPY-4001 ORA-01005
+_DPY_AS_ORA = {6001: 12514, 6003: 12505, 4001: 1005}
 _DPY_TLS = {6002, 6006, 6008, 6009}
 
 
@@ -208,4 +213,27 @@ def connect(config: DBConfig, driver: Any = None) -> Any:
     except Exception as exc:  # oracledb.Error and DPY network errors
         if isinstance(exc, TransshipError):
             raise
+        # the server wants a password and none was given: ask for one (see transship.credentials), once
+        if not (wants_password(exc, params) and credentials.supply(config, "source", _where(config))):
+            raise translate(exc, config) from None
+    params["password"] = config.password or ""
+    try:
+        return driver.connect(**params)
+    except Exception as exc:
+        if isinstance(exc, TransshipError):
+            raise
         raise translate(exc, config) from None
+
+
+def wants_password(exc: BaseException, params: dict[str, Any]) -> bool:
+    """True when a login that sent no password was refused for it (ORA-01005/DPY-4001, ORA-01017)."""
+    if params.get("password"):
+        return False
+    return ora_code(exc) in (1005, 1017) or dpy_code(exc) == 4001
+
+
+def _where(config: DBConfig) -> str:
+    """The listener (or TNS alias) for a password prompt."""
+    if config.oracle_tns_alias:
+        return config.oracle_tns_alias
+    return f"{config.host}:{config.port or 1521}"

@@ -131,6 +131,7 @@ def _run_pg_dump(adapter: PostgresAdapter, major: int, options: SchemaExportOpti
         "--no-owner",
         "--no-privileges",
         "--no-tablespaces",
+        "--no-password",  # never a prompt of its own: connect() above already got the password
         "--dbname",
         conninfo,
     ]

@@ -95,6 +95,20 @@ class ConfigFile:
                 fix="remove or rename them (see docs/configuration.md for the accepted keys)",
             )
 
+    def holds_password(self) -> bool:
+        """True when ``source.db-password`` or ``target.db-password`` is set in the file."""
+        return any(
+            isinstance(self.data.get(side), dict) and self.data[side].get("db-password") not in (None, "")
+            for side in ("source", "target")
+        )
+
+    def others_can_read(self) -> bool:
+        """True when the file's group or other users may read it."""
+        try:
+            return bool(self.path.stat().st_mode & 0o044)
+        except OSError:
+            return False
+
     def section(self, name: str) -> dict[str, Any]:
         for key, value in self.data.items():
             if SECTION_ALIASES.get(key, key) == name and isinstance(value, dict):

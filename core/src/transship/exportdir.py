@@ -44,10 +44,13 @@ class ExportDir:
             )
 
     def init(self) -> None:
-        """Create the subdirectories (idempotent)."""
+        """Create the subdirectories (idempotent), readable by the owner only: they hold a copy of the data."""
         self.check_exists()
         for sub in SUBDIRS:
-            (self.root / sub).mkdir(parents=True, exist_ok=True)
+            path = self.root / sub
+            path.mkdir(mode=0o700, parents=True, exist_ok=True)
+            with contextlib.suppress(PermissionError):  # another user's directory: leave its mode alone
+                path.chmod(0o700)
 
     def is_initialised(self) -> bool:
         return self.meta_db.is_file()
@@ -76,8 +79,10 @@ class ExportDir:
         holder is killed with SIGKILL.
         """
         path = self.root / LOCK_NAME
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
+            with contextlib.suppress(PermissionError):  # a lock file made by an older version was 0644
+                os.fchmod(fd, 0o600)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import psycopg
 
+from transship import credentials
 from transship.dbconfig import DBConfig
 from transship.errors import ConnectionFailed
 
@@ -57,20 +58,40 @@ def connect(
 ) -> psycopg.Connection:
     """Open a connection; map failures to :class:`ConnectionFailed` naming the server and the fix.
 
+    A server that asks for a password when none was given gets one from :mod:`transship.credentials`
+    (the CLI's terminal prompt), and the connection is tried once more.
+
     :param role: ``"source"`` or ``"target"`` (used in messages and flag names).
     """
     kw = conninfo_kwargs(cfg, dbname)
     try:
         return psycopg.connect(psycopg.conninfo.make_conninfo(**kw), autocommit=autocommit)
     except psycopg.OperationalError as exc:
-        error = describe_connect_error(exc, cfg, role, kw["dbname"])
-        error.transient = (exc.sqlstate or "") in (
-            "57P03",
-            "53300",
-            "08006",
-            "08001",
-        ) or error.message.startswith("cannot reach")
-        raise error from None
+        # the server wants a password and none was given: ask for one (see transship.credentials), once
+        asked = (
+            "password" not in kw
+            and "no password supplied" in str(exc)
+            and credentials.supply(cfg, role, f"{kw['host']}:{kw['port']}")
+        )
+        if not asked:
+            raise _connect_error(exc, cfg, role, kw["dbname"]) from None
+    kw = conninfo_kwargs(cfg, dbname)
+    try:
+        return psycopg.connect(psycopg.conninfo.make_conninfo(**kw), autocommit=autocommit)
+    except psycopg.OperationalError as exc:
+        raise _connect_error(exc, cfg, role, kw["dbname"]) from None
+
+
+def _connect_error(exc: psycopg.OperationalError, cfg: DBConfig, role: str, dbname: str) -> ConnectionFailed:
+    """The one-line error, marked transient when the server may accept a new try soon (restarting, busy)."""
+    error = describe_connect_error(exc, cfg, role, dbname)
+    error.transient = (exc.sqlstate or "") in (
+        "57P03",
+        "53300",
+        "08006",
+        "08001",
+    ) or error.message.startswith("cannot reach")
+    return error
 
 
 def describe_connect_error(exc: Exception, cfg: DBConfig, role: str, dbname: str) -> ConnectionFailed:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import warnings
 
@@ -13,6 +14,7 @@ from transship.cli.options import (
     BOOL,
     bool_flag,
     global_options,
+    hide_passwords_from_ps,
     positive_int,
     run_command,
     source_options,
@@ -313,6 +315,9 @@ def _register_plugin_commands() -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    # the export dir holds a full copy of the data: what transship writes is for its owner only
+    os.umask(0o077)
+    hide_passwords_from_ps(sys.argv)
     warnings.simplefilter("default", RuntimeWarning)
     warnings.formatwarning = lambda msg, cat, *a, **k: f"WARNING: {msg}\n"
     _register_plugin_commands()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import getpass
 import logging
 import os
 import sys
@@ -15,6 +14,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
+from transship import credentials
 from transship.config import ENV_KEYS, ConfigFile
 from transship.dbconfig import DBConfig
 from transship.errors import ConfigError, ExportDirError, TransshipError
@@ -92,7 +92,7 @@ source_options = _compose(
     click.option("--source-db-host", help="Default: localhost (or the host an earlier command used)."),
     click.option("--source-db-port", type=int, help="Default: the source type's usual port."),
     click.option("--source-db-user"),
-    click.option("--source-db-password", help="Else SOURCE_DB_PASSWORD, the config file, or a prompt."),
+    click.option("--source-db-password", help="Shows in ps while transship starts: the safe way is SOURCE_DB_PASSWORD. Without either: the config file, else a prompt when the server asks for one."),
     click.option("--source-db-name"),
     click.option("--source-db-schema", help="PostgreSQL: comma list; Oracle: exactly one; MySQL: not applicable."),
     *_ssl_options("source"),
@@ -106,7 +106,7 @@ target_options = _compose(
     click.option("--target-db-host", help="Default: 127.0.0.1 (or the host an earlier command used)."),
     click.option("--target-db-port", type=int, help="Default 5433 for yugabytedb, else 5432."),
     click.option("--target-db-user"),
-    click.option("--target-db-password", help="Else TARGET_DB_PASSWORD, the config file, or a prompt."),
+    click.option("--target-db-password", help="Shows in ps while transship starts: the safe way is TARGET_DB_PASSWORD. Without either: the config file, else a prompt when the server asks for one."),
     click.option("--target-db-name"),
     click.option("--target-db-schema", help="MySQL/Oracle sources: schema to import into (default public)."),
     *_ssl_options("target"),
@@ -148,7 +148,7 @@ class Run:
         return click.confirm(question, default=default)
 
     def db_config(self, side: str) -> DBConfig:
-        """Connection settings for ``side`` ("source" or "target") with the password resolved."""
+        """Connection settings for ``side`` ("source" or "target"): password from the flag, env or config file."""
         p = self.params
         cfg = DBConfig(
             db_type=p.get(f"{side}_db_type"),
@@ -172,17 +172,16 @@ class Run:
         if cfg.password is None and self.config is not None:
             value = self.config.lookup("", f"{side}-db-password")
             cfg.password = None if value is None else str(value)
-        if (
-            cfg.password is None
-            and sys.stdin.isatty()
-            and not self.yes
-            and os.environ.get("TRANSSHIP_NO_PASSWORD_PROMPT") is None
-        ):
-            entered = getpass.getpass(
-                f"Password for {side} database user {cfg.user or ''} (empty for none): "
-            )
-            cfg.password = entered or None
+        # no prompt here: a server that asks for a password gets it from the terminal prompt at connect time
         return cfg
+
+    def may_prompt(self) -> bool:
+        """A password prompt is allowed: stdin is a terminal, no ``--yes``, no ``TRANSSHIP_NO_PASSWORD_PROMPT``."""
+        return sys.stdin.isatty() and not self.yes and os.environ.get("TRANSSHIP_NO_PASSWORD_PROMPT") is None
+
+    def password_source(self) -> credentials.PasswordSource | None:
+        """What the connect code asks when a server wants a password that was not given (None: nobody)."""
+        return credentials.TerminalPrompt() if self.may_prompt() else None
 
     def ctx_param_is_default(self, name: str) -> bool:
         """True when ``name`` was not given on the command line nor in the config file."""
@@ -294,6 +293,20 @@ def redact_argv(argv: list[str]) -> list[str]:
     return out
 
 
+def hide_passwords_from_ps(argv: list[str]) -> None:
+    """Rewrite the process title (``ps``, ``/proc/PID/cmdline``) with password flag values as ``****``.
+
+    A flag value is visible to every user of the machine until this runs; the environment variables
+    (``SOURCE_DB_PASSWORD``, ``TARGET_DB_PASSWORD``) never are.
+    """
+    redacted = redact_argv(argv[1:])
+    if redacted == argv[1:]:
+        return
+    import setproctitle
+
+    setproctitle.setproctitle(" ".join(["transship", *redacted]))
+
+
 def run_command(
     command: str,
     section: str,
@@ -318,8 +331,16 @@ def run_command(
             # wide tables when piped or logged, so names are never cut
             out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 220)
             run: Run | None = None
+            previous_source = credentials.password_source()
             try:
                 config = ConfigFile(params["config_file"]) if params.get("config_file") else None
+                if config is not None and config.holds_password() and config.others_can_read():
+                    err.print(
+                        f"WARNING: config file {config.path} holds a password and other users can read it"
+                        f" — fix: chmod 600 {config.path}",
+                        markup=False,
+                        highlight=False,
+                    )
                 if config is not None:
                     validate_sections(config, ctx.find_root().command)
                     _apply_config(ctx, section, config)
@@ -341,6 +362,7 @@ def run_command(
                 _setup_logging(export_dir, command, params.get("log_level") or "info")
                 log.info("transship %s: %s", command, " ".join(redact_argv(sys.argv[1:])))
                 run = Run(command, params, export_dir, out, err, config)
+                credentials.set_password_source(run.password_source())
                 if lock:
                     with export_dir.lock(command):
                         return fn(run)
@@ -373,6 +395,7 @@ def run_command(
             finally:
                 if run is not None:
                     run.close()
+                credentials.set_password_source(previous_source)
 
         return callback
 
