@@ -48,6 +48,6 @@ def interrupt_hint(command: str, params: dict[str, Any], args: list[str]) -> str
         if params.get(name) and flag not in on_command_line:
             again += [flag, "false"]
     return (
-        "interrupted; the --start-clean part is done, so to resume re-run WITHOUT --start-clean/--truncate-tables "
-        f"(with them the work done so far is thrown away): {shlex.join(['transship', *again])}"
+        "interrupted; to resume, re-run WITHOUT --start-clean/--truncate-tables (with them it starts over and "
+        f"throws away what this run did): {shlex.join(['transship', *again])}"
     )
