@@ -29,7 +29,15 @@ def _tmp_files(export_dir: Path) -> list[Path]:
 
 def _export_data(m, *extra: str, env: dict[str, str] | None = None, check: bool = True):  # type: ignore[no-untyped-def]
     return m.run(
-        "export", "data", "-e", str(m.export_dir), *m.source_args(), "--disable-pb", *extra, check=check, env=env
+        "export",
+        "data",
+        "-e",
+        str(m.export_dir),
+        *m.source_args(),
+        "--disable-pb",
+        *extra,
+        check=check,
+        env=env,
     )
 
 
@@ -48,8 +56,14 @@ def test_what_counts_as_a_full_disk(tmp_path: Path) -> None:
     match = LINE.search(error.one_line())
     assert match and match.group(1) == str(tmp_path / "f") and match.group(3) == "3.0", error.one_line()
     quota = diskfull.disk_full_error(OSError(errno.EDQUOT, "Disk quota exceeded"), tmp_path, 10)
-    assert quota is not None and "disk quota exceeded" in quota.message and "about 0.1 MB needed" in quota.message
-    sqlite_full = diskfull.disk_full_error(sqlite3.OperationalError("database or disk is full"), tmp_path, None)
+    assert (
+        quota is not None
+        and "disk quota exceeded" in quota.message
+        and "about 0.1 MB needed" in quota.message
+    )
+    sqlite_full = diskfull.disk_full_error(
+        sqlite3.OperationalError("database or disk is full"), tmp_path, None
+    )
     assert sqlite_full is not None and "how much more is needed is not known" in sqlite_full.message
     # found behind the error it caused; other errors are not a full disk
     try:
@@ -62,7 +76,9 @@ def test_what_counts_as_a_full_disk(tmp_path: Path) -> None:
     assert diskfull.disk_full_error(OSError(errno.EACCES, "Permission denied"), tmp_path, 1) is None
     assert diskfull.disk_full_error(sqlite3.OperationalError("database is locked"), tmp_path, 1) is None
     # the CLI's last resort takes the path from the OSError
-    named = diskfull.unmapped_disk_full(OSError(errno.ENOSPC, "No space", str(tmp_path / "x.sql")), "/elsewhere")
+    named = diskfull.unmapped_disk_full(
+        OSError(errno.ENOSPC, "No space", str(tmp_path / "x.sql")), "/elsewhere"
+    )
     assert named is not None and f"disk full at {tmp_path / 'x.sql'} (" in named.message
 
 
@@ -90,7 +106,9 @@ def test_log_file_on_a_full_disk_warns_once(tmp_path: Path, capsys: pytest.Captu
 # ------------------------------------------------------------------------------------- through the CLI
 def test_data_file_disk_full_then_resumed_exactly(migration, one_line_error) -> None:  # type: ignore[no-untyped-def]
     migration.export_schema()
-    bad = _export_data(migration, "--parallel-jobs", "1", env={diskfull.ENV: f"{diskfull.DATA}@2"}, check=False)
+    bad = _export_data(
+        migration, "--parallel-jobs", "1", env={diskfull.ENV: f"{diskfull.DATA}@2"}, check=False
+    )
     line = _assert_disk_full(bad, one_line_error, migration.export_dir / "data")
     assert line.startswith("ERROR: exporting table "), line
     assert _tmp_files(migration.export_dir) == []
@@ -105,7 +123,9 @@ def test_data_file_disk_full_then_resumed_exactly(migration, one_line_error) -> 
 
 def test_meta_db_disk_full_then_resumed_exactly(migration, one_line_error) -> None:  # type: ignore[no-untyped-def]
     migration.export_schema()
-    bad = _export_data(migration, "--parallel-jobs", "1", env={diskfull.ENV: f"{diskfull.META}@10"}, check=False)
+    bad = _export_data(
+        migration, "--parallel-jobs", "1", env={diskfull.ENV: f"{diskfull.META}@10"}, check=False
+    )
     _assert_disk_full(bad, one_line_error, migration.export_dir / "metainfo" / "meta.db")
     assert _tmp_files(migration.export_dir) == []
     status = migration.run("export", "data", "status", "-e", str(migration.export_dir))
@@ -177,7 +197,9 @@ def test_real_tmpfs_disk_full_then_room_made(migration, one_line_error, tmp_path
         free, needed = float(match.group(2).replace(",", "")), float(match.group(3).replace(",", ""))
         assert free < 8 and 9 < needed < 16, line  # about 12 MB: the row estimate times the average row size
         assert _tmp_files(mnt) == []
-        remount = subprocess.run(["mount", "-o", "remount,size=40m", str(mnt)], capture_output=True, text=True)
+        remount = subprocess.run(
+            ["mount", "-o", "remount,size=40m", str(mnt)], capture_output=True, text=True
+        )
         assert remount.returncode == 0, remount.stderr
         again = _export_data(migration)
         assert "Export of data complete: 5 table(s)" in again.stdout, again
