@@ -56,3 +56,11 @@ class ExportFailed(TransshipError):
 
     The message names the table, the column and the row's key; nothing is written for that table.
     """
+
+
+class DiskFull(TransshipError):
+    """The disk of the export dir (or of a file transship writes) is full or over its quota.
+
+    Raised only through :func:`transship.diskfull.disk_full_error`, which measures the free space; the message
+    reads ``disk full at PATH (N MB free, about M MB needed)``.
+    """

@@ -6,6 +6,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from transship import diskfull
+from transship.errors import ExportDirError
 from transship.sqlsplit import Statement, split_sql
 
 # object type -> path under schema/ (voyager's names)
@@ -85,19 +87,32 @@ class SchemaWriter:
         body = text.replace("*/", "* /")
         self._items[otype].append(f"/*\n{body}\n*/")
 
-    def write(self) -> dict[str, Path]:
-        """Write every non-empty file; returns object type -> path."""
-        written: dict[str, Path] = {}
+    def write(self, shown_as: Path | None = None) -> dict[str, Path]:
+        """Write every non-empty file; returns object type -> path.
+
+        A full disk raises :class:`~transship.errors.DiskFull` (what is needed: every file's bytes), and the
+        file being written is removed. ``shown_as``: the folder the error names instead of ``schema_dir``
+        (when the files are written into a staging folder that is renamed afterwards).
+        """
+        texts: dict[str, bytes] = {}
         for otype, items in self._items.items():
-            path = self.schema_dir / OBJECT_FILES[otype]
-            path.parent.mkdir(parents=True, exist_ok=True)
             parts = []
             if self.preamble:
                 parts.append("-- setting variables for current session")
                 parts.extend(p.rstrip(";") + ";" for p in self.preamble)
                 parts.append("")
             parts.extend(item + "\n" for item in items)
-            path.write_text("\n".join(parts), encoding="utf-8")
+            texts[otype] = "\n".join(parts).encode("utf-8")
+        needed = sum(len(t) for t in texts.values())
+        written: dict[str, Path] = {}
+        for otype, data in texts.items():
+            path = self.schema_dir / OBJECT_FILES[otype]
+            with diskfull.on_disk_full(
+                (shown_as or self.schema_dir) / OBJECT_FILES[otype], needed, remove=[path]
+            ):
+                path.parent.mkdir(parents=True, exist_ok=True)
+                diskfull.simulate(diskfull.FILE, path)
+                path.write_bytes(data)
             written[otype] = path
         return written
 
@@ -126,7 +141,17 @@ def read_schema_files(schema_dir: Path, object_types: list[str] | None = None) -
         path = schema_dir / OBJECT_FILES[otype]
         if not path.is_file():
             continue
-        for stmt in split_sql(path.read_text(encoding="utf-8")):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise ExportDirError(
+                f"schema file {path} is not UTF-8 text (byte {exc.start})", fix="save it as UTF-8 and re-run"
+            ) from None
+        except OSError as exc:
+            raise ExportDirError(
+                f"cannot read schema file {path}: {exc.strerror}", fix="check that file and its permissions"
+            ) from None
+        for stmt in split_sql(text):
             out.append(SchemaStatement(otype, path, stmt))
     return out
 

@@ -7,6 +7,7 @@ this file mirrors it for ``import data status``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
@@ -16,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from transship import __version__
+from transship import __version__, diskfull
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS json_objects (key TEXT PRIMARY KEY, json_text TEXT NOT NULL);
@@ -86,21 +87,39 @@ STATUS_KEY = "migration_status"
 
 
 class MetaDB:
-    """Thread-safe access to ``meta.db``. One connection, serialised by a lock; WAL so readers never wait."""
+    """Thread-safe access to ``meta.db``. One connection, serialised by a lock; WAL so readers never wait.
+
+    A write that finds the disk full raises :class:`~transship.errors.DiskFull` naming ``meta.db``; the
+    transaction it was part of is rolled back, so the file keeps its last committed state.
+    """
 
     def __init__(self, path: Path, create: bool = True) -> None:
         self.path = path
         if not create and not path.is_file():
             raise FileNotFoundError(path)
         self._lock = threading.RLock()
-        self.conn = sqlite3.connect(path, check_same_thread=False, timeout=30, isolation_level=None)
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA synchronous=NORMAL")
-        self.conn.executescript(_SCHEMA)
-        for table, column, definition in _ADDED_COLUMNS:
-            have = {r[1] for r in self.conn.execute(f"PRAGMA table_info({table})")}
-            if column not in have:
-                self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+        with self._disk_full():
+            self.conn = sqlite3.connect(path, check_same_thread=False, timeout=30, isolation_level=None)
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.conn.executescript(_SCHEMA)
+            for table, column, definition in _ADDED_COLUMNS:
+                have = {r[1] for r in self.conn.execute(f"PRAGMA table_info({table})")}
+                if column not in have:
+                    self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+
+    def _room_needed(self) -> int:
+        """What a write may need: the write-ahead log grows to ``wal_autocheckpoint`` pages before it is
+        copied back into the file."""
+        try:
+            page = int(self.conn.execute("PRAGMA page_size").fetchone()[0])
+            pages = int(self.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+        except (sqlite3.Error, AttributeError, TypeError):
+            return 4 << 20
+        return page * (max(pages, 0) + 1)
+
+    def _disk_full(self) -> contextlib.AbstractContextManager[None]:
+        return diskfull.on_disk_full(self.path, self._room_needed)
 
     def close(self) -> None:
         with self._lock:
@@ -109,14 +128,17 @@ class MetaDB:
     @contextmanager
     def tx(self) -> Iterator[sqlite3.Connection]:
         """A write transaction."""
-        with self._lock:
+        with self._lock, self._disk_full():
+            diskfull.simulate(diskfull.META, self.path)
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn
+                self.conn.execute("COMMIT")
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                if self.conn.in_transaction:  # a failed COMMIT may have rolled back already
+                    with contextlib.suppress(sqlite3.Error):
+                        self.conn.execute("ROLLBACK")
                 raise
-            self.conn.execute("COMMIT")
 
     def query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
@@ -125,7 +147,9 @@ class MetaDB:
             return cur.execute(sql, params).fetchall()
 
     def execute(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> None:
-        with self._lock:
+        """One write statement (its own transaction)."""
+        with self._lock, self._disk_full():
+            diskfull.simulate(diskfull.META, self.path)
             self.conn.execute(sql, params)
 
     # --- json objects -------------------------------------------------------------------------------

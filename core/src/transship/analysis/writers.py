@@ -11,6 +11,7 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
+from transship import diskfull
 from transship.errors import ConfigError
 
 REPORT_BASENAME = "schema_analysis_report"
@@ -223,7 +224,10 @@ def write_reports(doc: dict[str, Any], reports_dir: Path, formats: list[str]) ->
     for fmt in formats:
         path = reports_dir / f"{REPORT_BASENAME}.{fmt}"
         tmp = path.with_suffix(f".{fmt}.tmp")
-        tmp.write_text(WRITERS[fmt](doc), encoding="utf-8")
+        data = WRITERS[fmt](doc).encode("utf-8")
+        with diskfull.on_disk_full(path, len(data), remove=[tmp]):
+            diskfull.simulate(diskfull.FILE, path)
+            tmp.write_bytes(data)
         tmp.replace(path)
         paths.append(path)
     return paths

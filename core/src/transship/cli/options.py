@@ -15,8 +15,10 @@ from rich.console import Console
 from rich.markup import escape
 
 from transship import credentials
+from transship.cli.hints import interrupt_hint
 from transship.config import ENV_KEYS, ConfigFile
 from transship.dbconfig import DBConfig
+from transship.diskfull import LogFileHandler, unmapped_disk_full
 from transship.errors import ConfigError, ExportDirError, TransshipError
 from transship.exportdir import ExportDir
 from transship.state import MetaDB
@@ -268,7 +270,7 @@ def _setup_logging(export_dir: ExportDir, command: str, level: str) -> None:
     logger.propagate = False
     logger.addHandler(logging.NullHandler())
     if export_dir.logs.is_dir():
-        handler = logging.FileHandler(export_dir.logs / f"{command.replace(' ', '-')}.log", encoding="utf-8")
+        handler = LogFileHandler(export_dir.logs / f"{command.replace(' ', '-')}.log", encoding="utf-8")
         handler.setFormatter(
             logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
         )
@@ -372,13 +374,20 @@ def run_command(
                 err.print("[bold red]ERROR:[/] " + escape(exc.one_line()), markup=True, highlight=False)
                 ctx.exit(exc.exit_code)
             except KeyboardInterrupt:
-                err.print("interrupted; re-run the same command to resume")
+                hint = interrupt_hint(command, params, redact_argv(sys.argv[1:]))
+                log.warning("%s", hint)
+                err.print(hint, markup=False, highlight=False)
                 ctx.exit(130)
             except (click.exceptions.Exit, click.ClickException):
                 raise
             except (
                 Exception
             ) as exc:  # a bug or an unforeseen failure: one line here, the traceback in the log
+                full = unmapped_disk_full(exc, params.get("export_dir") or ".")
+                if full is not None:  # a writer without its own mapping: still the disk-full line
+                    log.error("%s", full.one_line(), exc_info=exc)
+                    err.print("[bold red]ERROR:[/] " + escape(full.one_line()), markup=True, highlight=False)
+                    ctx.exit(full.exit_code)
                 log.exception("unexpected error in %s", command)
                 first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
                 where = (

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from rich.table import Table
 
+from transship import diskfull
 from transship.adapters.base import SourceAdapter
 from transship.cli.options import Run
 from transship.dbconfig import DBConfig
@@ -86,6 +88,7 @@ def print_table(run: Run, title: str, columns: list[str], rows: list[list[Any]])
     run.console.print(table)
 
 
-def write_json(path, data: Any) -> None:
+def write_json(path: Path, data: Any) -> None:
+    """Write ``data`` as indented JSON to ``path`` (a full disk is a :class:`~transship.errors.DiskFull`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    diskfull.write_text(path, json.dumps(data, indent=2, sort_keys=False) + "\n")

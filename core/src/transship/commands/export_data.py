@@ -6,6 +6,7 @@ Re-running after a crash resumes: tables whose files are complete are kept, the 
 
 from __future__ import annotations
 
+import logging
 import shutil
 from pathlib import Path
 
@@ -13,12 +14,13 @@ from transship.adapters.base import DataExportOptions
 from transship.cli.options import Run
 from transship.commands.common import get_adapter, print_table
 from transship.crashpoints import crash_point, declare
-from transship.errors import ConfigError
+from transship.errors import ConfigError, TransshipError
 from transship.exporter import state as export_state
 from transship.exporter.data import export_tables
 from transship.identifiers import TablePattern, parse_table_list
 from transship.progress import RowProgress
 
+log = logging.getLogger(__name__)
 CLEANED = declare("export.cleaned", "--start-clean: the exported data and its state are deleted")
 
 
@@ -69,24 +71,27 @@ def check_patterns_matched(include: list[TablePattern], tables: list[tuple[str, 
 
 
 def run(run: Run) -> None:
+    """Export the data; ``--start-clean`` deletes the earlier export only once the source is connected, the
+    table lists are read and matched and the snapshot is open (a failure before that leaves it whole)."""
     p = run.params
     ed = run.export_dir
     meta = run.meta
-    if p.get("start_clean"):
-        if any(ed.data.glob("*_data.sql")) and not run.confirm(
-            f"--start-clean deletes the exported data in {ed.data}. Go on?"
-        ):
-            raise ConfigError(
-                f"--start-clean would delete the exported data in {ed.data} and was not confirmed",
-                fix="answer yes at the prompt, or pass --yes",
-            )
-        _clean(run)
     adapter = get_adapter(run)
     version = adapter.check_connection()
     include, exclude = table_patterns(run)
     options = DataExportOptions(
         include=make_filter(include, exclude), parallel_jobs=int(p.get("parallel_jobs") or 4)
     )
+    # asked before the snapshot is opened, so no source transaction waits for an answer
+    if (
+        p.get("start_clean")
+        and any(ed.data.glob("*_data.sql"))
+        and not run.confirm(f"--start-clean deletes the exported data in {ed.data}. Go on?")
+    ):
+        raise ConfigError(
+            f"--start-clean would delete the exported data in {ed.data} and was not confirmed",
+            fix="answer yes at the prompt, or pass --yes",
+        )
     with adapter.begin_data_export(options) as snapshot:
         check_patterns_matched(
             include,
@@ -94,6 +99,8 @@ def run(run: Run) -> None:
             + [(t.target_schema or t.schema, t.target_name) for t in snapshot.tables],
             "the source",
         )
+        if p.get("start_clean"):
+            _clean(run)
         todo, kept = export_state.plan_tables(meta, snapshot.tables, ed.data)
         if not todo and export_state.is_finished(meta):
             run.console.print(
@@ -130,7 +137,10 @@ def run(run: Run) -> None:
                         lambda result: export_state.mark_done(meta, result),
                     )
                 except BaseException:
-                    export_state.mark_interrupted(meta)
+                    try:
+                        export_state.mark_interrupted(meta)
+                    except TransshipError as exc:  # e.g. meta.db's disk is full too: keep the first error
+                        log.warning("could not mark the interrupted tables: %s", exc.one_line())
                     raise
         export_state.finish_export(meta, ed.data, ed.descriptor, snapshot.sequences)
     rows = meta.query(
@@ -148,6 +158,7 @@ def run(run: Run) -> None:
 
 
 def _clean(run: Run) -> None:
+    """Delete the exported data files, the descriptor and their state (export and import progress)."""
     ed = run.export_dir
     if ed.data.exists():
         shutil.rmtree(ed.data)

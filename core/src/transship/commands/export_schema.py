@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 
 from transship.adapters.base import SchemaExportOptions
@@ -53,11 +54,6 @@ def run(run: Run) -> None:
     adapter = get_adapter(run)
     version = adapter.check_connection()
     run.console.print(f"Exporting schema from {adapter.name} {version} ({adapter.describe()})")
-    if ed.schema.exists():
-        shutil.rmtree(ed.schema)
-    for report in ed.reports.glob("schema_analysis_report.*"):
-        report.unlink()
-    ed.schema.mkdir(parents=True, exist_ok=True)
     options = SchemaExportOptions(
         object_types=_type_list(p.get("object_type_list"), "--object-type-list"),
         exclude_object_types=_type_list(p.get("exclude_object_type_list"), "--exclude-object-type-list")
@@ -65,9 +61,26 @@ def run(run: Run) -> None:
         comments_on_objects=bool(p.get("comments_on_objects", True)),
         temp_dir=str(ed.temp),
     )
-    writer = SchemaWriter(ed.schema)
+    # Everything is read from the source and written into tmp_schema/ first; the earlier schema/ (with the
+    # user's edits) is replaced only then, so a failure up to here (source, privileges, a full disk) keeps it.
+    staging = ed.root / f"tmp_{ed.schema.name}"
+    if staging.exists():
+        shutil.rmtree(staging)  # left by a run that was killed
+    writer = SchemaWriter(staging)
     result = adapter.export_schema(writer, options)
-    written = writer.write()
+    try:
+        staged = writer.write(shown_as=ed.schema)
+        staging.mkdir(parents=True, exist_ok=True)  # an empty schema is still a schema/ folder
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    run.meta.update_status(export_schema_done=False)
+    if ed.schema.exists():
+        shutil.rmtree(ed.schema)
+    for report in ed.reports.glob("schema_analysis_report.*"):
+        report.unlink()
+    os.replace(staging, ed.schema)
+    written = {otype: ed.schema / path.relative_to(staging) for otype, path in staged.items()}
     write_json(ed.metainfo / "schema_export_findings.json", result.findings)
     run.meta.update_status(
         export_schema_done=True,

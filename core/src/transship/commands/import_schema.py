@@ -79,6 +79,8 @@ def run(run: Run) -> None:
     with conn:
         version = conn.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
         run.console.print(f"Importing schema into {sink.name} {version} ({sink.config.describe()})")
+        # the files are read before --start-clean drops anything: an unreadable one stops with the target intact
+        statements = read_schema_files(run.export_dir.schema, types)
         if p.get("start_clean"):
             _start_clean(run, conn)
         if (run.export_dir.schema / OBJECT_FILES["UNCATEGORIZED"]).is_file():
@@ -88,7 +90,6 @@ def run(run: Run) -> None:
         importer = _importer(run, conn)
         # failed.sql describes this run only (finalize appends its own failures to it)
         (run.export_dir.schema / FAILED_FILE).unlink(missing_ok=True)
-        statements = read_schema_files(run.export_dir.schema, types)
         result = importer.run(statements, mode="schema")
     run.meta.update_status(import_schema_done=True)
     _report(run, result, "Schema import")
@@ -118,11 +119,41 @@ def _start_clean(run: Run, conn: psycopg.Connection) -> None:
             "--start-clean would drop target schemas and no confirmation was given",
             fix="re-run with --yes to confirm",
         )
-    for s in existing:
-        conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(s)))
-        if s == "public":
-            conn.execute("CREATE SCHEMA public")
+    _check_may_drop(run, conn, existing)
+    with conn.transaction():  # all of them or none
+        for s in existing:
+            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(s)))
+            if s == "public":
+                conn.execute("CREATE SCHEMA public")
     run.console.print(f"Dropped target schema(s): {', '.join(existing) or '(none existed)'}")
+
+
+def _check_may_drop(run: Run, conn: psycopg.Connection, schemas: list[str]) -> None:
+    """Refuse --start-clean before dropping anything when the target user could not drop every schema (only
+    its owner or a superuser may) or could not create them again (CREATE on the database)."""
+    if not schemas:
+        return
+    user, may_create = conn.execute(
+        "SELECT current_user, has_database_privilege(current_database(), 'CREATE')"
+    ).fetchone()  # type: ignore[misc]
+    not_owned = [
+        r[0]
+        for r in conn.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname = ANY(%s) AND NOT pg_has_role(current_user, nspowner, 'USAGE')"
+            " ORDER BY nspname",
+            (schemas,),
+        ).fetchall()
+    ]
+    if not_owned:
+        raise ImportFailed(
+            f"--start-clean: target user {user} may not drop schema(s) {', '.join(not_owned)} (only their owner or a superuser may); nothing was dropped",
+            fix="run import schema --start-clean as the schemas' owner, or drop them by hand and re-run without --start-clean",
+        )
+    if not may_create:
+        raise ImportFailed(
+            f"--start-clean: target user {user} lacks CREATE on the target database, so the dropped schemas could not be created again; nothing was dropped",
+            fix="GRANT CREATE ON DATABASE <target db> TO the target user, then re-run",
+        )
 
 
 def finalize(run: Run) -> None:

@@ -7,6 +7,7 @@ the size and a SHA-256 checksum (:mod:`transship.digests`) are recorded so impor
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -19,7 +20,7 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
-from transship import digests
+from transship import digests, diskfull
 from transship.adapters.base import DataSnapshot, ExportTable, TableReader
 from transship.crashpoints import crash_point, declare
 from transship.errors import TransshipError
@@ -100,6 +101,10 @@ def check_unique_file_names(tables: list[ExportTable]) -> None:
             )
 
 
+class ExportCancelled(TransshipError):
+    """A table stopped because another one failed or the export was interrupted (never the error shown)."""
+
+
 @dataclass
 class TableResult:
     table: ExportTable
@@ -114,19 +119,26 @@ class CountingWriter:
     """Buffers bytes into a file while counting lines and hashing.
 
     Small writes are gathered into blocks of :data:`BLOCK_BYTES`; a write of that size or more goes to the
-    file, the hash and the line count as it is, after the gathered ones, without being copied.
+    file, the hash and the line count as it is, after the gathered ones, without being copied. When
+    ``cancelled`` is set (another table failed, or the user pressed Ctrl-C) the next block raises
+    :class:`ExportCancelled`, so a table being copied stops instead of running to its end.
     """
 
     BLOCK_BYTES = 256 * 1024
 
-    def __init__(self, path: Path, on_rows: Callable[[int], None]) -> None:
-        self.f = open(path, "wb", buffering=WRITE_BUFFER)  # noqa: SIM115 - closed in close()
+    def __init__(
+        self, path: Path, on_rows: Callable[[int], None], cancelled: threading.Event | None = None
+    ) -> None:
+        self.path = path
+        self.f = open(path, "wb", buffering=WRITE_BUFFER)  # noqa: SIM115 - closed in close()/discard()
         self.hash = digests.new_hash()
         self.rows = 0
         self.size = 0
+        self.attempted = (0, 0)  # (bytes, rows) of the block being written, for a disk-full estimate
         self._pending: list[bytes] = []
         self._pending_size = 0
         self._on_rows = on_rows
+        self._cancelled = cancelled
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         size = data.nbytes if isinstance(data, memoryview) else len(data)
@@ -148,10 +160,15 @@ class CountingWriter:
         self._emit(block, len(block))
 
     def _emit(self, data: bytes | bytearray | memoryview, size: int) -> None:
+        if self._cancelled is not None and self._cancelled.is_set():
+            raise ExportCancelled("export cancelled")
+        n = _count_newlines(data)
+        self.attempted = (size, n)
+        diskfull.simulate(diskfull.DATA, self.path)
         self.f.write(data)
+        self.attempted = (0, 0)
         self.hash.update(data)
         self.size += size
-        n = _count_newlines(data)
         self.rows += n
         self._on_rows(n)
 
@@ -160,6 +177,20 @@ class CountingWriter:
         self.f.flush()
         os.fsync(self.f.fileno())
         self.f.close()
+
+    def discard(self) -> None:
+        """After a failure: close without flushing what a full disk refused, and delete the file."""
+        with contextlib.suppress(OSError):
+            self.f.close()
+        self.path.unlink(missing_ok=True)
+
+    def bytes_needed(self, row_estimate: int) -> int:
+        """What the whole table needs on disk, about: its row estimate times the average row size seen so
+        far (the bytes written and the block that failed), or those bytes when the estimate is unknown."""
+        size, rows = self.size + self.attempted[0], self.rows + self.attempted[1]
+        if row_estimate > 0 and rows > 0:
+            return max(size, row_estimate * size // rows)
+        return size
 
 
 def _count_newlines(data: bytes | bytearray | memoryview) -> int:
@@ -195,30 +226,53 @@ def export_tables(
     cancelled = threading.Event()
 
     def one(table: ExportTable) -> TableResult:
+        try:
+            return export_one(table)
+        except BaseException:
+            cancelled.set()  # no new table starts, and the ones being copied stop at their next block
+            raise
+
+    def export_one(table: ExportTable) -> TableResult:
         if cancelled.is_set():
-            raise TransshipError("export cancelled")
+            raise ExportCancelled("export cancelled")
         reader = readers.get()
         name = data_file_name(table)
         tmp = data_dir / f"tmp_{name}"
-        task = progress.add(f"{table.schema}.{table.name}", table.row_estimate)
-        on_start(table, name)
-        start = time.monotonic()
-        writer = CountingWriter(tmp, lambda n: progress.advance(task, n))
+        label = f"{table.schema}.{table.name}"
+        task = progress.add(label, table.row_estimate)
+        writer: CountingWriter | None = None
         try:
+            on_start(table, name)
+            start = time.monotonic()
+            writer = CountingWriter(tmp, lambda n: progress.advance(task, n), cancelled)
             reader.copy_table(table, writer.write)
             writer.close()
         except BaseException as exc:
-            writer.f.close()
-            tmp.unlink(missing_ok=True)
-            cancelled.set()
-            if isinstance(exc, TransshipError):
+            if writer is not None:
+                writer.discard()
+            else:
+                tmp.unlink(missing_ok=True)
+            full = diskfull.disk_full_error(
+                exc,
+                data_dir / name,
+                writer.bytes_needed(table.row_estimate) if writer is not None else None,
+                what=f"exporting table {label}",
+                fix="free space on that disk and re-run the same command: it resumes, keeping the tables already "
+                "exported (or start the migration again with another --export-dir on a disk with room)",
+            )
+            if full is exc:
+                raise
+            if full is not None:
+                raise full from exc
+            if isinstance(exc, TransshipError) or not isinstance(exc, Exception):
                 raise
             raise TransshipError(
-                f"exporting table {table.schema}.{table.name} failed: {str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)}",
+                f"exporting table {label} failed: {str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)}",
                 fix="fix the cause and re-run export data (tables already exported are kept)",
             ) from exc
         finally:
             readers.put(reader)
+        assert writer is not None  # the try block made it or raised
         crash_point(TABLE_WRITTEN)
         os.replace(tmp, data_dir / name)
         fsync_dir(data_dir)
@@ -244,13 +298,18 @@ def export_tables(
     try:
         with ThreadPoolExecutor(max_workers=len(opened), thread_name_prefix="export") as pool:
             futures = [pool.submit(one, t) for t in order]
-            done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-            for f in futures:
-                if f.done() and f.exception() is not None:
-                    cancelled.set()
-                    for other in futures:
-                        other.cancel()
-                    raise f.exception()  # type: ignore[misc]
+            try:
+                wait(futures, return_when=FIRST_EXCEPTION)
+            except BaseException:  # Ctrl-C: the tables being copied stop before the pool is left
+                cancelled.set()
+                raise
+            failures = [f.exception() for f in futures if f.done() and not f.cancelled() and f.exception()]
+            if failures:
+                cancelled.set()
+                for other in futures:
+                    other.cancel()
+                # the error that stopped the export, not a table that stopped because of it
+                raise next((e for e in failures if not isinstance(e, ExportCancelled)), failures[0])  # type: ignore[misc]
     finally:
         for reader in opened:
             try:

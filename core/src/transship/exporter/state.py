@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from transship import digests
+from transship import digests, diskfull
 from transship.adapters.base import ExportTable, SequenceValue
 from transship.crashpoints import crash_point, declare
 from transship.exporter.data import TableResult, check_unique_file_names, data_file_name, fsync_dir
@@ -131,11 +131,17 @@ def descriptor_json(meta: MetaDB) -> dict[str, Any]:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write ``path`` through a temporary file in the same directory, fsynced and renamed into place."""
+    """Write ``path`` through a temporary file in the same directory, fsynced and renamed into place.
+
+    A full disk raises :class:`~transship.errors.DiskFull` and leaves no temporary file behind.
+    """
     tmp = path.with_name(f"tmp_{path.name}")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
+    data = text.encode("utf-8")
+    with diskfull.on_disk_full(path, len(data), remove=[tmp]):
+        diskfull.simulate(diskfull.FILE, path)
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
     os.replace(tmp, path)
     fsync_dir(path.parent)
