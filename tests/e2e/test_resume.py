@@ -182,3 +182,38 @@ def test_export_data_killed_and_resumed(pg_server, pg_db, pg_target_db, export_d
     run_cli("import", "data", *e, *tflags, "--disable-pb")
     rows, ok = compare_pg_databases(pg_server.conninfo(pg_db), pg_server.conninfo(pg_target_db), ["public"])
     assert ok, rows
+
+
+def test_import_schema_connection_terminated_is_one_line_then_resumed(
+    pg_server, pg_db, pg_target_db, export_dir
+):
+    ddl = "\n".join(
+        f"CREATE TABLE t{i} (id int PRIMARY KEY, v text); CREATE VIEW v{i} AS SELECT id FROM t{i};"
+        for i in range(200)
+    )
+    with pg_server.connect(pg_db) as conn:
+        conn.execute(ddl)
+    e = ["-e", str(export_dir)]
+    run_cli("export", "schema", *e, *source_flags(pg_server, pg_db, "public"))
+    tflags = target_flags(pg_server, pg_target_db)
+    proc = _popen("import", "schema", *e, *tflags)
+    with pg_server.connect(pg_target_db) as tconn:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            made = tconn.execute(
+                "SELECT count(*) FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace"
+            ).fetchone()[0]
+            if made >= 40:
+                tconn.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'transship'"
+                )
+                break
+            time.sleep(0.01)
+    out, err = proc.communicate(timeout=120)
+    lines = [ln for ln in err.decode().splitlines() if ln.strip()]
+    assert proc.returncode == 1 and len(lines) == 1, (out, err)
+    assert "connection was lost during import schema" in lines[0] and "--ignore-exist true" in lines[0], lines
+    run_cli("import", "schema", *e, *tflags, "--ignore-exist")
+    assert schema_dump(pg_db, ["public"], pg_server.host, pg_server.port, pg_server.user) == schema_dump(
+        pg_target_db, ["public"], pg_server.host, pg_server.port, pg_server.user
+    )

@@ -171,3 +171,33 @@ class Reconnecting:
         if self._conn is not None and not self._conn.closed:
             self._conn.close()
         self._conn = None
+
+
+def lost_connection(exc: BaseException, command: str) -> TransshipError | None:
+    """The one line for a database connection that broke in a step without retries (None: not that).
+
+    Every step is safe to run again, so the fix is to re-run the same command."""
+    broken = is_transient(exc)
+    if not broken:
+        try:
+            import pymysql
+
+            broken = (
+                isinstance(exc, pymysql.err.OperationalError)
+                and bool(exc.args)
+                and exc.args[0] in (2006, 2013, 2003)
+            )
+        except ImportError:  # the MySQL driver comes with the MySQL adapter
+            broken = False
+    if not broken:
+        return None
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    again = (
+        f"re-run 'transship {command}' with --ignore-exist true (the objects it created are kept)"
+        if command == "import schema"
+        else f"re-run 'transship {command}' (finished work is kept)"
+    )
+    return TransshipError(
+        f"the database connection was lost during {command}: {first}",
+        fix=f"check that the server is up and reachable, then {again}",
+    )

@@ -21,6 +21,7 @@ from transship.dbconfig import DBConfig
 from transship.diskfull import LogFileHandler, unmapped_disk_full
 from transship.errors import ConfigError, ExportDirError, TransshipError
 from transship.exportdir import ExportDir
+from transship.retry import lost_connection
 from transship.state import MetaDB
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -383,7 +384,9 @@ def run_command(
             except (
                 Exception
             ) as exc:  # a bug or an unforeseen failure: one line here, the traceback in the log
-                full = unmapped_disk_full(exc, params.get("export_dir") or ".")
+                full: TransshipError | None = unmapped_disk_full(exc, params.get("export_dir") or ".")
+                if full is None:  # a database connection lost where no step retries: still one clear line
+                    full = lost_connection(exc, command)
                 if full is not None:  # a writer without its own mapping: still the disk-full line
                     log.error("%s", full.one_line(), exc_info=exc)
                     err.print("[bold red]ERROR:[/] " + escape(full.one_line()), markup=True, highlight=False)
