@@ -26,11 +26,13 @@ def test_verify_matches_then_finds_each_kind_of_difference(pg_server, pg_db, pg_
     ok = run_cli("verify", *e, *tgt)  # the source settings are remembered from the export
     assert "all 12 table(s) match" in ok.stdout
     report = {
-        d["table_name"]: d for d in json.loads((export_dir / "reports" / "verify-report.json").read_text())
+        d["table_name"]: d
+        for d in json.loads((export_dir / "reports" / "verification_report.json").read_text())["tables"]
     }
     assert report["public.sales_ledger"] == {
         "table_name": "public.sales_ledger", "source_rows": 2500, "exported_rows": 2500, "imported_rows": 2500,
-        "target_rows": 2500, "content": "same", "result": "MATCH", "note": "",
+        "target_rows": 2500, "proof": "content", "content": "same", "result": "MATCH", "note": "",
+        "chunks": 1, "differing_chunks": 0, "differences": [],
     }  # fmt: skip
 
     unknown = run_cli("verify", *e, *tgt, "--table-list", "nosuch", check=False)
@@ -39,7 +41,7 @@ def test_verify_matches_then_finds_each_kind_of_difference(pg_server, pg_db, pg_
         and "--table-list names tables not found in the exported data: nosuch" in unknown.stderr
     )
     as_json = run_cli("verify", *e, *tgt, "--output-format", "json")
-    assert len(json.loads(as_json.stdout)) == 12  # stdout is the JSON document alone
+    assert len(json.loads(as_json.stdout)["tables"]) == 12  # stdout is the JSON document alone
     # content digests do not depend on the physical row order
     with pg_server.connect(pg_target_db) as conn:
         conn.execute("CLUSTER public.order_items USING order_items_pkey")
@@ -62,12 +64,20 @@ def test_verify_matches_then_finds_each_kind_of_difference(pg_server, pg_db, pg_
     bad = run_cli("verify", *e, *tgt, "--output-format", "json", check=False)
     assert bad.returncode == 1
     assert bad.stderr.strip().startswith("ERROR: verify found differences in 3 of 12 table(s)")
-    rows = {d["table_name"]: d for d in json.loads(bad.stdout)}
+    rows = {d["table_name"]: d for d in json.loads(bad.stdout)["tables"]}
     assert (
         rows["public.customers"]["content"] == "different" and rows["public.customers"]["target_rows"] == 500
     )
     assert rows["inventory.stock_movements"]["target_rows"] == 1504
-    assert rows["inventory.stock_movements"]["note"] == "the target table holds other rows too"
+    moves = rows["inventory.stock_movements"]
+    assert moves["note"].startswith("1 of 1 chunk(s) differ: row ('EAST', ") and moves["note"].endswith(
+        "missing on target; rows imported are missing from the target"
+    )
+    assert [d["kind"] for d in moves["differences"]] == ["missing on target"]
     assert rows["public.audit_log"]["source_rows"] == 2401
-    assert rows["public.audit_log"]["note"] == "the source changed since the export"
+    assert "the source changed since the export" in rows["public.audit_log"]["note"]
+    assert [d["kind"] for d in rows["public.audit_log"]["differences"]] == ["missing on target"]
+    (changed,) = rows["public.customers"]["differences"]  # located: the key, and the email (and the
+    assert changed["key"] == "customer_id='1'"  # updated_at the target's trigger set) with both values
+    assert ["email", "reader1@example.net", "changed@example.com"] in changed["columns"]
     assert rows["public.orders"]["result"] == "MATCH"

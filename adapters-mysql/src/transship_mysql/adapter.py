@@ -21,6 +21,7 @@ from transship_mysql.types import BUILTIN_RULES
 
 if TYPE_CHECKING:
     from transship_mysql.schema_export import Conversion
+    from transship_mysql.verify_content import MySQLContentSource
 
 
 class MySQLAdapter(SourceAdapter):
@@ -96,6 +97,12 @@ class MySQLAdapter(SourceAdapter):
             return out
         finally:
             conn.close()
+
+    def content_source(self) -> MySQLContentSource:
+        """``verify``'s MySQL side: canonical row digests computed by the server (:mod:`transship_mysql.verify_content`)."""
+        from transship_mysql.verify_content import MySQLContentSource
+
+        return MySQLContentSource(self.config, self.convert_catalog())
 
     def convert_catalog(self) -> Conversion:
         """Read and convert the source catalog (what export schema writes and export data dumps)."""

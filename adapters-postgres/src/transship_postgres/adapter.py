@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from psycopg import sql
 
@@ -16,6 +16,9 @@ from transship.adapters.base import (
 from transship.errors import ConfigError
 from transship.pgconn import connect
 from transship.schema_files import SchemaWriter
+
+if TYPE_CHECKING:
+    from transship.verify.postgres import PgContentSource
 
 
 class PostgresAdapter(SourceAdapter):
@@ -73,6 +76,12 @@ class PostgresAdapter(SourceAdapter):
 
         with connect(self.config, "source") as conn:
             return {(s, n): count_rows(conn, s, n) for s, n in tables}
+
+    def content_source(self) -> PgContentSource:
+        """``verify``'s PostgreSQL side: the same canonical digests as the target's."""
+        from transship.verify.postgres import PgContentSource
+
+        return PgContentSource(lambda: connect(self.config, "source"))
 
     def export_schema(self, writer: SchemaWriter, options: SchemaExportOptions) -> SchemaExportResult:
         from transship_postgres.schema_export import export_schema

@@ -65,7 +65,7 @@ def connect(
     """
     kw = conninfo_kwargs(cfg, dbname)
     try:
-        return psycopg.connect(psycopg.conninfo.make_conninfo(**kw), autocommit=autocommit)
+        return _session_defaults(psycopg.connect(psycopg.conninfo.make_conninfo(**kw), autocommit=autocommit))
     except psycopg.OperationalError as exc:
         # the server wants a password and none was given: ask for one (see transship.credentials), once
         asked = (
@@ -77,9 +77,20 @@ def connect(
             raise _connect_error(exc, cfg, role, kw["dbname"]) from None
     kw = conninfo_kwargs(cfg, dbname)
     try:
-        return psycopg.connect(psycopg.conninfo.make_conninfo(**kw), autocommit=autocommit)
+        return _session_defaults(psycopg.connect(psycopg.conninfo.make_conninfo(**kw), autocommit=autocommit))
     except psycopg.OperationalError as exc:
         raise _connect_error(exc, cfg, role, kw["dbname"]) from None
+
+
+def _session_defaults(conn: psycopg.Connection) -> psycopg.Connection:
+    """No statement or idle-transaction timeout from the database's or role's defaults: COPY, index builds,
+    finalize and verify's digests may legitimately run for hours (a dead network is caught by the keepalives).
+    Set after connecting, not as a startup ``options`` parameter, which connection poolers refuse."""
+    conn.execute("SET statement_timeout = 0")
+    conn.execute("SET idle_in_transaction_session_timeout = 0")
+    if not conn.autocommit:
+        conn.commit()
+    return conn
 
 
 def _connect_error(exc: psycopg.OperationalError, cfg: DBConfig, role: str, dbname: str) -> ConnectionFailed:

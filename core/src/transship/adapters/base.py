@@ -15,11 +15,14 @@ import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from transship.dbconfig import DBConfig
 from transship.errors import ConfigError
 from transship.schema_files import SchemaWriter
+
+if TYPE_CHECKING:
+    from transship.verify.content import ContentSource
 
 
 @dataclass(frozen=True)
@@ -234,6 +237,15 @@ class SourceAdapter(ABC):
         Raise :class:`NotImplementedError` when the source cannot be counted (e.g. Oracle scripts).
         """
         raise NotImplementedError(f"the {self.name} adapter cannot count source rows")
+
+    def content_source(self) -> ContentSource:
+        """The source's side of ``verify``'s content comparison (:mod:`transship.verify.content`).
+
+        Return an object that pairs each target table with the source table and computes canonical row
+        digests inside the source database. Raise :class:`NotImplementedError` (the default) when the
+        adapter cannot: ``verify`` then compares counts only and says so.
+        """
+        raise NotImplementedError(f"the {self.name} adapter has no content digests")
 
     def default_target_schema(self) -> str | None:
         """Target schema when ``--target-db-schema`` is not given (None: keep source schema names)."""

@@ -233,11 +233,20 @@ def analyze_schema(run):
 @target_options
 @_with(table_filters)
 @click.option("--output-format", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--max-differences", type=click.IntRange(min=0), default=10, show_default=True,
+    help="Differing rows to locate and show per table.",
+)  # fmt: skip
+@bool_flag("--counts-only", "Compare row counts only (no content digests); exit 0 when the counts match.")
+@bool_flag("--disable-pb", "No progress bars.")
 @run_command("verify", "verify", needs_init=True)
 def verify(run):
-    """Compare source, export, import and target row counts per table (and content, for PostgreSQL sources).
+    """Prove the target holds what the source holds: row counts at every stage, and every table's content by
+    digests computed inside both databases (PostgreSQL and MySQL/MariaDB sources), with differing rows
+    located by key. Also checks that each sequence continues at or beyond the source's value.
 
-    Exits 1 when any table differs. Not a voyager command: voyager has no built-in verification.
+    Exits 0 only when every table's content is proven equal (or, with --counts-only, every count matches).
+    Not a voyager command: voyager has no built-in verification.
     """
     return _lazy("verify")(run)
 

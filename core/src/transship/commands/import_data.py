@@ -23,6 +23,7 @@ from transship.importer.batches import Batch
 from transship.importer.data import DataLoader, FileTask
 from transship.importer.ledger import committed_batches, ensure_ledger, forget, stashed_per_batch
 from transship.importer.plan import (
+    check_files,
     check_targets,
     check_truncation_references,
     check_truncation_scope,
@@ -108,6 +109,7 @@ def run(run: Run) -> None:
             return
         tables = {(t.schema, t.table) for t in tasks}
         if p.get("start_clean"):
+            check_files(meta, tasks)  # a missing or changed file must not cost the target its rows
             target.call("--start-clean", lambda c: _start_clean(run, c, sink, tasks, migration_uuid))
         target.call("creating the ledger", lambda c: ensure_ledger(c, sink.ledger_schema))
         crash_point(LEDGER_READY)

@@ -1,38 +1,26 @@
 """``verify``: does the target hold what the source holds?
 
 Per target table: rows in the source now, rows exported, rows imported (the ledger's count), rows in the target
-now, and — when the source is PostgreSQL — whether the content is the same (md5 of all rows in key order,
-computed by each server). Any difference makes the command exit 1 after printing the table.
+now, and the content proven by chunk digests computed inside both databases (:mod:`transship.verify`). Each
+sequence must continue at or beyond the source's value. Any difference, or a table whose content could not be
+proven (unless ``--counts-only`` asked for counts), makes the command exit 1 after printing the table.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
 from typing import Any
 
-import psycopg
-
 from transship.cli.options import Run
-from transship.commands.common import get_adapter, merged_config, print_table, write_json
+from transship.commands.common import get_adapter, print_table
 from transship.commands.export_data import check_patterns_matched, make_filter, table_patterns
 from transship.commands.target import open_target, target_schema_for
 from transship.errors import ExportDirError, TransshipError
-from transship.identifiers import qualified
-from transship.pgconn import connect
-from transship.verify import count_rows, prepare_for_digests, relkind, table_digest
-
-
-@dataclass
-class TableCheck:
-    table_name: str
-    source_rows: int | None
-    exported_rows: int
-    imported_rows: int
-    target_rows: int | None
-    content: str  # "same" | "different" | "not compared"
-    result: str  # "MATCH" | "DIFFERENT"
-    note: str = ""
+from transship.progress import RowProgress
+from transship.verify.content import ContentReader, ContentSource
+from transship.verify.postgres import PgContentReader
+from transship.verify.report import write_reports
+from transship.verify.tables import TableToCheck, TableVerdict, check_sequences, check_table
 
 
 def run(run: Run) -> None:
@@ -70,127 +58,147 @@ def run(run: Run) -> None:
     for r in exported:
         groups.setdefault((override or r["target_schema"], r["target_name"]), []).append(r)
 
-    source_counts: dict[tuple[str, str], int] = {}
-    source_note = ""
-    content_possible = False
+    counts_only = bool(run.params.get("counts_only"))
+    max_differences = int(run.params.get("max_differences") or 10)
+    adapter = None
+    source: ContentSource | None = None
+    reason = "--counts-only was given"
     if status.get("source_script_mode"):
-        source_note = "the source is SQL scripts (no live database to count)"
+        reason = "the source is SQL scripts (no live database to read)"
     else:
         adapter = get_adapter(run)
-        try:
-            source_counts = adapter.count_rows([(r["source_schema"], r["source_name"]) for r in exported])
-        except NotImplementedError as exc:
-            source_note = str(exc)
-        content_possible = adapter.name == "postgresql"
+        if not counts_only:
+            try:
+                source = adapter.content_source()
+            except NotImplementedError as exc:
+                reason = str(exc)
+
+    def counter(pairs: list[tuple[str, str]]) -> Any:
+        def count() -> int | None:
+            if adapter is None:
+                return None
+            try:
+                found = adapter.count_rows(pairs)
+            except NotImplementedError:
+                return None
+            return sum(found[p] for p in pairs)
+
+        return count
 
     sink, tconn = open_target(run)
-    checks: list[TableCheck] = []
+    verdicts: list[TableVerdict] = []
     with tconn:
-        sconn = connect(merged_config(run, "source"), "source") if content_possible else None
+        target = PgContentReader(tconn)
+        source_reader: ContentReader | None = source.reader() if source is not None else None
         try:
-            if sconn is not None:
-                prepare_for_digests(sconn)
-            prepare_for_digests(tconn)
-            for (schema, name), rows in sorted(groups.items()):
-                checks.append(_check(tconn, sconn, schema, name, rows, imported, source_counts, stashed))
+            with RowProgress(
+                run.err, run.disable_pb or run.params.get("output_format") == "json"
+            ) as progress:
+                for (schema, name), rows in sorted(groups.items()):
+                    pairs = [(r["source_schema"], r["source_name"]) for r in rows]
+                    names = {p for p in pairs}
+                    src_schema, src_name = next(iter(names)) if len(names) == 1 else (schema, name)
+                    item = TableToCheck(
+                        schema, name, src_schema, src_name,
+                        exported_rows=sum(int(r["exported_rows"]) for r in rows),
+                        imported_rows=sum(imported.get(r["file_name"], 0) for r in rows),
+                        stashed_rows=sum(stashed.get(r["file_name"], 0) for r in rows),
+                    )  # fmt: skip
+                    task = progress.add(f"verify {item.label}", item.exported_rows)
+                    verdict = check_table(
+                        target, tconn, source, source_reader, item, reason, max_differences, counter(pairs)
+                    )
+                    progress.finish(task, verdict.target_rows or 0)
+                    verdicts.append(verdict)
         finally:
-            if sconn is not None:
-                sconn.close()
-    data = [asdict(c) for c in checks]
-    write_json(run.export_dir.reports / "verify-report.json", data)
+            if source_reader is not None:
+                source_reader.close()
+            if source is not None:
+                source.close()
+        sequences = check_sequences(tconn, _recorded_sequences(run, override))
+    summary = _summary(verdicts, sequences, counts_only)
+    document = {
+        "target": f"{sink.name} ({sink.config.describe()})",
+        "summary": summary,
+        "tables": [v.as_dict() for v in verdicts],
+        "sequences": [s.__dict__ for s in sequences],
+    }
+    write_reports(run.export_dir.reports, document)
     if run.params.get("output_format") == "json":
-        run.console.print_json(json.dumps(data))
+        run.console.print_json(json.dumps(document))
     else:
         print_table(
             run, f"Verification of {sink.name} ({sink.config.describe()})",
-            ["TABLE", "SOURCE ROWS", "EXPORTED ROWS", "IMPORTED ROWS", "TARGET ROWS", "CONTENT", "RESULT"],
-            [[c.table_name, _n(c.source_rows), f"{c.exported_rows:,}", f"{c.imported_rows:,}", _n(c.target_rows), c.content,
-              c.result + (f" ({c.note})" if c.note else "")] for c in checks],
+            ["TABLE", "SOURCE ROWS", "EXPORTED ROWS", "IMPORTED ROWS", "TARGET ROWS", "PROVEN BY", "RESULT"],
+            [[v.table_name, _n(v.source_rows), f"{v.exported_rows:,}", f"{v.imported_rows:,}", _n(v.target_rows),
+              v.proof, v.result + (f" ({v.note})" if v.note else "")] for v in verdicts],
         )  # fmt: skip
-        if source_note:
-            run.console.print(f"NOTE: {source_note}: source rows are not compared.")
-    bad = [c for c in checks if c.result != "MATCH"]
-    if bad:
+        bad_seq = [s for s in sequences if s.result != "MATCH"]
+        for s in bad_seq:
+            run.console.print(
+                f"SEQUENCE {s.sequence}: source continues at {s.source_next:,}, target at "
+                f"{_n(s.target_next)}: {s.note}"
+            )
+        for v in verdicts:
+            for d in v.differences:
+                run.console.print(f"  {v.table_name}: {d['text']}")
+        run.console.print(f"Reports: {run.export_dir.reports / 'verification_report.html'} (and .json)")
+    bad = [v for v in verdicts if v.result == "DIFFERENT"]
+    unproven = [v for v in verdicts if v.result == "COUNTS MATCH"]
+    bad_sequences = [s for s in sequences if s.result != "MATCH"]
+    if bad or bad_sequences:
+        parts = []
+        if bad:
+            parts.append(
+                f"{len(bad)} of {len(verdicts)} table(s): {', '.join(v.table_name for v in bad[:5])}"
+            )
+        if bad_sequences:
+            parts.append(
+                f"{len(bad_sequences)} sequence(s): {', '.join(s.sequence for s in bad_sequences[:5])}"
+            )
         raise TransshipError(
-            f"verify found differences in {len(bad)} of {len(checks)} table(s): {', '.join(c.table_name for c in bad[:5])}",
-            fix="see the table above (reports/verify-report.json): finish import data, or look for writes on the source since the export",
+            f"verify found differences in {' and '.join(parts)}",
+            fix="see the table above (reports/verification_report.html): finish import data, or look for writes on the source since the export",
+        )
+    if unproven and not counts_only:
+        raise TransshipError(
+            f"verify could not prove the content of {len(unproven)} table(s) ({unproven[0].note.removeprefix('content not compared: ')}); their row counts match",
+            fix="pass --counts-only to accept matching counts for these tables",
         )
     # json mode: stdout holds the JSON document only
-    (run.err if run.params.get("output_format") == "json" else run.console).print(
-        f"verify: all {len(checks)} table(s) match."
-    )
+    (run.err if run.params.get("output_format") == "json" else run.console).print(summary["text"])
+
+
+def _recorded_sequences(run: Run, override: str | None) -> list[tuple[str | None, str, int, bool]]:
+    return [
+        (override or r[0], str(r[1]), int(r[2]), bool(r[3]))
+        for r in run.meta.query(
+            "SELECT source_schema, name, last_value, is_called FROM sequences ORDER BY 1, 2"
+        )
+    ]
+
+
+def _summary(verdicts: list[TableVerdict], sequences: list[Any], counts_only: bool) -> dict[str, Any]:
+    proven = sum(1 for v in verdicts if v.result == "MATCH")
+    counted = sum(1 for v in verdicts if v.result == "COUNTS MATCH")
+    different = sum(1 for v in verdicts if v.result == "DIFFERENT")
+    seq_ok = sum(1 for s in sequences if s.result == "MATCH")
+    if different or seq_ok != len(sequences):
+        text = f"verify: {different} of {len(verdicts)} table(s) differ"
+    elif counted:
+        text = (
+            f"verify: all {len(verdicts)} table(s) match: {proven} proven by content, {counted} by row counts only"
+            + (" (--counts-only)" if counts_only else "")
+        )
+    else:
+        text = f"verify: all {len(verdicts)} table(s) match, content proven for every table"
+    if sequences:
+        text += f"; {seq_ok} of {len(sequences)} sequence(s) continue at or beyond the source"
+    return {
+        "tables": len(verdicts), "proven_by_content": proven, "counts_only": counted, "different": different,
+        "sequences": len(sequences), "sequences_ok": seq_ok, "text": text + ".",
+    }  # fmt: skip
 
 
 def _n(value: int | None) -> str:
     return "n/a" if value is None else f"{value:,}"
-
-
-def _check(
-    tconn: psycopg.Connection,
-    sconn: psycopg.Connection | None,
-    schema: str,
-    name: str,
-    rows: list[Any],
-    imported: dict[str, int],
-    source_counts: dict[tuple[str, str], int],
-    stashed: dict[str, int] | None = None,
-) -> TableCheck:
-    label = qualified(schema, name)
-    errored = sum((stashed or {}).get(r["file_name"], 0) for r in rows)
-    exported_rows = sum(int(r["exported_rows"]) for r in rows)
-    imported_rows = sum(imported.get(r["file_name"], 0) for r in rows)
-    counts = [source_counts.get((r["source_schema"], r["source_name"])) for r in rows]
-    source_rows = None if any(c is None for c in counts) else sum(c for c in counts if c is not None)
-    if relkind(tconn, schema, name) is None:
-        return TableCheck(
-            label,
-            source_rows,
-            exported_rows,
-            imported_rows,
-            None,
-            "not compared",
-            "DIFFERENT",
-            "missing on the target",
-        )
-    target_rows = count_rows(tconn, schema, name)
-    content = "not compared"
-    notes = []
-    if sconn is not None:  # PostgreSQL source: the same table (a partition's root) exists on both sides
-        same = _same_content(sconn, tconn, schema, name)
-        content = "same" if same else "different"
-    ok = exported_rows == imported_rows == target_rows and content != "different"
-    if source_rows is not None and source_rows != exported_rows:
-        ok = False
-        notes.append("the source changed since the export")
-    if errored:  # never MATCH: those rows are not in the target
-        ok = False
-        notes.append(f"{errored:,} row(s) stashed by stash-and-continue (data/errors/)")
-    elif imported_rows != exported_rows:
-        notes.append("import data has not finished")
-    elif target_rows != imported_rows:
-        notes.append("the target table holds other rows too")
-    return TableCheck(
-        label,
-        source_rows,
-        exported_rows,
-        imported_rows,
-        target_rows,
-        content,
-        "MATCH" if ok else "DIFFERENT",
-        "; ".join(notes),
-    )
-
-
-def _same_content(sconn: psycopg.Connection, tconn: psycopg.Connection, schema: str, name: str) -> bool:
-    if relkind(sconn, schema, name) is None:
-        return False
-    try:
-        return table_digest(sconn, schema, name) == table_digest(tconn, schema, name)
-    except psycopg.Error as exc:
-        for c in (sconn, tconn):
-            if c.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-                c.rollback()
-        raise TransshipError(
-            f"comparing {schema}.{name} failed: {str(exc).strip().splitlines()[0]}",
-            fix="check both tables exist with the same columns",
-        ) from None

@@ -50,6 +50,20 @@ def check_file(path: Path, expected_size: int, refix: str) -> None:
         )
 
 
+def check_checksum(path: Path, checksum: str | None, refix: str) -> None:
+    """The whole file must hash to the checksum the export recorded (one read of the file)."""
+    if not checksum:
+        return
+    whole = digests.hash_for(checksum)
+    with open(path, "rb") as f:
+        while chunk := f.read(READ_CHUNK):
+            whole.update(chunk)
+    if not digests.matches(whole, checksum):
+        raise DataFileError(
+            f"data file {path} is corrupt (its checksum differs from the one recorded at export)", fix=refix
+        )
+
+
 def plan_batches(
     path: Path, batch_size: int, max_bytes: int, expected_rows: int, checksum: str | None, refix: str
 ) -> list[Batch]:

@@ -17,7 +17,7 @@ from psycopg import sql
 from transship.crashpoints import crash_point, declare
 from transship.errors import ConfigError, ImportFailed, TransshipError
 from transship.identifiers import qualified
-from transship.importer.batches import Batch, check_file, plan_batches, with_checksums
+from transship.importer.batches import Batch, check_checksum, check_file, plan_batches, with_checksums
 from transship.importer.data import FileTask
 from transship.state import MetaDB
 
@@ -94,6 +94,23 @@ def check_targets(conn: psycopg.Connection, tasks: list[FileTask]) -> None:
         )
 
 
+def refix_for(t: FileTask) -> str:
+    """The fix for a missing, changed or unreadable data file."""
+    return f"re-export it: transship export data --start-clean true (or restore {t.path.name} from a backup)"
+
+
+def check_files(meta: MetaDB, tasks: list[FileTask]) -> None:
+    """Every data file exists with the size and checksum the export recorded — checked before anything
+    destructive (``--start-clean``) runs, so a bad file never costs the target's rows."""
+    exported = {
+        r["file_name"]: r for r in meta.query("SELECT file_name, byte_size, checksum FROM export_tables")
+    }
+    for t in tasks:
+        e = exported[t.file_name]
+        check_file(t.path, int(e["byte_size"]), refix_for(t))
+        check_checksum(t.path, e["checksum"], refix_for(t))
+
+
 def plan_tasks(
     meta: MetaDB,
     tasks: list[FileTask],
@@ -117,9 +134,7 @@ def plan_tasks(
     }
     for t in tasks:
         e = exported[t.file_name]
-        refix = (
-            f"re-export it: transship export data --start-clean true (or restore {t.path.name} from a backup)"
-        )
+        refix = refix_for(t)
         check_file(t.path, int(e["byte_size"]), refix)
         batches = _stored_plan(meta, t.file_name)
         if batches is not None:

@@ -1,0 +1,237 @@
+"""Canonical text of a value, the same on every engine, so that two databases can hash their rows alike.
+
+A source adapter and the PostgreSQL side agree on a *kind* per column (chosen from the source type and the
+type the target column has); each side turns the column into the kind's canonical text with its own SQL.
+A row's digest input is the canonical texts joined by ``|``, NULL written as ``~``. Kinds whose text could
+hold ``|`` or ``~`` (strings, bytes, JSON) are hashed with md5 first, so the join is unambiguous.
+
+| kind | canonical text |
+|---|---|
+| ``int`` | decimal integer (``-12``) |
+| ``numeric`` | the decimal as stored, with its scale (``12.50``) |
+| ``float`` | shortest round-trip digits and exponent: ``<digits>e<exp>`` meaning 0.digits × 10^exp (``15e-6``), ``0`` |
+| ``bool`` | ``t`` / ``f`` |
+| ``bits`` | ``0``/``1`` string of the declared length |
+| ``date`` | ``YYYY-MM-DD`` |
+| ``timestamp`` | wall-clock ``YYYY-MM-DD HH:MM:SS.ffffff`` (with time zone: in UTC) |
+| ``interval`` | signed total microseconds (``-43200500000``) |
+| ``text`` | md5 of the UTF-8 text |
+| ``bytes`` | md5 of the bytes |
+| ``json`` | md5 of the JSON as MariaDB's ``JSON_NORMALIZE`` writes it: keys in byte order, no whitespace, numbers ``1.5E0`` |
+| ``jsonb`` | md5 of ``jsonb``'s text (both sides PostgreSQL) |
+| ``set`` | md5 of the members joined by ``,`` |
+| ``point`` | ``float(x),float(y)`` |
+
+The module holds the PostgreSQL SQL of each kind and a Python reference of the non-trivial ones (tests
+check every engine's SQL against it).
+"""
+
+from __future__ import annotations
+
+import re
+
+from psycopg import sql
+
+KINDS = (
+    "int",
+    "numeric",
+    "float",
+    "bool",
+    "bits",
+    "date",
+    "timestamp",
+    "interval",
+    "text",
+    "bytes",
+    "json",
+    "jsonb",
+    "set",
+    "point",
+)
+NULL_MARK = "~"
+SEPARATOR = "|"
+HASH_HEX = 15  # 60 bits of md5: the sum of a row hash per row fits signed 64-bit arithmetic on every engine
+
+
+def float_reference(text: str) -> str:
+    """The ``float`` kind's canonical text of a float's decimal text (any engine's output format)."""
+    s = text.strip().lower()
+    if s in ("nan", "infinity", "-infinity", "inf", "-inf"):
+        return s.replace("infinity", "inf")
+    neg = s.startswith("-")
+    s = s.lstrip("+-")
+    mantissa, _, exp = s.partition("e")
+    whole, _, frac = mantissa.partition(".")
+    digits = whole + frac
+    stripped = digits.lstrip("0")
+    exponent = int(exp or 0) + len(whole) - (len(digits) - len(stripped))
+    stripped = stripped.rstrip("0")
+    if not stripped:
+        return "0"
+    return f"{'-' if neg else ''}{stripped}e{exponent}"
+
+
+def interval_reference(text: str) -> str:
+    """The ``interval`` kind of a ``[-]H:MM:SS[.ffffff]`` duration: signed total microseconds."""
+    m = re.fullmatch(r"(-?)(\d+):(\d\d):(\d\d)(?:\.(\d{1,6}))?", text.strip())
+    if not m:
+        raise ValueError(f"not a duration: {text!r}")
+    sign, h, mi, se, frac = m.groups()
+    micros = ((int(h) * 60 + int(mi)) * 60 + int(se)) * 1_000_000 + int((frac or "").ljust(6, "0"))
+    return f"{'-' if sign and micros else ''}{micros}"
+
+
+def _float_sql(text: sql.Composable) -> sql.Composable:
+    """PostgreSQL: :func:`float_reference` of a float's text."""
+    # the parts of [-]W.FeX, each named once in a LATERAL-free expression (the text is cheap to recompute)
+    s = sql.SQL("lower({})").format(text)
+    a = sql.SQL("ltrim({}, '-')").format(s)
+    m = sql.SQL("split_part({}, 'e', 1)").format(a)
+    x = sql.SQL("coalesce(nullif(split_part({}, 'e', 2), '')::int, 0)").format(a)
+    whole = sql.SQL("split_part({}, '.', 1)").format(m)
+    digits = sql.SQL("({} || split_part({}, '.', 2))").format(whole, m)
+    trimmed = sql.SQL("ltrim({}, '0')").format(digits)
+    return sql.SQL(
+        "CASE WHEN {s} IN ('nan', 'infinity', '-infinity') THEN replace({s}, 'infinity', 'inf') "
+        "WHEN rtrim({t}, '0') = '' THEN '0' "
+        "ELSE CASE WHEN left({s}, 1) = '-' THEN '-' ELSE '' END || rtrim({t}, '0') || 'e' || "
+        "({x} + length({w}) - (length({d}) - length({t})))::text END"
+    ).format(s=s, t=trimmed, x=x, w=whole, d=digits)
+
+
+def pg_piece(kind: str, col: sql.Composable, pg_type: str) -> sql.Composable:
+    """PostgreSQL's canonical text of column ``col`` (of type ``pg_type``, as ``format_type`` names it) as ``kind``."""
+    t = pg_type.lower()
+    inner: sql.Composable
+    if kind == "int":
+        inner = sql.SQL("{}::text").format(col)
+    elif kind == "numeric":
+        inner = sql.SQL("{}::numeric::text").format(col)
+    elif kind == "float":
+        inner = _float_sql(sql.SQL("{}::float8::text").format(col))
+    elif kind == "bool":
+        inner = sql.SQL("CASE WHEN {} THEN 't' ELSE 'f' END").format(col)
+    elif kind == "bits":
+        inner = sql.SQL("{}::text").format(col)
+    elif kind == "date":
+        inner = sql.SQL("to_char({}, 'YYYY-MM-DD')").format(col)
+    elif kind == "timestamp":
+        inner = sql.SQL("to_char({}, 'YYYY-MM-DD HH24:MI:SS.US')").format(col)
+    elif kind == "interval":
+        inner = sql.SQL("(extract(epoch FROM {}) * 1000000)::bigint::text").format(col)
+    elif kind == "bytes":
+        inner = sql.SQL("md5({})").format(
+            col if t == "bytea" else sql.SQL("convert_to({}::text, 'UTF8')").format(col)
+        )
+    elif kind == "json":
+        inner = sql.SQL("md5(pg_temp.transship_json({}::json))").format(col)
+    elif kind == "jsonb":  # PostgreSQL on both sides: jsonb's own normal form
+        inner = sql.SQL("md5({}::jsonb::text)").format(col)
+    elif kind == "set":
+        inner = sql.SQL("md5({})").format(
+            sql.SQL("array_to_string({}, ',')").format(col)
+            if t.endswith("[]")
+            else sql.SQL("{}::text").format(col)
+        )
+    elif kind == "point":
+        inner = sql.SQL("{} || ',' || {}").format(
+            _float_sql(sql.SQL("({})[0]::text").format(col)), _float_sql(sql.SQL("({})[1]::text").format(col))
+        )
+    else:  # text and anything else: the text PostgreSQL prints
+        inner = sql.SQL("md5({}::text)").format(col)
+    return sql.SQL("coalesce({}, {})").format(inner, sql.Literal(NULL_MARK))
+
+
+# json: the form MariaDB's JSON_NORMALIZE gives — keys in byte order (duplicates kept), no whitespace, each number
+# as <d>.<ddd>E<exp> with the digits written (not a float), strings as written. Built over ``json`` (not jsonb),
+# which keeps the text of strings and numbers. A session-local function (pg_temp): nothing is created in the
+# user's schemas.
+PG_JSON_FUNCTION = r"""
+CREATE OR REPLACE FUNCTION pg_temp.transship_json(j json) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $fn$
+DECLARE
+  t text := json_typeof(j);
+  out text;
+BEGIN
+  IF t = 'object' THEN
+    SELECT '{' || coalesce(string_agg(to_json(k)::text || ':' || pg_temp.transship_json(v), ','
+                                      ORDER BY convert_to(k, 'UTF8'), n), '') || '}'
+      INTO out FROM json_each(j) WITH ORDINALITY AS e(k, v, n);
+    RETURN out;
+  ELSIF t = 'array' THEN
+    SELECT '[' || coalesce(string_agg(pg_temp.transship_json(v), ',' ORDER BY n), '') || ']'
+      INTO out FROM json_array_elements(j) WITH ORDINALITY AS a(v, n);
+    RETURN out;
+  ELSIF t = 'number' THEN
+    RETURN %s;
+  ELSE
+    RETURN btrim(j::text);
+  END IF;
+END
+$fn$
+"""
+
+
+def json_number_reference(text: str) -> str:
+    """A JSON number as JSON_NORMALIZE writes it: ``1.0E0``, ``-2.5E0``, ``1.23E20``, ``0.0E0``."""
+    canon = float_reference(text)
+    if canon == "0":
+        return "0.0E0"
+    neg = canon.startswith("-")
+    digits, _, exp = canon.lstrip("-").partition("e")
+    return f"{'-' if neg else ''}{digits[0]}.{digits[1:] or '0'}E{int(exp) - 1}"
+
+
+def _json_number_sql(text: sql.Composable) -> sql.Composable:
+    canon = _float_sql(text)
+    return sql.SQL(
+        "(SELECT CASE WHEN c = '0' THEN '0.0E0' ELSE "
+        "CASE WHEN left(c, 1) = '-' THEN '-' ELSE '' END || left(ltrim(c, '-'), 1) || '.' || "
+        "coalesce(nullif(substr(split_part(ltrim(c, '-'), 'e', 1), 2), ''), '0') || 'E' || "
+        "(split_part(c, 'e', 2)::int - 1)::text END FROM (SELECT {} AS c) AS n)"
+    ).format(canon)
+
+
+def pg_json_function() -> str:
+    """The ``pg_temp.transship_json`` definition (run once per session before json pieces are used)."""
+    return PG_JSON_FUNCTION % _json_number_sql(sql.SQL("btrim(j::text)")).as_string(None)
+
+
+class _Obj(list):
+    """A JSON object as its (key, value) pairs in document order (duplicates kept)."""
+
+
+class _Num(str):
+    """A JSON number as written."""
+
+
+def json_reference(document: str) -> str:
+    """Python reference of the json kind's text (before md5) of a JSON document's text."""
+    import json
+
+    def walk(value: object) -> str:
+        if isinstance(value, _Obj):
+            items = sorted(value, key=lambda kv: kv[0].encode())  # stable: duplicates keep their order
+            return "{" + ",".join(json.dumps(k, ensure_ascii=False) + ":" + walk(v) for k, v in items) + "}"
+        if isinstance(value, _Num):
+            return json_number_reference(value)
+        if isinstance(value, list):
+            return "[" + ",".join(walk(v) for v in value) + "]"
+        if isinstance(value, bool) or value is None:
+            return json.dumps(value)
+        return json.dumps(value, ensure_ascii=False)
+
+    return walk(
+        json.loads(document, object_pairs_hook=_Obj, parse_float=_Num, parse_int=_Num, parse_constant=_Num)
+    )
+
+
+def row_expression(pieces: list[sql.Composable]) -> sql.Composable:
+    """PostgreSQL: the row's digest input (the canonical pieces joined by ``|``)."""
+    if not pieces:
+        return sql.Literal("")
+    return sql.SQL("concat_ws({}, {})").format(sql.Literal(SEPARATOR), sql.SQL(", ").join(pieces))
+
+
+def pg_hash(text: sql.Composable) -> sql.Composable:
+    """PostgreSQL: a row's 60-bit hash as bigint."""
+    return sql.SQL("('x' || substr(md5({}), 1, {}))::bit(60)::bigint").format(text, sql.Literal(HASH_HEX))

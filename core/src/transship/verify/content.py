@@ -1,0 +1,267 @@
+"""Proving a table's content equal on two databases: chunk digests computed by each server, then the differing
+chunks narrowed to keys.
+
+Each side is a :class:`ContentReader` (PostgreSQL in :mod:`transship.verify.postgres`; a source adapter brings
+its own through :meth:`transship.adapters.base.SourceAdapter.content_source`). Both sides hash the canonical
+text of every row (:mod:`transship.verify.canonical`) and sum the hashes per chunk of a :class:`ChunkPlan`: one
+scan per side, run in parallel, and only one (count, sum) per chunk crosses the network. Where a chunk differs,
+the (key, row hash) pairs of that chunk are read from both sides, and the values of at most ``max_differences``
+rows, to show what differs.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
+
+from transship.keyranges import ChunkPlan, plan_hash, plan_ranges
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One compared column: its name on this side, the canonical kind, and this side's type name."""
+
+    name: str
+    kind: str
+    type_name: str = ""
+    extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass
+class TableSpec:
+    """One side of a compared table: where it is, its columns (paired by position with the other side's) and
+    the positions of its primary-key columns (empty for a table without a key)."""
+
+    schema: str | None
+    name: str
+    columns: list[ColumnSpec]
+    key: list[int] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{self.schema}.{self.name}" if self.schema else self.name
+
+    def single_int_key(self) -> bool:
+        return len(self.key) == 1 and self.columns[self.key[0]].kind == "int"
+
+
+Digests = dict[int, tuple[int, int]]  # chunk -> (rows, sum of row hashes)
+
+
+@dataclass
+class RowValues:
+    """One row as a side shows it: the canonical piece and a readable value of each column."""
+
+    pieces: list[str]
+    values: list[str | None]
+
+
+class ContentReader(Protocol):
+    """One database's side of the comparison (one connection; used from one thread at a time)."""
+
+    def key_bounds(self, table: TableSpec) -> tuple[int | None, int | None, int]:
+        """(min, max) of the single integer key (None, None without one) and the row count."""
+        ...
+
+    def digests(self, table: TableSpec, plan: ChunkPlan) -> Digests:
+        """Row count and hash sum of every non-empty chunk."""
+        ...
+
+    def chunk_rows(self, table: TableSpec, plan: ChunkPlan, chunk: int) -> list[tuple[str, int]]:
+        """(key text, row hash) of every row of one chunk; without a key, (row hash text, row hash)."""
+        ...
+
+    def rows(self, table: TableSpec, plan: ChunkPlan, chunk: int, keys: list[str]) -> dict[str, RowValues]:
+        """The rows of one chunk with these key texts (row hash texts without a key)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class ContentSource(Protocol):
+    """What a source adapter offers ``verify``: its side of each table and a reader to compute it."""
+
+    def table_spec(self, source_schema: str | None, source_name: str, target: TableSpec) -> TableSpec | str:
+        """The source side of ``target`` (same columns in the same order, the kinds it agrees on), or the
+        reason the content cannot be compared."""
+        ...
+
+    def reader(self) -> ContentReader:
+        """A reader on its own connection."""
+        ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class Difference:
+    """One row that differs: its key, what kind of difference, and the differing columns' values."""
+
+    key: str
+    kind: str  # "changed" | "missing on target" | "extra on target"
+    columns: list[tuple[str, str | None, str | None]] = field(
+        default_factory=list
+    )  # (column, source, target)
+
+    def describe(self) -> str:
+        if self.kind != "changed":
+            return f"{self.key}: {self.kind}"
+        cols = ", ".join(f"{c}: {_short(s)} -> {_short(t)}" for c, s, t in self.columns)
+        return f"{self.key}: {cols}"
+
+
+def _short(value: str | None, width: int = 60) -> str:
+    if value is None:
+        return "NULL"
+    return repr(value if len(value) <= width else value[:width] + "...")
+
+
+@dataclass
+class ContentResult:
+    """The outcome for one table."""
+
+    source_rows: int
+    target_rows: int
+    chunks: int
+    differing_chunks: int
+    differences: list[Difference]
+    plan: str
+
+    @property
+    def same(self) -> bool:
+        return self.differing_chunks == 0
+
+
+def both(source: Callable[[], T], target: Callable[[], T]) -> tuple[T, T]:
+    """Run the source's and the target's query at the same time."""
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="verify") as pool:
+        s, t = pool.submit(source), pool.submit(target)
+        return s.result(), t.result()
+
+
+def plan_for(reader: ContentReader, table: TableSpec) -> ChunkPlan:
+    """Range chunks over a single integer key, else hash chunks (by key, or by row without one)."""
+    lo, hi, rows = reader.key_bounds(table)
+    if table.single_int_key():
+        return plan_ranges(lo, hi, rows)
+    return plan_hash(rows, bool(table.key))
+
+
+def compare_content(
+    source: ContentReader,
+    target: ContentReader,
+    s_table: TableSpec,
+    t_table: TableSpec,
+    max_differences: int = 10,
+) -> ContentResult:
+    """Compare one table's content on both sides: digests per chunk, then the rows of differing chunks."""
+    plan = plan_for(source, s_table)
+    s_dig, t_dig = both(lambda: source.digests(s_table, plan), lambda: target.digests(t_table, plan))
+    chunks = sorted(set(s_dig) | set(t_dig))
+    bad = [c for c in chunks if s_dig.get(c) != t_dig.get(c)]
+    differences: list[Difference] = []
+    names = [c.name for c in t_table.columns]
+    for chunk in bad:
+        if len(differences) >= max_differences:
+            break
+        differences.extend(
+            _locate(source, target, s_table, t_table, plan, chunk, names, max_differences - len(differences))
+        )
+    return ContentResult(
+        source_rows=sum(r for r, _ in s_dig.values()),
+        target_rows=sum(r for r, _ in t_dig.values()),
+        chunks=max(len(chunks), plan.count if plan.mode == "range" else len(chunks)),
+        differing_chunks=len(bad),
+        differences=differences,
+        plan={"range": "key ranges", "hash": "key hash", "row": "row multiset"}[plan.mode],
+    )
+
+
+def _locate(
+    source: ContentReader,
+    target: ContentReader,
+    s_table: TableSpec,
+    t_table: TableSpec,
+    plan: ChunkPlan,
+    chunk: int,
+    names: list[str],
+    limit: int,
+) -> list[Difference]:
+    """Up to ``limit`` differing rows of one chunk, with the values of the differing columns."""
+
+    def s_rows() -> list[tuple[str, int]]:
+        return source.chunk_rows(s_table, plan, chunk)
+
+    def t_rows() -> list[tuple[str, int]]:
+        return target.chunk_rows(t_table, plan, chunk)
+
+    found = _row_differences(*both(s_rows, t_rows), limit)
+    keys = [k for k, _ in found]
+
+    def s_values() -> dict[str, RowValues]:
+        return source.rows(s_table, plan, chunk, keys)
+
+    def t_values() -> dict[str, RowValues]:
+        return target.rows(t_table, plan, chunk, keys)
+
+    s_vals, t_vals = both(s_values, t_values)
+    out = []
+    for key, kind in found:
+        s_row, t_row = s_vals.get(key), t_vals.get(key)
+        shown = _key_display(key, s_row or t_row, s_table if s_row else t_table)
+        if kind != "changed" or s_row is None or t_row is None:
+            out.append(Difference(shown, kind, _all_columns(names, s_row, t_row)))
+            continue
+        cols = [
+            (n, s_row.values[i], t_row.values[i])
+            for i, n in enumerate(names)
+            if s_row.pieces[i] != t_row.pieces[i]
+        ]
+        out.append(Difference(shown, "changed", cols))
+    return out
+
+
+def _row_differences(
+    s_rows: list[tuple[str, int]], t_rows: list[tuple[str, int]], limit: int
+) -> list[tuple[str, str]]:
+    """Keys of rows that differ in one chunk: (key text, kind), at most ``limit``."""
+    s_count = Counter(s_rows)
+    t_count = Counter(t_rows)
+    s_keys = {k: h for k, h in s_rows}
+    t_keys = {k: h for k, h in t_rows}
+    out: list[tuple[str, str]] = []
+    for key in sorted(set(s_keys) | set(t_keys)):
+        if len(out) >= limit:
+            break
+        if key not in t_keys:
+            out.append((key, "missing on target"))
+        elif key not in s_keys:
+            out.append((key, "extra on target"))
+        elif s_keys[key] != t_keys[key]:
+            out.append((key, "changed"))
+        elif s_count[(key, s_keys[key])] != t_count[(key, t_keys[key])]:  # keyless: the same row n times
+            n, m = s_count[(key, s_keys[key])], t_count[(key, t_keys[key])]
+            out.append((key, "missing on target" if n > m else "extra on target"))
+    return out
+
+
+def _key_display(key: str, row: RowValues | None, table: TableSpec) -> str:
+    if row is None:
+        return key
+    if not table.key:
+        return "row (" + ", ".join(_short(v, 30) for v in row.values) + ")"
+    return ", ".join(f"{table.columns[i].name}={_short(row.values[i], 40)}" for i in table.key)
+
+
+def _all_columns(
+    names: list[str], s_row: RowValues | None, t_row: RowValues | None
+) -> list[tuple[str, str | None, str | None]]:
+    return [
+        (n, s_row.values[i] if s_row else None, t_row.values[i] if t_row else None)
+        for i, n in enumerate(names)
+    ]
