@@ -78,6 +78,8 @@ def test_each_type_and_each_kind_of_damage_is_located(migrated: dict[str, Any]) 
     rc, doc = _verify(migrated)
     assert rc == 0, doc["summary"]
     assert [t["proof"] for t in doc["tables"]] == ["content"] * 3
+    sampled = run_cli("verify", *migrated["e"], *migrated["tgt"], "--sample-percent", "50")  # asked for less: exit 0
+    assert "0 proven by content, 3 by a 50% sample of their content (--sample-percent)" in sampled.stdout
     # harmless on the target: other JSON whitespace and key order, another physical row order
     _target(migrated, """UPDATE typed SET js = '{ "a":[1,2.50], "b":1 }', jb = '{"a": [1, 2.50], "b": 1}' WHERE id = 1""",
             "CLUSTER typed USING typed_pkey")  # fmt: skip

@@ -225,10 +225,17 @@ class MySQLContentReader:
         row = self._all(f"SELECT COUNT(*) FROM {self._from(table)}", table)[0]  # noqa: S608 - quoted identifiers
         return None, None, int(row[0])
 
-    def digests(self, table: TableSpec, plan: ChunkPlan) -> Digests:
+    def digests(self, table: TableSpec, plan: ChunkPlan, chunks: list[int] | None = None) -> Digests:
+        where = ""
+        if chunks is not None:
+            where = (
+                " WHERE " + " OR ".join(f"({self._chunk_filter(table, plan, c)})" for c in chunks)
+                if plan.mode == "range"
+                else f" WHERE {self._bucket(table, plan)} IN ({', '.join(str(int(c)) for c in chunks)})"
+            )
         query = (
             f"SELECT {self._bucket(table, plan)} , COUNT(*), IFNULL(SUM({self._row_hash(table)}), 0) "  # noqa: S608 - quoted identifiers
-            f"FROM {self._from(table)} GROUP BY 1"
+            f"FROM {self._from(table)}{where} GROUP BY 1"
         )
         return {
             int(r[0]) if r[0] is not None else -1: (int(r[1]), int(r[2])) for r in self._all(query, table)

@@ -238,6 +238,10 @@ def analyze_schema(run):
     help="Differing rows to locate and show per table.",
 )  # fmt: skip
 @bool_flag("--counts-only", "Compare row counts only (no content digests); exit 0 when the counts match.")
+@click.option(
+    "--sample-percent", type=click.FloatRange(min=0, max=100, min_open=True), default=None,
+    help="Compare the content of this share of each table's chunks (picked at random); counts stay exact.",
+)  # fmt: skip
 @bool_flag("--disable-pb", "No progress bars.")
 @run_command("verify", "verify", needs_init=True)
 def verify(run):

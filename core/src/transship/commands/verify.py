@@ -59,6 +59,7 @@ def run(run: Run) -> None:
         groups.setdefault((override or r["target_schema"], r["target_name"]), []).append(r)
 
     counts_only = bool(run.params.get("counts_only"))
+    sample_percent = run.params.get("sample_percent")
     max_differences = int(run.params.get("max_differences") or 10)
     adapter = None
     source: ContentSource | None = None
@@ -106,8 +107,9 @@ def run(run: Run) -> None:
                     )  # fmt: skip
                     task = progress.add(f"verify {item.label}", item.exported_rows)
                     verdict = check_table(
-                        target, tconn, source, source_reader, item, reason, max_differences, counter(pairs)
-                    )
+                        target, tconn, source, source_reader, item, reason, max_differences, counter(pairs),
+                        sample_percent,
+                    )  # fmt: skip
                     progress.finish(task, verdict.target_rows or 0)
                     verdicts.append(verdict)
         finally:
@@ -116,7 +118,7 @@ def run(run: Run) -> None:
             if source is not None:
                 source.close()
         sequences = check_sequences(tconn, _recorded_sequences(run, override))
-    summary = _summary(verdicts, sequences, counts_only)
+    summary = _summary(verdicts, sequences, counts_only, sample_percent)
     document = {
         "target": f"{sink.name} ({sink.config.describe()})",
         "summary": summary,
@@ -178,24 +180,29 @@ def _recorded_sequences(run: Run, override: str | None) -> list[tuple[str | None
     ]
 
 
-def _summary(verdicts: list[TableVerdict], sequences: list[Any], counts_only: bool) -> dict[str, Any]:
+def _summary(
+    verdicts: list[TableVerdict], sequences: list[Any], counts_only: bool, sample_percent: float | None
+) -> dict[str, Any]:
     proven = sum(1 for v in verdicts if v.result == "MATCH")
+    sampled = sum(1 for v in verdicts if v.result == "SAMPLE MATCH")
     counted = sum(1 for v in verdicts if v.result == "COUNTS MATCH")
     different = sum(1 for v in verdicts if v.result == "DIFFERENT")
     seq_ok = sum(1 for s in sequences if s.result == "MATCH")
     if different or seq_ok != len(sequences):
         text = f"verify: {different} of {len(verdicts)} table(s) differ"
-    elif counted:
-        text = (
-            f"verify: all {len(verdicts)} table(s) match: {proven} proven by content, {counted} by row counts only"
-            + (" (--counts-only)" if counts_only else "")
-        )
+    elif counted or sampled:
+        parts = [f"{proven} proven by content"]
+        if sampled:
+            parts.append(f"{sampled} by a {sample_percent:g}% sample of their content (--sample-percent)")
+        if counted:
+            parts.append(f"{counted} by row counts only" + (" (--counts-only)" if counts_only else ""))
+        text = f"verify: all {len(verdicts)} table(s) match: " + ", ".join(parts)
     else:
         text = f"verify: all {len(verdicts)} table(s) match, content proven for every table"
     if sequences:
         text += f"; {seq_ok} of {len(sequences)} sequence(s) continue at or beyond the source"
     return {
-        "tables": len(verdicts), "proven_by_content": proven, "counts_only": counted, "different": different,
+        "tables": len(verdicts), "proven_by_content": proven, "sampled": sampled, "counts_only": counted, "different": different,
         "sequences": len(sequences), "sequences_ok": seq_ok, "text": text + ".",
     }  # fmt: skip
 

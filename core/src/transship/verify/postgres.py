@@ -173,9 +173,19 @@ class PgContentReader:
         row = self._one(sql.SQL("SELECT NULL, NULL, count(*) FROM {}").format(self._from(table)))
         return None, None, int(row[2])
 
-    def digests(self, table: TableSpec, plan: ChunkPlan) -> Digests:
-        query = sql.SQL("SELECT {b} AS b, count(*), coalesce(sum({h}), 0) FROM {t} GROUP BY 1").format(
-            b=self._bucket(table, plan), h=self._row_hash(table), t=self._from(table)
+    def digests(self, table: TableSpec, plan: ChunkPlan, chunks: list[int] | None = None) -> Digests:
+        where: sql.Composable = sql.SQL("")
+        if chunks is not None:
+            where = (
+                sql.SQL(" WHERE ")
+                + sql.SQL(" OR ").join(
+                    sql.SQL("({})").format(self._chunk_filter(table, plan, c)) for c in chunks
+                )
+                if plan.mode == "range"
+                else sql.SQL(" WHERE {} = ANY({})").format(self._bucket(table, plan), sql.Literal(chunks))
+            )
+        query = sql.SQL("SELECT {b} AS b, count(*), coalesce(sum({h}), 0) FROM {t}{w} GROUP BY 1").format(
+            b=self._bucket(table, plan), h=self._row_hash(table), t=self._from(table), w=where
         )
         return {int(r[0]) if r[0] is not None else -1: (int(r[1]), int(r[2])) for r in self._all(query)}
 

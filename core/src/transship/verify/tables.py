@@ -19,6 +19,7 @@ from transship.verify.content import ContentReader, ContentResult, ContentSource
 from transship.verify.postgres import table_spec
 
 CONTENT = "content"
+SAMPLED = "sampled"
 COUNTS_ONLY = "counts only"
 SKIPPED = "skipped"
 
@@ -49,9 +50,9 @@ class TableVerdict:
     exported_rows: int
     imported_rows: int
     target_rows: int | None
-    proof: str  # content | counts only | skipped
+    proof: str  # content | sampled | counts only | skipped
     content: str  # same | different | not compared
-    result: str  # MATCH | DIFFERENT | COUNTS MATCH
+    result: str  # MATCH | DIFFERENT | SAMPLE MATCH | COUNTS MATCH
     note: str = ""
     chunks: int = 0
     differing_chunks: int = 0
@@ -70,6 +71,7 @@ def check_table(
     no_content_reason: str,
     max_differences: int,
     count_source: Callable[[], int | None] = lambda: None,
+    sample_percent: float | None = None,
 ) -> TableVerdict:
     """Count and, where a source reader is given, prove the content of one table."""
     t_spec = table_spec(tconn, table.schema, table.name)
@@ -99,14 +101,16 @@ def check_table(
                 replace(t, kind=s.kind) for t, s in zip(t_spec.columns, s_spec.columns, strict=True)
             ]
             try:
-                result = compare_content(source_reader, target, s_spec, t_spec, max_differences)
+                result = compare_content(
+                    source_reader, target, s_spec, t_spec, max_differences, sample_percent
+                )
             except psycopg.Error as exc:
                 raise TransshipError(
                     f"verify: comparing {table.label} failed on the target: {str(exc).strip().splitlines()[0]}",
                     fix="check that the target table has the columns the export wrote",
                 ) from None
     if result is not None:
-        verdict.proof = CONTENT
+        verdict.proof = SAMPLED if result.sampled else CONTENT
         verdict.content = "same" if result.same else "different"
         verdict.target_rows = result.target_rows
         verdict.chunks = result.chunks
@@ -131,6 +135,8 @@ def check_table(
         notes.insert(0, "rows imported are missing from the target")
     elif verdict.target_rows != table.imported_rows:
         notes.insert(0, "the target table holds other rows too")
+    if result is not None and result.sampled:
+        notes.append(f"{result.chunks} of its chunks compared (--sample-percent)")
     if result is not None and not result.same:
         shown = "; ".join(d["text"] for d in verdict.differences[:3])
         notes.insert(
@@ -141,7 +147,7 @@ def check_table(
     if not ok:
         verdict.result = "DIFFERENT"
     else:
-        verdict.result = "MATCH" if verdict.proof == CONTENT else "COUNTS MATCH"
+        verdict.result = {CONTENT: "MATCH", SAMPLED: "SAMPLE MATCH"}.get(verdict.proof, "COUNTS MATCH")
     return verdict
 
 
