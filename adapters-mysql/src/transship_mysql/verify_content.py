@@ -49,7 +49,10 @@ def float_sql(text: str) -> str:
     t = f"TRIM(LEADING '0' FROM {d})"
     digits = f"TRIM(TRAILING '0' FROM {t})"
     exp = f"({x} + CHAR_LENGTH({w}) - (CHAR_LENGTH({d}) - CHAR_LENGTH({t})))"
-    return f"IF({digits} = '', '0', CONCAT(IF(LEFT({s}, 1) = '-', '-', ''), {digits}, 'e', {exp}))"
+    return (
+        f"IF({digits} = '', IF(LEFT({s}, 1) = '-', '-0', '0'), "
+        f"CONCAT(IF(LEFT({s}, 1) = '-', '-', ''), {digits}, 'e', {exp}))"
+    )
 
 
 def piece(col: ColumnSpec, mariadb: bool) -> str:
@@ -62,7 +65,7 @@ def piece(col: ColumnSpec, mariadb: bool) -> str:
     elif kind == "float":
         inner = float_sql(f"CAST(CAST({q} AS DOUBLE) AS CHAR)" if base == "float" else f"CAST({q} AS CHAR)")
     elif kind == "bool":
-        inner = f"IF({q} <> 0, 't', 'f')"
+        inner = f"CASE WHEN {q} <> 0 THEN 't' WHEN {q} = 0 THEN 'f' END"  # NULL stays NULL
     elif kind == "bits":
         inner = f"LPAD(BIN({q}), {int(str(col.extra.get('length') or 1))}, '0')"
     elif kind == "date":
@@ -70,7 +73,7 @@ def piece(col: ColumnSpec, mariadb: bool) -> str:
     elif kind == "timestamp":
         inner = f"IF({_zero_date_guard(q)}, NULL, DATE_FORMAT({q}, '%Y-%m-%d %H:%i:%s.%f'))"
     elif kind == "interval":
-        inner = f"CAST(ROUND(TIME_TO_SEC({q}) * 1000000) AS SIGNED)"
+        inner = f"CONCAT('0:0:', CAST(ROUND(TIME_TO_SEC({q}) * 1000000) AS SIGNED))"  # months:days:micros
     elif kind == "bytes":
         inner = f"MD5({q})" if base in BINARY_TYPES else f"MD5(CONVERT({q} USING utf8mb4))"
     elif kind == "json" and mariadb:
@@ -276,6 +279,10 @@ class MySQLContentReader:
         q = bq(str(col.extra.get("source_name") or col.name))
         if col.type_name in BINARY_TYPES:
             return f"CONCAT('\\\\x', LOWER(HEX(LEFT({q}, 32))), IF(LENGTH({q}) > 32, '...', ''))"
+        if col.type_name == "bit":
+            return f"BIN({q})"
+        if col.type_name in SPATIAL_TYPES:
+            return f"LEFT(ST_AsText({q}), {DISPLAY_CHARS})"
         return f"LEFT(CAST({q} AS CHAR), {DISPLAY_CHARS})"
 
     def _all(self, query: str, table: TableSpec) -> list[Any]:

@@ -46,6 +46,14 @@ def run(run: Run) -> None:
         for r in meta.query("SELECT * FROM export_tables WHERE status = 'DONE' ORDER BY file_name")
         if accept(r["source_schema"], r["source_name"]) or accept(r["target_schema"] or "", r["target_name"])
     ]
+    if not exported:  # an exit 0 over nothing would pass a gate that proves nothing
+        raise TransshipError(
+            "verify found no exported tables to compare"
+            + (" (after --table-list/--exclude-table-list)" if everything else ""),
+            fix="check the table filters, or run export data first"
+            if everything
+            else "run export data first",
+        )
     # rows of committed batches, less the rows stash-and-continue kept out of the target
     done_rows = meta.query(
         "SELECT file_name, COALESCE(SUM(row_count - errored_rows), 0), COALESCE(SUM(errored_rows), 0)"
@@ -60,7 +68,8 @@ def run(run: Run) -> None:
 
     counts_only = bool(run.params.get("counts_only"))
     sample_percent = run.params.get("sample_percent")
-    max_differences = int(run.params.get("max_differences") or 10)
+    given = run.params.get("max_differences")
+    max_differences = 10 if given is None else int(given)
     adapter = None
     source: ContentSource | None = None
     reason = "--counts-only was given"

@@ -14,7 +14,7 @@ hold ``|`` or ``~`` (strings, bytes, JSON) are hashed with md5 first, so the joi
 | ``bits`` | ``0``/``1`` string of the declared length |
 | ``date`` | ``YYYY-MM-DD`` |
 | ``timestamp`` | wall-clock ``YYYY-MM-DD HH:MM:SS.ffffff`` (with time zone: in UTC) |
-| ``interval`` | signed total microseconds (``-43200500000``) |
+| ``interval`` | ``months:days:microseconds`` (``0:0:-43200500000``) |
 | ``text`` | md5 of the UTF-8 text |
 | ``bytes`` | md5 of the bytes |
 | ``json`` | md5 of the JSON as MariaDB's ``JSON_NORMALIZE`` writes it: keys in byte order, no whitespace, numbers ``1.5E0`` |
@@ -67,18 +67,18 @@ def float_reference(text: str) -> str:
     exponent = int(exp or 0) + len(whole) - (len(digits) - len(stripped))
     stripped = stripped.rstrip("0")
     if not stripped:
-        return "0"
+        return "-0" if neg else "0"  # the sign of zero is a bit of the value
     return f"{'-' if neg else ''}{stripped}e{exponent}"
 
 
 def interval_reference(text: str) -> str:
-    """The ``interval`` kind of a ``[-]H:MM:SS[.ffffff]`` duration: signed total microseconds."""
+    """The ``interval`` kind of a ``[-]H:MM:SS[.ffffff]`` duration: ``months:days:microseconds``."""
     m = re.fullmatch(r"(-?)(\d+):(\d\d):(\d\d)(?:\.(\d{1,6}))?", text.strip())
     if not m:
         raise ValueError(f"not a duration: {text!r}")
     sign, h, mi, se, frac = m.groups()
     micros = ((int(h) * 60 + int(mi)) * 60 + int(se)) * 1_000_000 + int((frac or "").ljust(6, "0"))
-    return f"{'-' if sign and micros else ''}{micros}"
+    return f"0:0:{'-' if sign and micros else ''}{micros}"
 
 
 def _float_sql(text: sql.Composable) -> sql.Composable:
@@ -93,7 +93,7 @@ def _float_sql(text: sql.Composable) -> sql.Composable:
     trimmed = sql.SQL("ltrim({}, '0')").format(digits)
     return sql.SQL(
         "CASE WHEN {s} IN ('nan', 'infinity', '-infinity') THEN replace({s}, 'infinity', 'inf') "
-        "WHEN rtrim({t}, '0') = '' THEN '0' "
+        "WHEN rtrim({t}, '0') = '' THEN CASE WHEN left({s}, 1) = '-' THEN '-0' ELSE '0' END "
         "ELSE CASE WHEN left({s}, 1) = '-' THEN '-' ELSE '' END || rtrim({t}, '0') || 'e' || "
         "({x} + length({w}) - (length({d}) - length({t})))::text END"
     ).format(s=s, t=trimmed, x=x, w=whole, d=digits)
@@ -110,15 +110,22 @@ def pg_piece(kind: str, col: sql.Composable, pg_type: str) -> sql.Composable:
     elif kind == "float":
         inner = _float_sql(sql.SQL("{}::float8::text").format(col))
     elif kind == "bool":
-        inner = sql.SQL("CASE WHEN {} THEN 't' ELSE 'f' END").format(col)
+        inner = sql.SQL("CASE WHEN {c} THEN 't' WHEN NOT {c} THEN 'f' END").format(c=col)  # NULL stays NULL
     elif kind == "bits":
         inner = sql.SQL("{}::text").format(col)
-    elif kind == "date":
-        inner = sql.SQL("to_char({}, 'YYYY-MM-DD')").format(col)
+    elif kind == "date":  # ISO text: YYYY-MM-DD, with " BC" before year 1, and infinity
+        inner = sql.SQL("{}::date::text").format(col)
     elif kind == "timestamp":
-        inner = sql.SQL("to_char({}, 'YYYY-MM-DD HH24:MI:SS.US')").format(col)
-    elif kind == "interval":
-        inner = sql.SQL("(extract(epoch FROM {}) * 1000000)::bigint::text").format(col)
+        inner = sql.SQL(
+            "CASE WHEN isfinite({c}) THEN to_char({c}, 'YYYY-MM-DD HH24:MI:SS.US') || "
+            "CASE WHEN to_char({c}, 'BC') = 'BC' THEN ' BC' ELSE '' END ELSE {c}::text END"
+        ).format(c=col)
+    elif kind == "interval":  # months, days and time apart: '1 mon' is not '30 days'
+        inner = sql.SQL(
+            "(extract(year FROM {c}) * 12 + extract(month FROM {c}))::bigint || ':' || extract(day FROM {c})::bigint"
+            " || ':' || (extract(hour FROM {c}) * 3600000000 + extract(minute FROM {c}) * 60000000"
+            " + extract(microseconds FROM {c}))::bigint"
+        ).format(c=col)
     elif kind == "bytes":
         inner = sql.SQL("md5({})").format(
             col if t == "bytea" else sql.SQL("convert_to({}::text, 'UTF8')").format(col)
@@ -137,6 +144,8 @@ def pg_piece(kind: str, col: sql.Composable, pg_type: str) -> sql.Composable:
         inner = sql.SQL("{} || ',' || {}").format(
             _float_sql(sql.SQL("({})[0]::text").format(col)), _float_sql(sql.SQL("({})[1]::text").format(col))
         )
+    elif t in ("inet", "cidr"):  # the output form ('::1'), not text(inet) ('::1/128')
+        inner = sql.SQL("CASE WHEN {c} IS NOT NULL THEN md5(concat({c})) END").format(c=col)
     else:  # text and anything else: the text PostgreSQL prints
         inner = sql.SQL("md5({}::text)").format(col)
     return sql.SQL("coalesce({}, {})").format(inner, sql.Literal(NULL_MARK))
@@ -174,7 +183,7 @@ $fn$
 def json_number_reference(text: str) -> str:
     """A JSON number as JSON_NORMALIZE writes it: ``1.0E0``, ``-2.5E0``, ``1.23E20``, ``0.0E0``."""
     canon = float_reference(text)
-    if canon == "0":
+    if canon in ("0", "-0"):  # JSON_NORMALIZE writes no negative zero
         return "0.0E0"
     neg = canon.startswith("-")
     digits, _, exp = canon.lstrip("-").partition("e")
@@ -184,7 +193,7 @@ def json_number_reference(text: str) -> str:
 def _json_number_sql(text: sql.Composable) -> sql.Composable:
     canon = _float_sql(text)
     return sql.SQL(
-        "(SELECT CASE WHEN c = '0' THEN '0.0E0' ELSE "
+        "(SELECT CASE WHEN c IN ('0', '-0') THEN '0.0E0' ELSE "
         "CASE WHEN left(c, 1) = '-' THEN '-' ELSE '' END || left(ltrim(c, '-'), 1) || '.' || "
         "coalesce(nullif(substr(split_part(ltrim(c, '-'), 'e', 1), 2), ''), '0') || 'E' || "
         "(split_part(c, 'e', 2)::int - 1)::text END FROM (SELECT {} AS c) AS n)"

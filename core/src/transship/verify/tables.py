@@ -175,7 +175,6 @@ def check_sequences(
     for schema, name, last_value, is_called in sequences:
         label = qualified(schema, name)
         ident = sql.Identifier(schema, name) if schema else sql.Identifier(name)
-        source_next = int(last_value) + (1 if is_called else 0)
         row = tconn.execute(
             "SELECT s.last_value, s.increment_by, s.start_value FROM pg_sequences s "
             "JOIN pg_namespace n ON n.nspname = s.schemaname "
@@ -184,10 +183,14 @@ def check_sequences(
             (ident.as_string(tconn),),
         ).fetchone()
         if row is None:
-            out.append(SequenceVerdict(label, source_next, None, "DIFFERENT", "missing on the target"))
+            out.append(SequenceVerdict(label, int(last_value), None, "DIFFERENT", "missing on the target"))
             continue
-        target_next = int(row[2]) if row[0] is None else int(row[0]) + int(row[1])
-        if target_next < source_next:
+        step = int(
+            row[1]
+        )  # the target's increment (the source's, as export schema wrote it); may be negative
+        source_next = int(last_value) + (step if is_called else 0)
+        target_next = int(row[2]) if row[0] is None else int(row[0]) + step
+        if (target_next < source_next) if step > 0 else (target_next > source_next):
             out.append(
                 SequenceVerdict(
                     label,
