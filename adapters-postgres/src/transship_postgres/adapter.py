@@ -45,9 +45,22 @@ class PostgresAdapter(SourceAdapter):
 
     def check_connection(self) -> str:
         with connect(self.config, "source") as conn:
+            self._check_encoding(conn)
             version = str(conn.execute("SHOW server_version").fetchone()[0])  # type: ignore[index]
             self._check_schemas(conn)
         return version
+
+    def _check_encoding(self, conn) -> None:
+        """Refuse a SQL_ASCII database: its text is bytes in no declared encoding (the server checks nothing), so
+        neither its names nor its data can be turned into UTF-8 for the target without guessing."""
+        # the startup parameter, decoded by psycopg (a query's text comes back as bytes under SQL_ASCII)
+        if (conn.info.parameter_status("server_encoding") or "").upper() == "SQL_ASCII":
+            raise ConfigError(
+                f"source database {self.config.name} uses the SQL_ASCII encoding (bytes in no declared encoding, "
+                "not guaranteed to be valid UTF-8), which transship does not export",
+                fix="copy it into a UTF8 database first (createdb -E UTF8 -T template0 NEW; pg_dump the old one "
+                "and restore it into NEW, converting or fixing the bytes that are not valid UTF-8), then export NEW",
+            )
 
     def _check_schemas(self, conn) -> None:
         wanted = self.schemas()

@@ -40,7 +40,8 @@ FILE = "file"
 POINTS: dict[str, str] = {
     DATA: "a block written to a table's data/tmp_ file (OSError ENOSPC)",
     META: "a write to metainfo/meta.db (sqlite3.OperationalError 'database or disk is full')",
-    FILE: "a file written whole: written-and-renamed files, schema files, reports (OSError ENOSPC)",
+    FILE: "a file written whole: written-and-renamed files, schema files, reports, the stashed rows' files in"
+    " data/errors/ (OSError ENOSPC)",
 }
 SQLITE_FULL = 13  # SQLite's result code for "database or disk is full"
 _FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
@@ -162,7 +163,7 @@ def unmapped_disk_full(exc: BaseException, default_path: str | Path) -> DiskFull
 
 @contextlib.contextmanager
 def on_disk_full(
-    path: str | Path,
+    path: str | Path | Callable[[], str | Path],
     needed: int | Callable[[], int | None] | None,
     *,
     remove: Iterable[str | Path] = (),
@@ -171,7 +172,8 @@ def on_disk_full(
 ) -> Iterator[None]:
     """Turn a full disk inside the block into :class:`DiskFull`, after deleting the ``remove`` files.
 
-    ``needed`` may be a callable, evaluated after the failure (when the bytes written so far are known).
+    ``needed`` may be a callable, evaluated after the failure (when the bytes written so far are known); so may
+    ``path``, when the block writes several files (it names the one being written when the disk filled).
     Any other error passes unchanged.
     """
     try:
@@ -183,7 +185,7 @@ def on_disk_full(
             with contextlib.suppress(OSError):
                 Path(leftover).unlink(missing_ok=True)
         size = needed() if callable(needed) else needed
-        error = disk_full_error(exc, path, size, what=what, fix=fix)
+        error = disk_full_error(exc, path() if callable(path) else path, size, what=what, fix=fix)
         assert error is not None  # is_disk_full said so
         raise error from exc
 

@@ -86,22 +86,38 @@ def _session_defaults(conn: psycopg.Connection) -> psycopg.Connection:
     """No statement or idle-transaction timeout from the database's or role's defaults: COPY, index builds,
     finalize and verify's digests may legitimately run for hours (a dead network is caught by the keepalives).
     Set after connecting, not as a startup ``options`` parameter, which connection poolers refuse."""
-    conn.execute("SET statement_timeout = 0")
-    conn.execute("SET idle_in_transaction_session_timeout = 0")
-    if not conn.autocommit:
-        conn.commit()
+    try:
+        conn.execute("SET statement_timeout = 0")
+        conn.execute("SET idle_in_transaction_session_timeout = 0")
+        if not conn.autocommit:
+            conn.commit()
+    except psycopg.OperationalError as exc:
+        conn.close()
+        # the server accepted the connection, then it broke (terminated, reset): a new try may well succeed
+        raise _LostDuringSetup(str(exc).strip() or type(exc).__name__) from exc
     return conn
+
+
+class _LostDuringSetup(psycopg.OperationalError):
+    """A connection that broke right after it was opened, while its session was being set up."""
 
 
 def _connect_error(exc: psycopg.OperationalError, cfg: DBConfig, role: str, dbname: str) -> ConnectionFailed:
     """The one-line error, marked transient when the server may accept a new try soon (restarting, busy)."""
     error = describe_connect_error(exc, cfg, role, dbname)
-    error.transient = (exc.sqlstate or "") in (
-        "57P03",
-        "53300",
-        "08006",
-        "08001",
-    ) or error.message.startswith("cannot reach")
+    error.transient = (
+        (exc.sqlstate or "")
+        in (
+            "57P01",  # terminated by an administrator while the session was being set up
+            "57P02",
+            "57P03",
+            "53300",
+            "08006",
+            "08001",
+        )
+        or error.message.startswith("cannot reach")
+        or isinstance(exc, _LostDuringSetup)
+    )
     return error
 
 

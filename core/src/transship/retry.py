@@ -6,13 +6,16 @@ deadlock, the server starting up or shutting down, too many connections. Data er
 and 23), syntax and privilege errors (42) never are. Waits grow exponentially with jitter, up to
 :data:`MAX_WAIT` seconds, for at most :data:`ATTEMPTS` tries of one piece of work; a caller starts a new
 budget for each piece of work (each batch, each step), so a long run that keeps progressing is never
-stopped by failures spread over hours.
+stopped by failures spread over hours. Work made of parts that commit one by one (a batch bisected by
+stash-and-continue) passes a :class:`Budget` and calls :meth:`Budget.progress` after each commit: the count of
+attempts (and the backoff) starts again from there.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import random
 import threading
 from collections.abc import Callable
 from typing import TypeVar
@@ -53,26 +56,70 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError) and not state
 
 
+class Budget:
+    """The attempts of one piece of work, counted since it last made progress (a part of it committed)."""
+
+    def __init__(self) -> None:
+        self._progressed = False
+        self._base = 0  # the attempt number at which progress was last seen
+
+    def progress(self) -> None:
+        """A part of the work committed: the failures before it no longer count (thread-confined: the worker)."""
+        self._progressed = True
+
+    def attempts(self, attempt_number: int) -> int:
+        """Failed attempts since the last progress, ``attempt_number`` (tenacity's, 1-based) the latest."""
+        if self._progressed:
+            self._progressed = False
+            self._base = attempt_number - 1
+        return attempt_number - self._base
+
+
+class _StopWithoutProgress(tenacity.stop.stop_base):
+    def __init__(self, budget: Budget, attempts: int) -> None:
+        self.budget = budget
+        self.limit = attempts
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        return self.budget.attempts(retry_state.attempt_number) >= self.limit
+
+
+class _WaitSinceProgress(tenacity.wait.wait_base):
+    """Exponential backoff with jitter over the attempts since the last progress."""
+
+    def __init__(self, budget: Budget) -> None:
+        self.budget = budget
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> float:
+        n = self.budget.attempts(retry_state.attempt_number)
+        return max(0.0, min(MAX_WAIT, FIRST_WAIT * 2 ** (n - 1) + random.uniform(0, FIRST_WAIT)))  # noqa: S311
+
+
 def retrying(
-    what: str, cancel: threading.Event | None = None, attempts: int | None = None
+    what: str,
+    cancel: threading.Event | None = None,
+    attempts: int | None = None,
+    budget: Budget | None = None,
 ) -> tenacity.Retrying:
     """A tenacity ``Retrying`` for one piece of work: transient errors are retried, others raised at once.
 
     ``for attempt in retrying("restoring sequences"): with attempt: ...`` — the last error is raised when the
-    budget is spent (or ``cancel`` is set)."""
+    budget is spent (or ``cancel`` is set). With ``budget``, attempts count from its last
+    :meth:`Budget.progress`."""
 
     def log_retry(state: tenacity.RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
         first = str(exc).strip().splitlines()[0] if exc and str(exc).strip() else repr(exc)
         log.warning("%s failed (%s); retrying (attempt %d)", what, first, state.attempt_number + 1)
 
-    stop: tenacity.stop.stop_base = tenacity.stop_after_attempt(attempts or ATTEMPTS)
+    budget = budget or Budget()
+    stop: tenacity.stop.stop_base = _StopWithoutProgress(budget, attempts or ATTEMPTS)
     if cancel is not None:
         stop = tenacity.stop_any(stop, _Cancelled(cancel))
     return tenacity.Retrying(
         retry=tenacity.retry_if_exception(is_transient),
         stop=stop,
-        wait=tenacity.wait_exponential_jitter(initial=FIRST_WAIT, max=MAX_WAIT, jitter=FIRST_WAIT),
+        wait=_WaitSinceProgress(budget),
         before_sleep=log_retry,
         reraise=True,
     )

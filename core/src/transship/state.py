@@ -81,6 +81,7 @@ _ADDED_COLUMNS = (
     ("import_batches", "checksum", "TEXT"),
     ("import_files", "error", "TEXT"),
     ("import_batches", "errored_rows", "INTEGER NOT NULL DEFAULT 0"),
+    ("import_batches", "skipped_rows", "INTEGER NOT NULL DEFAULT 0"),
 )
 
 STATUS_KEY = "migration_status"

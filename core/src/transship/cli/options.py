@@ -259,23 +259,32 @@ def _apply_config(ctx: click.Context, section: str, config: ConfigFile) -> None:
             ) from None
 
 
+#: Drivers' loggers: their records (e.g. psycopg's "error ignored terminating <psycopg.Copy ...>" when a
+#: connection is lost mid-COPY) go to the command's log file, never to stderr (Python's last-resort handler).
+_DRIVER_LOGGERS = ("psycopg", "pymysql", "oracledb")
+
+
 def _setup_logging(export_dir: ExportDir, command: str, level: str) -> None:
     logger = logging.getLogger("transship")
-    for h in list(logger.handlers):
-        logger.removeHandler(h)
-        h.close()
+    drivers = [logging.getLogger(name) for name in _DRIVER_LOGGERS]
+    for lg in (logger, *drivers):
+        for h in list(lg.handlers):
+            lg.removeHandler(h)
+            h.close()
+        lg.propagate = False
+        lg.addHandler(logging.NullHandler())
     lvl = {"trace": "DEBUG", "warn": "WARNING", "fatal": "CRITICAL", "panic": "CRITICAL"}.get(
         level.lower(), level.upper()
     )
     logger.setLevel(getattr(logging, lvl, logging.INFO))
-    logger.propagate = False
-    logger.addHandler(logging.NullHandler())
     if export_dir.logs.is_dir():
         handler = LogFileHandler(export_dir.logs / f"{command.replace(' ', '-')}.log", encoding="utf-8")
         handler.setFormatter(
             logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
         )
         logger.addHandler(handler)
+        for lg in drivers:
+            lg.addHandler(handler)
 
 
 def redact_argv(argv: list[str]) -> list[str]:

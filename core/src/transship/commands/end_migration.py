@@ -11,6 +11,7 @@ from transship.commands.status import export_rows, import_rows
 from transship.commands.target import open_target
 from transship.errors import ConfigError, ConnectionFailed, TransshipError
 from transship.importer.ledger import drop_ledger
+from transship.importer.stashed import copy_error_files, unloaded_warning
 
 _CLEARED = ("schema", "data", "reports", "temp", "metainfo", "logs")
 
@@ -36,6 +37,20 @@ def run(run: Run) -> None:
             "--backup-dir must be outside the export dir (the export dir is cleared)",
             fix="choose another directory",
         )
+    errors_dir = ed.data / "errors"
+    # stashed rows that never reached the target go with the export dir: say so before it is cleared
+    kept_in = None
+    if backup_dir is not None and wants["backup_data_files"] and errors_dir.is_dir():
+        kept_in = backup_dir / "data" / "errors"
+    elif backup_dir is not None and wants["save_migration_reports"] and errors_dir.is_dir():
+        kept_in = backup_dir / "errors"
+        if kept_in.exists():
+            raise ConfigError(f"{kept_in} already exists", fix="choose an empty --backup-dir")
+    warning = unloaded_warning(
+        {d["table_name"]: d["errored_count"] for d in import_rows(run)}, errors_dir, kept_in
+    )
+    if warning:
+        run.console.print(warning)
     if not run.confirm(
         "Migration can't be resumed or continued after this. Are you sure you want to end the migration?"
     ):
@@ -75,6 +90,8 @@ def run(run: Run) -> None:
                 shutil.copy2(f, reports / f.name)
         write_json(reports / "export_data_status_report.json", export_rows(run))
         write_json(reports / "import_data_status_report.json", import_rows(run))
+        if not wants["backup_data_files"]:  # else they go with data/
+            copy_error_files(errors_dir, backup_dir / "errors")
     if wants["backup_schema_files"] and ed.schema.is_dir():
         assert backup_dir is not None
         _move(ed.schema, backup_dir / "schema")

@@ -18,10 +18,10 @@ from transship.commands.target import open_target, target_schema_for
 from transship.crashpoints import crash_point, declare
 from transship.errors import ConfigError, ExportDirError, ImportFailed
 from transship.identifiers import qualified
-from transship.importer import counts, faults, indexes
+from transship.importer import counts, faults, indexes, summary
 from transship.importer.batches import Batch
 from transship.importer.data import DataLoader, FileTask
-from transship.importer.ledger import committed_batches, ensure_ledger, forget, stashed_per_batch
+from transship.importer.ledger import committed_batches, ensure_ledger, forget, outcomes_per_batch
 from transship.importer.plan import (
     check_files,
     check_targets,
@@ -31,7 +31,7 @@ from transship.importer.plan import (
     plan_tasks,
     record_error,
 )
-from transship.importer.policies import LoadPolicy, Outcome, choose_policy
+from transship.importer.policies import LoadPolicy, Outcome, check_keys, choose_policy
 from transship.importer.stashed import write_error_files
 from transship.progress import RowProgress
 from transship.retry import Reconnecting
@@ -108,6 +108,9 @@ def run(run: Run) -> None:
             run.console.print("No exported tables to import.")
             return
         tables = {(t.schema, t.table) for t in tasks}
+        check_keys(
+            policy, {t.label: t.pk_constraint for t in tasks}
+        )  # before anything is loaded or truncated
         if p.get("start_clean"):
             check_files(meta, tasks)  # a missing or changed file must not cost the target its rows
             target.call("--start-clean", lambda c: _start_clean(run, c, sink, tasks, migration_uuid))
@@ -117,7 +120,7 @@ def run(run: Run) -> None:
             "reading the ledger", lambda c: committed_batches(c, sink.ledger_schema, migration_uuid)
         )
         stashed = target.call(
-            "reading the ledger", lambda c: stashed_per_batch(c, sink.ledger_schema, migration_uuid)
+            "reading the ledger", lambda c: outcomes_per_batch(c, sink.ledger_schema, migration_uuid)
         )
         plan_tasks(meta, tasks, batch_size, max_bytes, committed, run.console.print,
                    not run.ctx_param_is_default("batch_size"), stashed)  # fmt: skip
@@ -183,13 +186,13 @@ def run(run: Run) -> None:
         if all_done
         else " (Some exported tables were left out by --table-list/--exclude-table-list and are not imported yet.)"
     )
-    if errored:
-        run.console.print(
-            f"Import data complete with {errored:,} errored row(s) in {ed.data / 'errors'} "
-            "(stashed by --error-policy-snapshot stash-and-continue; see import data status)." + left_out
+    skipped = summary.skipped_rows(meta, [t.file_name for t in tasks])
+    loaded = sum(c.loaded_since for c in checks)
+    run.console.print(
+        summary.completion_line(
+            errored - loaded, skipped, policy.upsert, ed.data / "errors", left_out, loaded
         )
-    else:
-        run.console.print("Import data complete." + left_out)
+    )
 
 
 def _tasks(run: Run, conn: psycopg.Connection) -> list[FileTask]:
@@ -307,8 +310,9 @@ def _load(
 
         def done(task: FileTask, batch: Batch, outcome: Outcome) -> None:
             meta.execute(
-                "UPDATE import_batches SET status = 'DONE', errored_rows = ? WHERE file_name = ? AND batch_number = ?",
-                (outcome.stashed, task.file_name, batch.number),
+                "UPDATE import_batches SET status = 'DONE', errored_rows = ?, skipped_rows = ?"
+                " WHERE file_name = ? AND batch_number = ?",
+                (outcome.stashed, outcome.skipped, task.file_name, batch.number),
             )
             progress.advance(bars[task.file_name], batch.rows)
 

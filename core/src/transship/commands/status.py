@@ -78,7 +78,8 @@ def import_rows(run: Run) -> list[dict[str, Any]]:
         " (SELECT count(*) FROM import_files f WHERE f.file_name = e.file_name) AS planned, "
         " (SELECT COALESCE(SUM(row_count), 0) FROM import_batches b WHERE b.file_name = e.file_name AND b.status = 'COMMITTING') AS in_doubt, "
         " (SELECT error FROM import_files f WHERE f.file_name = e.file_name) AS error, "
-        " (SELECT COALESCE(SUM(errored_rows), 0) FROM import_batches b WHERE b.file_name = e.file_name AND b.status = 'DONE') AS errored "
+        " (SELECT COALESCE(SUM(errored_rows), 0) FROM import_batches b WHERE b.file_name = e.file_name AND b.status = 'DONE') AS errored, "
+        " (SELECT COALESCE(SUM(skipped_rows), 0) FROM import_batches b WHERE b.file_name = e.file_name AND b.status = 'DONE') AS skipped "
         "FROM export_tables e WHERE e.status = 'DONE'"
     )
     checked = {
@@ -96,6 +97,7 @@ def import_rows(run: Run) -> list[dict[str, Any]]:
                 "total_count": 0,
                 "imported_count": 0,
                 "errored_count": 0,
+                "skipped_count": 0,
                 "in_doubt_count": 0,
                 "started": False,
                 "key": (target_schema or r[1], r[2]),
@@ -104,6 +106,7 @@ def import_rows(run: Run) -> list[dict[str, Any]]:
         )
         entry["error"] = entry["error"] or r[7]
         entry["errored_count"] += r[8]
+        entry["skipped_count"] += r[9]
         entry["total_count"] += r[3]
         entry["imported_count"] += r[4]
         entry["in_doubt_count"] += r[6]
@@ -115,7 +118,18 @@ def import_rows(run: Run) -> list[dict[str, Any]]:
         entry["imported_count"] = done - entry["errored_count"]
         pct = 100.0 if total == 0 and entry["started"] else (done * 100.0 / total if total else 0.0)
         expected, found = checked.get(entry.pop("key"), (None, None))
-        if expected is not None and expected != found:
+        # stashed rows the user corrected and loaded by hand since (\\copy of data/errors/...): no longer errored
+        loaded_since = 0
+        if expected is not None and found is not None and done == total:
+            loaded_since = max(0, min(found - expected, entry["errored_count"]))
+        entry["errored_count"] -= loaded_since
+        entry["imported_count"] += loaded_since
+        entry["stashed_loaded_count"] = loaded_since
+        if (
+            expected is not None
+            and found is not None
+            and not expected <= found <= expected + entry["errored_count"] + loaded_since
+        ):
             state = "ROW_COUNT_MISMATCH"  # the closing count of import data found the target differing
         elif entry["error"] and done != total:
             state = "FAILED"
@@ -147,7 +161,16 @@ def import_status(run: Run) -> None:
                 "(it was changed during the import); re-run import data with --start-clean true --truncate-tables true for it."
             )
         elif d["status"] == "FAILED":
-            run.console.print(f"ERROR: {d['table_name']}: {d['error']}")
+            error = str(d["error"])  # names the table itself, or is prefixed with it
+            run.console.print(
+                f"ERROR: {error}" if d["table_name"] in error else f"ERROR: {d['table_name']}: {error}"
+            )
+    skipped = sum(d["skipped_count"] for d in data)
+    if skipped:
+        run.console.print(
+            f"NOTE: {skipped:,} row(s) were already present in the target (primary key) and were skipped by "
+            "--on-primary-key-conflict IGNORE or replaced by --enable-upsert; they count as imported rows here."
+        )
     doubt = sum(d["in_doubt_count"] for d in data)
     if doubt:
         run.console.print(
@@ -156,5 +179,5 @@ def import_status(run: Run) -> None:
         )
     print_table(
         run, "Import Data Status for TargetDB", ["TABLE", "STATUS", "TOTAL ROWS", "IMPORTED ROWS", "ERRORED ROWS", "PERCENTAGE"],
-        [[d["table_name"], d["status"], f"{d['total_count']:,}", f"{d['imported_count']:,}", d["errored_count"], f"{d['percentage_complete']:.2f}"] for d in data],
+        [[d["table_name"], d["status"], f"{d['total_count']:,}", f"{d['imported_count']:,}", f"{d['errored_count']:,}", f"{d['percentage_complete']:.2f}"] for d in data],
     )  # fmt: skip

@@ -5,6 +5,10 @@ Before a table's first batch, the rows it already holds are counted and kept in 
 
     rows before + rows committed (the target ledger's sum for that table, all of its files)
 
+and at most the rows ``stashed-and-continue`` stashed for it more: a stashed row may since have been corrected
+and loaded by the user (``\\copy`` of ``data/errors/<table>/<file>.rows``), which is the documented way to
+finish such a table.
+
 A table truncated, dropped and re-created, or written to by someone else during the import shows up here as an
 error naming the table and both numbers, and in ``import data status``.
 """
@@ -39,6 +43,7 @@ class CountCheck:
     rows_before: int
     committed: int
     found: int
+    stashed: int = 0  # rows stash-and-continue kept out (the user may have loaded them since)
 
     @property
     def expected(self) -> int:
@@ -46,7 +51,12 @@ class CountCheck:
 
     @property
     def ok(self) -> bool:
-        return self.found == self.expected
+        return self.expected <= self.found <= self.expected + self.stashed
+
+    @property
+    def loaded_since(self) -> int:
+        """Stashed rows that are in the target now (loaded by the user after the import stashed them)."""
+        return max(0, min(self.found - self.expected, self.stashed))
 
 
 def count_rows(conn: psycopg.Connection, schema: str, table: str) -> int:
@@ -77,6 +87,18 @@ def ledger_rows(conn: psycopg.Connection, ledger_schema: str, migration_uuid: st
         (migration_uuid,),
     ).fetchall()
     return {(s, t): int(n) for s, t, n in rows}
+
+
+def stashed_rows(conn: psycopg.Connection, ledger_schema: str, migration_uuid: str) -> dict[Table, int]:
+    """Rows stashed per target table (complete batches' own ledger rows hold them, all of a batch's)."""
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT schema_name, table_name, sum(rows_stashed) FROM {} WHERE migration_uuid = %s"
+            " AND strpos(data_file, '#') = 0 GROUP BY 1, 2"
+        ).format(sql.Identifier(ledger_schema, LEDGER_TABLE)),
+        (migration_uuid,),
+    ).fetchall()
+    return {(s, t): int(n) for s, t, n in rows if n}
 
 
 def record_rows_before(
@@ -114,12 +136,20 @@ def check_counts(
 ) -> list[CountCheck]:
     """Count every table in ``tables`` and compare; store the result (status shows it); raise on a difference."""
     committed = ledger_rows(conn, ledger_schema, migration_uuid)
+    stashed = stashed_rows(conn, ledger_schema, migration_uuid)
     before = {
         (r[0], r[1]): int(r[2])
         for r in meta.query("SELECT target_schema, target_name, rows_before FROM import_tables")
     }
     checks = [
-        CountCheck(s, t, before.get((s, t), 0), committed.get((s, t), 0), count_rows(conn, s, t))
+        CountCheck(
+            s,
+            t,
+            before.get((s, t), 0),
+            committed.get((s, t), 0),
+            count_rows(conn, s, t),
+            stashed.get((s, t), 0),
+        )
         for s, t in sorted(tables)
     ]
     with meta.tx() as db:
@@ -134,7 +164,13 @@ def check_counts(
             "rows are missing or extra in the target: "
             + "; ".join(
                 f"{qualified(c.schema, c.table)} holds {c.found:,} rows, expected {c.expected:,}"
-                f" ({c.rows_before:,} before the import + {c.committed:,} imported)"
+                f" ({c.rows_before:,} before the import + {c.committed:,} imported"
+                + (
+                    f"; up to {c.expected + c.stashed:,} with the {c.stashed:,} stashed rows"
+                    if c.stashed
+                    else ""
+                )
+                + ")"
                 for c in bad
             ),
             fix="the tables were changed on the target during the import (truncated, re-created or written to): "

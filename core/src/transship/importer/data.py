@@ -33,7 +33,7 @@ from transship.importer.policies import (
     offset_after_lines,
     stage_name,
 )
-from transship.retry import describe_failure, is_transient, retrying
+from transship.retry import Budget, describe_failure, is_transient, retrying
 from transship.sinks.base import ImportSink
 
 log = logging.getLogger(__name__)
@@ -110,6 +110,27 @@ def _inside(key: str, base: str, start: int, end: int) -> bool:
         return False
     lo, _, hi = key[len(base) + 1 :].partition("-")
     return start <= int(lo) and int(hi) <= end and (int(lo), int(hi)) != (start, end)
+
+
+def _row_rule_fix(exc: psycopg.Error, task: FileTask, column: str) -> str:
+    """The fix for a row that breaks a rule of the target table (CHECK 23514, NOT NULL 23502): the row is
+    wrong for the table, not a duplicate of one there, so emptying the target would not help."""
+    stash = (
+        "or re-run with --error-policy-snapshot stash-and-continue to load the other rows and keep the refused ones "
+        "in data/errors/ (committed batches are kept)"
+    )
+    if exc.sqlstate == "23502":
+        rule = f"column {column} is NOT NULL on the target" if column else "a NOT NULL column of the target"
+        return (
+            f"{rule}: give the row a value at the source and re-export, or drop the NOT NULL "
+            f"(ALTER TABLE {task.label} ALTER COLUMN {column or '...'} DROP NOT NULL), {stash}"
+        )
+    name = exc.diag.constraint_name if exc.diag is not None and exc.diag.constraint_name else ""
+    rule = f"the row breaks CHECK constraint {name}" if name else "the row breaks a CHECK constraint"
+    return (
+        f"{rule} of {task.label}: correct the value at the source and re-export, or change the constraint "
+        f"(ALTER TABLE {task.label} DROP CONSTRAINT {name or '...'}), {stash}"
+    )
 
 
 class BatchError(TransshipError):
@@ -189,8 +210,9 @@ class DataLoader:
     def load_batch(self, task: FileTask, batch: Batch) -> Outcome:
         """Load one batch with its ledger row(s), retrying transient failures (:mod:`transship.retry`) on a new
         connection; the ledger check makes a retry after a commit whose acknowledgement was lost a no-op."""
+        budget = self._local.budget = Budget()  # a bisection's committed halves restart it
         try:
-            for attempt in retrying(f"batch {batch.number} of {task.file_name}", self.cancel):
+            for attempt in retrying(f"batch {batch.number} of {task.file_name}", self.cancel, budget=budget):
                 with attempt:
                     conn = self._conn()
                     try:
@@ -257,8 +279,11 @@ class DataLoader:
         inner = any(_inside(k, task.ledger_key, start, end) for k in parts)
         if not inner:
             try:
-                outcome = self._load_range(conn, task, batch, key, start, end, rows, None,
-                                           self.policy.staging or self.policy.ignore_pk_conflicts)  # fmt: skip
+                staged = self.policy.staging or (
+                    self.policy.ignore_pk_conflicts and task.pk_constraint is not None
+                )
+                outcome = self._load_range(conn, task, batch, key, start, end, rows, None, staged)
+                self._local.budget.progress()
                 crash_point(RANGE_COMMITTED)
                 return outcome
             except psycopg.Error as exc:
@@ -293,6 +318,7 @@ class DataLoader:
         outcome = Outcome(0, 1, 0)
         self._ledger_insert(conn, task, batch, key, start, end, 1, outcome)
         conn.commit()
+        self._local.budget.progress()
         crash_point(ROW_STASHED)
         return outcome
 
@@ -331,7 +357,7 @@ class DataLoader:
             if staged:
                 if not task.pk_constraint:
                     raise DataFileError(
-                        f"{task.label} has no primary key: --on-primary-key-conflict IGNORE and --enable-upsert need one",
+                        f"target table {task.label} has no primary key, which --enable-upsert needs",
                         fix="add a primary key on the target, or drop the option",
                     )
                 cur.execute(create_stage(task.schema, task.table, task.columns))
@@ -427,6 +453,8 @@ class DataLoader:
             message += f" ({' '.join(detail.split())})"
         if state == "23503":
             fix = "FK checks were on: grant the import user superuser (or on PostgreSQL 15+: GRANT SET ON PARAMETER session_replication_role), then re-run import data"
+        elif state in ("23514", "23502"):
+            fix = _row_rule_fix(exc, task, column)
         elif state.startswith("23"):
             fix = "the target already holds conflicting rows: re-run with --start-clean true --truncate-tables true, or fix the data"
         elif state.startswith("22"):

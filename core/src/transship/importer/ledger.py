@@ -60,20 +60,26 @@ def committed_batches(
     return out
 
 
-def stashed_per_batch(
+def outcomes_per_batch(
     conn: psycopg.Connection, schema: str, migration_uuid: str
-) -> dict[str, dict[int, int]]:
-    """data file -> {batch number: rows stashed} for complete batches that stashed rows."""
+) -> dict[str, dict[int, tuple[int, int]]]:
+    """data file -> {batch number: (rows stashed, rows skipped)} for complete batches that stashed or skipped rows.
+
+    A complete batch's own row holds what it stashed in all; the rows it skipped (primary-key conflicts
+    ignored, rows replaced by upsert) are in its own row or, when it was bisected, in its halves' rows."""
     rows = conn.execute(
         sql.SQL(
-            "SELECT data_file, batch_number, rows_stashed FROM {} WHERE migration_uuid = %s"
-            " AND strpos(data_file, '#') = 0 AND rows_stashed > 0"
+            "SELECT split_part(data_file, '#', 1), batch_number,"
+            " COALESCE(sum(rows_stashed) FILTER (WHERE strpos(data_file, '#') = 0), 0), sum(rows_skipped)"
+            " FROM {} WHERE migration_uuid = %s GROUP BY 1, 2"
+            " HAVING bool_or(strpos(data_file, '#') = 0)"
+            " AND (sum(rows_stashed) FILTER (WHERE strpos(data_file, '#') = 0) > 0 OR sum(rows_skipped) > 0)"
         ).format(sql.Identifier(schema, LEDGER_TABLE)),
         (migration_uuid,),
     ).fetchall()
-    out: dict[str, dict[int, int]] = {}
-    for data_file, number, stashed in rows:
-        out.setdefault(data_file, {})[int(number)] = int(stashed)
+    out: dict[str, dict[int, tuple[int, int]]] = {}
+    for data_file, number, stashed, skipped in rows:
+        out.setdefault(data_file, {})[int(number)] = (int(stashed), int(skipped))
     return out
 
 

@@ -119,14 +119,15 @@ def plan_tasks(
     committed: dict[str, dict[int, tuple[int, int, int]]],
     note: Callable[[str], None],
     batch_size_given: bool,
-    stashed: dict[str, dict[int, int]] | None = None,
+    stashed: dict[str, dict[int, tuple[int, int]]] | None = None,
 ) -> None:
     """Give every task its batches (the stored plan, or a new one) and the set the target already committed.
 
     :param committed: the target ledger's batches of this migration (ledger key -> number -> rows, start, end).
     :param note: prints a note for the user.
     :param batch_size_given: the user passed ``--batch-size`` (a stored plan keeps its own size: say so).
-    :param stashed: rows the ledger says each complete batch stashed (ledger key -> number -> rows).
+    :param stashed: rows the ledger says each complete batch stashed and skipped (ledger key -> number ->
+        (stashed, skipped)).
     """
     exported = {
         r["file_name"]: r
@@ -174,13 +175,14 @@ def plan_tasks(
         with meta.tx() as db:
             db.execute("UPDATE import_files SET error = NULL WHERE file_name = ?", (t.file_name,))
             db.execute(
-                "UPDATE import_batches SET status = 'PENDING', errored_rows = 0 WHERE file_name = ?",
+                "UPDATE import_batches SET status = 'PENDING', errored_rows = 0, skipped_rows = 0 WHERE file_name = ?",
                 (t.file_name,),
             )
             errored = (stashed or {}).get(t.ledger_key, {})
             db.executemany(
-                "UPDATE import_batches SET status = 'DONE', errored_rows = ? WHERE file_name = ? AND batch_number = ?",
-                [(errored.get(n, 0), t.file_name, n) for n in done],
+                "UPDATE import_batches SET status = 'DONE', errored_rows = ?, skipped_rows = ?"
+                " WHERE file_name = ? AND batch_number = ?",
+                [(*errored.get(n, (0, 0)), t.file_name, n) for n in done],
             )
 
 

@@ -136,6 +136,23 @@ def merge_stage(
     )
 
 
+def check_keys(policy: LoadPolicy, primary_keys: dict[str, str | None]) -> None:
+    """``--enable-upsert`` replaces rows by primary key: refuse before anything loads when a table has none.
+
+    :param primary_keys: target table -> its primary key constraint (None: the table has none).
+    ``--on-primary-key-conflict IGNORE`` needs no check: a table without a primary key cannot collide on one."""
+    from transship.errors import ConfigError
+
+    keyless = sorted(name for name, pk in primary_keys.items() if pk is None)
+    if policy.upsert and keyless:
+        raise ConfigError(
+            f"--enable-upsert replaces rows by primary key, but {len(keyless)} target table(s) have none: "
+            + ", ".join(keyless),
+            fix="add a primary key to them on the target, leave them out with --exclude-table-list "
+            "(and import them in a run without --enable-upsert), or drop --enable-upsert",
+        )
+
+
 def choose_policy(error_policy: str, on_conflict: str, upsert: bool, sink_name: str) -> LoadPolicy:
     """The policy of this run from the flags. Unlike voyager, it may change between runs of one import: every
     batch commits with its ledger row under the policy of the run that loads it, so none is loaded twice."""
