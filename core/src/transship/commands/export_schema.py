@@ -10,6 +10,7 @@ from transship.cli.options import Run
 from transship.commands.common import get_adapter, print_table, write_json
 from transship.errors import ConfigError
 from transship.schema_files import OBJECT_FILES, SchemaWriter, normalize_object_type
+from transship.verify.objects import AS_EXPORTED
 
 
 def _type_list(text: str | None, flag: str) -> list[str] | None:
@@ -75,6 +76,11 @@ def run(run: Run) -> None:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     run.meta.update_status(export_schema_done=False)
+    # an untouched copy: verify lists the user's edits against it, and the source's changes since
+    untouched = ed.metainfo / AS_EXPORTED
+    if untouched.exists():
+        shutil.rmtree(untouched)
+    shutil.copytree(staging, untouched)
     if ed.schema.exists():
         shutil.rmtree(ed.schema)
     for report in ed.reports.glob("schema_analysis_report.*"):
@@ -89,7 +95,10 @@ def run(run: Run) -> None:
         source_db_version=version,
         source_schema_arity=adapter.schema_arity,
         source_script_mode=bool(adapter.source_ddl_files or adapter.source_data_files),
-    )
+        schema_type_mapping=adapter.type_mapping_config,
+        schema_export_options={"object_types": options.object_types, "exclude_object_types": options.exclude_object_types,
+                               "comments_on_objects": options.comments_on_objects},
+    )  # fmt: skip
     rows = [
         [otype, count, written[otype].relative_to(ed.root)]
         for otype, count in result.counts.items()

@@ -9,15 +9,20 @@ proven (unless ``--counts-only`` asked for counts), makes the command exit 1 aft
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from transship.adapters.base import SchemaExportOptions
 from transship.cli.options import Run
 from transship.commands.common import get_adapter, print_table
 from transship.commands.export_data import check_patterns_matched, make_filter, table_patterns
 from transship.commands.target import open_target, target_schema_for
 from transship.errors import ExportDirError, TransshipError
 from transship.progress import RowProgress
+from transship.schema_files import SchemaWriter
 from transship.verify.content import ContentReader, ContentSource
+from transship.verify.objects import AS_EXPORTED, ObjectsResult, check_objects
 from transship.verify.postgres import PgContentReader
 from transship.verify.report import write_reports
 from transship.verify.tables import TableToCheck, TableVerdict, check_sequences, check_table
@@ -77,6 +82,8 @@ def run(run: Run) -> None:
         reason = "the source is SQL scripts (no live database to read)"
     else:
         adapter = get_adapter(run)
+        if adapter.type_mapping_config is None:  # the export's type mapping, unless a config file gives one
+            adapter.type_mapping_config = status.get("schema_type_mapping")
         if not counts_only:
             try:
                 source = adapter.content_source()
@@ -127,12 +134,22 @@ def run(run: Run) -> None:
             if source is not None:
                 source.close()
         sequences = check_sequences(tconn, _recorded_sequences(run, override))
-    summary = _summary(verdicts, sequences, counts_only, sample_percent)
+        objects = check_objects(
+            run.export_dir.schema,
+            run.export_dir.metainfo / AS_EXPORTED,
+            tconn,
+            override or "public",
+            bool(status.get("finalize_done")),
+            _reexport(run, adapter) if adapter is not None and not counts_only else None,
+            run.export_dir.temp,
+        )
+    summary = _summary(verdicts, sequences, counts_only, sample_percent, objects)
     document = {
         "target": f"{sink.name} ({sink.config.describe()})",
         "summary": summary,
         "tables": [v.as_dict() for v in verdicts],
         "sequences": [s.__dict__ for s in sequences],
+        "objects": objects.as_dict(),
     }
     write_reports(run.export_dir.reports, document)
     if run.params.get("output_format") == "json":
@@ -153,12 +170,21 @@ def run(run: Run) -> None:
         for v in verdicts:
             for d in v.differences:
                 run.console.print(f"  {v.table_name}: {d['text']}")
+        for f in objects.findings:
+            run.console.print(
+                ("OBJECT " if f.failure else "USER EDIT ") + f.describe().removeprefix("user edit: ")
+            )
+        for note in objects.notes:
+            run.console.print(f"NOTE: {note}")
         run.console.print(f"Reports: {run.export_dir.reports / 'verification_report.html'} (and .json)")
     bad = [v for v in verdicts if v.result == "DIFFERENT"]
     unproven = [v for v in verdicts if v.result == "COUNTS MATCH"]
     bad_sequences = [s for s in sequences if s.result != "MATCH"]
-    if bad or bad_sequences:
+    bad_objects = objects.failures
+    if bad or bad_sequences or bad_objects:
         parts = []
+        if bad_objects:
+            parts.append(f"{len(bad_objects)} schema object(s): {bad_objects[0].describe()}")
         if bad:
             parts.append(
                 f"{len(bad)} of {len(verdicts)} table(s): {', '.join(v.table_name for v in bad[:5])}"
@@ -167,9 +193,20 @@ def run(run: Run) -> None:
             parts.append(
                 f"{len(bad_sequences)} sequence(s): {', '.join(s.sequence for s in bad_sequences[:5])}"
             )
+        fixes = []
+        if bad or bad_sequences:
+            fixes.append("finish import data, or look for writes on the source since the export")
+        if any(f.kind == "source changed" for f in bad_objects):
+            fixes.append(
+                "the source schema changed since export schema: export again or apply the change to the target"
+            )
+        if any(f.kind != "source changed" for f in bad_objects):
+            fixes.append(
+                "create the missing objects on the target, or edit the schema files and re-run import schema"
+            )
         raise TransshipError(
             f"verify found differences in {' and '.join(parts)}",
-            fix="see the table above (reports/verification_report.html): finish import data, or look for writes on the source since the export",
+            fix="see reports/verification_report.html: " + "; ".join(fixes),
         )
     if unproven and not counts_only:
         raise TransshipError(
@@ -189,15 +226,39 @@ def _recorded_sequences(run: Run, override: str | None) -> list[tuple[str | None
     ]
 
 
+def _reexport(run: Run, adapter: Any) -> Callable[[Path], None]:
+    """Writes the source's schema as export schema would now (same options) into a folder."""
+    saved = run.meta.status().get("schema_export_options") or {}
+
+    def write(folder: Path) -> None:
+        writer = SchemaWriter(folder)
+        adapter.export_schema(
+            writer,
+            SchemaExportOptions(
+                object_types=saved.get("object_types"),
+                exclude_object_types=saved.get("exclude_object_types") or [],
+                comments_on_objects=bool(saved.get("comments_on_objects", True)),
+                temp_dir=str(run.export_dir.temp),
+            ),
+        )
+        writer.write(shown_as=folder)
+
+    return write
+
+
 def _summary(
-    verdicts: list[TableVerdict], sequences: list[Any], counts_only: bool, sample_percent: float | None
+    verdicts: list[TableVerdict],
+    sequences: list[Any],
+    counts_only: bool,
+    sample_percent: float | None,
+    objects: ObjectsResult,
 ) -> dict[str, Any]:
     proven = sum(1 for v in verdicts if v.result == "MATCH")
     sampled = sum(1 for v in verdicts if v.result == "SAMPLE MATCH")
     counted = sum(1 for v in verdicts if v.result == "COUNTS MATCH")
     different = sum(1 for v in verdicts if v.result == "DIFFERENT")
     seq_ok = sum(1 for s in sequences if s.result == "MATCH")
-    if different or seq_ok != len(sequences):
+    if different or seq_ok != len(sequences) or objects.failures:
         text = f"verify: {different} of {len(verdicts)} table(s) differ"
     elif counted or sampled:
         parts = [f"{proven} proven by content"]
@@ -210,9 +271,19 @@ def _summary(
         text = f"verify: all {len(verdicts)} table(s) match, content proven for every table"
     if sequences:
         text += f"; {seq_ok} of {len(sequences)} sequence(s) continue at or beyond the source"
+    failures = len(objects.failures)
+    text += (
+        f"; {objects.expected} schema object(s) on the target as the files define them"
+        if not failures
+        else f"; {failures} schema object problem(s)"
+    )
+    edits = len(objects.findings) - failures
+    if edits:
+        text += f" ({edits} user edit(s) listed)"
     return {
         "tables": len(verdicts), "proven_by_content": proven, "sampled": sampled, "counts_only": counted, "different": different,
-        "sequences": len(sequences), "sequences_ok": seq_ok, "text": text + ".",
+        "sequences": len(sequences), "sequences_ok": seq_ok, "schema_objects": objects.expected,
+        "schema_object_failures": failures, "user_edits": edits, "text": text + ".",
     }  # fmt: skip
 
 

@@ -1,0 +1,332 @@
+# mypy: disable-error-code="union-attr, arg-type, index, attr-defined, unused-ignore, assignment"
+# (pglast types every node field as Optional; the statements parsed here always have them)
+"""The schema objects ``verify`` checks: the source against the schema as exported, the exported schema against
+the user's edited files (listed as user edits), and the edited files against the target.
+
+``export schema`` keeps an untouched copy of what it wrote (``metainfo/schema-as-exported/``). The files the user
+imported are parsed (pglast) into the objects they create — tables with their columns and types, indexes,
+constraints, views, materialized views, functions, procedures, triggers, sequences, types, domains — and each
+must exist on the target, every column with the type the files give it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pglast
+import psycopg
+from pglast import ast
+
+from transship.schema_files import read_schema_files
+from transship.sqlsplit import strip_leading_comments
+
+AS_EXPORTED = "schema-as-exported"
+_SERIALS = {
+    "serial": "int4",
+    "serial4": "int4",
+    "bigserial": "int8",
+    "serial8": "int8",
+    "smallserial": "int2",
+}
+
+
+@dataclass(frozen=True)
+class ObjectFinding:
+    """One thing about the schema objects: a failure (``missing on target``, ``column type differs``,
+    ``source changed``) or a ``user edit`` (informational)."""
+
+    kind: str
+    object_type: str
+    name: str
+    detail: str = ""
+
+    @property
+    def failure(self) -> bool:
+        return self.kind != "user edit"
+
+    def describe(self) -> str:
+        return f"{self.kind}: {self.object_type} {self.name}" + (f" ({self.detail})" if self.detail else "")
+
+
+@dataclass
+class Expected:
+    """The objects the schema files create (names as ``schema.name``; tables with their column types)."""
+
+    tables: dict[str, dict[str, str]] = field(default_factory=dict)
+    objects: set[tuple[str, str]] = field(default_factory=set)  # (object type, qualified name)
+    unparsed: int = 0
+    pending: int = 0  # NOT VALID constraints finalize has not created yet
+
+    @property
+    def count(self) -> int:
+        return len(self.tables) + len(self.objects)
+
+
+def type_key(names: list[str], typmods: list[int], array: bool) -> str:
+    """A comparable form of a column type: ``varchar(20)[]``, ``int4``, ``colour`` (schema and pg_catalog dropped)."""
+    base = _SERIALS.get(names[-1], names[-1])
+    if base == "numeric" and len(typmods) == 1:  # numeric(20) is numeric(20,0)
+        typmods = [*typmods, 0]
+    mods = f"({','.join(str(m) for m in typmods)})" if typmods else ""
+    return f"{base}{mods}{'[]' if array else ''}"
+
+
+def _type_of(tn: ast.TypeName) -> str:
+    names = [n.sval for n in tn.names]
+    mods = [
+        m.val.ival
+        for m in (tn.typmods or ())
+        if isinstance(m, ast.A_Const) and isinstance(m.val, ast.Integer)
+    ]
+    return type_key(names, mods, bool(tn.arrayBounds))
+
+
+def _name(schema: str | None, name: str, default: str) -> str:
+    return f"{schema or default}.{name}"
+
+
+def expected_objects(schema_dir: Path, default_schema: str, finalized: bool = True) -> Expected:
+    """Parse every statement of the schema files into the objects it creates (``finalized`` False: leave out
+    the NOT VALID constraints that only finalize-schema-post-data-import creates)."""
+    from transship.importer.schema import is_not_valid_constraint
+
+    out = Expected()
+    for st in read_schema_files(schema_dir):
+        if not finalized and is_not_valid_constraint(st.statement.body):
+            out.pending += 1
+            continue
+        try:
+            parsed = pglast.parse_sql(st.sql)
+        except pglast.parser.ParseError:
+            out.unparsed += 1
+            continue
+        for raw in parsed:
+            _collect(raw.stmt, out, default_schema)
+    return out
+
+
+def _collect(node: ast.Node, out: Expected, default: str) -> None:  # noqa: C901 - one case per statement kind
+    if isinstance(node, ast.CreateStmt):
+        name = _name(node.relation.schemaname, node.relation.relname, default)
+        cols = {
+            e.colname: _type_of(e.typeName)
+            for e in (node.tableElts or ())
+            if isinstance(e, ast.ColumnDef) and e.typeName
+        }
+        out.tables[name] = cols
+        for e in node.tableElts or ():
+            if isinstance(e, ast.Constraint) and e.conname:
+                out.objects.add(("CONSTRAINT", f"{name}.{e.conname}"))
+    elif isinstance(node, ast.IndexStmt) and node.idxname:
+        out.objects.add(("INDEX", _name(node.relation.schemaname, node.idxname, default)))
+    elif isinstance(node, ast.AlterTableStmt):
+        table = _name(node.relation.schemaname, node.relation.relname, default)
+        for cmd in node.cmds or ():
+            d = getattr(cmd, "def_", None)
+            if isinstance(d, ast.Constraint) and d.conname:
+                out.objects.add(("CONSTRAINT", f"{table}.{d.conname}"))
+    elif isinstance(node, ast.ViewStmt):
+        out.objects.add(("VIEW", _name(node.view.schemaname, node.view.relname, default)))
+    elif isinstance(node, ast.CreateTableAsStmt) and node.into and node.into.rel:
+        kind = "MVIEW" if node.objtype == pglast.enums.ObjectType.OBJECT_MATVIEW else "TABLE"
+        rel = node.into.rel
+        if kind == "TABLE":
+            out.tables[_name(rel.schemaname, rel.relname, default)] = {}
+        else:
+            out.objects.add((kind, _name(rel.schemaname, rel.relname, default)))
+    elif isinstance(node, ast.CreateFunctionStmt):
+        parts = [n.sval for n in node.funcname]
+        kind = "PROCEDURE" if node.is_procedure else "FUNCTION"
+        out.objects.add((kind, _name(parts[-2] if len(parts) > 1 else None, parts[-1], default)))
+    elif isinstance(node, ast.CreateTrigStmt):
+        table = _name(node.relation.schemaname, node.relation.relname, default)
+        out.objects.add(("TRIGGER", f"{table}.{node.trigname}"))
+    elif isinstance(node, ast.CreateSeqStmt):
+        out.objects.add(("SEQUENCE", _name(node.sequence.schemaname, node.sequence.relname, default)))
+    elif isinstance(node, (ast.CreateEnumStmt, ast.CreateDomainStmt)):
+        names = node.typeName if isinstance(node, ast.CreateEnumStmt) else node.domainname
+        parts = [n.sval for n in names]
+        kind = "TYPE" if isinstance(node, ast.CreateEnumStmt) else "DOMAIN"
+        out.objects.add((kind, _name(parts[-2] if len(parts) > 1 else None, parts[-1], default)))
+    elif isinstance(node, ast.CompositeTypeStmt):
+        out.objects.add(("TYPE", _name(node.typevar.schemaname, node.typevar.relname, default)))
+
+
+_TARGET_QUERIES = {
+    "INDEX": "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE c.relkind IN ('i', 'I')",
+    "CONSTRAINT": "SELECT n.nspname || '.' || r.relname || '.' || o.conname FROM pg_constraint o "
+    "JOIN pg_class r ON r.oid = o.conrelid JOIN pg_namespace n ON n.oid = r.relnamespace",
+    "VIEW": "SELECT schemaname || '.' || viewname FROM pg_views",
+    "MVIEW": "SELECT schemaname || '.' || matviewname FROM pg_matviews",
+    "FUNCTION": "SELECT n.nspname || '.' || p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+    "WHERE p.prokind IN ('f', 'a', 'w')",
+    "PROCEDURE": "SELECT n.nspname || '.' || p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+    "WHERE p.prokind = 'p'",
+    "TRIGGER": "SELECT n.nspname || '.' || r.relname || '.' || t.tgname FROM pg_trigger t "
+    "JOIN pg_class r ON r.oid = t.tgrelid JOIN pg_namespace n ON n.oid = r.relnamespace WHERE NOT t.tgisinternal",
+    "SEQUENCE": "SELECT schemaname || '.' || sequencename FROM pg_sequences",
+    "TYPE": "SELECT n.nspname || '.' || t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+    "WHERE t.typtype IN ('e', 'c')",
+    "DOMAIN": "SELECT n.nspname || '.' || t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+    "WHERE t.typtype = 'd'",
+}
+
+
+def target_columns(conn: psycopg.Connection) -> dict[str, dict[str, str]]:
+    """Every table's columns on the target with their type keys (see :func:`type_key`)."""
+    rows = conn.execute(
+        "SELECT n.nspname || '.' || c.relname, a.attname, t.typname, "
+        "CASE WHEN t.typcategory = 'A' THEN e.typname END, a.atttypmod, "
+        "format_type(a.atttypid, a.atttypmod) "
+        "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "JOIN pg_type t ON t.oid = a.atttypid LEFT JOIN pg_type e ON e.oid = t.typelem "
+        "WHERE c.relkind IN ('r', 'p', 'f') AND a.attnum > 0 AND NOT a.attisdropped "
+        "AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+    ).fetchall()
+    out: dict[str, dict[str, str]] = {}
+    for table, col, typname, elem, _typmod, formatted in rows:
+        out.setdefault(str(table), {})[str(col)] = _formatted_key(
+            str(formatted), str(elem or typname), elem is not None
+        )
+    return out
+
+
+def _formatted_key(formatted: str, base: str, array: bool) -> str:
+    """The type key of ``format_type`` text (parsed as pglast parses the files, so the spellings agree)."""
+    try:
+        stmt = pglast.parse_sql(f"CREATE TABLE x (c {formatted})")[0].stmt
+        return _type_of(stmt.tableElts[0].typeName)  # type: ignore[union-attr]
+    except (pglast.parser.ParseError, AttributeError, IndexError):
+        return type_key([base], [], array)
+
+
+def compare_with_target(expected: Expected, conn: psycopg.Connection) -> list[ObjectFinding]:
+    """Each object the files create must be on the target; each column with the files' type."""
+    findings: list[ObjectFinding] = []
+    columns = target_columns(conn)
+    for table, cols in sorted(expected.tables.items()):
+        have = columns.get(table)
+        if have is None:
+            findings.append(ObjectFinding("missing on target", "TABLE", table))
+            continue
+        for col, wanted in cols.items():
+            got = have.get(col)
+            if got is None:
+                findings.append(
+                    ObjectFinding("missing on target", "COLUMN", f"{table}.{col}", f"type {wanted}")
+                )
+            elif got != wanted:
+                findings.append(
+                    ObjectFinding(
+                        "column type differs", "COLUMN", f"{table}.{col}", f"files: {wanted}, target: {got}"
+                    )
+                )
+    present: dict[str, set[str]] = {}
+    for kind, name in sorted(expected.objects):
+        if kind not in present:
+            present[kind] = {str(r[0]) for r in conn.execute(_TARGET_QUERIES[kind]).fetchall()}  # type: ignore[call-overload]
+        if name not in present[kind]:
+            findings.append(ObjectFinding("missing on target", kind, name))
+    return findings
+
+
+def _statements(schema_dir: Path) -> Counter[tuple[str, str]]:
+    """The statements of a schema folder by file, whitespace-normalised (comments before a statement dropped)."""
+    return Counter(
+        (st.path.relative_to(schema_dir).as_posix(), " ".join(strip_leading_comments(st.sql).split()))
+        for st in read_schema_files(schema_dir)
+    )
+
+
+def statement_differences(before: Path, after: Path, kind: str, limit: int = 20) -> list[ObjectFinding]:
+    """Statements only in ``before`` or only in ``after`` (as findings of ``kind``), at most ``limit`` listed."""
+    a, b = _statements(before), _statements(after)
+    out: list[ObjectFinding] = []
+    removed = a - b
+    added = b - a
+    for (path, text), _ in list(removed.items())[:limit]:
+        out.append(
+            ObjectFinding(
+                kind, path, _short(text), "removed" if kind == "user edit" else "no longer on the source"
+            )
+        )
+    for (path, text), _ in list(added.items())[: max(0, limit - len(out))]:
+        out.append(
+            ObjectFinding(kind, path, _short(text), "added" if kind == "user edit" else "new on the source")
+        )
+    hidden = len(removed) + len(added) - len(out)
+    if hidden > 0:
+        out.append(ObjectFinding(kind, "", f"{hidden} more statement(s)", ""))
+    return out
+
+
+def _short(text: str, width: int = 90) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+@dataclass
+class ObjectsResult:
+    """What verify found about the schema objects."""
+
+    expected: int
+    findings: list[ObjectFinding]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[ObjectFinding]:
+        return [f for f in self.findings if f.failure]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "expected_objects": self.expected,
+            "failures": [f.__dict__ | {"text": f.describe()} for f in self.failures],
+            "user_edits": [f.__dict__ | {"text": f.describe()} for f in self.findings if not f.failure],
+            "notes": self.notes,
+        }
+
+
+def check_objects(
+    schema_dir: Path,
+    untouched: Path,
+    conn: psycopg.Connection,
+    default_schema: str,
+    finalized: bool,
+    reexport: Callable[[Path], None] | None,
+    scratch: Path,
+) -> ObjectsResult:
+    """Source vs the schema as exported (``reexport`` writes the source's schema now into a folder; None for
+    script sources), exported vs edited files (user edits), edited files vs the target."""
+    findings: list[ObjectFinding] = []
+    notes: list[str] = []
+    if untouched.is_dir():
+        if reexport is not None:
+            fresh = scratch / "verify-schema"
+            if fresh.exists():
+                shutil.rmtree(fresh)
+            try:
+                reexport(fresh)
+                fresh.mkdir(parents=True, exist_ok=True)
+                findings += statement_differences(untouched, fresh, "source changed")
+            finally:
+                shutil.rmtree(fresh, ignore_errors=True)
+        findings += statement_differences(untouched, schema_dir, "user edit")
+    else:
+        notes.append(
+            "no untouched copy of the exported schema (exported by an earlier version): source and user edits not compared"
+        )
+    expected = expected_objects(schema_dir, default_schema, finalized)
+    findings += compare_with_target(expected, conn)
+    if expected.pending:
+        notes.append(
+            f"{expected.pending} NOT VALID constraint(s) are created by finalize-schema-post-data-import, which has not run"
+        )
+    if expected.unparsed:
+        notes.append(
+            f"{expected.unparsed} statement(s) of the schema files could not be parsed and were not checked"
+        )
+    return ObjectsResult(expected.count, findings, notes)

@@ -1,0 +1,79 @@
+"""verify checks the schema objects: every object the schema files create is on the target with the files'
+column types; the user's edits of the files are listed; a source schema changed since the export fails."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from tests.conftest import run_cli
+from tests.e2e.pgflow import source_flags, target_flags
+from transship.testing.databases import PgServer
+
+SOURCE = """
+CREATE TABLE t (id int PRIMARY KEY, a int, b varchar(10), c numeric(8,2)[], d timestamp(3));
+CREATE INDEX t_a_idx ON t (a);
+CREATE TABLE child (id int PRIMARY KEY, t_id int REFERENCES t (id));
+CREATE VIEW v AS SELECT id, a FROM t;
+CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION f();
+CREATE SEQUENCE s;
+INSERT INTO t VALUES (1, 1, 'x', '{1.5}', now());
+"""
+
+
+def _verify(e: list[str], tgt: list[str]) -> tuple[int, dict[str, Any]]:
+    res = run_cli("verify", *e, *tgt, "--output-format", "json", check=False)
+    return res.returncode, json.loads(res.stdout)
+
+
+def test_objects_on_the_target_user_edits_and_source_changes(
+    pg_server: PgServer, pg_db: str, pg_target_db: str, export_dir: Path
+) -> None:
+    with pg_server.connect(pg_db) as conn:
+        conn.execute(SOURCE)  # type: ignore[call-overload]  # a trusted fixture script
+    e = ["-e", str(export_dir)]
+    src = source_flags(pg_server, pg_db, "public")
+    tgt = target_flags(pg_server, pg_target_db)
+    run_cli("export", "schema", *e, *src)
+    # a user edit, applied by import schema: listed, not a failure
+    tables = export_dir / "schema" / "tables" / "INDEXES_table.sql"
+    tables.write_text(tables.read_text() + "\nCREATE INDEX t_b_idx ON public.t USING btree (b);\n")
+    run_cli("export", "data", *e, *src, "--disable-pb")
+    run_cli("import", "schema", *e, *tgt)
+    run_cli("import", "data", *e, *tgt, "--disable-pb")
+    run_cli("finalize-schema-post-data-import", *e, *tgt)
+    rc, doc = _verify(e, tgt)
+    assert rc == 0, doc["objects"]
+    objects = doc["objects"]
+    assert objects["failures"] == [] and objects["expected_objects"] >= 9
+    assert [u["text"] for u in objects["user_edits"]] == [
+        "user edit: tables/INDEXES_table.sql CREATE INDEX t_b_idx ON public.t USING btree (b) (added)"
+    ]
+
+    with psycopg.connect(pg_server.conninfo(pg_target_db), autocommit=True) as conn:
+        conn.execute("DROP INDEX public.t_a_idx")
+        conn.execute("ALTER TABLE public.t ALTER COLUMN b TYPE varchar(20)")
+        conn.execute("DROP TRIGGER t_touch ON public.t")
+        conn.execute("ALTER TABLE public.child DROP CONSTRAINT child_t_id_fkey")
+    rc, doc = _verify(e, tgt)
+    assert rc == 1
+    assert sorted(f["text"] for f in doc["objects"]["failures"]) == [
+        "column type differs: COLUMN public.t.b (files: varchar(10), target: varchar(20))",
+        "missing on target: CONSTRAINT public.child.child_t_id_fkey",
+        "missing on target: INDEX public.t_a_idx",
+        "missing on target: TRIGGER public.t.t_touch",
+    ]
+    assert "4 schema object problem(s)" in doc["summary"]["text"]
+
+    # the source's schema moved on since the export: a failure too
+    with psycopg.connect(pg_server.conninfo(pg_db), autocommit=True) as conn:
+        conn.execute("CREATE INDEX t_d_idx ON public.t (d)")
+    rc, doc = _verify(e, tgt)
+    changed = [f for f in doc["objects"]["failures"] if f["kind"] == "source changed"]
+    assert rc == 1 and [(f["object_type"], f["detail"]) for f in changed] == [
+        ("tables/INDEXES_table.sql", "new on the source")
+    ], changed
