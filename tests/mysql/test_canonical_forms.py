@@ -11,6 +11,7 @@ from psycopg import sql
 
 from transship.testing.databases import MySQLServer, PgServer
 from transship.verify.canonical import (
+    PG_FLOAT_FUNCTION,
     float_reference,
     interval_reference,
     json_reference,
@@ -19,14 +20,15 @@ from transship.verify.canonical import (
 )
 from transship_mysql.verify_content import float_sql
 
-FLOATS = [0.0, -0.0, 0.1, 0.30000000000000004, 1e100, 5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, 1e15,
+FLOATS = [1e23, 1e22, 1e-7, 0.001, -0.5, 0.0, -0.0, 0.1, 0.30000000000000004, 1e100, 5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, 1e15,
           1e16, 1e-4, 1e-5, 1.5e-7, 123.456, -2.5, 123456789012345678.0, 4.35, 100.0]  # fmt: skip
 
 
 def _doubles() -> list[float]:
     rng = random.Random(20261202)
     out = list(FLOATS)
-    while len(out) < 300:
+    out += [float(f"1e{k}") for k in range(-30, 309)]  # PostgreSQL prints a few of these unlike MariaDB
+    while len(out) < 1000:
         x = struct.unpack("<d", struct.pack("<Q", rng.getrandbits(64)))[0]
         if x == x and abs(x) != float("inf"):
             out.append(x)
@@ -42,6 +44,7 @@ def test_float_canonical_text_is_the_same_in_both_databases_and_python(
         float_reference("-0") == "-0" and float_reference("0") == "0" and float_reference("1e+100") == "1e101"
     )
     with pg_server.connect() as conn:
+        conn.execute(PG_FLOAT_FUNCTION)  # type: ignore[call-overload]
         pieces = sql.SQL(", ").join(
             pg_piece("float", sql.SQL("{}::float8").format(sql.Literal(repr(x))), "double precision")
             for x in values
@@ -51,7 +54,10 @@ def test_float_canonical_text_is_the_same_in_both_databases_and_python(
     try:
         with mconn.cursor() as cur:
             # MariaDB keeps no negative zero: its -0 prints as 0 (the export writes what it prints)
-            exprs = ", ".join(float_sql(f"CAST(CAST('{repr(x)}' AS DOUBLE) AS CHAR)") for x in values)
+            exprs = ", ".join(
+                float_sql(f"CAST(CAST('{repr(x)}' AS DOUBLE) AS CHAR)", f"CAST('{repr(x)}' AS DOUBLE)")
+                for x in values
+            )
             cur.execute(f"SELECT {exprs}")  # noqa: S608 - literals made by repr() above
             got_my = [str(v) for v in cur.fetchone()]
     finally:

@@ -37,22 +37,18 @@ _INT_BASES = {
 }
 
 
-def float_sql(text: str) -> str:
-    """MySQL: :func:`transship.verify.canonical.float_reference` of a float's text."""
+def float_sql(text: str, number: str) -> str:
+    """MySQL: :func:`transship.verify.canonical.float_reference` of a float's ``text`` (``number``: the value),
+    each part read from the text once (the text is the costly part: the server formats the double each time)."""
     s = f"LOWER({text})"
-    a = f"TRIM(LEADING '-' FROM {s})"
-    m = f"SUBSTRING_INDEX({a}, 'e', 1)"
-    x = f"IF(LOCATE('e', {a}) > 0, CAST(SUBSTRING_INDEX({a}, 'e', -1) AS SIGNED), 0)"
-    w = f"SUBSTRING_INDEX({m}, '.', 1)"
-    f = f"IF(LOCATE('.', {m}) > 0, SUBSTRING_INDEX({m}, '.', -1), '')"
-    d = f"CONCAT({w}, {f})"
-    t = f"TRIM(LEADING '0' FROM {d})"
-    digits = f"TRIM(TRAILING '0' FROM {t})"
-    exp = f"({x} + CHAR_LENGTH({w}) - (CHAR_LENGTH({d}) - CHAR_LENGTH({t})))"
-    return (
-        f"IF({digits} = '', IF(LEFT({s}, 1) = '-', '-0', '0'), "
-        f"CONCAT(IF(LEFT({s}, 1) = '-', '-', ''), {digits}, 'e', {exp}))"
+    digits = f"TRIM(TRAILING '0' FROM TRIM(LEADING '0' FROM REGEXP_REPLACE({s}, '^-|\\\\.|e.*$', '')))"
+    exp = (
+        f"IF(LOCATE('e', {s}) > 0, CAST(SUBSTRING_INDEX({s}, 'e', -1) AS SIGNED) + 1, "
+        f"IF(ABS({number}) < 1, 1 - CHAR_LENGTH(REGEXP_SUBSTR({s}, '\\\\.0*')), "
+        f"LOCATE('.', CONCAT({s}, '.')) - 1 - (LEFT({s}, 1) = '-')))"
     )
+    sign = f"IF(LEFT({s}, 1) = '-', '-', '')"
+    return f"CASE WHEN {digits} = '' THEN CONCAT({sign}, '0') ELSE CONCAT({sign}, {digits}, 'e', {exp}) END"
 
 
 def piece(col: ColumnSpec, mariadb: bool) -> str:
@@ -63,7 +59,11 @@ def piece(col: ColumnSpec, mariadb: bool) -> str:
     if kind in ("int", "numeric"):
         inner = f"CAST({q} + 0 AS CHAR)"  # + 0: no ZEROFILL padding; YEAR and BIT as numbers
     elif kind == "float":
-        inner = float_sql(f"CAST(CAST({q} AS DOUBLE) AS CHAR)" if base == "float" else f"CAST({q} AS CHAR)")
+        inner = (
+            float_sql(f"CAST(CAST({q} AS DOUBLE) AS CHAR)", f"CAST({q} AS DOUBLE)")
+            if base == "float"
+            else float_sql(f"CAST({q} AS CHAR)", q)
+        )
     elif kind == "bool":
         inner = f"CASE WHEN {q} <> 0 THEN 't' WHEN {q} = 0 THEN 'f' END"  # NULL stays NULL
     elif kind == "bits":
@@ -81,9 +81,8 @@ def piece(col: ColumnSpec, mariadb: bool) -> str:
     elif kind == "set":
         inner = f"MD5(CONVERT({q} USING utf8mb4))"
     elif kind == "point":
-        inner = (
-            f"CONCAT({float_sql(f'CAST(ST_X({q}) AS CHAR)')}, ',', {float_sql(f'CAST(ST_Y({q}) AS CHAR)')})"
-        )
+        x, y = f"ST_X({q})", f"ST_Y({q})"
+        inner = f"CONCAT({float_sql(f'CAST({x} AS CHAR)', x)}, ',', {float_sql(f'CAST({y} AS CHAR)', y)})"
     elif base in BINARY_TYPES:  # kept as text: the bytes are the text's UTF-8
         inner = f"MD5({q})"
     elif base in TEXT_TYPES or base in ("json", "enum", "set"):
@@ -99,6 +98,10 @@ def kind_for(source_base: str, target_kind: str, mariadb: bool) -> str:
     """The kind both sides use for a MySQL column of ``source_base`` on a target column of ``target_kind``."""
     if target_kind == "text" and source_base == "set":
         return "set"
+    if target_kind == "text" and source_base == "point":
+        return "point"
+    if target_kind == "pgfloat":
+        return "float"
     if (
         source_base == "json"
     ):  # MariaDB normalises with JSON_NORMALIZE; MySQL's own JSON text is compared as is

@@ -10,6 +10,7 @@ hold ``|`` or ``~`` (strings, bytes, JSON) are hashed with md5 first, so the joi
 | ``int`` | decimal integer (``-12``) |
 | ``numeric`` | the decimal as stored, with its scale (``12.50``) |
 | ``float`` | shortest round-trip digits and exponent: ``<digits>e<exp>`` meaning 0.digits × 10^exp (``15e-6``), ``0`` |
+| ``pgfloat`` | PostgreSQL's own float8 text (both sides PostgreSQL) |
 | ``bool`` | ``t`` / ``f`` |
 | ``bits`` | ``0``/``1`` string of the declared length |
 | ``date`` | ``YYYY-MM-DD`` |
@@ -36,6 +37,7 @@ KINDS = (
     "int",
     "numeric",
     "float",
+    "pgfloat",
     "bool",
     "bits",
     "date",
@@ -99,6 +101,57 @@ def _float_sql(text: sql.Composable) -> sql.Composable:
     ).format(s=s, t=trimmed, x=x, w=whole, d=digits)
 
 
+# float: each part of the text computed once (plpgsql), in a session-local function (pg_temp). PostgreSQL's
+# shortest form misses a few boundary doubles (1e23 prints as 9.999999999999999e+22, MariaDB and Python print
+# 1e23): where its text has 16 or more digits, a 15- or 16-digit form that reads back as the same double is
+# taken instead.
+PG_FLOAT_FUNCTION = r"""
+CREATE OR REPLACE FUNCTION pg_temp.transship_float(v float8) RETURNS text LANGUAGE plpgsql IMMUTABLE STRICT AS $fn$
+DECLARE
+  t text := lower(v::text);
+  s text := t;
+  c text;
+  d text;
+  f text;
+  e int;
+  neg boolean := left(t, 1) = '-';
+BEGIN
+  IF t IN ('nan', 'infinity', '-infinity') THEN
+    RETURN replace(t, 'infinity', 'inf');
+  END IF;
+  d := rtrim(ltrim(translate(split_part(t, 'e', 1), '-.', ''), '0'), '0');
+  IF length(d) >= 16 AND abs(v) < 1.79769313486e308 THEN
+    c := lower(btrim(to_char(v, '9.99999999999999EEEE')));
+    IF c::float8 <> v THEN
+      c := lower(btrim(to_char(v, '9.999999999999999EEEE')));
+    END IF;
+    IF c::float8 = v THEN
+      s := c;
+      d := rtrim(ltrim(translate(split_part(s, 'e', 1), '-.', ''), '0'), '0');
+    END IF;
+  END IF;
+  IF d = '' THEN
+    RETURN CASE WHEN neg THEN '-0' ELSE '0' END;
+  END IF;
+  IF strpos(s, 'e') > 0 THEN
+    e := split_part(s, 'e', 2)::int + 1;
+  ELSIF abs(v) < 1 THEN
+    f := split_part(s, '.', 2);
+    e := length(ltrim(f, '0')) - length(f);
+  ELSE
+    e := strpos(s || '.', '.') - 1 - CASE WHEN neg THEN 1 ELSE 0 END;
+  END IF;
+  RETURN CASE WHEN neg THEN '-' ELSE '' END || d || 'e' || e;
+END
+$fn$
+"""
+
+
+def _float8_sql(v: sql.Composable) -> sql.Composable:
+    """PostgreSQL: :func:`float_reference` of a float8 value (needs :data:`PG_FLOAT_FUNCTION` in the session)."""
+    return sql.SQL("pg_temp.transship_float(({})::float8)").format(v)
+
+
 def pg_piece(kind: str, col: sql.Composable, pg_type: str) -> sql.Composable:
     """PostgreSQL's canonical text of column ``col`` (of type ``pg_type``, as ``format_type`` names it) as ``kind``."""
     t = pg_type.lower()
@@ -108,7 +161,9 @@ def pg_piece(kind: str, col: sql.Composable, pg_type: str) -> sql.Composable:
     elif kind == "numeric":
         inner = sql.SQL("{}::numeric::text").format(col)
     elif kind == "float":
-        inner = _float_sql(sql.SQL("{}::float8::text").format(col))
+        inner = _float8_sql(col)
+    elif kind == "pgfloat":  # PostgreSQL on both sides: its own (exact, shortest) text
+        inner = sql.SQL("{}::float8::text").format(col)
     elif kind == "bool":
         inner = sql.SQL("CASE WHEN {c} THEN 't' WHEN NOT {c} THEN 'f' END").format(c=col)  # NULL stays NULL
     elif kind == "bits":
@@ -142,7 +197,7 @@ def pg_piece(kind: str, col: sql.Composable, pg_type: str) -> sql.Composable:
         )
     elif kind == "point":
         inner = sql.SQL("{} || ',' || {}").format(
-            _float_sql(sql.SQL("({})[0]::text").format(col)), _float_sql(sql.SQL("({})[1]::text").format(col))
+            _float8_sql(sql.SQL("({})[0]").format(col)), _float8_sql(sql.SQL("({})[1]").format(col))
         )
     elif t in ("inet", "cidr"):  # the output form ('::1'), not text(inet) ('::1/128')
         inner = sql.SQL("CASE WHEN {c} IS NOT NULL THEN md5(concat({c})) END").format(c=col)

@@ -12,7 +12,7 @@ import psycopg
 from psycopg import sql
 
 from transship.keyranges import ChunkPlan
-from transship.verify.canonical import pg_hash, pg_json_function, pg_piece, row_expression
+from transship.verify.canonical import PG_FLOAT_FUNCTION, pg_hash, pg_json_function, pg_piece, row_expression
 from transship.verify.content import ColumnSpec, Digests, RowValues, TableSpec
 
 DISPLAY_CHARS = 200
@@ -20,7 +20,7 @@ DISPLAY_CHARS = 200
 _KINDS = (
     (("smallint", "integer", "bigint"), "int"),
     (("numeric",), "numeric"),
-    (("real", "double precision"), "float"),
+    (("real", "double precision"), "pgfloat"),
     (("boolean",), "bool"),
     (("bit", "bit varying"), "bits"),
     (("date",), "date"),
@@ -28,7 +28,6 @@ _KINDS = (
     (("interval",), "interval"),
     (("bytea",), "bytes"),
     (("jsonb",), "jsonb"),  # json keeps its text (duplicate keys too): compared as text
-    (("point",), "point"),
 )
 
 
@@ -101,7 +100,7 @@ class PgContentReader:
     def __init__(self, conn: psycopg.Connection, owned: bool = False) -> None:
         self.conn = conn
         self.owned = owned
-        self._json_ready = False
+        self._functions: set[str] = set()
         prepare_session(conn)
 
     def close(self) -> None:
@@ -117,13 +116,17 @@ class PgContentReader:
 
     def _pieces(self, table: TableSpec, only: list[int] | None = None) -> list[sql.Composable]:
         idx = range(len(table.columns)) if only is None else only
-        if not self._json_ready and any(table.columns[i].kind == "json" for i in idx):
-            self.conn.execute(
-                pg_json_function()
-            )  # session-local (pg_temp): only where a MariaDB json is compared
-            if not self.conn.autocommit:
-                self.conn.commit()
-            self._json_ready = True
+        for kind, definition in (
+            ("json", pg_json_function()),
+            ("float", PG_FLOAT_FUNCTION),
+            ("point", PG_FLOAT_FUNCTION),
+        ):
+            # session-local (pg_temp), created only where another engine's values are compared
+            if definition not in self._functions and any(table.columns[i].kind == kind for i in idx):
+                self.conn.execute(definition)
+                if not self.conn.autocommit:
+                    self.conn.commit()
+                self._functions.add(definition)
         return [
             pg_piece(table.columns[i].kind, sql.Identifier(table.columns[i].name), table.columns[i].type_name)
             for i in idx
