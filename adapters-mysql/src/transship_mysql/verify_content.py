@@ -17,7 +17,7 @@ from transship.dbconfig import DBConfig
 from transship.errors import TransshipError
 from transship.keyranges import ChunkPlan
 from transship.verify.canonical import HASH_HEX, NULL_MARK, SEPARATOR
-from transship.verify.content import ColumnSpec, Digests, RowValues, TableSpec
+from transship.verify.content import ColumnSpec, Digests, RowValues, TableSpec, unpaired_columns
 from transship_mysql.connection import connect
 from transship_mysql.data_export import _zero_date_guard, bq
 from transship_mysql.types import BINARY_TYPES, SPATIAL_TYPES, TEXT_TYPES
@@ -134,12 +134,9 @@ class MySQLContentSource:
         if table is None:
             return "missing on the source"
         by_name = {c.name: c for c in table.columns}
-        missing = [c.name for c in target.columns if c.name not in by_name]
-        if missing:
-            return f"column(s) not in the source table: {', '.join(missing)}"
-        extra = [c.name for c in table.columns if c.name not in {t.name for t in target.columns}]
-        if extra:
-            return f"column(s) not on the target: {', '.join(extra)}"
+        reason = unpaired_columns(target, list(by_name))
+        if reason:
+            return reason
         columns = []
         for t in target.columns:
             col = by_name[t.name]

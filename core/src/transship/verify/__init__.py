@@ -1,7 +1,9 @@
-"""Comparing what arrived with what left: row counts, and content digests where both sides are PostgreSQL.
+"""Comparing what arrived with what left.
 
-The digest of a table combines a hash of every row's text, computed by each server itself: no row crosses the
-network, nothing is sorted, and tables of any size work.
+The package: canonical value text (``canonical``), chunk digests and located differences (``content``), the
+PostgreSQL side (``postgres``), per-table verdicts and sequences (``tables``), schema objects (``objects``) and
+the reports (``report``). This module keeps the plain PostgreSQL helpers other parts use: exact row counts and
+a whole-table digest (the sum of a 64-bit slice of each row's md5: order-independent, duplicates count).
 """
 
 from __future__ import annotations

@@ -55,6 +55,17 @@ class TableSpec:
 Digests = dict[int, tuple[int, int]]  # chunk -> (rows, sum of row hashes)
 
 
+def unpaired_columns(target: TableSpec, source_columns: list[str]) -> str | None:
+    """Why the target's columns cannot be paired one to one with the source's, or None when they can."""
+    missing = [c.name for c in target.columns if c.name not in set(source_columns)]
+    if missing:
+        return f"column(s) not on the source: {', '.join(missing)}"
+    extra = [c for c in source_columns if c not in {t.name for t in target.columns}]
+    if extra:
+        return f"column(s) not on the target: {', '.join(extra)}"
+    return None
+
+
 @dataclass
 class RowValues:
     """One row as a side shows it: the canonical piece and a readable value of each column."""

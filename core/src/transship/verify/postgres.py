@@ -12,8 +12,9 @@ import psycopg
 from psycopg import sql
 
 from transship.keyranges import ChunkPlan
+from transship.verify import relkind
 from transship.verify.canonical import PG_FLOAT_FUNCTION, pg_hash, pg_json_function, pg_piece, row_expression
-from transship.verify.content import ColumnSpec, Digests, RowValues, TableSpec
+from transship.verify.content import ColumnSpec, Digests, RowValues, TableSpec, unpaired_columns
 
 DISPLAY_CHARS = 200
 
@@ -41,16 +42,6 @@ def kind_for_pg_type(pg_type: str) -> str:
         if base in names or (kind == "timestamp" and base.startswith("timestamp")):
             return kind
     return "text"
-
-
-def relkind(conn: psycopg.Connection, schema: str, name: str) -> str | None:
-    """``r`` (table), ``p`` (partitioned), ``m`` (materialized view) ... or None when absent."""
-    row = conn.execute(
-        "SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = %s AND c.relname = %s",
-        (schema, name),
-    ).fetchone()
-    return str(row[0]) if row else None
 
 
 def table_spec(conn: psycopg.Connection, schema: str, name: str) -> TableSpec | None:
@@ -257,12 +248,9 @@ class PgContentSource:
         if spec is None:
             return "missing on the source"
         by_name = {c.name: c for c in spec.columns}
-        missing = [c.name for c in target.columns if c.name not in by_name]
-        if missing:
-            return f"column(s) not on the source: {', '.join(missing)}"
-        extra = [c.name for c in spec.columns if c.name not in {t.name for t in target.columns}]
-        if extra:
-            return f"column(s) not on the target: {', '.join(extra)}"
+        reason = unpaired_columns(target, list(by_name))
+        if reason:
+            return reason
         columns = [ColumnSpec(c.name, c.kind, by_name[c.name].type_name) for c in target.columns]
         return TableSpec(spec.schema, spec.name, columns, list(target.key))
 
