@@ -113,7 +113,7 @@ def _indent(text: str) -> str:
 # --- transship ------------------------------------------------------------------------------------------------
 
 
-def _transship_target(ctx: Context, target_db: str) -> tuple[list[str], dict[str, str]]:
+def transship_target_flags(ctx: Context, target_db: str) -> tuple[list[str], dict[str, str]]:
     pg = ctx.pg
     flags = ["--target-db-host", pg.host, "--target-db-port", str(pg.port), "--target-db-user", pg.user,
              "--target-db-name", target_db]  # fmt: skip
@@ -126,7 +126,7 @@ def _transship_workflow(
     export_dir = work_dir / "export"
     export_dir.mkdir(parents=True, exist_ok=True)
     t, e, jobs = str(ctx.transship), ["-e", str(export_dir)], ["--parallel-jobs", str(ctx.jobs)]
-    target, target_env = _transship_target(ctx, target_db)
+    target, target_env = transship_target_flags(ctx, target_db)
     quiet = ["--disable-pb", "true", "--yes"]
     return [
         ("export schema", [t, "export", "schema", *e, *source, "--yes"], source_env),
