@@ -22,6 +22,9 @@ CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END
 CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION f();
 CREATE SEQUENCE s;
 INSERT INTO t VALUES (1, 1, 'x', '{1.5}', now());
+CREATE TABLE nocols ();  -- PostgreSQL allows it: each row is an empty COPY line
+INSERT INTO nocols DEFAULT VALUES;
+INSERT INTO nocols DEFAULT VALUES;
 """
 
 
@@ -48,6 +51,7 @@ def test_objects_on_the_target_user_edits_and_source_changes(
     run_cli("finalize-schema-post-data-import", *e, *tgt)
     rc, doc = _verify(e, tgt)
     assert rc == 0, doc["objects"]
+    assert {t["table_name"]: t["target_rows"] for t in doc["tables"]}["public.nocols"] == 2
     objects = doc["objects"]
     assert objects["failures"] == [] and objects["expected_objects"] >= 9
     assert [u["text"] for u in objects["user_edits"]] == [

@@ -154,7 +154,13 @@ class PostgresReader(TableReader):
         self, table: ExportTable, write: Callable[[bytes | bytearray | memoryview], object]
     ) -> None:
         cols = sql.SQL(", ").join(sql.Identifier(c) for c in table.columns)
-        query = sql.SQL("COPY {} ({}) TO STDOUT").format(sql.Identifier(table.schema, table.name), cols)
+        query = (
+            sql.SQL("COPY {} ({}) TO STDOUT").format(sql.Identifier(table.schema, table.name), cols)
+            if table.columns
+            else sql.SQL("COPY {} TO STDOUT").format(
+                sql.Identifier(table.schema, table.name)
+            )  # a table of no columns: an empty line per row
+        )
         label = f"{table.schema}.{table.name}"
         limit = copyline.MAX_COPY_LINE_BYTES
         number = 0

@@ -353,6 +353,7 @@ class DataLoader:
         """``COPY`` the bytes ``[start, end)`` (into the staging table when ``staged``, then merged on the
         primary key) and insert the ledger row under ``key``, in one transaction, then commit."""
         columns = sql.SQL(", ").join(sql.Identifier(c) for c in task.columns)
+        into: sql.Composable
         with conn.cursor() as cur:
             if staged:
                 if not task.pk_constraint:
@@ -362,8 +363,10 @@ class DataLoader:
                     )
                 cur.execute(create_stage(task.schema, task.table, task.columns))
                 into = sql.SQL("{} ({})").format(stage_name(task.schema, task.table), columns)
-            else:
+            elif task.columns:
                 into = sql.SQL("{} ({})").format(sql.Identifier(task.schema, task.table), columns)
+            else:  # a table of no columns (PostgreSQL allows it): each empty line is a row
+                into = sql.Identifier(task.schema, task.table)
             digest = digests.new_hash()
             with open(task.path, "rb") as f, cur.copy(sql.SQL("COPY {} FROM STDIN").format(into)) as copy:
                 f.seek(start)

@@ -188,7 +188,13 @@ def target_columns(conn: psycopg.Connection) -> dict[str, dict[str, str]]:
         "WHERE c.relkind IN ('r', 'p', 'f') AND a.attnum > 0 AND NOT a.attisdropped "
         "AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
     ).fetchall()
-    out: dict[str, dict[str, str]] = {}
+    out: dict[str, dict[str, str]] = {
+        str(r[0]): {}  # tables of no columns too
+        for r in conn.execute(
+            "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relkind IN ('r', 'p', 'f')"
+        ).fetchall()
+    }
     for table, col, typname, elem, _typmod, formatted in rows:
         out.setdefault(str(table), {})[str(col)] = _formatted_key(
             str(formatted), str(elem or typname), elem is not None

@@ -55,7 +55,7 @@ def table_spec(conn: psycopg.Connection, schema: str, name: str) -> TableSpec | 
         "WHERE n.nspname = %s AND c.relname = %s AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
         (schema, name),
     ).fetchall()
-    if not rows:
+    if not rows and relkind(conn, schema, name) is None:
         return None
     columns = [ColumnSpec(str(r[0]), kind_for_pg_type(str(r[1])), str(r[1])) for r in rows]
     key_names = _primary_key(conn, schema, name)
