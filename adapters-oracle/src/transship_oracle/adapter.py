@@ -102,6 +102,14 @@ class OracleAdapter(SourceAdapter):
         finally:
             conn.close()
 
+    def content_source(self) -> Any:
+        """Script mode: the rows the scripts insert, parsed again independently (:mod:`transship_oracle.script_reference`)."""
+        if not self.script_mode:
+            raise NotImplementedError("the Oracle adapter has no content digests for a live database yet")
+        from transship_oracle.script_reference import ScriptReference
+
+        return ScriptReference(self.source_ddl_files, self.source_data_files, self.owner)
+
     def count_rows(self, tables: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """Exact ``COUNT(*)`` of each source table (``verify``); scripts have no live rows to count."""
         if self.script_mode:

@@ -110,7 +110,9 @@ def run(run: Run) -> None:
             return
         meta.update_status(source_db_type=adapter.name, source_conf=adapter.config.public_dict(), source_db_version=version,
                            source_schema_arity=adapter.schema_arity, export_data_started=True,
-                           source_script_mode=bool(adapter.source_ddl_files or adapter.source_data_files))  # fmt: skip
+                           source_script_mode=bool(adapter.source_ddl_files or adapter.source_data_files),
+                           source_script_files={"ddl": [str(Path(f).resolve()) for f in adapter.source_ddl_files],
+                                                "data": [str(Path(f).resolve()) for f in adapter.source_data_files]})  # fmt: skip
         if not todo:
             run.console.print(
                 f"Every table was exported by an earlier run that stopped before it finished ({kept} table(s) kept); "

@@ -80,6 +80,15 @@ def run(run: Run) -> None:
     reason = "--counts-only was given"
     if status.get("source_script_mode"):
         reason = "the source is SQL scripts (no live database to read)"
+        adapter = get_adapter(run)
+        files = status.get("source_script_files") or {}
+        adapter.source_ddl_files = adapter.source_ddl_files or list(files.get("ddl") or [])
+        adapter.source_data_files = adapter.source_data_files or list(files.get("data") or [])
+        if not counts_only and adapter.source_data_files:
+            try:
+                source = adapter.content_source()  # an independent reading of the scripts
+            except NotImplementedError as exc:
+                reason = str(exc)
     else:
         adapter = get_adapter(run)
         if adapter.type_mapping_config is None:  # the export's type mapping, unless a config file gives one

@@ -96,6 +96,16 @@ def check_table(
         if isinstance(s_spec, str):
             reason = s_spec
         else:
+            # a source may leave columns out (computed ones it cannot know): the target then leaves them out too
+            if [c.name for c in s_spec.columns] != [c.name for c in t_spec.columns]:
+                by_name = {c.name: c for c in t_spec.columns}
+                key_names = [t_spec.columns[i].name for i in t_spec.key]
+                t_spec.columns = [by_name[c.name] for c in s_spec.columns]
+                t_spec.key = [i for i, c in enumerate(t_spec.columns) if c.name in key_names]
+                notes.append(
+                    "computed column(s) not compared: "
+                    + ", ".join(sorted(set(by_name) - {c.name for c in s_spec.columns}))
+                )
             # both sides hash each column as the kind the source chose for it (e.g. a MySQL SET on an enum array)
             t_spec.columns = [
                 replace(t, kind=s.kind) for t, s in zip(t_spec.columns, s_spec.columns, strict=True)
