@@ -22,6 +22,10 @@ CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END
 CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION f();
 CREATE SEQUENCE s;
 INSERT INTO t VALUES (1, 1, 'x', '{1.5}', now());
+CREATE FUNCTION g(x int) RETURNS text LANGUAGE sql AS $$ SELECT 'a,  b' $$;
+CREATE FUNCTION g(x text) RETURNS text LANGUAGE sql AS $$ SELECT x $$;
+CREATE AGGREGATE mysum(int) (sfunc = int4pl, stype = int);
+CREATE DOMAIN posint AS int CONSTRAINT posint_check CHECK (VALUE > 0);
 CREATE TABLE nocols ();  -- PostgreSQL allows it: each row is an empty COPY line
 INSERT INTO nocols DEFAULT VALUES;
 INSERT INTO nocols DEFAULT VALUES;
@@ -63,21 +67,31 @@ def test_objects_on_the_target_user_edits_and_source_changes(
         conn.execute("ALTER TABLE public.t ALTER COLUMN b TYPE varchar(20)")
         conn.execute("DROP TRIGGER t_touch ON public.t")
         conn.execute("ALTER TABLE public.child DROP CONSTRAINT child_t_id_fkey")
+        conn.execute("DROP FUNCTION public.g(text)")  # one overload of two
+        conn.execute("DROP AGGREGATE public.mysum(int)")
+        conn.execute("ALTER DOMAIN public.posint DROP CONSTRAINT posint_check")
     rc, doc = _verify(e, tgt)
     assert rc == 1
     assert sorted(f["text"] for f in doc["objects"]["failures"]) == [
         "column type differs: COLUMN public.t.b (files: varchar(10), target: varchar(20))",
+        "missing on target: AGGREGATE public.mysum(int4)",
         "missing on target: CONSTRAINT public.child.child_t_id_fkey",
+        "missing on target: CONSTRAINT public.posint.posint_check",
+        "missing on target: FUNCTION public.g(text)",
         "missing on target: INDEX public.t_a_idx",
         "missing on target: TRIGGER public.t.t_touch",
     ]
-    assert "4 schema object problem(s)" in doc["summary"]["text"]
+    assert "7 schema object problem(s)" in doc["summary"]["text"]
 
-    # the source's schema moved on since the export: a failure too
+    # the source's schema moved on since the export: a failure too, also with --counts-only
     with psycopg.connect(pg_server.conninfo(pg_db), autocommit=True) as conn:
         conn.execute("CREATE INDEX t_d_idx ON public.t (d)")
-    rc, doc = _verify(e, tgt)
-    changed = [f for f in doc["objects"]["failures"] if f["kind"] == "source changed"]
-    assert rc == 1 and [(f["object_type"], f["detail"]) for f in changed] == [
-        ("tables/INDEXES_table.sql", "new on the source")
-    ], changed
+        conn.execute("CREATE OR REPLACE FUNCTION g(x int) RETURNS text LANGUAGE sql AS $$ SELECT 'a, b' $$")
+    for extra in ([], ["--counts-only"]):
+        res = run_cli("verify", *e, *tgt, "--output-format", "json", *extra, check=False)
+        changed = [f for f in json.loads(res.stdout)["objects"]["failures"] if f["kind"] == "source changed"]
+        assert res.returncode == 1 and sorted((f["object_type"], f["detail"]) for f in changed) == [
+            ("functions/function.sql", "new on the source"),  # a space inside a string is part of the object
+            ("functions/function.sql", "no longer on the source"),
+            ("tables/INDEXES_table.sql", "new on the source"),
+        ], changed

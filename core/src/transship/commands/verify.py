@@ -149,7 +149,9 @@ def run(run: Run) -> None:
             tconn,
             override or "public",
             bool(status.get("finalize_done")),
-            _reexport(run, adapter) if adapter is not None and not counts_only else None,
+            _reexport(run, adapter)
+            if adapter is not None and (adapter.source_ddl_files or not status.get("source_script_mode"))
+            else None,
             run.export_dir.temp,
         )
     summary = _summary(verdicts, sequences, counts_only, sample_percent, objects)

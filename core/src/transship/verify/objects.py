@@ -21,6 +21,7 @@ import pglast
 import psycopg
 from pglast import ast
 
+from transship.identifiers import quote_ident
 from transship.schema_files import read_schema_files
 from transship.sqlsplit import strip_leading_comments
 
@@ -85,8 +86,29 @@ def _type_of(tn: ast.TypeName) -> str:
     return type_key(names, mods, bool(tn.arrayBounds))
 
 
+def key(*parts: str) -> str:
+    """An object's name as one unambiguous string: each part quoted where needed, joined by dots."""
+    return ".".join(quote_ident(p) for p in parts)
+
+
 def _name(schema: str | None, name: str, default: str) -> str:
-    return f"{schema or default}.{name}"
+    return key(schema or default, name)
+
+
+def _sub(parent: str, name: str) -> str:
+    """A name within a table or domain (constraint, trigger) whose key is ``parent``."""
+    return f"{parent}.{quote_ident(name)}"
+
+
+def _args(params: object) -> str:
+    """A routine's input argument types, as the target's catalog lists them (OUT and TABLE columns left out)."""
+    types = [
+        _type_of(fp.argType)
+        for fp in (params or ())  # type: ignore[attr-defined]
+        if isinstance(fp, ast.FunctionParameter)
+        and getattr(fp.mode, "name", "") not in ("FUNC_PARAM_OUT", "FUNC_PARAM_TABLE")
+    ]
+    return "(" + ",".join(types) + ")"
 
 
 def expected_objects(schema_dir: Path, default_schema: str, finalized: bool = True) -> Expected:
@@ -120,7 +142,7 @@ def _collect(node: ast.Node, out: Expected, default: str) -> None:  # noqa: C901
         out.tables[name] = cols
         for e in node.tableElts or ():
             if isinstance(e, ast.Constraint) and e.conname:
-                out.objects.add(("CONSTRAINT", f"{name}.{e.conname}"))
+                out.objects.add(("CONSTRAINT", _sub(name, e.conname)))
     elif isinstance(node, ast.IndexStmt) and node.idxname:
         out.objects.add(("INDEX", _name(node.relation.schemaname, node.idxname, default)))
     elif isinstance(node, ast.AlterTableStmt):
@@ -128,7 +150,7 @@ def _collect(node: ast.Node, out: Expected, default: str) -> None:  # noqa: C901
         for cmd in node.cmds or ():
             d = getattr(cmd, "def_", None)
             if isinstance(d, ast.Constraint) and d.conname:
-                out.objects.add(("CONSTRAINT", f"{table}.{d.conname}"))
+                out.objects.add(("CONSTRAINT", _sub(table, d.conname)))
     elif isinstance(node, ast.ViewStmt):
         out.objects.add(("VIEW", _name(node.view.schemaname, node.view.relname, default)))
     elif isinstance(node, ast.CreateTableAsStmt) and node.into and node.into.rel:
@@ -141,46 +163,72 @@ def _collect(node: ast.Node, out: Expected, default: str) -> None:  # noqa: C901
     elif isinstance(node, ast.CreateFunctionStmt):
         parts = [n.sval for n in node.funcname]
         kind = "PROCEDURE" if node.is_procedure else "FUNCTION"
-        out.objects.add((kind, _name(parts[-2] if len(parts) > 1 else None, parts[-1], default)))
+        name = _name(parts[-2] if len(parts) > 1 else None, parts[-1], default)
+        out.objects.add((kind, name + _args(node.parameters)))
+    elif isinstance(node, ast.DefineStmt) and node.kind == pglast.enums.ObjectType.OBJECT_AGGREGATE:
+        parts = [n.sval for n in node.defnames]
+        params = node.args[0] if node.args and isinstance(node.args[0], (list, tuple)) else ()
+        name = _name(parts[-2] if len(parts) > 1 else None, parts[-1], default)
+        out.objects.add(("AGGREGATE", name + _args(params)))
     elif isinstance(node, ast.CreateTrigStmt):
         table = _name(node.relation.schemaname, node.relation.relname, default)
-        out.objects.add(("TRIGGER", f"{table}.{node.trigname}"))
+        out.objects.add(("TRIGGER", _sub(table, node.trigname)))
     elif isinstance(node, ast.CreateSeqStmt):
         out.objects.add(("SEQUENCE", _name(node.sequence.schemaname, node.sequence.relname, default)))
     elif isinstance(node, (ast.CreateEnumStmt, ast.CreateDomainStmt)):
         names = node.typeName if isinstance(node, ast.CreateEnumStmt) else node.domainname
         parts = [n.sval for n in names]
         kind = "TYPE" if isinstance(node, ast.CreateEnumStmt) else "DOMAIN"
-        out.objects.add((kind, _name(parts[-2] if len(parts) > 1 else None, parts[-1], default)))
+        name = _name(parts[-2] if len(parts) > 1 else None, parts[-1], default)
+        out.objects.add((kind, name))
+        if isinstance(node, ast.CreateDomainStmt):
+            for c in node.constraints or ():
+                if isinstance(c, ast.Constraint) and c.conname:
+                    out.objects.add(("CONSTRAINT", _sub(name, c.conname)))
     elif isinstance(node, ast.CompositeTypeStmt):
         out.objects.add(("TYPE", _name(node.typevar.schemaname, node.typevar.relname, default)))
 
 
-_TARGET_QUERIES = {
-    "INDEX": "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+_TARGET_QUERIES = {  # each row: the name's parts (the last one may be an argument list)
+    "INDEX": "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
     "WHERE c.relkind IN ('i', 'I')",
-    "CONSTRAINT": "SELECT n.nspname || '.' || r.relname || '.' || o.conname FROM pg_constraint o "
-    "JOIN pg_class r ON r.oid = o.conrelid JOIN pg_namespace n ON n.oid = r.relnamespace",
-    "VIEW": "SELECT schemaname || '.' || viewname FROM pg_views",
-    "MVIEW": "SELECT schemaname || '.' || matviewname FROM pg_matviews",
-    "FUNCTION": "SELECT n.nspname || '.' || p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
-    "WHERE p.prokind IN ('f', 'a', 'w')",
-    "PROCEDURE": "SELECT n.nspname || '.' || p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
-    "WHERE p.prokind = 'p'",
-    "TRIGGER": "SELECT n.nspname || '.' || r.relname || '.' || t.tgname FROM pg_trigger t "
+    "CONSTRAINT": "SELECT n.nspname, r.relname, o.conname FROM pg_constraint o "
+    "JOIN pg_class r ON r.oid = o.conrelid JOIN pg_namespace n ON n.oid = r.relnamespace "
+    "UNION ALL SELECT n.nspname, t.typname, o.conname FROM pg_constraint o "
+    "JOIN pg_type t ON t.oid = o.contypid JOIN pg_namespace n ON n.oid = t.typnamespace",
+    "VIEW": "SELECT schemaname, viewname FROM pg_views",
+    "MVIEW": "SELECT schemaname, matviewname FROM pg_matviews",
+    "FUNCTION": "SELECT n.nspname, p.proname, oidvectortypes(p.proargtypes) FROM pg_proc p "
+    "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.prokind IN ('f', 'w')",
+    "PROCEDURE": "SELECT n.nspname, p.proname, oidvectortypes(p.proargtypes) FROM pg_proc p "
+    "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.prokind = 'p'",
+    "AGGREGATE": "SELECT n.nspname, p.proname, oidvectortypes(p.proargtypes) FROM pg_proc p "
+    "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.prokind = 'a'",
+    "TRIGGER": "SELECT n.nspname, r.relname, t.tgname FROM pg_trigger t "
     "JOIN pg_class r ON r.oid = t.tgrelid JOIN pg_namespace n ON n.oid = r.relnamespace WHERE NOT t.tgisinternal",
-    "SEQUENCE": "SELECT schemaname || '.' || sequencename FROM pg_sequences",
-    "TYPE": "SELECT n.nspname || '.' || t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
-    "WHERE t.typtype IN ('e', 'c')",
-    "DOMAIN": "SELECT n.nspname || '.' || t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+    "SEQUENCE": "SELECT schemaname, sequencename FROM pg_sequences",
+    "TYPE": "SELECT n.nspname, t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+    "WHERE t.typtype IN ('e', 'c') AND (t.typtype = 'e' OR (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c')",
+    "DOMAIN": "SELECT n.nspname, t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
     "WHERE t.typtype = 'd'",
 }
+
+
+def _target_names(conn: psycopg.Connection, kind: str) -> set[str]:
+    out = set()
+    for row in conn.execute(_TARGET_QUERIES[kind]).fetchall():  # type: ignore[call-overload]
+        if kind in ("FUNCTION", "PROCEDURE", "AGGREGATE"):
+            args = [_formatted_key(a, a, a.endswith("[]")) for a in str(row[2]).split(", ") if a]
+            out.add(key(str(row[0]), str(row[1])) + "(" + ",".join(args) + ")")
+        else:
+            out.add(key(*(str(v) for v in row)))
+    return out
 
 
 def target_columns(conn: psycopg.Connection) -> dict[str, dict[str, str]]:
     """Every table's columns on the target with their type keys (see :func:`type_key`)."""
     rows = conn.execute(
-        "SELECT n.nspname || '.' || c.relname, a.attname, t.typname, "
+        "SELECT n.nspname, c.relname, a.attname, t.typname, "
         "CASE WHEN t.typcategory = 'A' THEN e.typname END, a.atttypmod, "
         "format_type(a.atttypid, a.atttypmod) "
         "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -189,14 +237,14 @@ def target_columns(conn: psycopg.Connection) -> dict[str, dict[str, str]]:
         "AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
     ).fetchall()
     out: dict[str, dict[str, str]] = {
-        str(r[0]): {}  # tables of no columns too
+        key(str(r[0]), str(r[1])): {}  # tables of no columns too
         for r in conn.execute(
-            "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             "WHERE c.relkind IN ('r', 'p', 'f')"
         ).fetchall()
     }
-    for table, col, typname, elem, _typmod, formatted in rows:
-        out.setdefault(str(table), {})[str(col)] = _formatted_key(
+    for schema, table, col, typname, elem, _typmod, formatted in rows:
+        out.setdefault(key(str(schema), str(table)), {})[str(col)] = _formatted_key(
             str(formatted), str(elem or typname), elem is not None
         )
     return out
@@ -235,16 +283,17 @@ def compare_with_target(expected: Expected, conn: psycopg.Connection) -> list[Ob
     present: dict[str, set[str]] = {}
     for kind, name in sorted(expected.objects):
         if kind not in present:
-            present[kind] = {str(r[0]) for r in conn.execute(_TARGET_QUERIES[kind]).fetchall()}  # type: ignore[call-overload]
+            present[kind] = _target_names(conn, kind)
         if name not in present[kind]:
             findings.append(ObjectFinding("missing on target", kind, name))
     return findings
 
 
 def _statements(schema_dir: Path) -> Counter[tuple[str, str]]:
-    """The statements of a schema folder by file, whitespace-normalised (comments before a statement dropped)."""
+    """The statements of a schema folder by file, as written (comments before a statement dropped: whitespace
+    inside a string or a routine body is part of the object)."""
     return Counter(
-        (st.path.relative_to(schema_dir).as_posix(), " ".join(strip_leading_comments(st.sql).split()))
+        (st.path.relative_to(schema_dir).as_posix(), strip_leading_comments(st.sql).strip())
         for st in read_schema_files(schema_dir)
     )
 
@@ -255,20 +304,35 @@ def statement_differences(before: Path, after: Path, kind: str, limit: int = 20)
     out: list[ObjectFinding] = []
     removed = a - b
     added = b - a
+
+    def around(text: str, others: list[str]) -> str:
+        """The statement from a little before where it first differs from its closest counterpart."""
+        best = max((_common_prefix(text, o) for o in others), default=0)
+        return _short(" ".join(text.split()) if best < 60 else "..." + " ".join(text[best - 40 :].split()))
+
+    removed_texts = [t for (_, t) in removed]
+    added_texts = [t for (_, t) in added]
     for (path, text), _ in list(removed.items())[:limit]:
+        shown = around(text, added_texts)
         out.append(
-            ObjectFinding(
-                kind, path, _short(text), "removed" if kind == "user edit" else "no longer on the source"
-            )
+            ObjectFinding(kind, path, shown, "removed" if kind == "user edit" else "no longer on the source")
         )
     for (path, text), _ in list(added.items())[: max(0, limit - len(out))]:
-        out.append(
-            ObjectFinding(kind, path, _short(text), "added" if kind == "user edit" else "new on the source")
-        )
+        shown = around(text, removed_texts)
+        out.append(ObjectFinding(kind, path, shown, "added" if kind == "user edit" else "new on the source"))
     hidden = len(removed) + len(added) - len(out)
     if hidden > 0:
         out.append(ObjectFinding(kind, "", f"{hidden} more statement(s)", ""))
     return out
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def _short(text: str, width: int = 90) -> str:
