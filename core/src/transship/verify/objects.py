@@ -11,6 +11,7 @@ must exist on the target, every column with the type the files give it.
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections import Counter
 from collections.abc import Callable
@@ -103,7 +104,7 @@ def _sub(parent: str, name: str) -> str:
 def _args(params: object) -> str:
     """A routine's input argument types, as the target's catalog lists them (OUT and TABLE columns left out)."""
     types = [
-        _type_of(fp.argType)
+        re.sub(r"\(.*\)", "", _type_of(fp.argType))  # the catalog keeps no typmods for arguments
         for fp in (params or ())  # type: ignore[attr-defined]
         if isinstance(fp, ast.FunctionParameter)
         and getattr(fp.mode, "name", "") not in ("FUNC_PARAM_OUT", "FUNC_PARAM_TABLE")
