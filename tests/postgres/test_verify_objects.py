@@ -56,6 +56,22 @@ def test_objects_on_the_target_user_edits_and_source_changes(
     rc, doc = _verify(e, tgt)
     assert rc == 0, doc["objects"]
     assert {t["table_name"]: t["target_rows"] for t in doc["tables"]}["public.nocols"] == 2
+
+    # a table whose content cannot be compared (a column only the target has) is not a MATCH by its counts
+    with psycopg.connect(pg_server.conninfo(pg_target_db), autocommit=True) as conn:
+        conn.execute("ALTER TABLE public.child ADD COLUMN extra int")
+    unproven = run_cli("verify", *e, *tgt, check=False)
+    assert unproven.returncode == 1 and (
+        "verify could not prove the content of 1 table(s) (column(s) not on the source: extra)"
+        in unproven.stderr
+    )
+    assert "COUNTS MATCH" in unproven.stdout
+    counted = run_cli("verify", *e, *tgt, "--counts-only")  # asked for counts: they match
+    assert "by row counts only (--counts-only)" in counted.stdout
+    with psycopg.connect(pg_server.conninfo(pg_target_db), autocommit=True) as conn:
+        conn.execute("ALTER TABLE public.child DROP COLUMN extra")
+    nothing = run_cli("verify", *e, *tgt, "--exclude-table-list", "*", check=False)
+    assert nothing.returncode == 1 and "verify found no exported tables to compare" in nothing.stderr
     objects = doc["objects"]
     assert objects["failures"] == [] and objects["expected_objects"] >= 9
     assert [u["text"] for u in objects["user_edits"]] == [

@@ -154,7 +154,7 @@ class MySQLContentSource:
         return TableSpec(None, source_name, columns, list(target.key))
 
     def reader(self) -> MySQLContentReader:
-        return MySQLContentReader(connect(self.config))
+        return MySQLContentReader(connect(self.config), self.mariadb)
 
     def close(self) -> None:
         pass
@@ -163,11 +163,9 @@ class MySQLContentSource:
 class MySQLContentReader:
     """A :class:`~transship.verify.content.ContentReader` over one MySQL connection."""
 
-    def __init__(self, conn: pymysql.connections.Connection) -> None:
+    def __init__(self, conn: pymysql.connections.Connection, mariadb: bool) -> None:
         self.conn = conn
-        with conn.cursor() as cur:
-            cur.execute("SELECT VERSION()")
-            self.mariadb = "mariadb" in str(cur.fetchone()[0]).lower()
+        self.mariadb = mariadb
         conn.autocommit(True)
 
     def close(self) -> None:

@@ -11,7 +11,6 @@ must exist on the target, every column with the type the files give it.
 
 from __future__ import annotations
 
-import re
 import shutil
 from collections import Counter
 from collections.abc import Callable
@@ -77,14 +76,14 @@ def type_key(names: list[str], typmods: list[int], array: bool) -> str:
     return f"{base}{mods}{'[]' if array else ''}"
 
 
-def _type_of(tn: ast.TypeName) -> str:
+def _type_of(tn: ast.TypeName, typmods: bool = True) -> str:
     names = [n.sval for n in tn.names]
     mods = [
         m.val.ival
         for m in (tn.typmods or ())
         if isinstance(m, ast.A_Const) and isinstance(m.val, ast.Integer)
     ]
-    return type_key(names, mods, bool(tn.arrayBounds))
+    return type_key(names, mods if typmods else [], bool(tn.arrayBounds))
 
 
 def key(*parts: str) -> str:
@@ -104,7 +103,7 @@ def _sub(parent: str, name: str) -> str:
 def _args(params: object) -> str:
     """A routine's input argument types, as the target's catalog lists them (OUT and TABLE columns left out)."""
     types = [
-        re.sub(r"\(.*\)", "", _type_of(fp.argType))  # the catalog keeps no typmods for arguments
+        _type_of(fp.argType, typmods=False)  # the catalog keeps no typmods for arguments
         for fp in (params or ())  # type: ignore[attr-defined]
         if isinstance(fp, ast.FunctionParameter)
         and getattr(fp.mode, "name", "") not in ("FUNC_PARAM_OUT", "FUNC_PARAM_TABLE")

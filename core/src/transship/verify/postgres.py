@@ -12,7 +12,7 @@ import psycopg
 from psycopg import sql
 
 from transship.keyranges import ChunkPlan
-from transship.verify import relkind
+from transship.verify import prepare_for_digests, relkind
 from transship.verify.canonical import PG_FLOAT_FUNCTION, pg_hash, pg_json_function, pg_piece, row_expression
 from transship.verify.content import ColumnSpec, Digests, RowValues, TableSpec, unpaired_columns
 
@@ -76,11 +76,8 @@ def _primary_key(conn: psycopg.Connection, schema: str, name: str) -> list[str]:
 
 
 def prepare_session(conn: psycopg.Connection) -> None:
-    """Settings that make canonical text identical on every run, and the session's json function."""
-    conn.execute("SET TIME ZONE 'UTC'")
-    conn.execute("SET extra_float_digits = 3")
-    conn.execute("SET DateStyle = 'ISO, MDY'")
-    conn.execute("SET IntervalStyle = 'postgres'")
+    """Settings that make canonical text identical on every run (:func:`transship.verify.prepare_for_digests`)."""
+    prepare_for_digests(conn)
     if not conn.autocommit:
         conn.commit()
 
@@ -92,6 +89,7 @@ class PgContentReader:
         self.conn = conn
         self.owned = owned
         self._functions: set[str] = set()
+        self._kinds: dict[tuple[str, str], str | None] = {}
         prepare_session(conn)
 
     def close(self) -> None:
@@ -101,7 +99,10 @@ class PgContentReader:
     # SQL pieces
     def _from(self, table: TableSpec) -> sql.Composable:
         # ONLY: inheritance children are compared with the child; a partitioned table is read whole
-        kind = relkind(self.conn, table.schema or "public", table.name)
+        where = (table.schema or "public", table.name)
+        if where not in self._kinds:  # one catalog query per table, not one per digest or chunk query
+            self._kinds[where] = relkind(self.conn, *where)
+        kind = self._kinds[where]
         ident = sql.Identifier(table.schema, table.name) if table.schema else sql.Identifier(table.name)
         return sql.SQL("ONLY {}" if kind == "r" else "{}").format(ident)
 
