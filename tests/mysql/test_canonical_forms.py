@@ -122,3 +122,62 @@ def test_time_canonical_text_is_the_same_in_both_databases(
             assert [str(v) for v in cur.fetchone()] == expected
     finally:
         mconn.close()
+
+
+TEXTS = [
+    "",
+    "a|b",
+    "~",
+    "x" * 1024,
+    "x" * 1025,
+    "é" * 512,
+    "é" * 513,
+    "Grüße ★ 北京",
+    "tab\tnew\nline\\",
+    "nul\0byte",
+]
+
+
+def test_text_canonical_form_is_the_same_in_both_databases_and_python(
+    mysql_server: MySQLServer, mysql_db: str, pg_server: PgServer
+) -> None:
+    """Text up to 1024 UTF-8 bytes inlined after its length, longer text hashed; the MariaDB forms for utf8mb4
+    and latin1 columns, declared-short and unbounded types; NULs removed as the export removes them."""
+    from transship.verify.canonical import text_reference
+    from transship.verify.content import ColumnSpec
+    from transship_mysql.verify_content import piece
+
+    expected = [text_reference(t.replace("\0", "")) for t in TEXTS]
+    assert text_reference("a|b") == "3:a|b" and text_reference("x" * 1025).startswith("#")
+    with pg_server.connect() as conn:
+        pieces = sql.SQL(", ").join(pg_piece("text", sql.Literal(t.replace("\0", "")), "text") for t in TEXTS)
+        assert list(conn.execute(sql.SQL("SELECT {}").format(pieces)).fetchone()) == expected  # type: ignore[arg-type]
+    columns = [  # (column, type, charset, declared length)
+        ("u_text", "longtext CHARACTER SET utf8mb4", "utf8mb4", None, "longtext"),
+        ("u_short", "varchar(200) CHARACTER SET utf8mb4", "utf8mb4", 200, "varchar"),
+        ("u_long", "varchar(2000) CHARACTER SET utf8mb4", "utf8mb4", 2000, "varchar"),
+        ("l_long", "varchar(2000) CHARACTER SET latin1", "latin1", 2000, "varchar"),
+    ]
+    mconn = mysql_server.connect(mysql_db)
+    try:
+        with mconn.cursor() as cur:
+            cur.execute(
+                "CREATE TABLE t (n INT PRIMARY KEY, " + ", ".join(f"{c} {t}" for c, t, *_ in columns) + ")"
+            )
+            for n, value in enumerate(TEXTS):
+                latin = value if all(ord(ch) < 256 for ch in value) else "Grüße"
+                short = value[:200]
+                cur.execute("INSERT INTO t VALUES (%s, %s, %s, %s, %s)", (n, value, short, value, latin))
+            exprs = ", ".join(
+                piece(ColumnSpec(c, "text", base, {"charset": cs, "length": length}), True)
+                for c, _, cs, length, base in columns
+            )
+            cur.execute(f"SELECT {exprs} FROM t ORDER BY n")  # noqa: S608 - the pieces quote their columns
+            rows = cur.fetchall()
+            assert cur.warning_count == 0
+    finally:
+        mconn.close()
+    for n, value in enumerate(TEXTS):
+        latin = value if all(ord(ch) < 256 for ch in value) else "Grüße"
+        want = [text_reference(v.replace("\0", "")) for v in (value, value[:200], value, latin)]
+        assert [str(v) for v in rows[n]] == want, value[:20]

@@ -15,11 +15,11 @@ import pymysql
 
 from transship.dbconfig import DBConfig
 from transship.errors import TransshipError
-from transship.keyranges import ChunkPlan
-from transship.verify.canonical import HASH_HEX, NULL_MARK, SEPARATOR
+from transship.keyranges import INTEGER_LIMIT, ChunkPlan
+from transship.verify.canonical import HASH_HEX, NULL_MARK, SEPARATOR, TEXT_INLINE_BYTES
 from transship.verify.content import ColumnSpec, Digests, RowValues, TableSpec, unpaired_columns
 from transship_mysql.connection import connect
-from transship_mysql.data_export import _zero_date_guard, bq
+from transship_mysql.data_export import bq
 from transship_mysql.types import BINARY_TYPES, SPATIAL_TYPES, TEXT_TYPES
 
 DISPLAY_CHARS = 200
@@ -51,13 +51,46 @@ def float_sql(text: str, number: str) -> str:
     return f"CASE WHEN {digits} = '' THEN CONCAT({sign}, '0') ELSE CONCAT({sign}, {digits}, 'e', {exp}) END"
 
 
+_UTF8_CHARSETS = {"utf8mb4", "utf8mb3", "utf8", "ascii"}
+#: the longest value (bytes) of a column type whose every value is inlined (no length test needed)
+_MAX_BYTES_PER_CHAR = 4
+
+
+def _inline(value: str) -> str:
+    return f"CONCAT(LENGTH({value}), ':', {value})"
+
+
+def text_sql(value: str) -> str:
+    """MySQL: :func:`transship.verify.canonical.text_reference` of a utf8mb4 (or binary) ``value``, an
+    expression that is computed up to three times (MariaDB does not share it)."""
+    return f"IF(LENGTH({value}) <= {TEXT_INLINE_BYTES}, {_inline(value)}, CONCAT('#', MD5({value})))"
+
+
+def _text_piece(q: str, col: ColumnSpec) -> str:
+    charset = str(col.extra.get("charset") or "utf8mb4").lower()
+    value = f"REPLACE({q}, '\\0', '')"  # NULs were removed by the export
+    if charset not in _UTF8_CHARSETS:  # converted, a value may grow: measured after conversion
+        return text_sql(f"CONVERT({value} USING utf8mb4)")
+    length = col.extra.get("length")
+    declared = None
+    if col.type_name in ("char", "varchar") and isinstance(length, int):
+        declared = length * _MAX_BYTES_PER_CHAR
+    elif col.type_name == "tinytext":
+        declared = 255
+    if declared is not None and declared <= TEXT_INLINE_BYTES:
+        return _inline(value)
+    # the raw length bounds the length after NULs are removed: short values skip one REPLACE
+    return f"IF(LENGTH({q}) <= {TEXT_INLINE_BYTES}, {_inline(value)}, {text_sql(value)})"
+
+
 def piece(col: ColumnSpec, mariadb: bool) -> str:
     """The canonical text of one column (NULL as ``~``)."""
     q = bq(str(col.extra.get("source_name") or col.name))
     base = col.type_name
     kind = col.kind
     if kind in ("int", "numeric"):
-        inner = f"CAST({q} + 0 AS CHAR)"  # + 0: no ZEROFILL padding; YEAR and BIT as numbers
+        # + 0: no ZEROFILL padding; YEAR and BIT as numbers; a plain integer or decimal prints as it is
+        inner = q if base in _PLAIN_NUMBERS and not col.extra.get("zerofill") else f"CAST({q} + 0 AS CHAR)"
     elif kind == "float":
         inner = (
             float_sql(f"CAST(CAST({q} AS DOUBLE) AS CHAR)", f"CAST({q} AS DOUBLE)")
@@ -65,13 +98,13 @@ def piece(col: ColumnSpec, mariadb: bool) -> str:
             else float_sql(f"CAST({q} AS CHAR)", q)
         )
     elif kind == "bool":
-        inner = f"CASE WHEN {q} <> 0 THEN 't' WHEN {q} = 0 THEN 'f' END"  # NULL stays NULL
+        inner = f"ELT(({q} <> 0) + 1, 'f', 't')"  # NULL stays NULL
     elif kind == "bits":
         inner = f"LPAD(BIN({q}), {int(str(col.extra.get('length') or 1))}, '0')"
     elif kind == "date":
-        inner = f"IF({_zero_date_guard(q)}, NULL, DATE_FORMAT({q}, '%Y-%m-%d'))"
+        inner = f"IF({_zero_date(q)}, NULL, DATE_FORMAT({q}, '%Y-%m-%d'))"
     elif kind == "timestamp":
-        inner = f"IF({_zero_date_guard(q)}, NULL, DATE_FORMAT({q}, '%Y-%m-%d %H:%i:%s.%f'))"
+        inner = f"IF({_zero_date(q)}, NULL, DATE_FORMAT({q}, '%Y-%m-%d %H:%i:%s.%f'))"
     elif kind == "interval":
         inner = f"CONCAT('0:0:', CAST(ROUND(TIME_TO_SEC({q}) * 1000000) AS SIGNED))"  # months:days:micros
     elif kind == "bytes":
@@ -84,14 +117,33 @@ def piece(col: ColumnSpec, mariadb: bool) -> str:
         x, y = f"ST_X({q})", f"ST_Y({q})"
         inner = f"CONCAT({float_sql(f'CAST({x} AS CHAR)', x)}, ',', {float_sql(f'CAST({y} AS CHAR)', y)})"
     elif base in BINARY_TYPES:  # kept as text: the bytes are the text's UTF-8
-        inner = f"MD5({q})"
+        inner = text_sql(q)
     elif base in TEXT_TYPES or base in ("json", "enum", "set"):
-        inner = f"MD5(CONVERT(REPLACE({q}, '\\0', '') USING utf8mb4))"  # NULs were removed by the export
+        inner = _text_piece(q, col)
     elif base in SPATIAL_TYPES:
-        inner = f"MD5(ST_AsText({q}))"
+        inner = text_sql(f"ST_AsText({q})")
     else:
-        inner = f"MD5(CONVERT(CAST({q} AS CHAR) USING utf8mb4))"
+        inner = text_sql(f"CONVERT(CAST({q} AS CHAR) USING utf8mb4)")
     return f"IFNULL({inner}, '{NULL_MARK}')"
+
+
+def _zero_date(q: str) -> str:
+    """True for a date with a zero part (export data wrote those as NULL), NULL for NULL."""
+    return f"YEAR({q}) * MONTH({q}) * DAYOFMONTH({q}) = 0"
+
+
+_PLAIN_NUMBERS = {
+    "tinyint",
+    "smallint",
+    "mediumint",
+    "int",
+    "integer",
+    "bigint",
+    "decimal",
+    "numeric",
+    "dec",
+    "fixed",
+}
 
 
 def kind_for(source_base: str, target_kind: str, mariadb: bool) -> str:
@@ -148,7 +200,12 @@ class MySQLContentSource:
                     t.name,
                     kind_for(base, t.kind, self.mariadb),
                     base,
-                    {"source_name": col.extra.get("source_name") or col.name, "length": length},
+                    {
+                        "source_name": col.extra.get("source_name") or col.name,
+                        "length": length,
+                        "charset": col.charset,
+                        "zerofill": "zerofill" in col.source_type.lower(),
+                    },
                 )
             )
         return TableSpec(None, source_name, columns, list(target.key))
@@ -181,9 +238,7 @@ class MySQLContentReader:
         return f"CONCAT_WS('{SEPARATOR}', {', '.join(pieces)})" if pieces else "''"
 
     def _row_hash(self, table: TableSpec) -> str:
-        return (
-            f"CAST(CONV(SUBSTR(MD5({self._join(self._pieces(table))}), 1, {HASH_HEX}), 16, 10) AS UNSIGNED)"
-        )
+        return f"CAST(CONV(LEFT(MD5({self._join(self._pieces(table))}), {HASH_HEX}), 16, 10) AS UNSIGNED)"
 
     def _key_text(self, table: TableSpec) -> str:
         if not table.key:
@@ -197,7 +252,12 @@ class MySQLContentReader:
 
     def _bucket(self, table: TableSpec, plan: ChunkPlan) -> str:
         if plan.mode == "range":
-            return f"FLOOR((CAST({self._key_ref(table)} AS DECIMAL(65, 0)) - {int(plan.lo)}) / {int(plan.width)})"
+            k, lo, width = self._key_ref(table), int(plan.lo), int(plan.width)
+            exact = f"FLOOR((CAST({k} AS DECIMAL(65, 0)) - {lo}) / {width})"
+            if not plan.integer_safe():
+                return exact
+            # integer arithmetic where it cannot overflow (DECIMAL costs a quarter second per million rows)
+            return f"IF({k} >= {lo} AND {k} < {INTEGER_LIMIT}, ({k} - {lo}) DIV {width}, {exact})"
         if plan.mode == "hash":
             return f"(CONV(SUBSTR(MD5({self._key_text(table)}), 1, 8), 16, 10) MOD {int(plan.count)})"
         return f"({self._row_hash(table)} MOD {int(plan.count)})"

@@ -23,7 +23,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from transship.verify.canonical import NULL_MARK, float_reference
+from transship.verify.canonical import NULL_MARK, float_reference, text_reference
 from transship.verify.content import ColumnSpec, RowValues, TableSpec, unpaired_columns
 from transship.verify.memory import MemoryContentReader, MemoryTable
 from transship_oracle.ddl_script import OracleSource, read_scripts
@@ -181,7 +181,7 @@ def _canonical(value: Any, col: ColumnSpec, nls: dict[str, str]) -> str:
     if kind == "text":
         if isinstance(value, bytes):  # RAW into a text-like column: uuid (RAW(16)) or the hex digits
             value = str(uuid.UUID(bytes=value)) if t == "uuid" and len(value) == 16 else value.hex()
-        return hashlib.md5(str(value).encode()).hexdigest()  # noqa: S324 - a checksum
+        return text_reference(str(value))
     raise Unsupported(f"{kind} columns")
 
 

@@ -23,6 +23,10 @@ class KeyRange:
     hi: int
 
 
+#: keys in ``[lo, INTEGER_LIMIT)`` are bucketed with integer arithmetic, others with exact decimals
+INTEGER_LIMIT = 2**62
+
+
 @dataclass(frozen=True)
 class ChunkPlan:
     """How rows fall into ``count`` chunks.
@@ -42,6 +46,10 @@ class ChunkPlan:
         if self.mode != "range":
             raise ValueError("only a range plan has key ranges")
         return KeyRange(self.lo + bucket * self.width, self.lo + (bucket + 1) * self.width)
+
+    def integer_safe(self) -> bool:
+        """Whether ``key - lo`` fits signed 64-bit arithmetic for every key in ``[lo, INTEGER_LIMIT)``."""
+        return self.mode == "range" and abs(self.lo) < INTEGER_LIMIT and 0 < self.width < INTEGER_LIMIT
 
     def ranges(self) -> list[KeyRange]:
         """Every chunk's key range, in key order."""
