@@ -103,9 +103,18 @@ class OracleAdapter(SourceAdapter):
             conn.close()
 
     def content_source(self) -> Any:
-        """Script mode: the rows the scripts insert, parsed again independently (:mod:`transship_oracle.script_reference`)."""
+        """Live: digests computed by Oracle (:mod:`transship_oracle.verify_content`). Script mode: the rows the
+        scripts insert, parsed again independently (:mod:`transship_oracle.script_reference`)."""
         if not self.script_mode:
-            raise NotImplementedError("the Oracle adapter has no content digests for a live database yet")
+            from transship_oracle.tokens import pg_name
+            from transship_oracle.verify_content import OracleContentSource
+
+            src = self.read_source()
+            self.convert(src)
+            tables: dict[str, Any] = {}
+            for key, table in src.tables.items():
+                tables[key] = tables[pg_name(key)] = tables[table.name] = table
+            return OracleContentSource(self.config, self.driver, tables, self.owner)
         from transship_oracle.script_reference import ScriptReference
 
         return ScriptReference(self.source_ddl_files, self.source_data_files, self.owner)

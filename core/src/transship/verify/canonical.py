@@ -18,6 +18,8 @@ the join is unambiguous.
 | ``timestamp`` | wall-clock ``YYYY-MM-DD HH:MM:SS.ffffff`` (with time zone: in UTC) |
 | ``interval`` | ``months:days:microseconds`` (``0:0:-43200500000``) |
 | ``text`` | ``<bytes>:<text>`` (its UTF-8 length, then the text) up to 1024 bytes; longer: ``#`` and the md5 of the UTF-8 text |
+| ``texthash`` | md5 of the UTF-8 text (sources whose SQL strings are short, e.g. Oracle's 4000 bytes) |
+| ``float64`` | the IEEE-754 bits of the value widened to a double, 16 hex digits; ``nan`` |
 | ``bytes`` | md5 of the bytes |
 | ``json`` | md5 of the JSON as MariaDB's ``JSON_NORMALIZE`` writes it: keys in byte order, no whitespace, numbers ``1.5E0`` |
 | ``jsonb`` | md5 of ``jsonb``'s text (both sides PostgreSQL) |
@@ -45,6 +47,8 @@ KINDS = (
     "timestamp",
     "interval",
     "text",
+    "texthash",
+    "float64",
     "bytes",
     "json",
     "jsonb",
@@ -208,6 +212,14 @@ def pg_piece(kind: str, col: sql.Composable, pg_type: str, utf8: bool = True) ->
             "(extract(year FROM {c}) * 12 + extract(month FROM {c}))::bigint || ':' || extract(day FROM {c})::bigint"
             " || ':' || (extract(hour FROM {c}) * 3600000000 + extract(minute FROM {c}) * 60000000"
             " + extract(microseconds FROM {c}))::bigint"
+        ).format(c=col)
+    elif kind == "texthash":
+        inner = sql.SQL("md5({})" if utf8 else "md5(convert_to({}, 'UTF8'))").format(
+            sql.SQL("{}::text").format(col)
+        )
+    elif kind == "float64":
+        inner = sql.SQL(
+            "CASE WHEN {c}::float8 = 'NaN' THEN 'nan' ELSE encode(float8send({c}::float8), 'hex') END"
         ).format(c=col)
     elif kind == "bytes":
         inner = sql.SQL("md5({})").format(

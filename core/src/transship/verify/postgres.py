@@ -39,7 +39,7 @@ def kind_for_pg_type(pg_type: str) -> str:
         return "text"
     base = t.split("(")[0].strip()
     for names, kind in _KINDS:
-        if base in names or (kind == "timestamp" and base.startswith("timestamp")):
+        if base in names or (kind in ("timestamp", "interval") and base.startswith(kind)):
             return kind
     return "text"
 
