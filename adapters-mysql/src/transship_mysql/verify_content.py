@@ -15,7 +15,7 @@ import pymysql
 
 from transship.dbconfig import DBConfig
 from transship.errors import TransshipError
-from transship.keyranges import INTEGER_LIMIT, ChunkPlan
+from transship.keyranges import INTEGER_LIMIT, ChunkPlan, span_where
 from transship.verify.canonical import HASH_HEX, NULL_MARK, SEPARATOR, TEXT_INLINE_BYTES
 from transship.verify.content import ColumnSpec, Digests, RowValues, TableSpec, unpaired_columns
 from transship_mysql.connection import connect
@@ -290,7 +290,7 @@ class MySQLContentReader:
         where = ""
         if chunks is not None:
             where = (
-                " WHERE " + " OR ".join(f"({self._chunk_filter(table, plan, c)})" for c in chunks)
+                span_where(self._key_ref(table), plan, chunks)
                 if plan.mode == "range"
                 else f" WHERE {self._bucket(table, plan)} IN ({', '.join(str(int(c)) for c in chunks)})"
             )

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from transship.errors import TransshipError
-from transship.keyranges import ChunkPlan
+from transship.keyranges import ChunkPlan, span_where
 from transship.verify.canonical import HASH_HEX, NULL_MARK, SEPARATOR
 from transship.verify.content import ColumnSpec, Digests, RowValues, TableSpec, unpaired_columns
 from transship_oracle.connect import connect, translate
@@ -287,7 +287,7 @@ class OracleContentReader:
         where = ""
         if chunks is not None:
             where = (
-                " WHERE " + " OR ".join(f"({self._chunk_filter(table, plan, c)})" for c in chunks)
+                span_where(self._key_ref(table), plan, chunks)
                 if plan.mode == "range"
                 else f" WHERE {self._bucket(table, plan)} IN ({', '.join(str(int(c)) for c in chunks)})"
             )

@@ -51,6 +51,30 @@ class ChunkPlan:
         """Whether ``key - lo`` fits signed 64-bit arithmetic for every key in ``[lo, INTEGER_LIMIT)``."""
         return self.mode == "range" and abs(self.lo) < INTEGER_LIMIT and 0 < self.width < INTEGER_LIMIT
 
+    def spans(self, chunks: list[int]) -> list[tuple[int | None, int | None]]:
+        """Key bounds ``[lo, hi)`` of the contiguous runs of ``chunks`` (range plans only). The first chunk is
+        open below and the last open above (None), so keys outside the planned range — rows that only one
+        side has — belong to a chunk too."""
+        runs: list[tuple[int | None, int | None]] = []
+        ordered = sorted(set(chunks))
+        start = 0
+        for i, c in enumerate(ordered):
+            if i + 1 < len(ordered) and ordered[i + 1] == c + 1:
+                continue
+            first, last = ordered[start], c
+            runs.append(
+                (
+                    None if first <= 0 else self.range_of(first).lo,
+                    None if last >= self.count - 1 else self.range_of(last).hi,
+                )
+            )
+            start = i + 1
+        return runs
+
+    def holds(self, chunks: list[int], bucket: int) -> bool:
+        """Whether a row of ``bucket`` is read with ``chunks`` (see :meth:`spans`)."""
+        return min(max(bucket, 0), self.count - 1) in set(chunks)
+
     def ranges(self) -> list[KeyRange]:
         """Every chunk's key range, in key order."""
         return [self.range_of(b) for b in range(self.count)]
@@ -73,3 +97,17 @@ def plan_ranges(lo: int | None, hi: int | None, rows: int, rows_per_chunk: int =
 def plan_hash(rows: int, keyed: bool, rows_per_chunk: int = ROWS_PER_CHUNK) -> ChunkPlan:
     """A hash plan: by the key's hash (``keyed``) or by the row's own hash (no key)."""
     return ChunkPlan("hash" if keyed else "row", chunk_count(rows, rows_per_chunk))
+
+
+def span_where(key_sql: str, plan: ChunkPlan, chunks: list[int]) -> str:
+    """`` WHERE ...`` (plain SQL, integer literals) reading the key spans of ``chunks`` of a range plan over the
+    quoted key column ``key_sql``; empty when the spans cover every key."""
+    parts = []
+    for lo, hi in plan.spans(chunks):
+        bounds = ([f"{key_sql} >= {int(lo)}"] if lo is not None else []) + (
+            [f"{key_sql} < {int(hi)}"] if hi is not None else []
+        )
+        if not bounds:
+            return ""
+        parts.append("(" + " AND ".join(bounds) + ")")
+    return " WHERE " + " OR ".join(parts)

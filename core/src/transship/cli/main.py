@@ -242,6 +242,10 @@ def analyze_schema(run):
     "--sample-percent", type=click.FloatRange(min=0, max=100, min_open=True), default=None,
     help="Compare the content of this share of each table's chunks (picked at random); counts stay exact.",
 )  # fmt: skip
+@click.option(
+    "--parallel-jobs", type=click.IntRange(min=1), default=None,
+    help="Connections per side; a table with an integer key is read in that many key spans at once [default: 2].",
+)  # fmt: skip
 @bool_flag("--disable-pb", "No progress bars.")
 @run_command("verify", "verify", needs_init=True)
 def verify(run):

@@ -27,6 +27,8 @@ from transship.verify.postgres import PgContentReader
 from transship.verify.report import write_reports
 from transship.verify.tables import TableToCheck, TableVerdict, check_sequences, check_table
 
+DEFAULT_JOBS = 2  # connections per side: both halves of a key range read at once
+
 
 def run(run: Run) -> None:
     meta = run.meta
@@ -73,6 +75,7 @@ def run(run: Run) -> None:
 
     counts_only = bool(run.params.get("counts_only"))
     sample_percent = run.params.get("sample_percent")
+    jobs = max(1, int(run.params.get("parallel_jobs") or DEFAULT_JOBS))
     given = run.params.get("max_differences")
     max_differences = 10 if given is None else int(given)
     adapter = None
@@ -116,6 +119,13 @@ def run(run: Run) -> None:
     with tconn:
         target = PgContentReader(tconn)
         source_reader: ContentReader | None = source.reader() if source is not None else None
+        # one more connection per side and job: a key-range table is read in that many spans at once
+        more_targets: list[ContentReader] = []
+        more_sources: list[ContentReader] = []
+        if source is not None:
+            for _ in range(jobs - 1):
+                more_targets.append(PgContentReader(sink.connect(), owned=True))
+                more_sources.append(source.reader())
         try:
             with RowProgress(
                 run.err, run.disable_pb or run.params.get("output_format") == "json"
@@ -133,11 +143,13 @@ def run(run: Run) -> None:
                     task = progress.add(f"verify {item.label}", item.exported_rows)
                     verdict = check_table(
                         target, tconn, source, source_reader, item, reason, max_differences, counter(pairs),
-                        sample_percent,
+                        sample_percent, more_targets, more_sources,
                     )  # fmt: skip
                     progress.finish(task, verdict.target_rows or 0)
                     verdicts.append(verdict)
         finally:
+            for extra in [*more_targets, *more_sources]:
+                extra.close()
             if source_reader is not None:
                 source_reader.close()
             if source is not None:

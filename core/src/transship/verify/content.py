@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
@@ -158,9 +158,35 @@ def both(source: Callable[[], T], target: Callable[[], T]) -> tuple[T, T]:
         return s.result(), t.result()
 
 
+def _readers(side: ContentReader | Sequence[ContentReader]) -> list[ContentReader]:
+    return list(side) if isinstance(side, (list, tuple)) else [side]  # type: ignore[list-item]
+
+
+def _parallel_digests(
+    sources: list[ContentReader],
+    targets: list[ContentReader],
+    s_table: TableSpec,
+    t_table: TableSpec,
+    plan: ChunkPlan,
+) -> tuple[Digests, Digests]:
+    """Digests of a range plan with every reader of each side at once, each on its own span of the keys."""
+    n = min(len(sources), len(targets), plan.count)
+    parts = [list(range(i * plan.count // n, (i + 1) * plan.count // n)) for i in range(n)]
+    with ThreadPoolExecutor(max_workers=2 * n, thread_name_prefix="verify") as pool:
+        s_futures = [pool.submit(sources[i].digests, s_table, plan, part) for i, part in enumerate(parts)]
+        t_futures = [pool.submit(targets[i].digests, t_table, plan, part) for i, part in enumerate(parts)]
+        s_dig: Digests = {}
+        t_dig: Digests = {}
+        for f in s_futures:
+            s_dig.update(f.result())
+        for f in t_futures:
+            t_dig.update(f.result())
+    return s_dig, t_dig
+
+
 def compare_content(
-    source: ContentReader,
-    target: ContentReader,
+    source: ContentReader | Sequence[ContentReader],
+    target: ContentReader | Sequence[ContentReader],
     s_table: TableSpec,
     t_table: TableSpec,
     max_differences: int = 10,
@@ -168,8 +194,11 @@ def compare_content(
 ) -> ContentResult:
     """Compare one table's content on both sides: digests per chunk, then the rows of differing chunks.
 
-    ``sample_percent``: compare only that share of the chunks, picked at random (at least one).
+    ``sample_percent``: compare only that share of the chunks, picked at random (at least one). With several
+    readers per side (each on its own connection), a key-range table is read in as many spans at once.
     """
+    sources, targets = _readers(source), _readers(target)
+    source, target = sources[0], targets[0]
     lo, hi, source_rows = source.key_bounds(s_table)
     plan = (
         plan_ranges(lo, hi, source_rows)
@@ -180,9 +209,12 @@ def compare_content(
     if sample_percent is not None and sample_percent < 100:
         wanted = max(1, math.ceil(plan.count * sample_percent / 100))
         sample = sorted(random.sample(range(plan.count), min(wanted, plan.count)))
-    s_dig, t_dig = both(
-        lambda: source.digests(s_table, plan, sample), lambda: target.digests(t_table, plan, sample)
-    )
+    if sample is None and plan.mode == "range" and min(len(sources), len(targets), plan.count) > 1:
+        s_dig, t_dig = _parallel_digests(sources, targets, s_table, t_table, plan)
+    else:
+        s_dig, t_dig = both(
+            lambda: source.digests(s_table, plan, sample), lambda: target.digests(t_table, plan, sample)
+        )
     seen = sorted(set(s_dig) | set(t_dig))
     bad = [c for c in seen if s_dig.get(c) != t_dig.get(c)]
     differences: list[Difference] = []

@@ -60,7 +60,9 @@ class MemoryContentReader:
         wanted = None if chunks is None else set(chunks)
         for row in self._rows(table):
             b = self._bucket(table, plan, row)
-            if wanted is not None and b not in wanted:
+            if wanted is not None and not (
+                plan.holds(chunks or [], b) if plan.mode == "range" else b in wanted
+            ):
                 continue
             n, s = out.get(b, (0, 0))
             out[b] = (n + 1, s + row_hash(row.pieces))

@@ -169,6 +169,17 @@ class PgContentReader:
             )
         return sql.SQL("{} = {}").format(self._bucket(table, plan), sql.Literal(chunk))
 
+    def _spans(self, table: TableSpec, plan: ChunkPlan, chunks: list[int]) -> sql.Composable:
+        k = sql.Identifier(table.columns[table.key[0]].name)
+        parts = []
+        for lo, hi in plan.spans(chunks):
+            bounds = [sql.SQL("{} >= {}").format(k, sql.Literal(lo))] if lo is not None else []
+            bounds += [sql.SQL("{} < {}").format(k, sql.Literal(hi))] if hi is not None else []
+            if not bounds:
+                return sql.SQL("")
+            parts.append(sql.SQL("({})").format(sql.SQL(" AND ").join(bounds)))
+        return sql.SQL(" WHERE ") + sql.SQL(" OR ").join(parts)
+
     # ContentReader
     def key_bounds(self, table: TableSpec) -> tuple[int | None, int | None, int]:
         if table.single_int_key():
@@ -188,10 +199,7 @@ class PgContentReader:
         where: sql.Composable = sql.SQL("")
         if chunks is not None:
             where = (
-                sql.SQL(" WHERE ")
-                + sql.SQL(" OR ").join(
-                    sql.SQL("({})").format(self._chunk_filter(table, plan, c)) for c in chunks
-                )
+                self._spans(table, plan, chunks)
                 if plan.mode == "range"
                 else sql.SQL(" WHERE {} = ANY({})").format(self._bucket(table, plan), sql.Literal(chunks))
             )

@@ -6,7 +6,7 @@ only gathers them and prints the result.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -72,8 +72,11 @@ def check_table(
     max_differences: int,
     count_source: Callable[[], int | None] = lambda: None,
     sample_percent: float | None = None,
+    more_targets: Sequence[ContentReader] = (),
+    more_sources: Sequence[ContentReader] = (),
 ) -> TableVerdict:
-    """Count and, where a source reader is given, prove the content of one table."""
+    """Count and, where a source reader is given, prove the content of one table. ``more_targets`` and
+    ``more_sources``: further readers (own connections) that read key-range tables in parallel spans."""
     t_spec = table_spec(tconn, table.schema, table.name)
     verdict = TableVerdict(
         table.label,
@@ -112,8 +115,9 @@ def check_table(
             ]
             try:
                 result = compare_content(
-                    source_reader, target, s_spec, t_spec, max_differences, sample_percent
-                )
+                    [source_reader, *more_sources], [target, *more_targets], s_spec, t_spec, max_differences,
+                    sample_percent,
+                )  # fmt: skip
             except psycopg.Error as exc:
                 raise TransshipError(
                     f"verify: comparing {table.label} failed on the target: {str(exc).strip().splitlines()[0]}",
