@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from transship.adapters.base import (
+from transship.sdk import (
+    ConfigError,
     DataExportOptions,
     DataSnapshot,
+    DBConfig,
     SchemaExportOptions,
     SchemaExportResult,
+    SchemaWriter,
     SourceAdapter,
+    TypeMapper,
 )
-from transship.dbconfig import DBConfig
-from transship.errors import ConfigError
-from transship.schema_files import SchemaWriter
-from transship.typemap import TypeMapper
 from transship_mysql.connection import connect
 from transship_mysql.generated import GeneratedChoice
 from transship_mysql.types import BUILTIN_RULES

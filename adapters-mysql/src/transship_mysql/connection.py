@@ -7,9 +7,7 @@ from typing import Any
 import pymysql
 import pymysql.cursors
 
-from transship import credentials
-from transship.dbconfig import DBConfig
-from transship.errors import ConnectionFailed
+from transship.sdk import ConnectionFailed, DBConfig, supply_password
 
 # Session settings every connection uses: backslash escapes in literals on (the dump SQL relies on
 # them), no zero-date rejection on reads, UTC for TIMESTAMP values, large GROUP_CONCAT results.
@@ -46,7 +44,7 @@ def connect(
         # the server wants a password and none was given: ask for one (see transship.credentials), once
         if not (
             wants_password(exc, kwargs)
-            and credentials.supply(config, "source", f"{kwargs['host']}:{kwargs['port']}")
+            and supply_password(config, "source", f"{kwargs['host']}:{kwargs['port']}")
         ):
             raise translate_error(exc, config) from None
         kwargs["password"] = config.password or ""

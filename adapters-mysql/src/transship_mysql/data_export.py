@@ -33,10 +33,19 @@ from typing import TYPE_CHECKING, Any
 
 import pymysql
 
-from transship.adapters.base import DataExportOptions, DataSnapshot, ExportTable, SequenceValue, TableReader
-from transship.catalog import Column, Table
-from transship.errors import ConfigError, ExportFailed, TransshipError
-from transship.exporter import copyline
+from transship.sdk import (
+    Column,
+    ConfigError,
+    DataExportOptions,
+    DataSnapshot,
+    ExportFailed,
+    ExportTable,
+    SequenceValue,
+    Table,
+    TableReader,
+    TransshipError,
+    copyline,
+)
 from transship_mysql.connection import connect
 from transship_mysql.types import BINARY_TYPES, SPATIAL_TYPES, TEXT_TYPES
 

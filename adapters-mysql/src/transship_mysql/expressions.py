@@ -23,7 +23,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, SqlglotError
 
-from transship.identifiers import quote_ident
+from transship.sdk import quote_ident
 
 
 class NotConvertible(Exception):

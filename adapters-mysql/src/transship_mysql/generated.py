@@ -30,9 +30,15 @@ from typing import Any
 
 import pymysql
 
-from transship.catalog import Column, Table
-from transship.errors import ConfigError, ExportFailed
-from transship.typemap import PLAIN_GENERATED_KEY, SourceType, column_globs
+from transship.sdk import (
+    PLAIN_GENERATED_KEY,
+    Column,
+    ConfigError,
+    ExportFailed,
+    SourceType,
+    Table,
+    column_globs,
+)
 from transship_mysql.types import BINARY_TYPES, TEXT_TYPES
 
 log = logging.getLogger(__name__)

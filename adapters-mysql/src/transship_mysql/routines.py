@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from transship.identifiers import quote_ident
+from transship.sdk import quote_ident
 from transship_mysql.expressions import Converter, NotConvertible
 
 _TOKEN = re.compile(

@@ -6,24 +6,29 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from transship.adapters.base import SchemaExportOptions, SchemaExportResult, conversion_finding
-from transship.catalog import (
+from transship.sdk import (
     Catalog,
     Column,
+    ConfigError,
     Constraint,
     EnumType,
     Index,
     Partitioning,
     Routine,
+    SchemaExportOptions,
+    SchemaExportResult,
+    SchemaWriter,
     Sequence,
+    SourceType,
     Table,
+    TypeMapper,
     View,
+    conversion_finding,
+    literal,
+    quote_ident,
+    unconverted_block,
+    write_catalog,
 )
-from transship.ddl import literal, unconverted_block, write_catalog
-from transship.errors import ConfigError
-from transship.identifiers import quote_ident
-from transship.schema_files import SchemaWriter
-from transship.typemap import SourceType, TypeMapper
 from transship_mysql.data_export import nul_stripped
 from transship_mysql.expressions import Converter, NotConvertible
 from transship_mysql.generated import GeneratedChoice, clip_reason, generated_note

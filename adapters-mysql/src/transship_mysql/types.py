@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import TypedDict, Unpack
 
-from transship.typemap import SourceType, TypeRule
+from transship.sdk import SourceType, TypeRule
 
 ENUM_TARGET = "enum"
 ENUM_ARRAY_TARGET = "enum[]"

@@ -13,11 +13,22 @@ from typing import Any
 
 import pymysql
 
-from transship.dbconfig import DBConfig
-from transship.errors import TransshipError
-from transship.keyranges import INTEGER_LIMIT, ChunkPlan, span_where
-from transship.verify.canonical import HASH_HEX, NULL_MARK, SEPARATOR, TEXT_INLINE_BYTES
-from transship.verify.content import ColumnSpec, Digests, RowValues, TableSpec, unpaired_columns
+from transship.sdk import (
+    HASH_HEX,
+    INTEGER_LIMIT,
+    NULL_MARK,
+    SEPARATOR,
+    TEXT_INLINE_BYTES,
+    ChunkPlan,
+    ColumnSpec,
+    DBConfig,
+    Digests,
+    RowValues,
+    TableSpec,
+    TransshipError,
+    span_where,
+    unpaired_columns,
+)
 from transship_mysql.connection import connect
 from transship_mysql.data_export import bq
 from transship_mysql.types import BINARY_TYPES, SPATIAL_TYPES, TEXT_TYPES

@@ -9,18 +9,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
-from transship.adapters.base import (
+from transship.sdk import (
+    ConfigError,
+    ConnectionFailed,
     DataExportOptions,
     DataSnapshot,
+    DBConfig,
     SchemaExportOptions,
     SchemaExportResult,
+    SchemaWriter,
     SourceAdapter,
+    TransshipError,
+    TypeMapper,
+    unconverted_block,
+    write_catalog,
 )
-from transship.dbconfig import DBConfig
-from transship.ddl import unconverted_block, write_catalog
-from transship.errors import ConfigError, ConnectionFailed, TransshipError
-from transship.schema_files import SchemaWriter
-from transship.typemap import TypeMapper
 from transship_oracle.connect import connect, translate
 from transship_oracle.convert import Converted, convert_source
 from transship_oracle.ddl_script import OracleSource, read_scripts

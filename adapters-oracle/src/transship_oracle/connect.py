@@ -11,9 +11,7 @@ import os
 import re
 from typing import Any
 
-from transship import credentials
-from transship.dbconfig import DBConfig
-from transship.errors import ConfigError, ConnectionFailed, TransshipError
+from transship.sdk import ConfigError, ConnectionFailed, DBConfig, TransshipError, supply_password
 
 # ORA code -> (what happened, how to fix it); {schema}/{user}/{target} are filled in
 ORA_ERRORS: dict[int, tuple[str, str]] = {
@@ -214,7 +212,7 @@ def connect(config: DBConfig, driver: Any = None) -> Any:
         if isinstance(exc, TransshipError):
             raise
         # the server wants a password and none was given: ask for one (see transship.credentials), once
-        if not (wants_password(exc, params) and credentials.supply(config, "source", _where(config))):
+        if not (wants_password(exc, params) and supply_password(config, "source", _where(config))):
             raise translate(exc, config) from None
     params["password"] = config.password or ""
     try:

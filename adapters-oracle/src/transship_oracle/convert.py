@@ -14,10 +14,8 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from transship.adapters.base import conversion_finding as finding
-from transship.catalog import Catalog, Routine, Table, View
-from transship.identifiers import quote_ident
-from transship.typemap import NO_MATCH_RULE, TypeMapper
+from transship.sdk import NO_MATCH_RULE, Catalog, Routine, Table, TypeMapper, View, quote_ident
+from transship.sdk import conversion_finding as finding
 from transship_oracle.ddl_script import OracleSource, SourceSynonym, SourceView
 from transship_oracle.dependencies import demote_dependents
 from transship_oracle.expressions import rewrite

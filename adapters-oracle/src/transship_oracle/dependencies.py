@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from transship.catalog import Routine
+from transship.sdk import Routine
 from transship_oracle.plsql import PackageBody, package_body_sql
 from transship_oracle.tokens import ScriptSyntaxError, Token, tokenize
 

@@ -11,7 +11,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from transship.catalog import Column, Constraint, Index, Partitioning, Sequence, Table
+from transship.sdk import Column, Constraint, Index, Partitioning, Sequence, Table
 from transship_oracle.datatypes import type_from_dictionary
 from transship_oracle.ddl_script import OracleSource, SourceSynonym, SourceUnit, SourceView, parse_view
 from transship_oracle.expressions import rewrite
@@ -280,7 +280,7 @@ def _indexes(conn: Any, owner: str, src: OracleSource) -> None:
 
 def _expression_names(expr: str, by_oracle: dict[str, str]) -> str:
     """Replace ``"COL"`` references in a dictionary index expression with PostgreSQL names."""
-    from transship.identifiers import quote_ident
+    from transship.sdk import quote_ident
 
     out, pos = [], 0
     for t in tokenize(expr):

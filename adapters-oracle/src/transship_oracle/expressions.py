@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from transship.identifiers import quote_ident
+from transship.sdk import quote_ident
 from transship_oracle.tokens import Token, matching_paren, oracle_name, pg_name, split_top_level, tokenize
 
 # constructs that have no faithful rewrite here; the caller reports them and keeps the original

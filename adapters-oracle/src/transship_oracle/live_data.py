@@ -18,11 +18,17 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from transship.adapters.base import DataExportOptions, DataSnapshot, ExportTable, SequenceValue, TableReader
-from transship.dbconfig import DBConfig
-from transship.errors import ExportFailed
-from transship.exporter import copyline
-from transship.identifiers import always_quote
+from transship.sdk import (
+    DataExportOptions,
+    DataSnapshot,
+    DBConfig,
+    ExportFailed,
+    ExportTable,
+    SequenceValue,
+    TableReader,
+    always_quote,
+    copyline,
+)
 from transship_oracle import copytext
 from transship_oracle.connect import connect, translate
 from transship_oracle.ddl_script import OracleSource

@@ -22,9 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from transship.adapters.base import DataExportOptions, DataSnapshot, ExportTable, TableReader
-from transship.catalog import Table
-from transship.errors import DataFileError
+from transship.sdk import DataExportOptions, DataFileError, DataSnapshot, ExportTable, Table, TableReader
 from transship_oracle import copytext
 from transship_oracle.ddl_script import OracleSource, read_statement
 from transship_oracle.script import ScriptStatement

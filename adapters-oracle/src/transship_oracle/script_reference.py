@@ -23,9 +23,17 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from transship.verify.canonical import NULL_MARK, float_reference, text_reference
-from transship.verify.content import ColumnSpec, RowValues, TableSpec, unpaired_columns
-from transship.verify.memory import MemoryContentReader, MemoryTable
+from transship.sdk import (
+    NULL_MARK,
+    ColumnSpec,
+    MemoryContentReader,
+    MemoryTable,
+    RowValues,
+    TableSpec,
+    float_reference,
+    text_reference,
+    unpaired_columns,
+)
 from transship_oracle.ddl_script import OracleSource, read_scripts
 from transship_oracle.tokens import pg_name
 

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from transship.errors import ConfigError
+from transship.sdk import ConfigError
 from transship_oracle.script import ScriptStatement, ScriptUnit, iter_script
 from transship_oracle.tokens import ScriptSyntaxError
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from transship.errors import TransshipError
+from transship.sdk import TransshipError
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$#]*")
 _NUMBER = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?[fFdD]?")

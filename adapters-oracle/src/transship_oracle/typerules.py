@@ -18,8 +18,7 @@ Deliberate decisions:
 
 from __future__ import annotations
 
-from transship.catalog import Column
-from transship.typemap import SourceType, TypeRule
+from transship.sdk import Column, SourceType, TypeRule
 from transship_oracle.datatypes import OracleType
 
 NUMBER = ("number",)

@@ -19,10 +19,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from transship.errors import TransshipError
-from transship.keyranges import ChunkPlan, span_where
-from transship.verify.canonical import HASH_HEX, NULL_MARK, SEPARATOR
-from transship.verify.content import ColumnSpec, Digests, RowValues, TableSpec, unpaired_columns
+from transship.sdk import (
+    HASH_HEX,
+    NULL_MARK,
+    SEPARATOR,
+    ChunkPlan,
+    ColumnSpec,
+    Digests,
+    RowValues,
+    TableSpec,
+    TransshipError,
+    span_where,
+    unpaired_columns,
+)
 from transship_oracle.connect import connect, translate
 
 DISPLAY_CHARS = 200

@@ -6,19 +6,19 @@ from typing import TYPE_CHECKING, ClassVar
 
 from psycopg import sql
 
-from transship.adapters.base import (
+from transship.sdk import (
+    ConfigError,
     DataExportOptions,
     DataSnapshot,
     SchemaExportOptions,
     SchemaExportResult,
+    SchemaWriter,
     SourceAdapter,
 )
-from transship.errors import ConfigError
-from transship.pgconn import connect
-from transship.schema_files import SchemaWriter
+from transship.sdk import pg_connect as connect
 
 if TYPE_CHECKING:
-    from transship.verify.postgres import PgContentSource
+    from transship.sdk import PgContentSource
 
 
 class PostgresAdapter(SourceAdapter):
@@ -85,14 +85,14 @@ class PostgresAdapter(SourceAdapter):
                 )
 
     def count_rows(self, tables: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
-        from transship.verify import count_rows
+        from transship.sdk import count_rows
 
         with connect(self.config, "source") as conn:
             return {(s, n): count_rows(conn, s, n) for s, n in tables}
 
     def content_source(self) -> PgContentSource:
         """``verify``'s PostgreSQL side: the same canonical digests as the target's."""
-        from transship.verify.postgres import PgContentSource
+        from transship.sdk import PgContentSource
 
         return PgContentSource(lambda: connect(self.config, "source"))
 

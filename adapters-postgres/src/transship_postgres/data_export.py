@@ -18,10 +18,18 @@ from typing import TYPE_CHECKING
 import psycopg
 from psycopg import sql
 
-from transship.adapters.base import DataExportOptions, DataSnapshot, ExportTable, SequenceValue, TableReader
-from transship.errors import ConfigError, ExportFailed, TransshipError
-from transship.exporter import copyline
-from transship.pgconn import connect
+from transship.sdk import (
+    ConfigError,
+    DataExportOptions,
+    DataSnapshot,
+    ExportFailed,
+    ExportTable,
+    SequenceValue,
+    TableReader,
+    TransshipError,
+    copyline,
+)
+from transship.sdk import pg_connect as connect
 
 if TYPE_CHECKING:
     from transship_postgres.adapter import PostgresAdapter

@@ -1,7 +1,6 @@
 """Registers the PostgreSQL adapter with transship."""
 
-from transship import hookimpl
-from transship.adapters.base import AdapterRecord
+from transship.sdk import AdapterRecord, hookimpl
 
 
 @hookimpl

@@ -9,11 +9,17 @@ import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from transship.adapters.base import SchemaExportOptions, SchemaExportResult
-from transship.errors import ConfigError, TransshipError
-from transship.pgconn import connect, conninfo_kwargs, libpq_env
-from transship.schema_files import SchemaWriter
-from transship.sqlsplit import split_sql
+from transship.sdk import (
+    ConfigError,
+    SchemaExportOptions,
+    SchemaExportResult,
+    SchemaWriter,
+    TransshipError,
+    split_sql,
+)
+from transship.sdk import pg_connect as connect
+from transship.sdk import pg_conninfo_kwargs as conninfo_kwargs
+from transship.sdk import pg_libpq_env as libpq_env
 
 if TYPE_CHECKING:
     from transship_postgres.adapter import PostgresAdapter

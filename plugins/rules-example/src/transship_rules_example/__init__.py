@@ -4,8 +4,7 @@ from collections.abc import Iterator
 
 from pglast import ast
 
-from transship import hookimpl
-from transship.analysis import AnalysedStatement, AnalysisContext, Category, Finding, Rule
+from transship.sdk import AnalysedStatement, AnalysisContext, Category, Finding, Rule, hookimpl
 
 
 class Rule_Example_L001(Rule):

@@ -22,11 +22,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from transship.analysis import AnalysedStatement, AnalysisContext
-from transship.analysis.comments import Comment
-from transship.analysis.context import ColumnInfo, TableInfo
-from transship.analysis.nodes import parse_type_signature
-from transship.schema_files import OBJECT_FILES
+from transship.sdk import (
+    OBJECT_FILES,
+    AnalysedStatement,
+    AnalysisContext,
+    ColumnInfo,
+    Comment,
+    TableInfo,
+    parse_type_signature,
+)
 
 _OBJECT_NAME = re.compile(r'^(?:"[^"]+"|[^\s."():]+)(?:\.(?:"[^"]+"|[^\s."():]+))*$')
 TYPE_MAPPING_KINDS = ("lossy_type_mapping", "guessed_type_mapping")

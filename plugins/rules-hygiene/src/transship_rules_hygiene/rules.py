@@ -5,9 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
-from transship.analysis import AnalysisContext, Category, Finding, Impact, Rule, constraint_object
-from transship.analysis.catalogue import rule_anchor
-from transship.analysis.context import TableInfo
+from transship.sdk import (
+    AnalysisContext,
+    Category,
+    Finding,
+    Impact,
+    Rule,
+    TableInfo,
+    constraint_object,
+    rule_anchor,
+)
 from transship_rules_hygiene.export_notes import Where, current_location
 
 DOCS = "docs/rules.md"

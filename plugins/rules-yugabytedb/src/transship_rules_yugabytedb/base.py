@@ -8,8 +8,7 @@ from typing import Any, ClassVar
 from pglast import ast
 from pglast.enums import AlterTableType, ConstrType
 
-from transship.analysis import AnalysedStatement, Rule
-from transship.analysis.nodes import range_var_name
+from transship.sdk import AnalysedStatement, Rule, range_var_name
 
 DOCS = "https://docs.yugabyte.com/preview/yugabyte-voyager/known-issues/postgresql/"
 DOCS_MYSQL = "https://docs.yugabyte.com/preview/yugabyte-voyager/known-issues/mysql/"
@@ -104,6 +103,6 @@ def column_defs(stmt: AnalysedStatement) -> Iterator[tuple[str, ast.ColumnDef]]:
 
 
 def key_columns(con: ast.Constraint, columns: list[str] | None) -> list[str]:
-    from transship.analysis.nodes import strings
+    from transship.sdk import strings
 
     return columns if columns is not None else strings(con.keys)

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 from pglast import ast
 from pglast.enums import ConstrType
 
-from transship.analysis import (
+from transship.sdk import (
     AnalysedStatement,
     AnalysisContext,
     Category,
@@ -21,8 +21,9 @@ from transship.analysis import (
     Impact,
     Rule,
     constraint_object,
+    is_array,
+    range_var_name,
 )
-from transship.analysis.nodes import is_array, range_var_name
 from transship_rules_yugabytedb.base import FIXED_PG15, YBRule, column_defs, constraints, key_columns
 
 # voyager type suffix -> the PostgreSQL type name(s) as pglast reports them

@@ -7,16 +7,17 @@ from collections.abc import Iterable
 from pglast import ast
 from pglast.enums import AlterTableType, ConstrType, ObjectType, RoleSpecType
 
-from transship.analysis import (
+from transship.sdk import (
     AnalysedStatement,
     AnalysisContext,
     Category,
     Finding,
     Impact,
+    TableInfo,
     constraint_object,
+    defelem_value,
+    range_var_name,
 )
-from transship.analysis.context import TableInfo
-from transship.analysis.nodes import defelem_value, range_var_name
 from transship_rules_yugabytedb.base import (
     FIXED_ADD_PK_PARTITIONED,
     FIXED_PG15,

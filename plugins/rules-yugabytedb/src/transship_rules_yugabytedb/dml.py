@@ -14,8 +14,17 @@ from pglast import ast
 from pglast.enums import CTEMaterialize, LimitOption, TransactionStmtKind
 from pglast.parser import scan
 
-from transship.analysis import AnalysedStatement, AnalysisContext, Finding, Impact, Rule
-from transship.analysis.nodes import func_name, range_var_name, strings, type_name
+from transship.sdk import (
+    AnalysedStatement,
+    AnalysisContext,
+    Finding,
+    Impact,
+    Rule,
+    func_name,
+    range_var_name,
+    strings,
+    type_name,
+)
 from transship_rules_yugabytedb.base import FIXED_PG15, YBRule
 
 

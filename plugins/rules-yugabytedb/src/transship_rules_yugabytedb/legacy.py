@@ -15,9 +15,18 @@ from typing import ClassVar
 from pglast import ast
 from pglast.enums import AlterTableType, FetchDirection, ObjectType, TableLikeOption, ViewCheckOption
 
-from transship.analysis import AnalysedStatement, AnalysisContext, Finding, Impact, Rule
-from transship.analysis.nodes import defelem_value, object_type_name, strings, type_name
-from transship.analysis.nodes import range_var_name as rv_name
+from transship.sdk import (
+    AnalysedStatement,
+    AnalysisContext,
+    Finding,
+    Impact,
+    Rule,
+    defelem_value,
+    object_type_name,
+    strings,
+    type_name,
+)
+from transship.sdk import range_var_name as rv_name
 from transship_rules_yugabytedb.base import DOCS_MYSQL, DOCS_ORACLE, YBRule, alter_cmds, column_defs
 
 

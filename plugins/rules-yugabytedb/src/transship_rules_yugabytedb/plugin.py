@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from transship import hookimpl
+from transship.sdk import hookimpl
 
 
 @hookimpl
