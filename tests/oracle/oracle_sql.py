@@ -66,8 +66,9 @@ def to_char_datetime(v: dt.datetime, fmt: str) -> str:
     values = {
         "YYYY": f"{abs(v.year):04d}", "MM": f"{v.month:02d}", "DD": f"{v.day:02d}", "HH24": f"{v.hour:02d}",
         "MI": f"{v.minute:02d}", "SS": f"{v.second:02d}", "FF6": f"{v.microsecond:06d}",
+        "FF9": f"{v.microsecond * 1000:09d}",  # recorded values hold microseconds: the nanoseconds are 000
     }  # fmt: skip
-    out = re.sub(r"YYYY|HH24|FF6|MM|MI|DD|SS", lambda m: values[m.group(0)], fmt)
+    out = re.sub(r"YYYY|HH24|FF6|FF9|MM|MI|DD|SS", lambda m: values[m.group(0)], fmt)
     if re.search(r"[A-Za-z]", out):
         raise Unsupported(f"TO_CHAR datetime format {fmt!r}")
     return out
@@ -184,6 +185,9 @@ class Evaluator:
         if isinstance(node, exp.Floor):
             v = self.ev(node.this)
             return None if v is None else Decimal(math.floor(v))
+        if isinstance(node, exp.Trunc):  # TRUNC(number): toward zero
+            v = self.ev(node.this)
+            return None if v is None else Decimal(int(v))
         if isinstance(node, exp.Round):
             v = self.ev(node.this)
             return None if v is None else Decimal(v).quantize(Decimal(1), rounding=ROUND_HALF_UP)
@@ -285,7 +289,10 @@ class Evaluator:
         if args and args[0] is None:
             return None
         if (package, name) == ("UTL_I18N", "STRING_TO_RAW") and str(args[1]).upper() == "AL32UTF8":
-            return str(args[0]).encode("utf-8")
+            raw = str(args[0]).encode("utf-8")
+            if len(raw) > 2000:  # a RAW returned to SQL (MAX_STRING_SIZE = STANDARD)
+                raise Unsupported("ORA-06502: PL/SQL: numeric or value error: raw variable length too long")
+            return raw
         if (package, name) == ("UTL_RAW", "CAST_FROM_BINARY_DOUBLE"):
             return struct.pack(">d", float(args[0]))  # BIG_ENDIAN, the default
         if (package, name) == ("UTL_RAW", "CAST_TO_RAW"):

@@ -81,6 +81,9 @@ class FakeCursor:
             self.description = [(c,) for c in cols]
             self.rows = [tuple(r[c] for c in cols) for r in rows]
             return
+        if "nls_database_parameters" in sql:
+            self.description, self.rows = [("VALUE",)], [(self.conn.charset,)]
+            return
         if "current_scn" in sql:
             self.description, self.rows = [("CURRENT_SCN",)], [(self.conn.scn,)]
             return
@@ -163,6 +166,7 @@ class FakeConnection:
         self.scn_used = driver.scn_used
         self.outputtypehandler = None
         self.run_selects = driver.run_selects
+        self.charset = driver.charset
         self.closed = False
 
     def cursor(self) -> FakeCursor:
@@ -187,6 +191,7 @@ class FakeDriver:
         self.executed: list[tuple[str, dict[str, Any]]] = []
         self.scn_used: list[Any] = []
         self.run_selects = False  # True: SELECTs no fixture answers are run by tests/oracle/oracle_sql.py
+        self.charset = "AL32UTF8"  # NLS_CHARACTERSET
 
     def connect(self, **params: Any) -> FakeConnection:
         self.connects.append(params)

@@ -31,11 +31,13 @@ CASES: list[tuple[str, int | None, int | None, str, list[Any]]] = [
     ("number", 10, 0, "bigint", [Decimal(0), Decimal(-42), Decimal(9999999999)]),
     ("number", 38, 0, "numeric(38)", [Decimal("12345678901234567890123456789012345678"), Decimal("1E+2")]),
     ("number", 8, 2, "numeric(8,2)", [Decimal("0.01"), Decimal("-0.5"), Decimal("24000"), Decimal("999999.99")]),
+    ("number", 10, 2, "numeric(12,4)", [Decimal("12345678.5"), Decimal("-0.25")]),  # a rule widened the type
     ("number", None, None, "numeric", [Decimal("0.5"), Decimal("-0.25"), Decimal("1E+2"), Decimal("123.456"), Decimal(0)]),
     ("binary_double", None, None, "double precision",
      [0.1, -0.0, 1e308, 5e-324, float("inf"), float("-inf"), float("nan"), 0.30000000000000004]),
     ("binary_float", None, None, "real", [0.10000000149011612, 1.5, -3.4028234663852886e38]),  # float32 values
     ("date", None, None, "timestamp(0)", [dt.datetime(2024, 2, 29, 23, 59, 59), dt.datetime(1, 1, 1)]),
+    ("timestamp", 9, None, "timestamp(6)", [dt.datetime(2023, 5, 1, 22, 30, 15, 123456)]),
     ("timestamp", 6, None, "timestamp(6)", [dt.datetime(2023, 5, 1, 22, 30, 15, 123456), dt.datetime(9999, 12, 31, 0, 0, 0, 1)]),
     ("timestamp with time zone", 6, None, "timestamp(6) with time zone",
      [dt.datetime(2023, 5, 1, 22, 30, 15, 5, tzinfo=dt.timezone(dt.timedelta(hours=-7))), dt.datetime(2020, 1, 1, tzinfo=UTC)]),
@@ -78,8 +80,11 @@ def test_each_oracle_type_canonical_sql_equals_the_postgresql_side(
 ) -> None:  # type: ignore[no-untyped-def]
     kind = kind_for(base, target, kind_for_pg_type(target))
     assert kind is not None
-    col = ColumnSpec("c", kind, base, {"oracle_name": "C", "precision": precision,
-                                       "scale": int(target.split(",")[1].rstrip(")")) if "," in target else None})  # fmt: skip
+    from transship_oracle.verify_content import _target_numeric
+
+    target_precision, target_scale = _target_numeric(target)
+    col = ColumnSpec("c", kind, base, {"oracle_name": "C", "precision": precision, "scale": target_scale,
+                                       "target_precision": target_precision})  # fmt: skip
     oracle_sql = f"SELECT {piece(col)} FROM DUAL"
     import sqlglot
 
@@ -185,3 +190,21 @@ def test_lobs_without_dbms_crypto_are_counted_with_the_grant_to_ask_for(
     assert verdicts["regions"].proof == "content"
     audit = verdicts["emp_audit"]
     assert audit.proof == "counts only" and "GRANT EXECUTE ON SYS.DBMS_CRYPTO" in audit.note
+
+
+def test_text_on_a_database_that_is_not_utf8_is_converted_first(pg_server, pg_db: str) -> None:  # type: ignore[no-untyped-def]
+    """WE8MSWIN1252 and friends: the text is made UTF-8 bytes with UTL_I18N before hashing (up to 2000 bytes:
+    a RAW returned to SQL holds no more; the emulator fails beyond, as Oracle does)."""
+    import sqlglot
+
+    from tests.oracle.oracle_sql import Unsupported
+
+    values = ["Grüße", "a|b", "x" * 1999]
+    col = ColumnSpec("c", "texthash", "nvarchar2", {"oracle_name": "C", "utf8_database": False})
+    expression = sqlglot.parse_one(f"SELECT {piece(col)} FROM DUAL", read="oracle").expressions[0]
+    got = [Evaluator({"C": v}, {}).ev(expression) for v in values]
+    with psycopg.connect(pg_server.conninfo(pg_db), autocommit=True) as conn:
+        want = [conn.execute(sql.SQL("SELECT {}").format(pg_piece("texthash", sql.Literal(v), "text"))).fetchone()[0] for v in values]  # type: ignore[index]  # fmt: skip
+    assert got == want
+    with pytest.raises(Unsupported, match="ORA-06502"):
+        Evaluator({"C": "é" * 1001}, {}).ev(expression)

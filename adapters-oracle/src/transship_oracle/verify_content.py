@@ -92,7 +92,8 @@ def piece(col: ColumnSpec) -> str:
     if kind == "int":
         inner = f"TO_CHAR({q})"
     elif kind == "numeric" and isinstance(scale, int) and scale > 0:
-        digits = int(str(col.extra.get("precision") or 38)) - scale
+        # the target column's precision and scale: a type rule may widen both
+        digits = int(str(col.extra.get("target_precision") or 38)) - scale
         mask = "FM" + "9" * max(digits - 1, 0) + "0." + "0" * scale
         inner = f"TO_CHAR({q}, '{mask}')"
     elif kind == "numeric":  # minimal text; TM9 leaves out the zero before the point
@@ -106,42 +107,54 @@ def piece(col: ColumnSpec) -> str:
         value = q
         if base == "timestamp with time zone":
             value = f"SYS_EXTRACT_UTC({q})"
-        if base != "date" and int(str(col.extra.get("precision") or 6)) > 6:
-            value = f"CAST({value} AS TIMESTAMP(6))"  # rounded to microseconds, as the export
-        fmt = "YYYY-MM-DD HH24:MI:SS" + ("" if base == "date" else ".FF6")
-        inner = (
-            f"TO_CHAR({value}, '{fmt}')" + ("|| '.000000'" if base == "date" else "")
-            + f" || CASE WHEN {q} < DATE '0001-01-01' THEN ' BC' END"
-        )  # fmt: skip
+        if base == "date":
+            text = f"TO_CHAR({value}, 'YYYY-MM-DD HH24:MI:SS') || '.000000'"
+        elif int(str(col.extra.get("precision") or 6)) > 6:
+            # nanoseconds cut to microseconds, as python-oracledb reads them for the export
+            text = f"SUBSTR(TO_CHAR({value}, 'YYYY-MM-DD HH24:MI:SS.FF9'), 1, 26)"
+        else:
+            text = f"TO_CHAR({value}, 'YYYY-MM-DD HH24:MI:SS.FF6')"
+        inner = f"{text} || CASE WHEN {q} < DATE '0001-01-01' THEN ' BC' END"
     elif kind == "interval" and base == "interval year to month":
         inner = f"TO_CHAR(EXTRACT(YEAR FROM {q}) * 12 + EXTRACT(MONTH FROM {q})) || ':0:0'"
     elif kind == "interval":
         total = (
             f"(((EXTRACT(DAY FROM {q}) * 24 + EXTRACT(HOUR FROM {q})) * 60 + EXTRACT(MINUTE FROM {q})) * 60000000"
-            f" + ROUND(EXTRACT(SECOND FROM {q}) * 1000000))"
+            f" + TRUNC(EXTRACT(SECOND FROM {q}) * 1000000))"  # nanoseconds cut, as python-oracledb reads them
         )
         days = f"FLOOR({total} / 86400000000)"
         inner = f"'0:' || TO_CHAR({days}) || ':' || TO_CHAR({total} - {days} * 86400000000)"
+    elif kind == "bytes" and base == "blob":
+        inner = _lob_md5(q)
     elif kind == "bytes":
-        inner = (
-            f"{_md5_hex(f'DBMS_CRYPTO.HASH({q}, 2)')}"
-            if base == "blob"
-            else _md5_hex(f"STANDARD_HASH({q}, 'MD5')")
-        )
+        inner = _md5_hex(f"STANDARD_HASH({q}, 'MD5')")
     elif base == "raw":  # RAW(16) written as a uuid
         uuid = f"LOWER(REGEXP_REPLACE(RAWTOHEX({q}), '^(.{{8}})(.{{4}})(.{{4}})(.{{4}})(.{{12}})$', '\\1-\\2-\\3-\\4-\\5'))"
         inner = _md5_hex(f"STANDARD_HASH({uuid}, 'MD5')")
     elif base in ("clob", "nclob"):
-        inner = _md5_hex(f"DBMS_CRYPTO.HASH({q}, 2)")
+        inner = _lob_md5(q)
     else:  # VARCHAR2, NVARCHAR2, CHAR (without its padding, as PostgreSQL's char(n)::text), ROWID
         text = f"ROWIDTOCHAR({q})" if base in ("rowid", "urowid") else q
         if base in ("char", "nchar"):
             text = f"RTRIM({q}, ' ')"
-        raw = f"UTL_I18N.STRING_TO_RAW({text}, 'AL32UTF8')"
-        inner = f"CASE WHEN {q} IS NOT NULL THEN NVL({_md5_hex(f'STANDARD_HASH({raw}, {chr(39)}MD5{chr(39)})')}, '{EMPTY_MD5}') END"
+        if col.extra.get("utf8_database", True):
+            # the database character set is UTF-8: STANDARD_HASH sees the UTF-8 bytes (national types
+            # converted to it first); works for every VARCHAR2 length
+            data = f"TO_CHAR({text})" if base in ("nvarchar2", "nchar") else text
+        else:  # converted to UTF-8 bytes first; a RAW returned to SQL holds 2000 bytes at most
+            data = f"UTL_I18N.STRING_TO_RAW({text}, 'AL32UTF8')"
+        inner = f"CASE WHEN {q} IS NOT NULL THEN NVL({_md5_hex(f'STANDARD_HASH({data}, {chr(39)}MD5{chr(39)})')}, '{EMPTY_MD5}') END"
     if kind in ("timestamp", "interval"):  # Oracle's || skips a NULL: the composed text would not be NULL
         inner = f"CASE WHEN {q} IS NOT NULL THEN {inner} END"
     return f"NVL({inner}, '{NULL_MARK}')"
+
+
+def _lob_md5(q: str) -> str:
+    """The md5 of a LOB's bytes (a CLOB's as AL32UTF8); an empty LOB is the md5 of no bytes."""
+    return (
+        f"CASE WHEN {q} IS NULL THEN NULL WHEN DBMS_LOB.GETLENGTH({q}) = 0 THEN '{EMPTY_MD5}' "
+        f"ELSE {_md5_hex(f'DBMS_CRYPTO.HASH({q}, 2)')} END"
+    )
 
 
 class OracleContentSource:
@@ -153,6 +166,28 @@ class OracleContentSource:
         self.owner = owner
         self.tables = tables  # PostgreSQL table name -> the source table (columns with their Oracle types)
         self._crypto: bool | None = None
+        self._charset: str | None = None
+
+    def _database_charset(self) -> str:
+        if self._charset is None:
+            conn = connect(self.config, self.driver)
+            try:
+                cur = conn.cursor()
+                try:
+                    cur.execute(
+                        "SELECT value FROM nls_database_parameters WHERE parameter = 'NLS_CHARACTERSET'"
+                    )
+                    row = cur.fetchone()
+                    self._charset = str(row[0]).upper() if row else ""
+                finally:
+                    cur.close()
+            except TransshipError:
+                raise
+            except Exception as exc:
+                raise translate(exc, self.config, "reading the database character set") from None
+            finally:
+                conn.close()
+        return self._charset
 
     def _has_crypto(self) -> bool:
         if self._crypto is None:
@@ -195,12 +230,13 @@ class OracleContentSource:
                     f"(GRANT EXECUTE ON SYS.DBMS_CRYPTO TO {self.config.user or 'the migration user'})"
                 )
             precision = otype.fraction if base == "interval day to second" else otype.precision
-            scale = _target_scale(t.type_name)
+            target_precision, scale = _target_numeric(t.type_name)
             columns.append(
                 ColumnSpec(
                     t.name, kind, base,
                     {"oracle_name": col.extra.get("oracle_name", col.name.upper()), "precision": precision,
-                     "scale": scale, "target_type": t.type_name},
+                     "scale": scale, "target_precision": target_precision, "target_type": t.type_name,
+                     "utf8_database": self._database_charset() in ("AL32UTF8", "UTF8")},
                 )
             )  # fmt: skip
         width = sum(_WIDTH.get(c.kind, 64) + 1 for c in columns)
@@ -218,11 +254,13 @@ class OracleContentSource:
         pass
 
 
-def _target_scale(target_type: str) -> int | None:
+def _target_numeric(target_type: str) -> tuple[int | None, int | None]:
+    """(precision, scale) of a ``numeric(p,s)`` target type; None where not given."""
     t = target_type.lower().replace(" ", "")
-    if t.startswith("numeric(") and "," in t:
-        return int(t[t.index(",") + 1 : t.index(")")])
-    return None
+    if not t.startswith("numeric("):
+        return None, None
+    parts = t[t.index("(") + 1 : t.index(")")].split(",")
+    return int(parts[0]), int(parts[1]) if len(parts) > 1 else None
 
 
 class OracleContentReader:

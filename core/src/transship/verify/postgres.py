@@ -90,7 +90,9 @@ class PgContentReader:
         self.owned = owned
         self._functions: set[str] = set()
         self._kinds: dict[tuple[str, str], str | None] = {}
-        self.utf8 = conn.info.encoding in ("utf-8", "utf8")
+        # the server's encoding (not the client's): md5() and octet_length() see the stored bytes
+        row = conn.execute("SHOW server_encoding").fetchone()
+        self.utf8 = row is not None and str(row[0]).upper() in ("UTF8", "UTF-8")
         prepare_session(conn)
 
     def close(self) -> None:
@@ -155,8 +157,10 @@ class PgContentReader:
                 k, sql.Literal(plan.lo), sql.Literal(plan.width)
             )
         if plan.mode == "hash":
+            key = self._key_text(table)
+            data = key if self.utf8 else sql.SQL("convert_to({}, 'UTF8')").format(key)
             return sql.SQL("(('x' || substr(md5({}), 1, 8))::bit(32)::bigint % {})").format(
-                self._key_text(table), sql.Literal(plan.count)
+                data, sql.Literal(plan.count)
             )
         return sql.SQL("({} % {})").format(self._row_hash(table), sql.Literal(plan.count))
 
