@@ -47,7 +47,7 @@ def transship_map_type(column: Column, table: Table, source_type: str, adapter: 
     """Override the PostgreSQL type chosen for one column.
 
     Called for every column during ``export schema`` before the adapter's own rules; the first
-    non-``None`` result wins. Adapters' defaults are registered ``trylast``.
+    non-``None`` result wins; the adapter's own rules apply only when every implementation returns ``None``.
 
     :param column: the column (``column.source_type`` is the source's full type, e.g. ``int(10) unsigned``).
     :param table: the table that owns the column.

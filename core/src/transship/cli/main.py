@@ -12,6 +12,7 @@ import click
 from transship import __version__
 from transship.cli.options import (
     BOOL,
+    _compose,
     bool_flag,
     global_options,
     hide_passwords_from_ps,
@@ -60,12 +61,8 @@ table_filters = [
 
 
 def _with(options):
-    def apply(fn):
-        for o in reversed(options):
-            fn = o(fn)
-        return fn
-
-    return apply
+    """Apply a list of click decorators (the first one outermost)."""
+    return _compose(*options)
 
 
 @export_group.command("schema")
