@@ -143,18 +143,8 @@ def _zero_date(q: str) -> str:
     return f"YEAR({q}) * MONTH({q}) * DAYOFMONTH({q}) = 0"
 
 
-_PLAIN_NUMBERS = {
-    "tinyint",
-    "smallint",
-    "mediumint",
-    "int",
-    "integer",
-    "bigint",
-    "decimal",
-    "numeric",
-    "dec",
-    "fixed",
-}
+# integers and decimals that print as their value (no ZEROFILL, YEAR or BIT to undo)
+_PLAIN_NUMBERS = (_INT_BASES - {"serial", "year", "bool", "boolean"}) | {"decimal", "numeric", "dec", "fixed"}
 
 
 def kind_for(source_base: str, target_kind: str, mariadb: bool) -> str:
