@@ -148,3 +148,27 @@ def test_driver_log_records_go_to_the_log_file_not_stderr(
         handler.flush()
     assert capsys.readouterr().err == ""
     assert "error ignored terminating" in (ed.logs / "import-data.log").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("words", "transient"),
+    [
+        ("FATAL:  terminating connection due to administrator command", True),
+        ("server closed the connection unexpectedly", True),
+        ("FATAL:  the database system is starting up", True),
+        ("FATAL:  sorry, too many clients already", True),
+        ('FATAL:  password authentication failed for user "x"', False),
+        ('FATAL:  database "nope" does not exist', False),
+    ],
+)
+def test_connect_errors_without_sqlstate_are_classified_by_the_servers_words(
+    words: str, transient: bool
+) -> None:
+    """Errors of the connection phase carry no SQLSTATE (a backend terminated while it started, seen in CI)."""
+    from transship.dbconfig import DBConfig
+    from transship.pgconn import _connect_error
+
+    exc = psycopg.OperationalError(f'connection to server at "127.0.0.1", port 5432 failed: {words}')
+    assert exc.sqlstate is None
+    error = _connect_error(exc, DBConfig(host="127.0.0.1", port=5432, user="x"), "target", "db")
+    assert retry.is_transient(error) is transient, error.message

@@ -117,8 +117,21 @@ def _connect_error(exc: psycopg.OperationalError, cfg: DBConfig, role: str, dbna
         )
         or error.message.startswith("cannot reach")
         or isinstance(exc, _LostDuringSetup)
+        # errors of the connection phase carry no SQLSTATE: the server's words say it may accept a new try
+        or any(words in str(exc) for words in _TRANSIENT_CONNECT_WORDS)
     )
     return error
+
+
+_TRANSIENT_CONNECT_WORDS = (
+    "terminating connection due to administrator command",  # the backend was terminated while it started
+    "server closed the connection unexpectedly",
+    "the database system is starting up",
+    "the database system is shutting down",
+    "the database system is in recovery mode",
+    "sorry, too many clients already",
+    "remaining connection slots are reserved",
+)
 
 
 def describe_connect_error(exc: Exception, cfg: DBConfig, role: str, dbname: str) -> ConnectionFailed:
