@@ -17,6 +17,7 @@ from transship.sdk import (
     HASH_HEX,
     INTEGER_LIMIT,
     NULL_MARK,
+    PROBE_TEXT,
     SEPARATOR,
     TEXT_INLINE_BYTES,
     ChunkPlan,
@@ -224,6 +225,7 @@ class MySQLContentReader:
     def __init__(self, conn: pymysql.connections.Connection, mariadb: bool) -> None:
         self.conn = conn
         self.mariadb = mariadb
+        self.row_hash = "md5"
         conn.autocommit(True)
 
     def close(self) -> None:
@@ -238,8 +240,31 @@ class MySQLContentReader:
     def _join(pieces: list[str]) -> str:
         return f"CONCAT_WS('{SEPARATOR}', {', '.join(pieces)})" if pieces else "''"
 
+    def _hash60(self, text: str) -> str:
+        # SHA2 is MariaDB's own code, MD5 goes through OpenSSL per call: 0.4 s against 3.5 s per 2 M rows
+        digest = f"SHA2({text}, 256)" if self.row_hash == "sha256" else f"MD5({text})"
+        return f"CAST(CONV(LEFT({digest}, {HASH_HEX}), 16, 10) AS UNSIGNED)"
+
     def _row_hash(self, table: TableSpec) -> str:
-        return f"CAST(CONV(LEFT(MD5({self._join(self._pieces(table))}), {HASH_HEX}), 16, 10) AS UNSIGNED)"
+        return self._hash60(self._join(self._pieces(table)))
+
+    def row_hash_probe(self, algorithm: str) -> int | None:
+        """This server's hash of ``PROBE_TEXT`` with ``algorithm`` (md5 or sha256), None for others."""
+        if algorithm not in ("md5", "sha256"):
+            return None
+        digest = (
+            "SHA2(CONVERT(%s USING utf8mb4), 256)"
+            if algorithm == "sha256"
+            else "MD5(CONVERT(%s USING utf8mb4))"
+        )
+        with self.conn.cursor() as cur:
+            cur.execute(f"SELECT CAST(CONV(LEFT({digest}, {HASH_HEX}), 16, 10) AS UNSIGNED)", (PROBE_TEXT,))  # noqa: S608 - constants
+            row = cur.fetchone()
+        return None if row is None or row[0] is None else int(row[0])
+
+    def use_row_hash(self, algorithm: str) -> None:
+        """Hash rows with ``algorithm`` (one both sides agreed on) from now on."""
+        self.row_hash = algorithm
 
     def _key_text(self, table: TableSpec) -> str:
         if not table.key:
@@ -259,6 +284,8 @@ class MySQLContentReader:
                 return exact
             # integer arithmetic where it cannot overflow (DECIMAL costs a quarter second per million rows)
             return f"IF({k} >= {lo} AND {k} < {INTEGER_LIMIT}, ({k} - {lo}) DIV {width}, {exact})"
+        if plan.mode == "hash" and self.row_hash != "md5":
+            return f"({self._hash60(self._key_text(table))} MOD {int(plan.count)})"
         if plan.mode == "hash":
             return f"(CONV(SUBSTR(MD5({self._key_text(table)}), 1, 8), 16, 10) MOD {int(plan.count)})"
         return f"({self._row_hash(table)} MOD {int(plan.count)})"

@@ -25,7 +25,9 @@ Groups (see ``docs/plugins.md`` for each):
   :class:`RowValues`, :data:`Digests`, :func:`unpaired_columns`, :class:`ChunkPlan`, :func:`span_where`,
   :data:`INTEGER_LIMIT`, the canonical forms (:data:`NULL_MARK`, :data:`SEPARATOR`, :data:`HASH_HEX`,
   :data:`TEXT_INLINE_BYTES`, :func:`text_reference`, :func:`float_reference`), :class:`MemoryContentReader`,
-  :class:`MemoryTable`, :class:`PgContentSource`, :func:`count_rows`;
+  :class:`MemoryTable`, :class:`PgContentSource`, :func:`count_rows`, the row hashes (:data:`ROW_HASHES`,
+  :data:`PROBE_TEXT`);
+- import sinks: :class:`ImportSink`;
 - analysis rules: :class:`Rule`, :class:`Finding`, :class:`Impact`, :class:`Category`,
   :class:`AnalysedStatement`, :class:`AnalysisContext`, :class:`TableInfo`, :class:`ColumnInfo`,
   :class:`Comment`, :func:`rule_anchor`, :func:`constraint_object` and the parse-tree helpers
@@ -40,7 +42,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-SDK_VERSION = "1.0"
+SDK_VERSION = "1.1"
 """Major.minor: the major number changes when a name is removed or changes meaning."""
 
 # name -> (module, attribute in it; None: the module itself)
@@ -79,6 +81,8 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "float_reference": ("transship.verify.canonical", "float_reference"),
     "func_name": ("transship.analysis.nodes", "func_name"),
     "HASH_HEX": ("transship.verify.canonical", "HASH_HEX"),
+    "PROBE_TEXT": ("transship.verify.canonical", "PROBE_TEXT"),
+    "ROW_HASHES": ("transship.verify.canonical", "ROW_HASHES"),
     "hookimpl": ("transship", "hookimpl"),
     "Impact": ("transship.analysis", "Impact"),
     "Index": ("transship.catalog", "Index"),
@@ -97,6 +101,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "pg_conninfo_kwargs": ("transship.pgconn", "conninfo_kwargs"),
     "pg_libpq_env": ("transship.pgconn", "libpq_env"),
     "PgContentSource": ("transship.verify.postgres", "PgContentSource"),
+    "ImportSink": ("transship.sinks.base", "ImportSink"),
     "PLAIN_GENERATED_KEY": ("transship.typemap", "PLAIN_GENERATED_KEY"),
     "quote_ident": ("transship.identifiers", "quote_ident"),
     "range_var_name": ("transship.analysis.nodes", "range_var_name"),
@@ -211,6 +216,7 @@ if TYPE_CHECKING:
     from transship.pgconn import libpq_env as pg_libpq_env  # noqa: F401 - exported (see _EXPORTS)
     from transship.schema_files import OBJECT_FILES as OBJECT_FILES
     from transship.schema_files import SchemaWriter as SchemaWriter
+    from transship.sinks.base import ImportSink as ImportSink
     from transship.sqlsplit import split_sql as split_sql
     from transship.typemap import NO_MATCH_RULE as NO_MATCH_RULE
     from transship.typemap import PLAIN_GENERATED_KEY as PLAIN_GENERATED_KEY
@@ -221,6 +227,8 @@ if TYPE_CHECKING:
     from transship.verify import count_rows as count_rows
     from transship.verify.canonical import HASH_HEX as HASH_HEX
     from transship.verify.canonical import NULL_MARK as NULL_MARK
+    from transship.verify.canonical import PROBE_TEXT as PROBE_TEXT
+    from transship.verify.canonical import ROW_HASHES as ROW_HASHES
     from transship.verify.canonical import SEPARATOR as SEPARATOR
     from transship.verify.canonical import TEXT_INLINE_BYTES as TEXT_INLINE_BYTES
     from transship.verify.canonical import float_reference as float_reference

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
 from transship.keyranges import ChunkPlan, plan_hash, plan_ranges
+from transship.verify.canonical import ROW_HASHES
 
 T = TypeVar("T")
 
@@ -145,6 +146,7 @@ class ContentResult:
     differences: list[Difference]
     plan: str
     sampled: bool = False  # only some chunks were compared (--sample-percent)
+    row_hash: str = "md5"  # the row hash both sides computed (agree_row_hash)
 
     @property
     def same(self) -> bool:
@@ -184,6 +186,34 @@ def _parallel_digests(
     return s_dig, t_dig
 
 
+def agree_row_hash(sources: Sequence[ContentReader], targets: Sequence[ContentReader]) -> str:
+    """Pick the fastest row hash (:data:`~transship.verify.canonical.ROW_HASHES`) that every reader of both sides
+    computes alike, and tell the readers to use it; ``md5``, which every reader has, when no other agrees.
+
+    A reader offers more than md5 with two optional methods: ``row_hash_probe(name) -> int | None`` (its hash
+    of :data:`~transship.verify.canonical.PROBE_TEXT`, None where it cannot) and ``use_row_hash(name)``. The
+    probe catches servers that name the same function but hash differently (another build, encoding or
+    byte order); a reader without the methods (an older third-party one) keeps both sides on md5.
+    """
+    readers = [*sources, *targets]
+    for name in ROW_HASHES[:-1]:
+        probes = [getattr(r, "row_hash_probe", None) for r in readers]
+        if any(p is None for p in probes) or not all(hasattr(r, "use_row_hash") for r in readers):
+            return _use(readers, "md5")
+        values = {p(name) for p in probes if p is not None}
+        if len(values) == 1 and None not in values:
+            return _use(readers, name)
+    return _use(readers, "md5")
+
+
+def _use(readers: Sequence[ContentReader], name: str) -> str:
+    for r in readers:
+        use = getattr(r, "use_row_hash", None)
+        if use is not None:
+            use(name)
+    return name
+
+
 def compare_content(
     source: ContentReader | Sequence[ContentReader],
     target: ContentReader | Sequence[ContentReader],
@@ -198,6 +228,7 @@ def compare_content(
     readers per side (each on its own connection), a key-range table is read in as many spans at once.
     """
     sources, targets = _readers(source), _readers(target)
+    row_hash = agree_row_hash(sources, targets)
     source, target = sources[0], targets[0]
     lo, hi, source_rows = source.key_bounds(s_table)
     plan = (
@@ -240,6 +271,7 @@ def compare_content(
         differences=differences,
         plan={"range": "key ranges", "hash": "key hash", "row": "row multiset"}[plan.mode],
         sampled=sample is not None,
+        row_hash=row_hash,
     )
 
 

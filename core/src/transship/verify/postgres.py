@@ -13,7 +13,15 @@ from psycopg import sql
 
 from transship.keyranges import INTEGER_LIMIT, ChunkPlan
 from transship.verify import prepare_for_digests, relkind
-from transship.verify.canonical import PG_FLOAT_FUNCTION, pg_hash, pg_json_function, pg_piece, row_expression
+from transship.verify.canonical import (
+    PG_FLOAT_FUNCTION,
+    PROBE_TEXT,
+    ROW_HASHES,
+    pg_hash,
+    pg_json_function,
+    pg_piece,
+    row_expression,
+)
 from transship.verify.content import ColumnSpec, Digests, RowValues, TableSpec, unpaired_columns
 
 DISPLAY_CHARS = 200
@@ -93,6 +101,8 @@ class PgContentReader:
         # the server's encoding (not the client's): md5() and octet_length() see the stored bytes
         row = conn.execute("SHOW server_encoding").fetchone()
         self.utf8 = row is not None and str(row[0]).upper() in ("UTF8", "UTF-8")
+        self.row_hash = "md5"
+        self._probes: dict[str, int | None] = {}
         prepare_session(conn)
 
     def close(self) -> None:
@@ -133,7 +143,30 @@ class PgContentReader:
         ]
 
     def _row_hash(self, table: TableSpec) -> sql.Composable:
-        return pg_hash(row_expression(self._pieces(table)), self.utf8)
+        return pg_hash(row_expression(self._pieces(table)), self.utf8, self.row_hash)
+
+    def row_hash_probe(self, algorithm: str) -> int | None:
+        """This server's hash of :data:`PROBE_TEXT` with ``algorithm``, or None where it has no such hash."""
+        if algorithm not in self._probes:
+            value: int | None = None
+            # hashtextextended hashes the stored bytes: only UTF-8 databases agree with each other
+            if algorithm in ROW_HASHES and (algorithm != "pg-hashtextextended" or self.utf8):
+                try:
+                    value = int(
+                        self._one(
+                            sql.SQL("SELECT {}").format(
+                                pg_hash(sql.Literal(PROBE_TEXT), self.utf8, algorithm)
+                            )
+                        )[0]
+                    )
+                except (psycopg.errors.UndefinedFunction, psycopg.DataError, UnicodeEncodeError):
+                    value = None  # an engine without it, or an encoding that cannot hold the probe: md5
+            self._probes[algorithm] = value
+        return self._probes[algorithm]
+
+    def use_row_hash(self, algorithm: str) -> None:
+        """Hash rows with ``algorithm`` (one both sides agreed on) from now on."""
+        self.row_hash = algorithm
 
     def _key_text(self, table: TableSpec) -> sql.Composable:
         if not table.key:
@@ -155,6 +188,10 @@ class PgContentReader:
                 )
             return sql.SQL("floor(({}::numeric - {}) / {})::bigint").format(
                 k, sql.Literal(plan.lo), sql.Literal(plan.width)
+            )
+        if plan.mode == "hash" and self.row_hash != "md5":
+            return sql.SQL("({} % {})").format(
+                pg_hash(self._key_text(table), self.utf8, self.row_hash), sql.Literal(plan.count)
             )
         if plan.mode == "hash":
             key = self._key_text(table)

@@ -56,6 +56,7 @@ class TableVerdict:
     note: str = ""
     chunks: int = 0
     differing_chunks: int = 0
+    row_hash: str = ""  # the row hash both sides computed (content proofs only)
     differences: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -129,6 +130,7 @@ def check_table(
         verdict.target_rows = result.target_rows
         verdict.chunks = result.chunks
         verdict.differing_chunks = result.differing_chunks
+        verdict.row_hash = result.row_hash
         verdict.differences = [asdict(d) | {"text": d.describe()} for d in result.differences]
         verdict.source_rows = result.source_rows
     else:
