@@ -11,11 +11,13 @@ from psycopg import sql
 from benchlib.databases import MySQLServer, PgServer
 
 
-def pg_scan_s(pg: PgServer, db: str, schema: str = "public") -> float:
-    """Seconds for count(*) and a scan that reads every value of every table of ``schema``."""
+def pg_scan_s(pg: PgServer, db: str, schema: str = "public", only: str | None = None) -> float:
+    """Seconds for count(*) and a scan that reads every value of every table of ``schema`` (or of ``only``)."""
     with psycopg.connect(pg.conninfo(db), autocommit=True) as conn:
         tables = [
-            r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", (schema,))
+            r[0]
+            for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", (schema,))
+            if only is None or r[0] == only
         ]
         t0 = time.perf_counter()
         for name in tables:
@@ -25,7 +27,7 @@ def pg_scan_s(pg: PgServer, db: str, schema: str = "public") -> float:
         return time.perf_counter() - t0
 
 
-def mysql_scan_s(mysql: MySQLServer, db: str) -> float:
+def mysql_scan_s(mysql: MySQLServer, db: str, only: str | None = None) -> float:
     """The same on MariaDB: COUNT(*) and SUM(LENGTH(CONCAT_WS('|', <every column>))) per table."""
     conn = mysql.connect(db)
     try:
@@ -35,7 +37,7 @@ def mysql_scan_s(mysql: MySQLServer, db: str) -> float:
                 "FROM information_schema.columns WHERE table_schema = %s GROUP BY table_name",
                 (db,),
             )
-            tables = list(cur.fetchall())
+            tables = [t for t in cur.fetchall() if only is None or t[0] == only]
             t0 = time.perf_counter()
             for name, columns in tables:
                 quoted = "`" + str(name).replace("`", "``") + "`"

@@ -48,6 +48,7 @@ def test_sakila_migrates(mysql_server, mysql_db, pg_server, pg_target_db, export
     _load_sakila(mysql_server, mysql_db)
     out = migrate(export_dir, mysql_server, mysql_db, pg_server, pg_target_db, "sakila")
     assert "failed" not in out["import schema"].stdout, out["import schema"]
+    assert "all 16 table(s) match, content proven for every table" in out["verify"].stdout, out["verify"]
     counts = compare_tables(mysql_server, mysql_db, pg_server, pg_target_db, "sakila")
     assert counts["rental"] == 16044 and counts["payment"] == 16049 and len(counts) == 16
     for view in VIEWS:

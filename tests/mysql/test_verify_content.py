@@ -76,7 +76,7 @@ def _target(m: dict[str, Any], *statements: str, params: tuple[Any, ...] = ()) -
             conn.execute(s, params if "%s" in s else None)  # type: ignore[arg-type]  # test statements
 
 
-def _verify(m: dict[str, Any], *extra: str) -> tuple[int, dict[str, Any]]:
+def _verify(m: dict[str, Any], *extra: str, row_hash: str = "") -> tuple[int, dict[str, Any]]:
     res = run_cli(
         "verify",
         *m["e"],
@@ -86,6 +86,7 @@ def _verify(m: dict[str, Any], *extra: str) -> tuple[int, dict[str, Any]]:
         "--max-differences",
         "50",
         *extra,
+        env={"TRANSSHIP_VERIFY_ROW_HASHES": row_hash},
         check=False,
     )
     return res.returncode, json.loads(res.stdout)
@@ -150,13 +151,15 @@ def test_a_change_of_each_type_is_located_by_key_and_column(migrated: dict[str, 
     }
     # rows 4..60 hold row 1's values: each change is to a realistic value of its type
     _target(migrated, *(sql for _, sql in changes.values()))
-    rc, doc = _verify(migrated)
-    assert rc == 1
-    found = _differences(doc, "typed")
-    for key, (column, _) in changes.items():
-        diff = found.get(f"id='{key}'")
-        assert diff is not None, (key, column, found.keys())
-        assert diff["kind"] == "changed" and [c[0] for c in diff["columns"]] == [column], diff
+    for row_hash in ("sha256", "md5"):  # MySQL's fast hash, and the one every reader has
+        rc, doc = _verify(migrated, row_hash=row_hash)
+        assert rc == 1 and {t["row_hash"] for t in doc["tables"]} == {row_hash}
+        found = _differences(doc, "typed")
+        assert len(found) == len(changes), (row_hash, found.keys())
+        for key, (column, _) in changes.items():
+            diff = found.get(f"id='{key}'")
+            assert diff is not None, (row_hash, key, column, found.keys())
+            assert diff["kind"] == "changed" and [c[0] for c in diff["columns"]] == [column], diff
 
 
 def test_deleted_added_and_damaged_rows_are_caught_alone(migrated: dict[str, Any]) -> None:

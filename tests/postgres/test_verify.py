@@ -81,3 +81,25 @@ def test_verify_matches_then_finds_each_kind_of_difference(pg_server, pg_db, pg_
     assert changed["key"] == "customer_id='1'"  # updated_at the target's trigger set) with both values
     assert ["email", "reader1@example.net", "changed@example.com"] in changed["columns"]
     assert rows["public.orders"]["result"] == "MATCH"
+    # the same differences under each row hash, pinned through the environment
+    for name in ("pg-hashtextextended", "sha256", "md5"):
+        pinned = run_cli(
+            "verify",
+            *e,
+            *tgt,
+            "--output-format",
+            "json",
+            env={"TRANSSHIP_VERIFY_ROW_HASHES": name},
+            check=False,
+        )
+        doc = {d["table_name"]: d for d in json.loads(pinned.stdout)["tables"]}
+        assert pinned.returncode == 1 and {d["row_hash"] for d in doc.values()} == {name}, name
+        assert {t for t, d in doc.items() if d["result"] != "MATCH"} == {
+            "public.customers", "inventory.stock_movements", "public.audit_log"
+        }, name  # fmt: skip
+        assert doc["public.customers"]["differences"] == rows["public.customers"]["differences"], name
+    misspelt = run_cli("verify", *e, *tgt, env={"TRANSSHIP_VERIFY_ROW_HASHES": "sha-256"}, check=False)
+    assert misspelt.returncode == 1 and misspelt.stderr.strip() == (
+        "ERROR: TRANSSHIP_VERIFY_ROW_HASHES names unknown row hash(es) sha-256: "
+        "use any of pg-hashtextextended, sha256, md5"
+    ), misspelt.stderr

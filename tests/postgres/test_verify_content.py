@@ -62,10 +62,11 @@ def _target(m: dict[str, Any], *statements: str) -> None:
             conn.execute(s)  # type: ignore[call-overload]  # test statements
 
 
-def _verify(m: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+def _verify(m: dict[str, Any], row_hash: str = "") -> tuple[int, dict[str, Any]]:
     res = run_cli(
-        "verify", *m["e"], *m["tgt"], "--output-format", "json", "--max-differences", "50", check=False
-    )
+        "verify", *m["e"], *m["tgt"], "--output-format", "json", "--max-differences", "50",
+        env={"TRANSSHIP_VERIFY_ROW_HASHES": row_hash}, check=False,
+    )  # fmt: skip
     return res.returncode, json.loads(res.stdout)
 
 
@@ -132,14 +133,16 @@ def test_each_type_and_each_kind_of_damage_is_located(migrated: dict[str, Any]) 
         "DELETE FROM keyless WHERE ctid = (SELECT min(ctid) FROM keyless WHERE a = 1)",
         "SELECT setval('typed_id_seq', 5)",
     )
-    rc, doc = _verify(migrated)
-    assert rc == 1
-    found = _found(doc, "typed")
-    for key, (column, _) in changes.items():
-        diff = found[f"id='{key}'"]
-        assert diff["kind"] == "changed" and [c[0] for c in diff["columns"]] == [column], diff
-    assert found["id='30'"]["kind"] == "missing on target" and found["id='1000'"]["kind"] == "extra on target"
-    assert len(found) == len(changes) + 2
+    for row_hash in ("pg-hashtextextended", "sha256", "md5"):  # each hash (and value digest) catches each one
+        rc, doc = _verify(migrated, row_hash)
+        assert rc == 1 and {t["row_hash"] for t in doc["tables"]} == {row_hash}
+        found = _found(doc, "typed")
+        for key, (column, _) in changes.items():
+            diff = found[f"id='{key}'"]
+            assert diff["kind"] == "changed" and [c[0] for c in diff["columns"]] == [column], (row_hash, diff)
+        assert found["id='30'"]["kind"] == "missing on target"
+        assert found["id='1000'"]["kind"] == "extra on target"
+        assert len(found) == len(changes) + 2, row_hash
     wide = _found(doc, "wide_key")
     assert list(wide) == ["region='EAST', n='4'"] and wide["region='EAST', n='4'"]["columns"] == [
         ["v", "v4", "changed"]

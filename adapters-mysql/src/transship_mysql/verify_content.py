@@ -72,17 +72,24 @@ def _inline(value: str) -> str:
     return f"CONCAT(LENGTH({value}), ':', {value})"
 
 
-def text_sql(value: str) -> str:
+def digest_sql(value: str, algorithm: str = "md5") -> str:
+    """MySQL: the hex digest of a value inside a row's digest input, with the row hash both sides agreed on
+    (see :func:`transship.verify.canonical.pg_digest`): SHA2 is MariaDB's own code, MD5 goes through OpenSSL
+    per call (0.4 s against 3.5 s per 2 M values)."""
+    return f"SHA2({value}, 256)" if algorithm == "sha256" else f"MD5({value})"
+
+
+def text_sql(value: str, digest: str = "md5") -> str:
     """MySQL: :func:`transship.verify.canonical.text_reference` of a utf8mb4 (or binary) ``value``, an
     expression that is computed up to three times (MariaDB does not share it)."""
-    return f"IF(LENGTH({value}) <= {TEXT_INLINE_BYTES}, {_inline(value)}, CONCAT('#', MD5({value})))"
+    return f"IF(LENGTH({value}) <= {TEXT_INLINE_BYTES}, {_inline(value)}, CONCAT('#', {digest_sql(value, digest)}))"
 
 
-def _text_piece(q: str, col: ColumnSpec) -> str:
+def _text_piece(q: str, col: ColumnSpec, digest: str) -> str:
     charset = str(col.extra.get("charset") or "utf8mb4").lower()
     value = f"REPLACE({q}, '\\0', '')"  # NULs were removed by the export
     if charset not in _UTF8_CHARSETS:  # converted, a value may grow: measured after conversion
-        return text_sql(f"CONVERT({value} USING utf8mb4)")
+        return text_sql(f"CONVERT({value} USING utf8mb4)", digest)
     length = col.extra.get("length")
     declared = None
     if col.type_name in ("char", "varchar") and isinstance(length, int):
@@ -92,11 +99,11 @@ def _text_piece(q: str, col: ColumnSpec) -> str:
     if declared is not None and declared <= TEXT_INLINE_BYTES:
         return _inline(value)
     # the raw length bounds the length after NULs are removed: short values skip one REPLACE
-    return f"IF(LENGTH({q}) <= {TEXT_INLINE_BYTES}, {_inline(value)}, {text_sql(value)})"
+    return f"IF(LENGTH({q}) <= {TEXT_INLINE_BYTES}, {_inline(value)}, {text_sql(value, digest)})"
 
 
-def piece(col: ColumnSpec, mariadb: bool) -> str:
-    """The canonical text of one column (NULL as ``~``)."""
+def piece(col: ColumnSpec, mariadb: bool, digest: str = "md5") -> str:
+    """The canonical text of one column (NULL as ``~``; ``digest``: the row hash both sides use)."""
     q = bq(str(col.extra.get("source_name") or col.name))
     base = col.type_name
     kind = col.kind
@@ -120,22 +127,22 @@ def piece(col: ColumnSpec, mariadb: bool) -> str:
     elif kind == "interval":
         inner = f"CONCAT('0:0:', CAST(ROUND(TIME_TO_SEC({q}) * 1000000) AS SIGNED))"  # months:days:micros
     elif kind == "bytes":
-        inner = f"MD5({q})" if base in BINARY_TYPES else f"MD5(CONVERT({q} USING utf8mb4))"
+        inner = digest_sql(q if base in BINARY_TYPES else f"CONVERT({q} USING utf8mb4)", digest)
     elif kind == "json" and mariadb:
-        inner = f"MD5(JSON_NORMALIZE({q}))"
+        inner = digest_sql(f"JSON_NORMALIZE({q})", digest)
     elif kind == "set":
-        inner = f"MD5(CONVERT({q} USING utf8mb4))"
+        inner = digest_sql(f"CONVERT({q} USING utf8mb4)", digest)
     elif kind == "point":
         x, y = f"ST_X({q})", f"ST_Y({q})"
         inner = f"CONCAT({float_sql(f'CAST({x} AS CHAR)', x)}, ',', {float_sql(f'CAST({y} AS CHAR)', y)})"
     elif base in BINARY_TYPES:  # kept as text: the bytes are the text's UTF-8
-        inner = text_sql(q)
+        inner = text_sql(q, digest)
     elif base in TEXT_TYPES or base in ("json", "enum", "set"):
-        inner = _text_piece(q, col)
+        inner = _text_piece(q, col, digest)
     elif base in SPATIAL_TYPES:
-        inner = text_sql(f"ST_AsText({q})")
+        inner = text_sql(f"ST_AsText({q})", digest)
     else:
-        inner = text_sql(f"CONVERT(CAST({q} AS CHAR) USING utf8mb4)")
+        inner = text_sql(f"CONVERT(CAST({q} AS CHAR) USING utf8mb4)", digest)
     return f"IFNULL({inner}, '{NULL_MARK}')"
 
 
@@ -234,16 +241,14 @@ class MySQLContentReader:
     # SQL pieces
     def _pieces(self, table: TableSpec, only: list[int] | None = None) -> list[str]:
         idx = range(len(table.columns)) if only is None else only
-        return [piece(table.columns[i], self.mariadb) for i in idx]
+        return [piece(table.columns[i], self.mariadb, self.row_hash) for i in idx]
 
     @staticmethod
     def _join(pieces: list[str]) -> str:
         return f"CONCAT_WS('{SEPARATOR}', {', '.join(pieces)})" if pieces else "''"
 
     def _hash60(self, text: str) -> str:
-        # SHA2 is MariaDB's own code, MD5 goes through OpenSSL per call: 0.4 s against 3.5 s per 2 M rows
-        digest = f"SHA2({text}, 256)" if self.row_hash == "sha256" else f"MD5({text})"
-        return f"CAST(CONV(LEFT({digest}, {HASH_HEX}), 16, 10) AS UNSIGNED)"
+        return f"CAST(CONV(LEFT({digest_sql(text, self.row_hash)}, {HASH_HEX}), 16, 10) AS UNSIGNED)"
 
     def _row_hash(self, table: TableSpec) -> str:
         return self._hash60(self._join(self._pieces(table)))

@@ -21,6 +21,7 @@ from transship.commands.target import open_target, target_schema_for
 from transship.errors import ExportDirError, TransshipError
 from transship.progress import RowProgress
 from transship.schema_files import SchemaWriter
+from transship.verify.canonical import allowed_row_hashes
 from transship.verify.content import ContentReader, ContentSource
 from transship.verify.objects import AS_EXPORTED, ObjectsResult, check_objects
 from transship.verify.postgres import PgContentReader
@@ -31,6 +32,7 @@ DEFAULT_JOBS = 2  # connections per side: both halves of a key range read at onc
 
 
 def run(run: Run) -> None:
+    allowed_row_hashes()  # a misspelt TRANSSHIP_VERIFY_ROW_HASHES stops the run before any work
     meta = run.meta
     status = meta.status()
     if not status.get("export_data_done"):

@@ -26,6 +26,9 @@ the join is unambiguous.
 | ``set`` | md5 of the members joined by ``,`` |
 | ``point`` | ``float(x),float(y)`` |
 
+"md5" in the table is the digest of the md5 row hash; under another row hash both sides agreed on (see
+:data:`ROW_HASHES`), the kinds that hash a value first use that hash's digest instead (:func:`pg_digest`).
+
 The module holds the PostgreSQL SQL of each kind and a Python reference of the non-trivial ones (tests
 check every engine's SQL against it).
 """
@@ -74,10 +77,30 @@ def text_reference(value: str) -> str:
     return "#" + hashlib.md5(data).hexdigest()  # noqa: S324 - a checksum
 
 
-def _pg_text(text: sql.Composable, utf8: bool = True) -> sql.Composable:
+def pg_digest(
+    value: sql.Composable, utf8: bool = True, algorithm: str = "md5", is_bytes: bool = False
+) -> sql.Composable:
+    """PostgreSQL: the hex digest of one value (text as UTF-8, or ``is_bytes``) inside a row's digest input.
+
+    The kinds that hash a value first (long text, bytes, JSON, SET) use the row hash both sides agreed on
+    (``md5`` in the table above, the Python references): sha256 costs MariaDB a tenth of md5, and
+    ``pg-hashtextextended`` (PostgreSQL on both sides, UTF-8) saves PostgreSQL an md5 per value (it takes
+    text only: the ``bytes`` kind stays on md5 there).
+    """
+    if algorithm == "pg-hashtextextended":
+        if is_bytes:
+            raise ValueError("pg-hashtextextended hashes text, not bytes")
+        return sql.SQL("hashtextextended({}, 0)::text").format(value)
+    data = value if is_bytes else sql.SQL("convert_to({}, 'UTF8')").format(value)
+    if algorithm == "sha256":
+        return sql.SQL("encode(sha256({}), 'hex')").format(data)
+    return sql.SQL("md5({})").format(value if is_bytes or utf8 else data)
+
+
+def _pg_text(text: sql.Composable, utf8: bool = True, algorithm: str = "md5") -> sql.Composable:
     """PostgreSQL: :func:`text_reference` of a text expression (``utf8``: the database's encoding is UTF8)."""
     size = sql.SQL("octet_length({})" if utf8 else "octet_length(convert_to({}, 'UTF8'))").format(text)
-    digest = sql.SQL("md5({})" if utf8 else "md5(convert_to({}, 'UTF8'))").format(text)
+    digest = pg_digest(text, utf8, algorithm)
     return sql.SQL("CASE WHEN {s} <= {n} THEN {s} || ':' || {t} ELSE '#' || {d} END").format(
         s=size, t=text, d=digest, n=sql.Literal(TEXT_INLINE_BYTES)
     )
@@ -180,9 +203,12 @@ def _float8_sql(v: sql.Composable) -> sql.Composable:
     return sql.SQL("pg_temp.transship_float(({})::float8)").format(v)
 
 
-def pg_piece(kind: str, col: sql.Composable, pg_type: str, utf8: bool = True) -> sql.Composable:
+def pg_piece(
+    kind: str, col: sql.Composable, pg_type: str, utf8: bool = True, digest: str = "md5"
+) -> sql.Composable:
     """PostgreSQL's canonical text of column ``col`` (of type ``pg_type``, as ``format_type`` names it) as ``kind``
-    (``utf8``: the database's encoding is UTF8; text is measured and hashed as UTF-8 either way)."""
+    (``utf8``: the database's encoding is UTF8; text is measured and hashed as UTF-8 either way; ``digest``:
+    the row hash both sides use, for the values hashed first, see :func:`pg_digest`)."""
     t = pg_type.lower()
     inner: sql.Composable
     if kind == "int":
@@ -214,26 +240,29 @@ def pg_piece(kind: str, col: sql.Composable, pg_type: str, utf8: bool = True) ->
             " + extract(microseconds FROM {c}))::bigint"
         ).format(c=col)
     elif kind == "texthash":
-        inner = sql.SQL("md5({})" if utf8 else "md5(convert_to({}, 'UTF8'))").format(
-            sql.SQL("{}::text").format(col)
-        )
+        inner = pg_digest(sql.SQL("{}::text").format(col), utf8, digest)
     elif kind == "float64":
         inner = sql.SQL(
             "CASE WHEN {c}::float8 = 'NaN' THEN 'nan' ELSE encode(float8send({c}::float8), 'hex') END"
         ).format(c=col)
-    elif kind == "bytes":
-        inner = sql.SQL("md5({})").format(
-            col if t == "bytea" else sql.SQL("convert_to({}::text, 'UTF8')").format(col)
+    elif kind == "bytes":  # bytea and text alike (hashtextextended takes text only: md5 then)
+        bytes_digest = "md5" if digest == "pg-hashtextextended" else digest
+        inner = (
+            pg_digest(col, utf8, bytes_digest, is_bytes=True)
+            if t == "bytea"
+            else pg_digest(sql.SQL("{}::text").format(col), utf8, bytes_digest)
         )
     elif kind == "json":
-        inner = sql.SQL("md5(pg_temp.transship_json({}::json))").format(col)
+        inner = pg_digest(sql.SQL("pg_temp.transship_json({}::json)").format(col), utf8, digest)
     elif kind == "jsonb":  # PostgreSQL on both sides: jsonb's own normal form
-        inner = sql.SQL("md5({}::jsonb::text)").format(col)
+        inner = pg_digest(sql.SQL("{}::jsonb::text").format(col), utf8, digest)
     elif kind == "set":
-        inner = sql.SQL("md5({})").format(
+        inner = pg_digest(
             sql.SQL("array_to_string({}, ',')").format(col)
             if t.endswith("[]")
-            else sql.SQL("{}::text").format(col)
+            else sql.SQL("{}::text").format(col),
+            utf8,
+            digest,
         )
     elif kind == "point":
         inner = sql.SQL("{} || ',' || {}").format(
@@ -241,10 +270,10 @@ def pg_piece(kind: str, col: sql.Composable, pg_type: str, utf8: bool = True) ->
         )
     elif t in ("inet", "cidr"):  # the output form ('::1'), not text(inet) ('::1/128')
         inner = sql.SQL("CASE WHEN {c} IS NOT NULL THEN {t} END").format(
-            c=col, t=_pg_text(sql.SQL("concat({})").format(col), utf8)
+            c=col, t=_pg_text(sql.SQL("concat({})").format(col), utf8, digest)
         )
     else:  # text and anything else: the text PostgreSQL prints
-        inner = _pg_text(sql.SQL("{}::text").format(col), utf8)
+        inner = _pg_text(sql.SQL("{}::text").format(col), utf8, digest)
     return sql.SQL("coalesce({}, {})").format(inner, sql.Literal(NULL_MARK))
 
 
@@ -347,6 +376,26 @@ PROBE_TEXT = (
     "transship|row-hash probe|~|caf\u00e9 \u00df\u00fc|0123456789|x"  # Latin-1 letters: LATIN1 databases too
 )
 HASH_MASK = (1 << (4 * HASH_HEX)) - 1  # the 60 bits every row hash keeps
+#: environment variable: a comma list of the row hashes verify may use (``md5`` is always allowed), to pin
+#: one (to compare runs) or to keep off one a server computes differently in a way the probe does not catch
+ROW_HASHES_ENV = "TRANSSHIP_VERIFY_ROW_HASHES"
+
+
+def allowed_row_hashes(setting: str | None = None) -> tuple[str, ...]:
+    """The row hashes verify may use, fastest first: :data:`ROW_HASHES` limited by ``setting`` (default: the
+    :data:`ROW_HASHES_ENV` environment variable; empty or unset: all). Unknown names raise ConfigError."""
+    import os
+
+    from transship.errors import ConfigError
+
+    text = os.environ.get(ROW_HASHES_ENV, "") if setting is None else setting
+    names = {n.strip() for n in text.split(",") if n.strip()}
+    unknown = sorted(names - set(ROW_HASHES))
+    if unknown:
+        raise ConfigError(
+            f"{ROW_HASHES_ENV} names unknown row hash(es) {', '.join(unknown)}: use any of {', '.join(ROW_HASHES)}"
+        )
+    return tuple(h for h in ROW_HASHES if not names or h in names or h == "md5")
 
 
 def pg_hash(text: sql.Composable, utf8: bool = True, algorithm: str = "md5") -> sql.Composable:

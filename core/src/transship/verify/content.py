@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
 from transship.keyranges import ChunkPlan, plan_hash, plan_ranges
-from transship.verify.canonical import ROW_HASHES
+from transship.verify.canonical import ROW_HASHES, allowed_row_hashes
 
 T = TypeVar("T")
 
@@ -186,7 +186,11 @@ def _parallel_digests(
     return s_dig, t_dig
 
 
-def agree_row_hash(sources: Sequence[ContentReader], targets: Sequence[ContentReader]) -> str:
+def agree_row_hash(
+    sources: Sequence[ContentReader],
+    targets: Sequence[ContentReader],
+    allowed: Sequence[str] | None = None,
+) -> str:
     """Pick the fastest row hash (:data:`~transship.verify.canonical.ROW_HASHES`) that every reader of both sides
     computes alike, and tell the readers to use it; ``md5``, which every reader has, when no other agrees.
 
@@ -194,9 +198,11 @@ def agree_row_hash(sources: Sequence[ContentReader], targets: Sequence[ContentRe
     of :data:`~transship.verify.canonical.PROBE_TEXT`, None where it cannot) and ``use_row_hash(name)``. The
     probe catches servers that name the same function but hash differently (another build, encoding or
     byte order); a reader without the methods (an older third-party one) keeps both sides on md5.
+    ``allowed``: the hashes to consider (default :func:`~transship.verify.canonical.allowed_row_hashes`).
     """
     readers = [*sources, *targets]
-    for name in ROW_HASHES[:-1]:
+    names = allowed_row_hashes() if allowed is None else allowed
+    for name in [h for h in ROW_HASHES if h in names and h != "md5"]:
         probes = [getattr(r, "row_hash_probe", None) for r in readers]
         if any(p is None for p in probes) or not all(hasattr(r, "use_row_hash") for r in readers):
             return _use(readers, "md5")

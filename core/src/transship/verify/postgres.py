@@ -138,6 +138,7 @@ class PgContentReader:
                 sql.Identifier(table.columns[i].name),
                 table.columns[i].type_name,
                 self.utf8,
+                self.row_hash,
             )
             for i in idx
         ]
