@@ -318,7 +318,9 @@ def test_without_transship_mysql_help_plugins_and_pg_migration_work(
     target = ("--target-db-host", pg_server.host, "--target-db-port", str(pg_server.port), "--target-db-user", pg_server.user,
               "--target-db-name", pg_target_db)  # fmt: skip
     no_mysql = iso("export", "schema", *e, "--source-db-type", "mysql", "--source-db-port", "1", check=False)
-    one_line_error(no_mysql, "no source adapter for --source-db-type mysql", "pip install transship-mysql")
+    one_line_error(
+        no_mysql, "no source adapter for --source-db-type mysql", "install the transship adapter for mysql"
+    )
     iso("export", "schema", *e, *source)
     iso("export", "data", *e, *source, "--disable-pb")
     iso("import", "schema", *e, *target)

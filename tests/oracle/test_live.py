@@ -28,7 +28,10 @@ def make_adapter(driver: FakeDriver, **cfg: object) -> OracleAdapter:
         db_type="oracle", host="ora.example", user="hr", password="pw", name="ORCLPDB1", schema="HR"
     )
     for k, v in cfg.items():
-        setattr(config, k, v)
+        if k.startswith("oracle_"):  # the adapter's own settings (its ConnectionOptions)
+            config.options[k] = str(v)
+        else:
+            setattr(config, k, v)
     adapter = OracleAdapter(config, driver=driver)
     adapter.validate_config()
     return adapter

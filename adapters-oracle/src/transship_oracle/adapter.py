@@ -68,10 +68,14 @@ class OracleAdapter(SourceAdapter):
             return "scripts: " + ", ".join(names)
         c = self.config
         user = c.user or ""
-        if c.oracle_tns_alias:
-            return f"{user}@{c.oracle_tns_alias} (TNS alias)"
+        if c.option("oracle_tns_alias"):
+            return f"{user}@{c.option('oracle_tns_alias')} (TNS alias)"
         where = f"{user}@{c.host or ''}:{c.port or self.default_port}"
-        return f"{where} SID {c.oracle_db_sid}" if c.oracle_db_sid else f"{where}/{c.name or ''}"
+        return (
+            f"{where} SID {c.option('oracle_db_sid')}"
+            if c.option("oracle_db_sid")
+            else f"{where}/{c.name or ''}"
+        )
 
     def validate_config(self) -> None:
         if self.script_mode and not self.config.schemas():

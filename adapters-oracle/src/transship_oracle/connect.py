@@ -117,9 +117,9 @@ def _network_error(exc: BaseException, code: int | None, config: DBConfig) -> Tr
     if not (isinstance(exc, OSError) or (code is not None and 6000 <= code < 7000)):
         return None
     cause = _network_cause(exc)
-    if config.oracle_tns_alias:
-        where = f"for TNS alias {config.oracle_tns_alias}"
-        fix = f"check HOST and PORT of {config.oracle_tns_alias} in tnsnames.ora and that the listener is running"
+    if config.option("oracle_tns_alias"):
+        where = f"for TNS alias {config.option('oracle_tns_alias')}"
+        fix = f"check HOST and PORT of {config.option('oracle_tns_alias')} in tnsnames.ora and that the listener is running"
     else:
         where = f"at {config.host}:{config.port or 1521}"
         fix = "check --source-db-host/--source-db-port and that the listener is running"
@@ -144,7 +144,7 @@ def translate(exc: BaseException, config: DBConfig, action: str = "connect") -> 
         "user": config.user or "(no user)",
         "schema": config.schema or "",
         "target": f"{config.host}:{config.port or 1521}",
-        "service": config.oracle_tns_alias or config.oracle_db_sid or config.name or "",
+        "service": config.option("oracle_tns_alias") or config.option("oracle_db_sid") or config.name or "",
     }
     if code in ORA_ERRORS:
         what, fix = ORA_ERRORS[code]
@@ -168,11 +168,12 @@ def connect_params(config: DBConfig) -> dict[str, Any]:
             fix="pass --source-db-user (the schema owner or a user with SELECT ANY DICTIONARY)",
         )
     kwargs: dict[str, Any] = {"user": config.user, "password": config.password or ""}
-    if config.oracle_tns_alias:
-        kwargs["dsn"] = config.oracle_tns_alias
+    if config.option("oracle_tns_alias"):
+        kwargs["dsn"] = config.option("oracle_tns_alias")
         config_dir = None
-        if config.oracle_home:
-            config_dir = os.path.join(config.oracle_home, "network", "admin")
+        oracle_home = config.option("oracle_home")
+        if oracle_home:
+            config_dir = os.path.join(oracle_home, "network", "admin")
         elif os.environ.get("TNS_ADMIN"):
             config_dir = os.environ["TNS_ADMIN"]
         if config_dir:
@@ -184,8 +185,8 @@ def connect_params(config: DBConfig) -> dict[str, Any]:
         )
     kwargs["host"] = config.host
     kwargs["port"] = int(config.port or 1521)
-    if config.oracle_db_sid:
-        kwargs["sid"] = config.oracle_db_sid
+    if config.option("oracle_db_sid"):
+        kwargs["sid"] = config.option("oracle_db_sid")
     elif config.name:
         kwargs["service_name"] = config.name
     else:
@@ -232,6 +233,4 @@ def wants_password(exc: BaseException, params: dict[str, Any]) -> bool:
 
 def _where(config: DBConfig) -> str:
     """The listener (or TNS alias) for a password prompt."""
-    if config.oracle_tns_alias:
-        return config.oracle_tns_alias
-    return f"{config.host}:{config.port or 1521}"
+    return config.option("oracle_tns_alias") or f"{config.host}:{config.port or 1521}"

@@ -19,6 +19,7 @@ A CLI flag beats the file; the file beats built-in defaults. Unknown keys are an
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +36,9 @@ CONN_KEYS = {
     "name", "db-type", "db-host", "db-port", "db-user", "db-password", "db-name", "db-schema",
     "ssl-mode", "ssl-cert", "ssl-key", "ssl-root-cert", "ssl-crl",
 }  # fmt: skip
-SOURCE_KEYS = CONN_KEYS | {
-    "oracle-db-sid", "oracle-home", "oracle-tns-alias", "oracle-cdb-name", "oracle-cdb-sid",
-    "oracle-cdb-tns-alias", "read-replica-endpoints",
-}  # fmt: skip
+#: ``source:`` takes CONN_KEYS and the connection options the installed adapters declare
+#: (:class:`transship.adapters.base.ConnectionOption`, e.g. ``oracle-db-sid``)
+SOURCE_KEYS = CONN_KEYS
 COMMAND_SECTIONS = {
     "assess-migration", "analyze-schema", "export-schema", "export-data", "export-data-from-source",
     "export-data-status", "import-schema", "finalize-schema-post-data-import", "import-data",
@@ -50,10 +50,15 @@ ENV_KEYS = {("source", "db-password"): "SOURCE_DB_PASSWORD", ("target", "db-pass
 
 
 class ConfigFile:
-    """A parsed, validated config file."""
+    """A parsed, validated config file.
 
-    def __init__(self, path: str | Path) -> None:
+    :param source_options: the names of the connection options the installed adapters declare: keys of
+        ``source:`` beside :data:`CONN_KEYS`.
+    """
+
+    def __init__(self, path: str | Path, source_options: Iterable[str] = ()) -> None:
         self.path = Path(path).expanduser()
+        self.source_options = frozenset(source_options)
         try:
             raw = yaml.safe_load(self.path.read_text(encoding="utf-8")) or {}
         except FileNotFoundError:
@@ -77,7 +82,11 @@ class ConfigFile:
         bad: list[str] = []
         for key, value in self.data.items():
             if key == "source":
-                bad += [f"source.{k}" for k in (value or {}) if k not in SOURCE_KEYS]
+                bad += [
+                    f"source.{k}"
+                    for k in (value or {})
+                    if k not in SOURCE_KEYS and k not in self.source_options
+                ]
             elif key == "target":
                 bad += [f"target.{k}" for k in (value or {}) if k not in CONN_KEYS]
             elif key in COMMAND_SECTIONS:
@@ -123,7 +132,7 @@ class ConfigFile:
                 values = self.data.get(sect) or {}
                 if key in values:
                     return values[key]
-        if flag.startswith("oracle-"):
+        if flag in self.source_options:  # an adapter's own setting: --oracle-db-sid is source.oracle-db-sid
             values = self.data.get("source") or {}
             if flag in values:
                 return values[flag]

@@ -29,7 +29,10 @@ def transship_source_adapters() -> list[AdapterRecord]:
     :return: a list of :class:`transship.adapters.base.AdapterRecord` — ``name`` (the value of
         ``--source-db-type``, e.g. ``"mysql"``), ``class_path`` (``"module:Class"`` of a
         :class:`transship.adapters.base.SourceAdapter` subclass, imported only when used, so a missing
-        database driver never breaks the CLI) and a one-line ``description``.
+        database driver never breaks the CLI), a one-line ``description`` and ``options``: the
+        connection settings only this source has (:class:`transship.adapters.base.ConnectionOption`; each
+        becomes a flag of the commands that take ``--source-db-type``, a ``source:`` key of the config
+        file and a key of ``DBConfig.options``).
 
     Schema extraction, data dumping and default type mapping are methods of the adapter class.
     Two plugins declaring the same name is an error that names both distributions.

@@ -129,6 +129,23 @@ class PluginHost:
         """Adapter name -> AdapterRecord."""
         return {k: v for k, (v, _d) in self.collect("transship_source_adapters", lambda r: r.name).items()}
 
+    def connection_options(self) -> dict[str, tuple[Any, list[str]]]:
+        """Option name -> (the :class:`~transship.adapters.base.ConnectionOption`, the adapters declaring it).
+
+        Two adapters may share an option (the same name and meaning); the first declaration's help is used.
+        A broken adapter record (duplicate names) yields no options rather than breaking the CLI.
+        """
+        out: dict[str, tuple[Any, list[str]]] = {}
+        try:
+            records = self.source_adapters()
+        except Exception:  # reported by the command that needs the adapters
+            return out
+        for name in sorted(records):
+            for option in getattr(records[name], "options", ()):
+                entry = out.setdefault(option.name, (option, []))
+                entry[1].append(name)
+        return out
+
     def import_sinks(self) -> dict[str, Any]:
         """Sink name -> sink class."""
         return {k: v for k, (v, _d) in self.collect("transship_import_sinks", lambda c: c.name).items()}

@@ -7,7 +7,7 @@ import only this module (import-linter contracts in ``.importlinter`` check it i
 
 Groups (see ``docs/plugins.md`` for each):
 
-- plugin hooks: :data:`hookimpl`, :class:`AdapterRecord`;
+- plugin hooks: :data:`hookimpl`, :class:`AdapterRecord`, :class:`ConnectionOption`;
 - the adapter contract: :class:`SourceAdapter`, :class:`DataSnapshot`, :class:`TableReader`, :class:`ExportTable`,
   :class:`SequenceValue`, :class:`DataExportOptions`, :class:`SchemaExportOptions`, :class:`SchemaExportResult`,
   :func:`conversion_finding`; connections: :class:`DBConfig`, :func:`supply_password`, :func:`pg_connect`,
@@ -42,12 +42,13 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-SDK_VERSION = "1.1"
+SDK_VERSION = "2.0"
 """Major.minor: the major number changes when a name is removed or changes meaning."""
 
 # name -> (module, attribute in it; None: the module itself)
 _EXPORTS: dict[str, tuple[str, str | None]] = {
     "AdapterRecord": ("transship.adapters.base", "AdapterRecord"),
+    "ConnectionOption": ("transship.adapters.base", "ConnectionOption"),
     "always_quote": ("transship.identifiers", "always_quote"),
     "AnalysedStatement": ("transship.analysis", "AnalysedStatement"),
     "AnalysisContext": ("transship.analysis", "AnalysisContext"),
@@ -157,6 +158,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from transship import hookimpl as hookimpl
     from transship.adapters.base import AdapterRecord as AdapterRecord
+    from transship.adapters.base import ConnectionOption as ConnectionOption
     from transship.adapters.base import DataExportOptions as DataExportOptions
     from transship.adapters.base import DataSnapshot as DataSnapshot
     from transship.adapters.base import ExportTable as ExportTable

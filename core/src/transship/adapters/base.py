@@ -26,12 +26,37 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class ConnectionOption:
+    """A source connection setting an adapter declares for itself (in its :class:`AdapterRecord`).
+
+    ``name`` (``"oracle-db-sid"``) is at once the flag (``--oracle-db-sid``, added to every command that takes
+    ``--source-db-type``), the config-file key (``source.oracle-db-sid``) and, with ``_`` for ``-``, the key
+    of :attr:`transship.dbconfig.DBConfig.options` the adapter reads (``config.option("oracle_db_sid")``).
+    ``env``: an environment variable that supplies it (a flag beats it; it beats the config file, as
+    ``SOURCE_DB_PASSWORD`` does). Values are text.
+    """
+
+    name: str
+    help: str = ""
+    env: str | None = None
+    #: accepted and stored but not shown in ``--help`` (voyager settings an adapter does not use)
+    hidden: bool = False
+
+    @property
+    def key(self) -> str:
+        """The key in :attr:`DBConfig.options` and in click's parameters."""
+        return self.name.replace("-", "_")
+
+
+@dataclass(frozen=True)
 class AdapterRecord:
-    """What a plugin declares: the adapter's name, where its class lives, and a one-line description."""
+    """What a plugin declares: the adapter's name, where its class lives, a one-line description and the
+    connection settings of its own (:class:`ConnectionOption`)."""
 
     name: str
     class_path: str
     description: str = ""
+    options: tuple[ConnectionOption, ...] = ()
 
     def load(self) -> type[SourceAdapter]:
         """Import and return the adapter class (raises ConfigError naming the missing module)."""
@@ -178,14 +203,14 @@ class SourceAdapter(ABC):
     """Base class of source adapters. Subclasses set the class attributes and implement the methods.
 
     :cvar name: ``--source-db-type`` value.
-    :cvar default_port: port used when ``--source-db-port`` is not given.
+    :cvar default_port: port used when ``--source-db-port`` is not given (None: the source has none).
     :cvar schema_arity: ``"many"`` (comma list allowed), ``"one"`` (exactly one) or ``"none"`` (flag rejected).
     :cvar object_types: object types ``export schema`` can write (voyager's names, e.g. ``TABLE``).
     :cvar supports_scripts: the adapter converts SQL scripts without a database (``--source-ddl-file``).
     """
 
     name: ClassVar[str]
-    default_port: ClassVar[int]
+    default_port: ClassVar[int | None] = None  # None: a source without a port (a file)
     schema_arity: ClassVar[str] = "many"
     object_types: ClassVar[tuple[str, ...]] = ()
     supports_scripts: ClassVar[bool] = (

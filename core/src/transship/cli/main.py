@@ -13,6 +13,7 @@ from transship import __version__
 from transship.cli.options import (
     BOOL,
     _compose,
+    add_connection_options,
     bool_flag,
     global_options,
     hide_passwords_from_ps,
@@ -335,4 +336,5 @@ def main() -> None:
     warnings.simplefilter("default", RuntimeWarning)
     warnings.formatwarning = lambda msg, cat, *a, **k: f"WARNING: {msg}\n"
     _register_plugin_commands()
+    add_connection_options(cli)
     sys.exit(cli.main(prog_name="transship", standalone_mode=True))

@@ -99,10 +99,54 @@ source_options = _compose(
     click.option("--source-db-name"),
     click.option("--source-db-schema", help="PostgreSQL: comma list; Oracle: exactly one; MySQL: not applicable."),
     *_ssl_options("source"),
-    click.option("--oracle-db-sid", help="Oracle SID (instead of --source-db-name service name)."),
-    click.option("--oracle-tns-alias", help="Oracle TNS alias (needs TNS_ADMIN)."),
-    click.option("--oracle-home", help="Accepted for voyager compatibility (thin mode needs no client)."),
 )  # fmt: skip
+# the adapters' own connection settings (--oracle-db-sid ...) are added by add_connection_options
+
+
+def add_connection_options(root: click.Command) -> None:
+    """Give every command that takes ``--source-db-type`` the connection options the installed adapters
+    declare (:class:`~transship.adapters.base.ConnectionOption`), after the source's SSL flags; and list the
+    installed adapters in ``--source-db-type``'s help. Without any adapter, commands keep core's flags."""
+    from transship.plugins import get_host
+
+    host = get_host()
+    declared = host.connection_options()
+    try:
+        types = sorted(host.source_adapters())
+    except Exception:  # duplicate adapter names: reported by the command that needs an adapter
+        types = []
+    for command in _walk(root):
+        names = [p.name for p in command.params]
+        if "source_db_type" not in names:
+            continue
+        where = names.index("source_ssl_crl") + 1 if "source_ssl_crl" in names else len(names)
+        added = []
+        for name, (option, adapters) in declared.items():
+            if option.key in names:
+                continue  # a core flag of the same name wins
+            only = f" ({', '.join(adapters)} only)"
+            added.append(
+                click.Option(
+                    [f"--{name}"], help=(option.help or "") + only, envvar=option.env, hidden=option.hidden
+                )
+            )
+        command.params[where:where] = added
+        for param in command.params:
+            if param.name == "source_db_type" and isinstance(param, click.Option):
+                param.help = (
+                    f"The source adapter: {' | '.join(types)}."
+                    if types
+                    else "The source adapter (none is installed)."
+                )
+
+
+def _walk(command: click.Command) -> list[click.Command]:
+    out = [command]
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            out += _walk(sub)
+    return out
+
 
 target_options = _compose(
     click.option("--target-db-type", type=str, help="postgresql | yugabytedb (default: detected from the server)."),
@@ -166,10 +210,13 @@ class Run:
             ssl_key=p.get(f"{side}_ssl_key"),
             ssl_root_cert=p.get(f"{side}_ssl_root_cert"),
             ssl_crl=p.get(f"{side}_ssl_crl"),
-            oracle_db_sid=p.get("oracle_db_sid") if side == "source" else None,
-            oracle_tns_alias=p.get("oracle_tns_alias") if side == "source" else None,
-            oracle_home=p.get("oracle_home") if side == "source" else None,
         )
+        if side == "source":
+            from transship.plugins import get_host
+
+            for option, _adapters in get_host().connection_options().values():
+                if p.get(option.key) not in (None, ""):
+                    cfg.options[option.key] = str(p[option.key])
         if cfg.password is None:
             cfg.password = os.environ.get(ENV_KEYS[(side, "db-password")])
         if cfg.password is None and self.config is not None:
@@ -216,6 +263,12 @@ def command_sections(root: click.Command) -> dict[str, set[str]]:
 
     walk(root, [])
     return out
+
+
+def _source_option_names() -> list[str]:
+    from transship.plugins import get_host
+
+    return list(get_host().connection_options())
 
 
 def validate_sections(config: ConfigFile, root: click.Command) -> None:
@@ -345,7 +398,11 @@ def run_command(
             run: Run | None = None
             previous_source = credentials.password_source()
             try:
-                config = ConfigFile(params["config_file"]) if params.get("config_file") else None
+                config = (
+                    ConfigFile(params["config_file"], _source_option_names())
+                    if params.get("config_file")
+                    else None
+                )
                 if config is not None and config.holds_password() and config.others_can_read():
                     err.print(
                         f"WARNING: config file {config.path} holds a password and other users can read it"

@@ -21,48 +21,46 @@ DEFAULT_HOSTS = {"source": "localhost", "target": "127.0.0.1"}
 def merged_config(run: Run, side: str) -> DBConfig:
     """Connection settings from flags/env/config file, completed from what an earlier command stored."""
     cfg = run.db_config(side)
-    stored = run.meta.status().get(f"{side}_conf") or {}
-    for key, value in stored.items():
-        if getattr(cfg, key, None) in (None, "") and value not in (None, ""):
-            setattr(cfg, key, value)
+    cfg.complete_from(run.meta.status().get(f"{side}_conf") or {})
     # the flags have no default of their own, so a value an earlier command used is not hidden by one
     cfg.host = cfg.host or DEFAULT_HOSTS[side]
     return cfg
 
 
-# source types whose adapter this project ships, and the distribution to install for each
-KNOWN_ADAPTERS = {
-    "postgresql": "transship-postgres",
-    "mysql": "transship-mysql",
-    "oracle": "transship-oracle",
-}
-
-
 def get_adapter(run: Run) -> SourceAdapter:
     """The source adapter named by ``--source-db-type`` (or the one an earlier export used)."""
     cfg = merged_config(run, "source")
+    host = get_host()
+    adapters = host.source_adapters()
+    installed = ", ".join(sorted(adapters)) or "none"
     if not cfg.db_type:
-        raise ConfigError("--source-db-type is required", fix="pass --source-db-type postgresql|mysql|oracle")
+        raise ConfigError(
+            "--source-db-type is required", fix=f"pass --source-db-type with an installed type: {installed}"
+        )
     cfg.db_type = cfg.db_type.lower()
-    adapters = get_host().source_adapters()
     record = adapters.get(cfg.db_type)
     if record is None:
-        installed = ", ".join(sorted(adapters)) or "none"
         raise ConfigError(
             f"no source adapter for --source-db-type {cfg.db_type} (installed: {installed})",
-            fix=(
-                f"pip install {KNOWN_ADAPTERS[cfg.db_type]}"
-                if cfg.db_type in KNOWN_ADAPTERS
-                else f"use one of the installed types ({', '.join(sorted(KNOWN_ADAPTERS))} are this project's)"
-            ),
+            fix=f"install the transship adapter for {cfg.db_type} (docs/plugins.md#adapters names the known ones)",
         )
+    for key in cfg.options:  # another adapter's setting: a mistake, never silently ignored
+        option, owners = next(
+            ((o, a) for o, a in host.connection_options().values() if o.key == key), (None, [])
+        )
+        if option is not None and cfg.db_type not in owners:
+            raise ConfigError(
+                f"--{option.name} applies to --source-db-type {' or '.join(owners)}, not {cfg.db_type}",
+                fix=f"drop --{option.name} (or source.{option.name} in the config file)",
+            )
     adapter = record.load()(cfg)
     adapter.source_ddl_files = list(run.params.get("source_ddl_file") or [])
     adapter.source_data_files = list(run.params.get("source_data_file") or [])
     if (adapter.source_ddl_files or adapter.source_data_files) and not adapter.supports_scripts:
         raise ConfigError(
             f"--source-ddl-file/--source-data-file (script mode) is not available for {adapter.name}",
-            fix="drop those flags and connect to the live database, or use --source-db-type oracle for Oracle scripts",
+            fix="drop those flags and connect to the live database"
+            + "".join(f", or use --source-db-type {n} for {n} scripts" for n in _script_types(adapters)),
         )
     # user type-mapping rules (config file section `type-mapping:`), read by the MySQL and Oracle adapters
     section = run.config.data.get("type-mapping") if run.config else None
@@ -74,6 +72,18 @@ def get_adapter(run: Run) -> SourceAdapter:
     adapter.type_mapping_config = section
     adapter.validate_config()
     return adapter
+
+
+def _script_types(adapters: dict[str, Any]) -> list[str]:
+    """The installed adapters with a script mode (those whose class cannot load are left out)."""
+    out = []
+    for name in sorted(adapters):
+        try:
+            if adapters[name].load().supports_scripts:
+                out.append(name)
+        except ConfigError:
+            continue
+    return out
 
 
 def print_table(run: Run, title: str, columns: list[str], rows: list[list[Any]]) -> None:
