@@ -8,95 +8,25 @@ never held in memory whole.
 from __future__ import annotations
 
 import binascii
-import datetime as dt
-import decimal
-import json
-import math
-import uuid
 from collections.abc import Callable
 from typing import Any
 
-NULL = b"\\N"
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+from transship.sdk import copyline
+
+# the generic encoder is the SDK's; Oracle adds its LOBs (streamed) and the raw_to_uuid transform
+NULL = copyline.NULL
+escape_text = copyline.escape_text
+format_decimal = copyline.format_decimal
+format_float = copyline.format_float
+format_datetime = copyline.format_datetime
+format_timedelta = copyline.format_timedelta
+format_bytes = copyline.format_bytes
 LOB_CHUNK = 1 << 20
 
 
-def escape_text(text: str) -> str:
-    """Escape a text value for COPY text format. NUL characters cannot be stored in PostgreSQL text."""
-    if "\x00" in text:
-        text = text.replace("\x00", "")
-    return text.translate(_ESCAPES)
-
-
-def format_decimal(value: decimal.Decimal) -> str:
-    """Exact NUMBER text without exponent (``1E+2`` -> ``100``)."""
-    if value.is_nan():
-        return "NaN"
-    text = format(value, "f")
-    return text
-
-
-def format_float(value: float) -> str:
-    """BINARY_FLOAT/BINARY_DOUBLE: shortest exact text, PostgreSQL spellings for infinities and NaN."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    return repr(value)
-
-
-def format_datetime(value: dt.datetime, utc: bool = False) -> str:
-    """``YYYY-MM-DD HH:MM:SS[.ffffff]``; with ``utc`` the value is an instant in UTC (``+00``)."""
-    if value.tzinfo is not None:
-        value = value.astimezone(dt.UTC).replace(tzinfo=None)
-        utc = True
-    text = value.isoformat(sep=" ")
-    if value.year > 9999 or value.year < 1:
-        raise ValueError(f"date {value!r} is outside the range PostgreSQL accepts here")
-    return text + "+00" if utc else text
-
-
-def format_timedelta(value: dt.timedelta) -> str:
-    """INTERVAL DAY TO SECOND -> PostgreSQL interval input (normalised days/seconds/microseconds)."""
-    return f"{value.days} days {value.seconds} seconds {value.microseconds} microseconds"
-
-
-def format_bytes(value: bytes, as_uuid: bool = False) -> str:
-    """RAW/BLOB -> bytea hex (``\\\\x...`` in COPY text), or a uuid for RAW(16) mapped to uuid."""
-    if as_uuid:
-        return str(uuid.UUID(bytes=value))
-    return "\\\\x" + value.hex()
-
-
 def field(value: Any, transform: str | None = None, utc: bool = False) -> bytes:
-    """One non-LOB value as a COPY text field."""
-    if value is None:
-        return NULL
-    if isinstance(value, str):
-        return escape_text(value).encode("utf-8")
-    if isinstance(value, bool):
-        return b"t" if value else b"f"
-    if isinstance(value, int):
-        return str(value).encode()
-    if isinstance(value, decimal.Decimal):
-        return format_decimal(value).encode()
-    if isinstance(value, float):
-        return format_float(value).encode()
-    if isinstance(value, dt.datetime):
-        return format_datetime(value, utc).encode()
-    if isinstance(value, dt.date):
-        return value.isoformat().encode()
-    if isinstance(value, dt.timedelta):
-        return format_timedelta(value).encode()
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return format_bytes(bytes(value), transform == "raw_to_uuid").encode()
-    if isinstance(value, (dict, list)):
-        return escape_text(json.dumps(value, ensure_ascii=False)).encode("utf-8")
-    years = getattr(value, "years", None)
-    months = getattr(value, "months", None)
-    if years is not None and months is not None:  # oracledb.IntervalYM
-        return f"{years} years {months} months".encode()
-    return escape_text(str(value)).encode("utf-8")
+    """One non-LOB value as a COPY text field (``raw_to_uuid``: RAW(16) into a uuid column)."""
+    return copyline.copy_field(value, as_uuid=transform == "raw_to_uuid", utc=utc)
 
 
 def is_lob(value: Any) -> bool:

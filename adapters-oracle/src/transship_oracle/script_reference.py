@@ -13,25 +13,23 @@ column has. A value this module cannot evaluate makes its table "counts only", w
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 import uuid
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlglot
 from sqlglot import exp
 
 from transship.sdk import (
-    NULL_MARK,
     ColumnSpec,
     MemoryContentReader,
     MemoryTable,
     RowValues,
     TableSpec,
-    float_reference,
-    text_reference,
+    Uncomparable,
+    python_piece,
     unpaired_columns,
 )
 from transship_oracle.ddl_script import OracleSource, read_scripts
@@ -157,40 +155,24 @@ def _rows_of(statement: str) -> list[tuple[str, list[str] | None, list[exp.Expre
 
 
 def _canonical(value: Any, col: ColumnSpec, nls: dict[str, str]) -> str:
-    """The canonical piece of one value for the kind of its target column."""
-    if value is None:
-        return NULL_MARK
+    """The canonical piece of one value for the kind of its target column (the SDK's ``python_piece``, after
+    Oracle's own readings: a string for a date in the session's NLS format, RAW(16) for a uuid)."""
     kind, t = col.kind, col.type_name.lower()
-    if kind in ("int", "numeric"):
-        d = Decimal(value) if not isinstance(value, Decimal) else value
-        m = re.search(r"numeric\(\d+,\s*(\d+)\)", t)
-        if kind == "int":
-            return str(int(d))
-        if m:
-            return str(d.quantize(Decimal(1).scaleb(-int(m.group(1))), rounding=ROUND_HALF_UP))
-        return format(d, "f")
-    if kind == "float":
-        return float_reference(repr(float(value)))
-    if kind in ("date", "timestamp"):
-        if isinstance(value, str):  # a string for a date: Oracle reads it with the session's NLS format
-            fmt = nls.get(
-                "NLS_TIMESTAMP_FORMAT"
-                if "timestamp" in t and "NLS_TIMESTAMP_FORMAT" in nls
-                else "NLS_DATE_FORMAT"
-            )
-            value = oracle_datetime(value, fmt) if fmt else dt.datetime.fromisoformat(value)
-        if not isinstance(value, dt.datetime):
-            raise Unsupported(f"the value {value!r} for a {t} column")
-        if value.tzinfo is not None:
-            value = value.astimezone(dt.UTC).replace(tzinfo=None)
-        return value.strftime("%Y-%m-%d") if kind == "date" else value.strftime("%Y-%m-%d %H:%M:%S.%f")
-    if kind == "bytes":
-        return hashlib.md5(value if isinstance(value, bytes) else str(value).encode()).hexdigest()  # noqa: S324
-    if kind == "text":
-        if isinstance(value, bytes):  # RAW into a text-like column: uuid (RAW(16)) or the hex digits
-            value = str(uuid.UUID(bytes=value)) if t == "uuid" and len(value) == 16 else value.hex()
-        return text_reference(str(value))
-    raise Unsupported(f"{kind} columns")
+    if kind in ("date", "timestamp") and isinstance(value, str):
+        fmt = nls.get(
+            "NLS_TIMESTAMP_FORMAT"
+            if "timestamp" in t and "NLS_TIMESTAMP_FORMAT" in nls
+            else "NLS_DATE_FORMAT"
+        )
+        value = oracle_datetime(value, fmt) if fmt else dt.datetime.fromisoformat(value)
+    if kind == "text" and isinstance(value, bytes) and t == "uuid" and len(value) == 16:
+        value = str(uuid.UUID(bytes=value))
+    if kind in ("int", "numeric") and value is not None and not isinstance(value, Decimal):
+        value = Decimal(value)
+    try:
+        return python_piece(value, col)
+    except Uncomparable as exc:
+        raise Unsupported(str(exc)) from None
 
 
 class ScriptReference:

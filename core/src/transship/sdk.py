@@ -18,14 +18,16 @@ Groups (see ``docs/plugins.md`` for each):
   :func:`quote_ident`, :func:`always_quote`, :func:`split_sql`;
 - type mapping: :class:`TypeRule`, :class:`SourceType`, :class:`TypeMapper`, :func:`column_globs`,
   :data:`NO_MATCH_RULE`, :data:`PLAIN_GENERATED_KEY`;
-- COPY text: :mod:`copyline` (escaping, hex, line limits, row names in errors);
+- COPY text: :mod:`copyline` (Python values as fields with ``copy_field``, cursor rows as lines with
+  ``write_rows``, escaping, hex, line limits, row names in errors);
 - errors: :class:`TransshipError`, :class:`ConfigError`, :class:`ConnectionFailed`, :class:`ExportFailed`,
   :class:`DataFileError`;
 - verify: :class:`ContentSource`, :class:`ContentReader`, :class:`TableSpec`, :class:`ColumnSpec`,
   :class:`RowValues`, :data:`Digests`, :func:`unpaired_columns`, :class:`ChunkPlan`, :func:`span_where`,
   :data:`INTEGER_LIMIT`, the canonical forms (:data:`NULL_MARK`, :data:`SEPARATOR`, :data:`HASH_HEX`,
   :data:`TEXT_INLINE_BYTES`, :func:`text_reference`, :func:`float_reference`), :class:`MemoryContentReader`,
-  :class:`MemoryTable`, :class:`PgContentSource`, :func:`count_rows`, the row hashes (:data:`ROW_HASHES`,
+  :class:`MemoryTable`, :func:`python_piece` (canonical pieces of Python values), :class:`Uncomparable`,
+  :data:`PYTHON_KINDS`, :class:`PgContentSource`, :func:`count_rows`, the row hashes (:data:`ROW_HASHES`,
   :data:`PROBE_TEXT`);
 - import sinks: :class:`ImportSink`;
 - analysis rules: :class:`Rule`, :class:`Finding`, :class:`Impact`, :class:`Category`,
@@ -92,6 +94,9 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "literal": ("transship.ddl", "literal"),
     "MemoryContentReader": ("transship.verify.memory", "MemoryContentReader"),
     "MemoryTable": ("transship.verify.memory", "MemoryTable"),
+    "python_piece": ("transship.verify.memory", "python_piece"),
+    "Uncomparable": ("transship.verify.memory", "Uncomparable"),
+    "PYTHON_KINDS": ("transship.verify.memory", "PYTHON_KINDS"),
     "NO_MATCH_RULE": ("transship.typemap", "NO_MATCH_RULE"),
     "NULL_MARK": ("transship.verify.canonical", "NULL_MARK"),
     "OBJECT_FILES": ("transship.schema_files", "OBJECT_FILES"),
@@ -242,6 +247,9 @@ if TYPE_CHECKING:
     from transship.verify.content import RowValues as RowValues
     from transship.verify.content import TableSpec as TableSpec
     from transship.verify.content import unpaired_columns as unpaired_columns
+    from transship.verify.memory import PYTHON_KINDS as PYTHON_KINDS
     from transship.verify.memory import MemoryContentReader as MemoryContentReader
     from transship.verify.memory import MemoryTable as MemoryTable
+    from transship.verify.memory import Uncomparable as Uncomparable
+    from transship.verify.memory import python_piece as python_piece
     from transship.verify.postgres import PgContentSource as PgContentSource

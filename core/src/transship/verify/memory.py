@@ -5,12 +5,75 @@ queried (SQL scripts), whose canonical texts are built in Python with the refere
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
 
 from transship.keyranges import ChunkPlan
-from transship.verify.canonical import HASH_HEX, SEPARATOR
-from transship.verify.content import Digests, RowValues, TableSpec
+from transship.verify.canonical import HASH_HEX, NULL_MARK, SEPARATOR, float_reference, text_reference
+from transship.verify.content import ColumnSpec, Digests, RowValues, TableSpec
+
+
+class Uncomparable(ValueError):
+    """A value :func:`python_piece` has no canonical form for (its table is then compared by counts only)."""
+
+
+#: the kinds :func:`python_piece` builds from Python values
+PYTHON_KINDS = ("int", "numeric", "float", "pgfloat", "bool", "date", "timestamp", "text", "bytes")
+_TRUE, _FALSE = ("1", "t", "true", "y", "yes", "on"), ("0", "f", "false", "n", "no", "off")
+
+
+def python_piece(value: Any, col: ColumnSpec) -> str:
+    """The canonical piece (:mod:`transship.verify.canonical`) of a Python value for its target column's kind.
+
+    Values are what a DB-API driver or a script reader returns: numbers (int, float, Decimal, or their text),
+    booleans (also 0/1 and ``t``/``f`` text), ``date``/``datetime`` (or ISO text; aware ones in UTC), text,
+    bytes. Other kinds (:data:`PYTHON_KINDS` lists the covered ones) raise :class:`Uncomparable`.
+    """
+    if value is None:
+        return NULL_MARK
+    kind, t = col.kind, col.type_name.lower()
+    try:
+        if kind in ("int", "numeric"):
+            d = value if isinstance(value, Decimal) else Decimal(str(value))
+            if kind == "int":
+                if d != d.to_integral_value():
+                    raise Uncomparable(f"the value {value!r} for an integer column")
+                return str(int(d))
+            scale = re.search(r"numeric\(\d+,\s*(\d+)\)", t)
+            if scale:
+                return str(d.quantize(Decimal(1).scaleb(-int(scale.group(1))), rounding=ROUND_HALF_UP))
+            return format(d, "f")
+        if kind in ("float", "pgfloat"):
+            return float_reference(repr(float(value)))
+        if kind == "bool":
+            text = str(int(value) if isinstance(value, (bool, int)) else value).strip().lower()
+            if text in _TRUE or text in _FALSE:
+                return "t" if text in _TRUE else "f"
+            raise Uncomparable(f"the value {value!r} for a boolean column")
+        if kind in ("date", "timestamp"):
+            if isinstance(value, str):
+                value = dt.datetime.fromisoformat(value.strip())
+            if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+                value = dt.datetime(value.year, value.month, value.day)
+            if not isinstance(value, dt.datetime):
+                raise Uncomparable(f"the value {value!r} for a {t} column")
+            if value.tzinfo is not None:
+                value = value.astimezone(dt.UTC).replace(tzinfo=None)
+            return value.strftime("%Y-%m-%d") if kind == "date" else value.strftime("%Y-%m-%d %H:%M:%S.%f")
+        if kind == "bytes":
+            data = bytes(value) if isinstance(value, (bytes, bytearray, memoryview)) else str(value).encode()
+            return hashlib.md5(data).hexdigest()  # noqa: S324 - a checksum
+        if kind == "text":
+            return text_reference(value.hex() if isinstance(value, (bytes, bytearray)) else str(value))
+    except (InvalidOperation, ValueError, TypeError, OverflowError) as exc:
+        if isinstance(exc, Uncomparable):
+            raise
+        raise Uncomparable(f"the value {str(value)[:40]!r} for a {t} column") from None
+    raise Uncomparable(f"{kind} columns")
 
 
 def row_hash(pieces: list[str]) -> int:
