@@ -47,7 +47,7 @@ def test_installed_adapters_add_their_flags_and_hide_voyager_leftovers(cli) -> N
     )
     assert "--oracle-tns-alias" in helped and "--oracle-home" in helped
     assert "--oracle-cdb-name" not in helped and "--read-replica-endpoints" not in helped  # hidden
-    assert "The source adapter: mysql | oracle | postgresql." in helped
+    assert "The source adapter: mysql | oracle | postgresql | sqlite." in helped
     assert "--oracle-db-sid" not in cli("import", "data", "--help").stdout  # a target-only command
 
 

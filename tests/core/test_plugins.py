@@ -246,19 +246,16 @@ def test_plugin_hook_raising_is_skipped_with_a_warning(cli, tmp_path: Path, expo
 
 
 # ------------------------------------------------------------------------------------------ without transship-mysql
-def _is_mysql(name: str) -> bool:
-    return "transship_mysql" in name.replace("-", "_").lower()
-
-
-def _site_without_mysql(tmp_path: Path) -> tuple[Path, list[str]]:
-    """The venv's site-packages as symlinks minus transship-mysql's metadata and editable hook, plus the source
-    dirs the other editable installs put on ``sys.path`` (``python -S`` reads no ``.pth`` files)."""
+def _site_without(tmp_path: Path, drop: tuple[str, ...]) -> tuple[Path, list[str]]:
+    """The venv's site-packages as symlinks minus the metadata and editable hooks of the ``drop`` packages
+    (module names), plus the source dirs the other editable installs put on ``sys.path`` (``python -S`` reads
+    no ``.pth`` files)."""
     purelib = Path(sysconfig.get_paths()["purelib"])
-    filtered = tmp_path / "site-without-mysql"
+    filtered = tmp_path / "site-without"
     filtered.mkdir()
     editable_dirs: list[str] = []
     for entry in sorted(purelib.iterdir()):
-        if _is_mysql(entry.name):
+        if any(d in entry.name.replace("-", "_").lower() for d in drop):
             continue
         (filtered / entry.name).symlink_to(entry)
         if entry.suffix == ".pth":
@@ -270,15 +267,23 @@ def _site_without_mysql(tmp_path: Path) -> tuple[Path, list[str]]:
 
 
 class IsolatedCli:
-    """``python -S -m transship`` with a hand-built ``sys.path``: the venv minus transship-mysql."""
+    """``python -S -m transship`` with a hand-built ``sys.path``: the venv minus the ``drop`` distributions
+    (default transship-mysql), as if they were never installed."""
 
-    def __init__(self, tmp_path: Path) -> None:
-        site, editable_dirs = _site_without_mysql(tmp_path)
-        for needed in ("core", "adapters-postgres"):
+    def __init__(
+        self,
+        tmp_path: Path,
+        drop: tuple[str, ...] = ("transship_mysql",),
+        need: tuple[str, ...] = ("core", "adapters-postgres"),
+    ) -> None:
+        site, editable_dirs = _site_without(tmp_path, drop)
+        for needed in need:
             assert str(REPO / needed / "src") in editable_dirs, (
                 f"{needed} is not installed editable in this venv"
             )
-        assert not any("adapters-mysql" in d for d in editable_dirs)
+        assert not any(
+            d.replace("transship_", "").replace("_", "-") in e for d in drop for e in editable_dirs
+        )
         self.env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
         self.env.update(
             PYTHONPATH=os.pathsep.join([str(site), *editable_dirs]), TRANSSHIP_NO_PASSWORD_PROMPT="1"

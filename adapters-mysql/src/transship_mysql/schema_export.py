@@ -943,7 +943,7 @@ def export_schema(
 
     src = read_source_catalog(conn, database)
     conv = CatalogConverter(src, mapper, generated).run()
-    wanted = _wanted_types(options)
+    wanted = options.wanted(ALL_TYPES)
     write_catalog(conv.catalog, writer, qualify=False, object_types=wanted)
     for otype, text in conv.comment_blocks:
         if otype in wanted:
@@ -979,12 +979,3 @@ ALL_TYPES = {
     "PROCEDURE",
     "COMMENT",
 }
-
-
-def _wanted_types(options: SchemaExportOptions) -> set[str]:
-    wanted = set(options.object_types) if options.object_types else set(ALL_TYPES)
-    if "TABLE" in wanted:
-        wanted |= {"TYPE", "SEQUENCE", "COMMENT"}
-    if not options.comments_on_objects:
-        wanted.discard("COMMENT")
-    return wanted - set(options.exclude_object_types)

@@ -10,7 +10,8 @@ Groups (see ``docs/plugins.md`` for each):
 - plugin hooks: :data:`hookimpl`, :class:`AdapterRecord`, :class:`ConnectionOption`;
 - the adapter contract: :class:`SourceAdapter`, :class:`DataSnapshot`, :class:`TableReader`, :class:`ExportTable`,
   :class:`SequenceValue`, :class:`DataExportOptions`, :class:`SchemaExportOptions`, :class:`SchemaExportResult`,
-  :func:`conversion_finding`; connections: :class:`DBConfig`, :func:`supply_password`, :func:`pg_connect`,
+  :func:`conversion_finding`, generic data export over Python rows (:class:`RowsReader`,
+  :class:`ListedSnapshot`, :func:`listed_tables`, :func:`identity_values`); connections: :class:`DBConfig`, :func:`supply_password`, :func:`pg_connect`,
   :func:`pg_conninfo_kwargs`, :func:`pg_libpq_env`;
 - the catalog model and DDL: :class:`Catalog`, :class:`Table`, :class:`Column`, :class:`Constraint`,
   :class:`Index`, :class:`Partitioning`, :class:`Sequence`, :class:`View`, :class:`Routine`, :class:`EnumType`,
@@ -27,7 +28,8 @@ Groups (see ``docs/plugins.md`` for each):
   :data:`INTEGER_LIMIT`, the canonical forms (:data:`NULL_MARK`, :data:`SEPARATOR`, :data:`HASH_HEX`,
   :data:`TEXT_INLINE_BYTES`, :func:`text_reference`, :func:`float_reference`), :class:`MemoryContentReader`,
   :class:`MemoryTable`, :func:`python_piece` (canonical pieces of Python values), :class:`Uncomparable`,
-  :data:`PYTHON_KINDS`, :class:`PgContentSource`, :func:`count_rows`, the row hashes (:data:`ROW_HASHES`,
+  :data:`PYTHON_KINDS`, :class:`PythonContentSource` (verify for sources read as Python values),
+  :class:`PgContentSource`, :func:`count_rows`, the row hashes (:data:`ROW_HASHES`,
   :data:`PROBE_TEXT`);
 - import sinks: :class:`ImportSink`;
 - analysis rules: :class:`Rule`, :class:`Finding`, :class:`Impact`, :class:`Category`,
@@ -94,6 +96,11 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "literal": ("transship.ddl", "literal"),
     "MemoryContentReader": ("transship.verify.memory", "MemoryContentReader"),
     "MemoryTable": ("transship.verify.memory", "MemoryTable"),
+    "PythonContentSource": ("transship.verify.memory", "PythonContentSource"),
+    "RowsReader": ("transship.adapters.rows", "RowsReader"),
+    "ListedSnapshot": ("transship.adapters.rows", "ListedSnapshot"),
+    "listed_tables": ("transship.adapters.rows", "listed_tables"),
+    "identity_values": ("transship.adapters.rows", "identity_values"),
     "python_piece": ("transship.verify.memory", "python_piece"),
     "Uncomparable": ("transship.verify.memory", "Uncomparable"),
     "PYTHON_KINDS": ("transship.verify.memory", "PYTHON_KINDS"),
@@ -173,6 +180,10 @@ if TYPE_CHECKING:
     from transship.adapters.base import SourceAdapter as SourceAdapter
     from transship.adapters.base import TableReader as TableReader
     from transship.adapters.base import conversion_finding as conversion_finding
+    from transship.adapters.rows import ListedSnapshot as ListedSnapshot
+    from transship.adapters.rows import RowsReader as RowsReader
+    from transship.adapters.rows import identity_values as identity_values
+    from transship.adapters.rows import listed_tables as listed_tables
     from transship.analysis import AnalysedStatement as AnalysedStatement
     from transship.analysis import AnalysisContext as AnalysisContext
     from transship.analysis import Category as Category
@@ -250,6 +261,7 @@ if TYPE_CHECKING:
     from transship.verify.memory import PYTHON_KINDS as PYTHON_KINDS
     from transship.verify.memory import MemoryContentReader as MemoryContentReader
     from transship.verify.memory import MemoryTable as MemoryTable
+    from transship.verify.memory import PythonContentSource as PythonContentSource
     from transship.verify.memory import Uncomparable as Uncomparable
     from transship.verify.memory import python_piece as python_piece
     from transship.verify.postgres import PgContentSource as PgContentSource

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -82,6 +82,17 @@ class SchemaExportOptions:
     exclude_object_types: list[str] = field(default_factory=list)
     comments_on_objects: bool = False
     temp_dir: str | None = None
+
+    def wanted(self, all_types: Iterable[str]) -> set[str]:
+        """The object types to write, of the adapter's ``all_types``: ``--object-type-list`` (default all), tables
+        bringing their types, sequences and comments (comments only with ``--comments-on-objects``), minus
+        ``--exclude-object-type-list``."""
+        wanted = set(self.object_types) if self.object_types else set(all_types)
+        if "TABLE" in wanted:
+            wanted |= {"TYPE", "SEQUENCE", "COMMENT"}
+        if not self.comments_on_objects:
+            wanted.discard("COMMENT")
+        return wanted - set(self.exclude_object_types)
 
 
 @dataclass
@@ -227,8 +238,9 @@ class SourceAdapter(ABC):
         self.type_mapping_config: dict[str, Any] | None = None
 
     def describe(self) -> str:
-        """Where the data comes from, for messages (never includes the password)."""
-        return self.config.describe()
+        """Where the data comes from, for messages (never includes the password); a source without a port
+        (:attr:`default_port` None) is a file, named by ``--source-db-name``."""
+        return self.config.describe() if self.default_port is not None else f"file {self.config.name}"
 
     def validate_config(self) -> None:
         """Reject flag combinations that make no sense for this source (one clear line each)."""

@@ -8,13 +8,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from transship.keyranges import ChunkPlan
 from transship.verify.canonical import HASH_HEX, NULL_MARK, SEPARATOR, float_reference, text_reference
-from transship.verify.content import ColumnSpec, Digests, RowValues, TableSpec
+from transship.verify.content import ColumnSpec, Digests, RowValues, TableSpec, unpaired_columns
 
 
 class Uncomparable(ValueError):
@@ -149,3 +150,69 @@ class MemoryContentReader:
 
     def close(self) -> None:
         pass
+
+
+class PythonContentSource:
+    """A :class:`~transship.verify.content.ContentSource` for sources read as Python values (a DB-API cursor,
+    files): each table's rows are read once and turned into canonical pieces with :func:`python_piece`, then
+    compared by a :class:`MemoryContentReader`. The pieces stay in memory (about 50 bytes per value).
+
+    :param columns_of: a source table's column names (empty: the table is missing).
+    :param rows_of: ``rows_of(table, columns)`` yields each row's values in ``columns`` order, as export wrote
+        them (text whose NUL characters export dropped: ``strip_nul``).
+    """
+
+    def __init__(
+        self,
+        columns_of: Callable[[str], list[str]],
+        rows_of: Callable[[str, list[str]], Iterable[Sequence[Any]]],
+        close: Callable[[], object] | None = None,
+        strip_nul: bool = True,
+    ) -> None:
+        self.columns_of, self.rows_of, self._close, self.strip_nul = columns_of, rows_of, close, strip_nul
+        self.tables: dict[str, MemoryTable] = {}
+
+    def table_spec(self, source_schema: str | None, source_name: str, target: TableSpec) -> TableSpec | str:
+        names = self.columns_of(source_name)
+        reason = unpaired_columns(target, names) if names else "missing on the source"
+        if reason:
+            return reason
+        # floats by the cross-engine form: this side is Python, not PostgreSQL
+        kinds = [replace(c, kind="float" if c.kind == "pgfloat" else c.kind) for c in target.columns]
+        rows = []
+        for row in self.rows_of(source_name, [c.name for c in kinds]):
+            values = [v.replace("\0", "") if self.strip_nul and isinstance(v, str) else v for v in row]
+            try:
+                pieces = [python_piece(v, c) for v, c in zip(values, kinds, strict=True)]
+            except Uncomparable as exc:
+                return f"a value has no canonical form: {exc}"
+            rows.append(RowValues(pieces, [None if v is None else str(v)[:200] for v in values]))
+        self.tables[source_name] = MemoryTable(rows)
+        return TableSpec(None, source_name, kinds, list(target.key))
+
+    @classmethod
+    def over_connection(cls, conn: Any, quote: Callable[[str], str]) -> PythonContentSource:
+        """Over a DB-API connection: columns from an empty ``SELECT *``, rows from a ``SELECT`` of them
+        (``quote`` quotes a name in the source's SQL); closing the source closes ``conn``."""
+
+        def columns(table: str) -> list[str]:
+            cur = conn.cursor()
+            try:
+                cur.execute(f"SELECT * FROM {quote(table)} WHERE 1 = 0")  # noqa: S608 - a quoted name
+            except Exception:  # the driver's "no such table": the table is missing
+                return []
+            return [d[0] for d in cur.description]
+
+        def rows(table: str, names: list[str]) -> Iterable[Sequence[Any]]:
+            cur = conn.cursor()
+            cur.execute(f"SELECT {', '.join(map(quote, names))} FROM {quote(table)}")  # noqa: S608 - quoted names
+            return cur
+
+        return cls(columns, rows, conn.close)
+
+    def reader(self) -> MemoryContentReader:
+        return MemoryContentReader(self.tables)
+
+    def close(self) -> None:
+        if self._close is not None:
+            self._close()

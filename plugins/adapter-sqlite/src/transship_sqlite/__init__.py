@@ -1,0 +1,1 @@
+"""transship's SQLite source adapter (``--source-db-type sqlite --source-db-name PATH``)."""
