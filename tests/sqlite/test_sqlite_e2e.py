@@ -3,8 +3,10 @@ type affinity, AUTOINCREMENT, foreign keys, views, indexes, triggers, BLOBs, mix
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
+import tokenize
 from pathlib import Path
 from typing import Any
 
@@ -146,3 +148,27 @@ def test_a_missing_or_foreign_file_is_one_line(tmp_path: Path, export_dir: Path)
     (tmp_path / "text.db").write_text("not a database\n" * 100)
     foreign = run_cli("export", "schema", *e, "--source-db-type", "sqlite", "--source-db-name", str(tmp_path / "text.db"), check=False)  # fmt: skip
     one_line_error(foreign, "text.db is not SQLite: file is not a database", "check the path")
+
+
+def test_the_adapter_stays_small() -> None:
+    """docs/plugins.md promises a whole adapter in at most 150 lines (non-blank, non-comment, after ruff format)."""
+    package = Path(__file__).resolve().parents[2] / "plugins" / "adapter-sqlite" / "src" / "transship_sqlite"
+    lines = 0
+    for path in sorted(package.glob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        skip = {
+            tokenize.COMMENT,
+            tokenize.NL,
+            tokenize.NEWLINE,
+            tokenize.INDENT,
+            tokenize.DEDENT,
+            tokenize.ENDMARKER,
+        }
+        code = {
+            n for t in tokenize.generate_tokens(io.StringIO(source).readline) if t.type not in skip
+            for n in range(t.start[0], t.end[0] + 1)
+        }  # fmt: skip
+        lines += len(code)
+    assert lines <= 150, f"transship-sqlite has {lines} lines of Python"
+    docs = (package.parents[3] / "docs" / "plugins.md").read_text(encoding="utf-8")
+    assert f"**{lines} lines of Python**" in docs, f"docs/plugins.md must say {lines} lines"
