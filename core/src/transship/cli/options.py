@@ -372,6 +372,45 @@ def hide_passwords_from_ps(argv: list[str]) -> None:
     setproctitle.setproctitle(" ".join(["transship", *redacted]))
 
 
+def open_run(
+    command: str,
+    params: dict[str, Any],
+    out: Console,
+    err: Console,
+    config: ConfigFile | None = None,
+    *,
+    needs_init: bool = False,
+    init: bool = False,
+) -> Run:
+    """The :class:`Run` of one step: the export dir checked (created with ``init``), the step's log file open.
+
+    Shared by the CLI and :mod:`transship.api`; raises :class:`~transship.errors.TransshipError` on bad input.
+    """
+    if not params.get("export_dir"):
+        raise ConfigError(
+            "--export-dir is required", fix="pass -e/--export-dir DIR (or export-dir: in the config file)"
+        )
+    export_dir = ExportDir(params["export_dir"])
+    export_dir.check_exists()
+    if needs_init and not export_dir.is_initialised():
+        raise ExportDirError(
+            f"migration has not started yet in {export_dir.root}",
+            fix="run 'transship export schema' (or 'export data') with this --export-dir first",
+        )
+    if init:
+        export_dir.init()
+    _setup_logging(export_dir, command, params.get("log_level") or "info")
+    return Run(command, params, export_dir, out, err, config)
+
+
+def call_locked(run: Run, fn: Callable[[Run], Any], lock: bool = True) -> Any:
+    """Run ``fn(run)``, holding the export dir's lock for the command when ``lock``."""
+    if lock:
+        with run.export_dir.lock(run.command):
+            return fn(run)
+    return fn(run)
+
+
 def run_command(
     command: str,
     section: str,
@@ -414,28 +453,10 @@ def run_command(
                     validate_sections(config, ctx.find_root().command)
                     _apply_config(ctx, section, config)
                     params = dict(ctx.params)
-                if not params.get("export_dir"):
-                    raise ConfigError(
-                        "--export-dir is required",
-                        fix="pass -e/--export-dir DIR (or export-dir: in the config file)",
-                    )
-                export_dir = ExportDir(params["export_dir"])
-                export_dir.check_exists()
-                if needs_init and not export_dir.is_initialised():
-                    raise ExportDirError(
-                        f"migration has not started yet in {export_dir.root}",
-                        fix="run 'transship export schema' (or 'export data') with this --export-dir first",
-                    )
-                if init:
-                    export_dir.init()
-                _setup_logging(export_dir, command, params.get("log_level") or "info")
+                run = open_run(command, params, out, err, config, needs_init=needs_init, init=init)
                 log.info("transship %s: %s", command, " ".join(redact_argv(sys.argv[1:])))
-                run = Run(command, params, export_dir, out, err, config)
                 credentials.set_password_source(run.password_source())
-                if lock:
-                    with export_dir.lock(command):
-                        return fn(run)
-                return fn(run)
+                return call_locked(run, fn, lock)
             except TransshipError as exc:
                 log.error("%s", exc.one_line())
                 err.print("[bold red]ERROR:[/] " + escape(exc.one_line()), markup=True, highlight=False)
