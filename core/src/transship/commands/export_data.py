@@ -77,6 +77,15 @@ def run(run: Run) -> None:
     ed = run.export_dir
     meta = run.meta
     adapter = get_adapter(run)
+    if adapter.source_data_files and not adapter.source_ddl_files:
+        # the data scripts alone do not say a column's type (RAW(16) is a uuid, a DATE string a date):
+        # read the DDL scripts export schema converted, so the data matches the schema files
+        ddl = [f for f in meta.status().get("schema_ddl_files") or [] if Path(f).is_file()]
+        if ddl:
+            adapter.source_ddl_files = ddl
+            run.console.print(
+                f"Reading the DDL scripts export schema read: {', '.join(Path(f).name for f in ddl)}"
+            )
     version = adapter.check_connection()
     include, exclude = table_patterns(run)
     options = DataExportOptions(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 from transship.adapters.base import SchemaExportOptions
 from transship.cli.options import Run
@@ -95,6 +96,7 @@ def run(run: Run) -> None:
         source_db_version=version,
         source_schema_arity=adapter.schema_arity,
         source_script_mode=bool(adapter.source_ddl_files or adapter.source_data_files),
+        schema_ddl_files=[str(Path(f).resolve()) for f in adapter.source_ddl_files],
         schema_type_mapping=adapter.type_mapping_config,
         schema_export_options={"object_types": options.object_types, "exclude_object_types": options.exclude_object_types,
                                "comments_on_objects": options.comments_on_objects},

@@ -64,7 +64,13 @@ def python_piece(value: Any, col: ColumnSpec) -> str:
                 raise Uncomparable(f"the value {value!r} for a {t} column")
             if value.tzinfo is not None:
                 value = value.astimezone(dt.UTC).replace(tzinfo=None)
-            return value.strftime("%Y-%m-%d") if kind == "date" else value.strftime("%Y-%m-%d %H:%M:%S.%f")
+            # not strftime: its %Y writes year 1 as "1" (glibc), the canonical text is "0001"
+            day = f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+            return (
+                day
+                if kind == "date"
+                else f"{day} {value.hour:02d}:{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}"
+            )
         if kind == "bytes":
             data = bytes(value) if isinstance(value, (bytes, bytearray, memoryview)) else str(value).encode()
             return hashlib.md5(data).hexdigest()  # noqa: S324 - a checksum
