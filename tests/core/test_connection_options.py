@@ -77,6 +77,10 @@ def test_a_third_party_option_arrives_from_flag_env_or_config_file(
     one_line_error(cli(*with_file, env=env, check=False), "demo got demo-file=c.db")
     one_line_error(cli(*with_file, env={**env, "DEMO_FILE": "b.db"}, check=False), "demo got demo-file=b.db")
     one_line_error(cli(*with_file, "--demo-file", "a.db", env=env, check=False), "demo got demo-file=a.db")
+    # the variable set for the demo source does not disturb a migration from another one
+    other = cli("export", "schema", "-e", str(export_dir), "--source-db-type", "sqlite", "--source-db-name",
+                str(tmp_path / "none.db"), env={**env, "DEMO_FILE": "b.db"}, check=False)  # fmt: skip
+    one_line_error(other, "no SQLite file", "none.db")
     # without the plugin the key is unknown, like any typo
     one_line_error(cli(*with_file, check=False), "unknown or invalid keys: source.demo-file")
 

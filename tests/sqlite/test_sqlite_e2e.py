@@ -144,10 +144,12 @@ def test_a_missing_or_foreign_file_is_one_line(tmp_path: Path, export_dir: Path)
     one_line_error = assert_one_line_error
     e = ["-e", str(export_dir)]
     missing = run_cli("export", "schema", *e, "--source-db-type", "sqlite", "--source-db-name", str(tmp_path / "no.db"), check=False)  # fmt: skip
-    one_line_error(missing, "SQLite file", "no.db not found", "--source-db-name")
+    one_line_error(missing, "no SQLite file", "no.db", "--source-db-name")
     (tmp_path / "text.db").write_text("not a database\n" * 100)
     foreign = run_cli("export", "schema", *e, "--source-db-type", "sqlite", "--source-db-name", str(tmp_path / "text.db"), check=False)  # fmt: skip
-    one_line_error(foreign, "text.db is not SQLite: file is not a database", "check the path")
+    one_line_error(
+        foreign, "cannot read SQLite file", "text.db: file is not a database", "no program holds it locked"
+    )
 
 
 def test_the_adapter_stays_small() -> None:

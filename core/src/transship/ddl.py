@@ -18,7 +18,9 @@ Conventions an adapter can use through ``extra`` dicts:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from typing import Any
 
 from transship.catalog import Catalog, Column, Constraint, EnumType, Index, Routine, Sequence, Table, View
 from transship.identifiers import qualified, quote_ident
@@ -187,7 +189,8 @@ def render_view(view: View, qualify: bool = False) -> str:
     """``CREATE OR REPLACE VIEW`` (or MATERIALIZED VIEW) from a converted definition."""
     body = view.definition.strip().rstrip(";")
     kind = "MATERIALIZED VIEW" if view.materialized else "OR REPLACE VIEW"
-    sql = f"CREATE {kind} {_name(view.schema, view.name, qualify)} AS\n{body}"
+    columns = f" ({_cols(view.columns)})" if view.columns else ""
+    sql = f"CREATE {kind} {_name(view.schema, view.name, qualify)}{columns} AS\n{body}"
     if view.check_option and not view.materialized:
         sql += f"\nWITH {view.check_option.upper()} CHECK OPTION"
     return sql + ";"
@@ -307,3 +310,70 @@ def write_catalog(
         for table in catalog.tables:
             for comment in render_comments(table, qualify):
                 writer.add("COMMENT", comment)
+
+
+_PLAIN_DEFAULT = re.compile(
+    r"[-+]?\d+(\.\d+)?|'(?:[^']|'')*'|NULL|TRUE|FALSE|CURRENT_(TIMESTAMP|DATE|TIME)", re.I
+)
+
+
+def plain_default(text: str | None, target_type: str) -> str | None:
+    """A source column default that means the same in PostgreSQL (a number, a string, NULL, TRUE/FALSE,
+    ``CURRENT_TIMESTAMP``/``DATE``/``TIME``), as target SQL; 0/1 for a boolean column as ``'0'``/``'1'``.
+    None when ``text`` is None or not such a default (the adapter reports what it dropped)."""
+    if text is None or not _PLAIN_DEFAULT.fullmatch(text.strip()):
+        return None
+    text = text.strip()
+    return f"'{text}'" if target_type == "boolean" and text in ("0", "1") else text
+
+
+def as_declared(
+    node: Any, columns: dict[str, list[str]], table: str | None = None, dialect: str = "postgres"
+) -> str:
+    """A sqlglot tree (a query, an expression) as ``dialect`` SQL with every name quoted as the source declared
+    it, for sources whose names are case-insensitive (SQLite, MySQL), where a query may write ``customer`` for
+    ``"Customer"``. ``columns``: each table's declared column names; a column is looked up in the table its
+    qualifier (name or alias) points to, else in the query's tables (``table`` for an expression of one table)."""
+    from sqlglot import exp
+
+    tables = {t.lower(): t for t in columns}
+    aliases: dict[str, str] = {}
+    for t in node.find_all(exp.Table):
+        aliases[t.alias_or_name.lower()] = aliases[t.name.lower()] = tables.get(t.name.lower(), t.name)
+    used = [table] if table else list(dict.fromkeys(aliases.values()))
+    for col in node.find_all(exp.Column):
+        owners = [aliases[col.table.lower()]] if col.table and col.table.lower() in aliases else used
+        for owner in owners:
+            found = {c.lower(): c for c in columns.get(owner, [])}.get(col.name.lower())
+            if found:
+                col.this.set("this", found)
+                break
+    for t in node.find_all(exp.Table):
+        t.this.set("this", tables.get(t.name.lower(), t.name))
+    for ident in node.find_all(exp.Identifier):
+        ident.set("quoted", True)
+    return str(node.sql(dialect=dialect))
+
+
+_SQL_TOKEN = re.compile(
+    r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`[^`]*`|\[[^\]]*\]|--[^\n]*|/\*.*?\*/|\w+|\S", re.S
+)
+
+
+def check_expressions(create_table: str) -> list[str]:
+    """The expressions of the ``CHECK (...)`` clauses of a ``CREATE TABLE`` statement, found by balanced
+    parentheses outside quotes and comments: a source whose catalog does not list CHECKs (SQLite) gets them
+    even where a parser cannot read the whole statement (SQLite's free-form type names, ``ON CONFLICT``)."""
+    tokens = [m for m in _SQL_TOKEN.finditer(create_table) if not m.group().startswith(("--", "/*"))]
+    out, i = [], 0
+    while i < len(tokens) - 1:
+        if tokens[i].group().upper() == "CHECK" and tokens[i + 1].group() == "(":
+            depth, j = 0, i + 1
+            for j in range(i + 1, len(tokens)):
+                depth += {"(": 1, ")": -1}.get(tokens[j].group(), 0)
+                if depth == 0:
+                    break
+            out.append(create_table[tokens[i + 1].end() : tokens[j].start()].strip())
+            i = j
+        i += 1
+    return out

@@ -15,7 +15,7 @@ Groups (see ``docs/plugins.md`` for each):
   :func:`pg_conninfo_kwargs`, :func:`pg_libpq_env`;
 - the catalog model and DDL: :class:`Catalog`, :class:`Table`, :class:`Column`, :class:`Constraint`,
   :class:`Index`, :class:`Partitioning`, :class:`Sequence`, :class:`View`, :class:`Routine`, :class:`EnumType`,
-  :func:`write_catalog`, :class:`SchemaWriter`, :data:`OBJECT_FILES`, :func:`unconverted_block`, :func:`literal`,
+  :func:`write_catalog`, :func:`add_identity`, :func:`plain_default`, :func:`as_declared`, :func:`check_expressions`, :class:`SchemaWriter`, :data:`OBJECT_FILES`, :func:`unconverted_block`, :func:`literal`,
   :func:`quote_ident`, :func:`always_quote`, :func:`split_sql`;
 - type mapping: :class:`TypeRule`, :class:`SourceType`, :class:`TypeMapper`, :func:`column_globs`,
   :data:`NO_MATCH_RULE`, :data:`PLAIN_GENERATED_KEY`;
@@ -147,6 +147,10 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "unconverted_block": ("transship.ddl", "unconverted_block"),
     "unpaired_columns": ("transship.verify.content", "unpaired_columns"),
     "View": ("transship.catalog", "View"),
+    "add_identity": ("transship.catalog", "add_identity"),
+    "plain_default": ("transship.ddl", "plain_default"),
+    "as_declared": ("transship.ddl", "as_declared"),
+    "check_expressions": ("transship.ddl", "check_expressions"),
     "write_catalog": ("transship.ddl", "write_catalog"),
 }
 
@@ -213,9 +217,13 @@ if TYPE_CHECKING:
     from transship.catalog import Sequence as Sequence
     from transship.catalog import Table as Table
     from transship.catalog import View as View
+    from transship.catalog import add_identity as add_identity
     from transship.credentials import supply as supply_password  # noqa: F401 - exported (see _EXPORTS)
     from transship.dbconfig import DBConfig as DBConfig
+    from transship.ddl import as_declared as as_declared
+    from transship.ddl import check_expressions as check_expressions
     from transship.ddl import literal as literal
+    from transship.ddl import plain_default as plain_default
     from transship.ddl import unconverted_block as unconverted_block
     from transship.ddl import write_catalog as write_catalog
     from transship.errors import ConfigError as ConfigError

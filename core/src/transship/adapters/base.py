@@ -15,6 +15,7 @@ import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from transship.dbconfig import DBConfig
@@ -243,7 +244,11 @@ class SourceAdapter(ABC):
         return self.config.describe() if self.default_port is not None else f"file {self.config.name}"
 
     def validate_config(self) -> None:
-        """Reject flag combinations that make no sense for this source (one clear line each)."""
+        """Reject flag combinations that make no sense for this source (one clear line each). A source without a
+        port (:attr:`default_port` None) is a file: ``--source-db-name`` is made absolute, so later commands
+        run from elsewhere find it."""
+        if self.default_port is None and self.config.name:
+            self.config.name = str(Path(self.config.name).expanduser().resolve())
         schemas = self.config.schemas()
         if self.schema_arity == "none" and schemas:
             raise ConfigError(

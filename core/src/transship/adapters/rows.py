@@ -41,7 +41,13 @@ class RowsReader(TableReader):
     ) -> None:
         encode = None if self.encode is None else functools.partial(self.encode, table)
         key = [table.columns.index(k) for k in table.key if k in table.columns]
-        copyline.write_rows(self.rows(table), write, table.target_name, key, table.columns, encode)
+        rows = self.rows(table)
+        try:
+            copyline.write_rows(rows, write, table.target_name, key, table.columns, encode)
+        finally:  # a generator stopped by an error still runs its cleanup (releases its lock, its cursor)
+            close = getattr(rows, "close", None)
+            if close is not None:
+                close()
 
     def close(self) -> None:
         if self._close is not None:

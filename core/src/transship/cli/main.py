@@ -39,7 +39,9 @@ def _lazy(module: str, func: str = "run"):
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.version_option(__version__, "--version", prog_name="transship")
 def cli() -> None:
-    """transship — migrate PostgreSQL, MySQL/MariaDB and Oracle databases into PostgreSQL and YugabyteDB.
+    """transship — migrate PostgreSQL, MySQL/MariaDB, Oracle and SQLite databases into PostgreSQL and YugabyteDB.
+
+    Sources are plugins: `transship plugins` lists the installed ones.
 
     Offline workflow: export schema → analyze-schema → (edit schema/) → export data → import schema →
     import data → finalize-schema-post-data-import → end migration. Status at any time:

@@ -97,7 +97,7 @@ source_options = _compose(
     click.option("--source-db-user"),
     click.option("--source-db-password", help="Shows in ps while transship starts: the safe way is SOURCE_DB_PASSWORD. Without either: the config file, else a prompt when the server asks for one."),
     click.option("--source-db-name"),
-    click.option("--source-db-schema", help="PostgreSQL: comma list; Oracle: exactly one; MySQL: not applicable."),
+    click.option("--source-db-schema", help="PostgreSQL: comma list; Oracle: exactly one; MySQL, SQLite: not applicable."),
     *_ssl_options("source"),
 )  # fmt: skip
 # the adapters' own connection settings (--oracle-db-sid ...) are added by add_connection_options
@@ -232,6 +232,11 @@ class Run:
     def password_source(self) -> credentials.PasswordSource | None:
         """What the connect code asks when a server wants a password that was not given (None: nobody)."""
         return credentials.TerminalPrompt() if self.may_prompt() else None
+
+    def from_environment(self, name: str) -> bool:
+        """True when parameter ``name`` got its value from an environment variable (not a flag or the file)."""
+        ctx = click.get_current_context(silent=True)
+        return ctx is not None and ctx.get_parameter_source(name) == click.core.ParameterSource.ENVIRONMENT
 
     def ctx_param_is_default(self, name: str) -> bool:
         """True when ``name`` was not given on the command line nor in the config file."""

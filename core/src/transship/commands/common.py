@@ -44,11 +44,13 @@ def get_adapter(run: Run) -> SourceAdapter:
             f"no source adapter for --source-db-type {cfg.db_type} (installed: {installed})",
             fix=f"install the transship adapter for {cfg.db_type} (docs/plugins.md#adapters names the known ones)",
         )
-    for key in cfg.options:  # another adapter's setting: a mistake, never silently ignored
+    for key in list(cfg.options):  # another adapter's setting: a mistake, never silently ignored ...
         option, owners = next(
             ((o, a) for o, a in host.connection_options().values() if o.key == key), (None, [])
         )
-        if option is not None and cfg.db_type not in owners:
+        if option is not None and cfg.db_type not in owners and run.from_environment(key):
+            del cfg.options[key]  # ... unless it only sits in the environment, set for another source
+        elif option is not None and cfg.db_type not in owners:
             raise ConfigError(
                 f"--{option.name} applies to --source-db-type {' or '.join(owners)}, not {cfg.db_type}",
                 fix=f"drop --{option.name} (or source.{option.name} in the config file)",

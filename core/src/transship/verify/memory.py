@@ -27,12 +27,17 @@ PYTHON_KINDS = ("int", "numeric", "float", "pgfloat", "bool", "date", "timestamp
 _TRUE, _FALSE = ("1", "t", "true", "y", "yes", "on"), ("0", "f", "false", "n", "no", "off")
 
 
-def python_piece(value: Any, col: ColumnSpec) -> str:
+def python_piece(value: Any, col: ColumnSpec, scale_rounds: bool = True) -> str:
     """The canonical piece (:mod:`transship.verify.canonical`) of a Python value for its target column's kind.
 
     Values are what a DB-API driver or a script reader returns: numbers (int, float, Decimal, or their text),
     booleans (also 0/1 and ``t``/``f`` text), ``date``/``datetime`` (or ISO text; aware ones in UTC), text,
     bytes. Other kinds (:data:`PYTHON_KINDS` lists the covered ones) raise :class:`Uncomparable`.
+
+    ``scale_rounds``: the source rounds a decimal to its column's scale when it stores it (Oracle's NUMBER(p,s),
+    MySQL's DECIMAL), so the value read is compared rounded; a source that keeps what it was given (SQLite)
+    passes False, and a value with more digits than the target's scale then differs, as it does after import.
+    A date whose value has a time of day keeps it (the target's ``date`` would have dropped it).
     """
     if value is None:
         return NULL_MARK
@@ -46,7 +51,8 @@ def python_piece(value: Any, col: ColumnSpec) -> str:
                 return str(int(d))
             scale = re.search(r"numeric\(\d+,\s*(\d+)\)", t)
             if scale:
-                return str(d.quantize(Decimal(1).scaleb(-int(scale.group(1))), rounding=ROUND_HALF_UP))
+                rounded = d.quantize(Decimal(1).scaleb(-int(scale.group(1))), rounding=ROUND_HALF_UP)
+                return str(rounded) if scale_rounds or rounded == d else format(d, "f")
             return format(d, "f")
         if kind in ("float", "pgfloat"):
             return float_reference(repr(float(value)))
@@ -66,11 +72,8 @@ def python_piece(value: Any, col: ColumnSpec) -> str:
                 value = value.astimezone(dt.UTC).replace(tzinfo=None)
             # not strftime: its %Y writes year 1 as "1" (glibc), the canonical text is "0001"
             day = f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
-            return (
-                day
-                if kind == "date"
-                else f"{day} {value.hour:02d}:{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}"
-            )
+            moment = f"{day} {value.hour:02d}:{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}"
+            return day if kind == "date" and value.time() == dt.time() else moment
         if kind == "bytes":
             data = bytes(value) if isinstance(value, (bytes, bytearray, memoryview)) else str(value).encode()
             return hashlib.md5(data).hexdigest()  # noqa: S324 - a checksum
@@ -161,11 +164,13 @@ class MemoryContentReader:
 class PythonContentSource:
     """A :class:`~transship.verify.content.ContentSource` for sources read as Python values (a DB-API cursor,
     files): each table's rows are read once and turned into canonical pieces with :func:`python_piece`, then
-    compared by a :class:`MemoryContentReader`. The pieces stay in memory (about 50 bytes per value).
+    compared by a :class:`MemoryContentReader`. The pieces stay in memory (about 300 bytes per value, a display copy included).
 
     :param columns_of: a source table's column names (empty: the table is missing).
-    :param rows_of: ``rows_of(table, columns)`` yields each row's values in ``columns`` order, as export wrote
-        them (text whose NUL characters export dropped: ``strip_nul``).
+    :param rows_of: ``rows_of(table, columns)`` yields each row's values in ``columns`` order.
+    :param strip_nul: compare text without its NUL characters (a source whose export drops them on purpose and
+        says so at analysis); False: a value with NULs differs from the target, which cannot hold them.
+    :param scale_rounds: see :func:`python_piece`.
     """
 
     def __init__(
@@ -174,8 +179,10 @@ class PythonContentSource:
         rows_of: Callable[[str, list[str]], Iterable[Sequence[Any]]],
         close: Callable[[], object] | None = None,
         strip_nul: bool = True,
+        scale_rounds: bool = True,
     ) -> None:
         self.columns_of, self.rows_of, self._close, self.strip_nul = columns_of, rows_of, close, strip_nul
+        self.scale_rounds = scale_rounds
         self.tables: dict[str, MemoryTable] = {}
 
     def table_spec(self, source_schema: str | None, source_name: str, target: TableSpec) -> TableSpec | str:
@@ -189,7 +196,7 @@ class PythonContentSource:
         for row in self.rows_of(source_name, [c.name for c in kinds]):
             values = [v.replace("\0", "") if self.strip_nul and isinstance(v, str) else v for v in row]
             try:
-                pieces = [python_piece(v, c) for v, c in zip(values, kinds, strict=True)]
+                pieces = [python_piece(v, c, self.scale_rounds) for v, c in zip(values, kinds, strict=True)]
             except Uncomparable as exc:
                 return f"a value has no canonical form: {exc}"
             rows.append(RowValues(pieces, [None if v is None else str(v)[:200] for v in values]))
@@ -197,7 +204,9 @@ class PythonContentSource:
         return TableSpec(None, source_name, kinds, list(target.key))
 
     @classmethod
-    def over_connection(cls, conn: Any, quote: Callable[[str], str]) -> PythonContentSource:
+    def over_connection(
+        cls, conn: Any, quote: Callable[[str], str], strip_nul: bool = True, scale_rounds: bool = True
+    ) -> PythonContentSource:
         """Over a DB-API connection: columns from an empty ``SELECT *``, rows from a ``SELECT`` of them
         (``quote`` quotes a name in the source's SQL); closing the source closes ``conn``."""
 
@@ -214,7 +223,7 @@ class PythonContentSource:
             cur.execute(f"SELECT {', '.join(map(quote, names))} FROM {quote(table)}")  # noqa: S608 - quoted names
             return cur
 
-        return cls(columns, rows, conn.close)
+        return cls(columns, rows, conn.close, strip_nul, scale_rounds)
 
     def reader(self) -> MemoryContentReader:
         return MemoryContentReader(self.tables)

@@ -1,1 +1,0 @@
-"""transship's SQLite source adapter (``--source-db-type sqlite --source-db-name PATH``)."""

@@ -1,4 +1,4 @@
-"""Registers the SQLite adapter with transship."""
+# registers the SQLite adapter with transship
 
 from transship.sdk import AdapterRecord, hookimpl
 
