@@ -337,3 +337,24 @@ def test_without_transship_mysql_help_plugins_and_pg_migration_work(
     )
     assert same, [r for r in rows if not r[3]]
     assert len(rows) >= 12 and all(r[1] > 0 for r in rows), rows
+
+
+MISSPELT_PLUGIN = """
+from transship import hookimpl
+
+
+@hookimpl
+def transship_source_adapter():  # one letter short of transship_source_adapters
+    return []
+"""
+
+
+def test_a_misspelt_hook_is_a_warning_naming_the_plugin(cli, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    make_distribution(site, "transship-typo", "ts_typo_plugin", MISSPELT_PLUGIN, entry_point="typo")
+    listing = cli("plugins", env=with_pythonpath(site))
+    assert "transship-typo" in listing.stdout
+    assert (
+        "plugin 'typo' from transship-typo implements transship_source_adapter, which is no transship hook"
+        in listing.stderr
+    ), listing.stderr

@@ -53,10 +53,29 @@ class PluginHost:
             self.infos[modname] = PluginInfo(modname, "transship", __version__)
         if load_entry_points and not os.environ.get("TRANSSHIP_DISABLE_PLUGIN_AUTOLOAD"):
             self._load_entry_points()
+        self._check_pending()
         for name, info in self.infos.items():
             plugin = self.pm.get_plugin(name)
             if plugin is not None:
                 info.hooks = sorted(h.name for h in self.pm.get_hookcallers(plugin) or [])
+
+    def _check_pending(self) -> None:
+        """pluggy's ``check_pending()``: a hook implementation no spec declares (a misspelt hook name) is never
+        called; say so once per implementation, naming the plugin, instead of ignoring it or failing."""
+        try:
+            self.pm.check_pending()
+        except pluggy.PluginValidationError:
+            for name in dir(self.pm.hook):
+                caller = getattr(self.pm.hook, name)
+                if name.startswith("_") or not hasattr(caller, "has_spec") or caller.has_spec():
+                    continue
+                for impl in caller.get_hookimpls():
+                    if not impl.opts.get("optionalhook"):
+                        info = self.infos.get(impl.plugin_name)
+                        dist = info.distribution if info else impl.plugin_name
+                        msg = f"plugin '{impl.plugin_name}' from {dist} implements {name}, which is no transship hook: it is never called (see docs/hooks.md)"
+                        warnings.warn(msg, RuntimeWarning, stacklevel=2)
+                        log.warning(msg)
 
     def _load_entry_points(self) -> None:
         for ep in entry_points(group=ENTRY_POINT_GROUP):

@@ -17,57 +17,11 @@ from transship.crashpoints import crash_point, declare
 from transship.errors import ConfigError, TransshipError
 from transship.exporter import state as export_state
 from transship.exporter.data import export_tables
-from transship.identifiers import TablePattern, parse_table_list
 from transship.progress import RowProgress
+from transship.selection import check_patterns_matched, make_filter, table_patterns
 
 log = logging.getLogger(__name__)
 CLEANED = declare("export.cleaned", "--start-clean: the exported data and its state are deleted")
-
-
-def table_patterns(run: Run) -> tuple[list[TablePattern], list[TablePattern]]:
-    """``--table-list``/``--exclude-table-list`` (inline or from files), validated."""
-    p = run.params
-    for inline, path in (
-        ("table_list", "table_list_file_path"),
-        ("exclude_table_list", "exclude_table_list_file_path"),
-    ):
-        if p.get(inline) and p.get(path):
-            raise ConfigError(
-                f"--{inline.replace('_', '-')} and --{path.replace('_', '-')} exclude each other",
-                fix="pass only one",
-            )
-
-    def load(inline: str, path: str) -> list[TablePattern]:
-        if p.get(path):
-            try:
-                return parse_table_list(Path(p[path]).read_text(encoding="utf-8"))
-            except OSError as exc:
-                raise ConfigError(
-                    f"cannot read {p[path]}: {exc.strerror}", fix=f"check --{path.replace('_', '-')}"
-                ) from None
-        return parse_table_list(p.get(inline))
-
-    return load("table_list", "table_list_file_path"), load(
-        "exclude_table_list", "exclude_table_list_file_path"
-    )
-
-
-def make_filter(include: list[TablePattern], exclude: list[TablePattern]):
-    def accept(schema: str, name: str) -> bool:
-        if include and not any(pat.matches(schema, name) for pat in include):
-            return False
-        return not any(pat.matches(schema, name) for pat in exclude)
-
-    return accept
-
-
-def check_patterns_matched(include: list[TablePattern], tables: list[tuple[str, str]], where: str) -> None:
-    unmatched = [pat.text for pat in include if not any(pat.matches(s, n) for s, n in tables)]
-    if unmatched:
-        raise ConfigError(
-            f"--table-list names tables not found in {where}: {', '.join(unmatched)}",
-            fix='check the names (unquoted names match case-insensitively; use "Name" for exact case)',
-        )
 
 
 def run(run: Run) -> None:
@@ -87,7 +41,7 @@ def run(run: Run) -> None:
                 f"Reading the DDL scripts export schema read: {', '.join(Path(f).name for f in ddl)}"
             )
     version = adapter.check_connection()
-    include, exclude = table_patterns(run)
+    include, exclude = table_patterns(run.params)
     options = DataExportOptions(
         include=make_filter(include, exclude), parallel_jobs=int(p.get("parallel_jobs") or 4)
     )

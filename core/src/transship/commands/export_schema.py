@@ -10,25 +10,9 @@ from transship.adapters.base import SchemaExportOptions
 from transship.cli.options import Run
 from transship.commands.common import get_adapter, print_table, write_json
 from transship.errors import ConfigError
-from transship.schema_files import OBJECT_FILES, SchemaWriter, normalize_object_type
+from transship.schema_files import SchemaWriter
+from transship.selection import object_type_list
 from transship.verify.objects import AS_EXPORTED
-
-
-def _type_list(text: str | None, flag: str) -> list[str] | None:
-    if not text:
-        return None
-    out = []
-    for item in text.split(","):
-        if not item.strip():
-            continue
-        try:
-            out.append(normalize_object_type(item))
-        except KeyError:
-            raise ConfigError(
-                f"unknown object type '{item.strip()}' in {flag}",
-                fix=f"use some of: {', '.join(t for t in OBJECT_FILES if t != 'UNCATEGORIZED')}",
-            ) from None
-    return out
 
 
 def run(run: Run) -> None:
@@ -57,8 +41,8 @@ def run(run: Run) -> None:
     version = adapter.check_connection()
     run.console.print(f"Exporting schema from {adapter.name} {version} ({adapter.describe()})")
     options = SchemaExportOptions(
-        object_types=_type_list(p.get("object_type_list"), "--object-type-list"),
-        exclude_object_types=_type_list(p.get("exclude_object_type_list"), "--exclude-object-type-list")
+        object_types=object_type_list(p.get("object_type_list"), "--object-type-list"),
+        exclude_object_types=object_type_list(p.get("exclude_object_type_list"), "--exclude-object-type-list")
         or [],
         comments_on_objects=bool(p.get("comments_on_objects", True)),
         temp_dir=str(ed.temp),

@@ -13,7 +13,6 @@ from psycopg import sql
 
 from transship.cli.options import Run
 from transship.commands.common import print_table
-from transship.commands.export_data import check_patterns_matched, make_filter, table_patterns
 from transship.commands.target import open_target, target_schema_for
 from transship.crashpoints import crash_point, declare
 from transship.errors import ConfigError, ExportDirError, ImportFailed
@@ -35,6 +34,7 @@ from transship.importer.policies import LoadPolicy, Outcome, check_keys, choose_
 from transship.importer.stashed import write_error_files
 from transship.progress import RowProgress
 from transship.retry import Reconnecting
+from transship.selection import check_patterns_matched, make_filter, table_patterns
 from transship.sinks.base import ImportSink
 
 DEFAULT_MAX_BATCH_BYTES = 200 * 1024 * 1024
@@ -196,7 +196,7 @@ def run(run: Run) -> None:
 
 
 def _tasks(run: Run, conn: psycopg.Connection) -> list[FileTask]:
-    include, exclude = table_patterns(run)
+    include, exclude = table_patterns(run.params)
     rows = run.meta.query("SELECT * FROM export_tables WHERE status = 'DONE' ORDER BY file_name")
     check_patterns_matched(
         include,

@@ -9,7 +9,6 @@ from psycopg import sql
 
 from transship.cli.options import Run
 from transship.commands.common import print_table
-from transship.commands.export_schema import _type_list
 from transship.commands.target import open_target, target_schema_for
 from transship.errors import ConfigError, ExportDirError, ImportFailed
 from transship.importer.schema import SchemaImporter, SchemaImportResult
@@ -20,6 +19,7 @@ from transship.schema_files import (
     existing_object_types,
     read_schema_files,
 )
+from transship.selection import object_type_list
 from transship.sqlsplit import split_sql
 
 _MVIEW = re.compile(
@@ -68,8 +68,8 @@ def run(run: Run) -> None:
             "--object-type-list and --exclude-object-type-list exclude each other",
             fix="pass only one of them",
         )
-    wanted = _type_list(p.get("object_type_list"), "--object-type-list")
-    excluded = set(_type_list(p.get("exclude_object_type_list"), "--exclude-object-type-list") or [])
+    wanted = object_type_list(p.get("object_type_list"), "--object-type-list")
+    excluded = set(object_type_list(p.get("exclude_object_type_list"), "--exclude-object-type-list") or [])
     types = existing_object_types(run.export_dir.schema)
     if wanted:
         order = wanted if p.get("straight_order") else [t for t in IMPORT_ORDER if t in wanted]

@@ -16,11 +16,11 @@ from typing import Any
 from transship.adapters.base import SchemaExportOptions
 from transship.cli.options import Run
 from transship.commands.common import get_adapter, print_table
-from transship.commands.export_data import check_patterns_matched, make_filter, table_patterns
 from transship.commands.target import open_target, target_schema_for
 from transship.errors import ExportDirError, TransshipError
 from transship.progress import RowProgress
 from transship.schema_files import SchemaWriter
+from transship.selection import check_patterns_matched, make_filter, table_patterns
 from transship.verify.canonical import allowed_row_hashes
 from transship.verify.content import ContentReader, ContentSource
 from transship.verify.objects import AS_EXPORTED, ObjectsResult, check_objects
@@ -40,7 +40,7 @@ def run(run: Run) -> None:
             f"export data has not finished in {run.export_dir.root}",
             fix="run export data and import data first",
         )
-    include, exclude = table_patterns(run)
+    include, exclude = table_patterns(run.params)
     accept = make_filter(include, exclude)
     everything = meta.query(
         "SELECT source_schema, source_name, target_schema, target_name FROM export_tables WHERE status = 'DONE'"
