@@ -22,8 +22,8 @@ BIG = 5_000  # rows of the indexed table loaded under a 1 ms statement_timeout
 
 
 def _counts(conninfo: str, tables: list[str]) -> dict[str, int]:
-    with psycopg.connect(conninfo) as conn:
-        conn.execute("SET statement_timeout = 0")
+    # the timeout off from the start: the database's 1 ms default must not cancel the test's own checks
+    with psycopg.connect(conninfo, options="-c statement_timeout=0") as conn:
         out = {}
         for name in tables:
             row = conn.execute(
@@ -52,8 +52,7 @@ def test_timeout_overridden_and_files_checked_before_truncating(migration, one_l
     m.import_schema()
     m.import_data()
     assert _counts(m.conninfo("target"), sorted(tables)) == tables
-    with psycopg.connect(m.conninfo("target")) as conn:
-        conn.execute("SET statement_timeout = 0")  # the 1 ms default could cancel this check itself
+    with psycopg.connect(m.conninfo("target"), options="-c statement_timeout=0") as conn:
         assert conn.execute("SELECT to_regclass('shop.big_v_idx')").fetchone() != (None,)
 
     # A: a changed byte (same size) or a missing file stops --start-clean --truncate-tables before it truncates

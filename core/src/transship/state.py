@@ -180,3 +180,91 @@ class MetaDB:
             st.update(changes)
             self.set_json(STATUS_KEY, st)
             return st
+
+    # ----------------------------------------------------------------- typed reads and writes the commands use
+    def exported_tables(self) -> list[sqlite3.Row]:
+        """Every table ``export data`` finished (all columns of ``export_tables``), by file name."""
+        return self.query("SELECT * FROM export_tables WHERE status = 'DONE' ORDER BY file_name")
+
+    def export_report(self) -> list[sqlite3.Row]:
+        """(source_schema, source_name, exported_rows) of every exported table, the largest first."""
+        return self.query(
+            "SELECT source_schema, source_name, exported_rows FROM export_tables"
+            " ORDER BY exported_rows DESC, source_schema, source_name"
+        )
+
+    def recorded_sequences(self) -> list[sqlite3.Row]:
+        """(source_schema, name, last_value, is_called) of the sequences ``export data`` recorded."""
+        return self.query("SELECT source_schema, name, last_value, is_called FROM sequences ORDER BY 1, 2")
+
+    def all_files_planned(self) -> bool:
+        """True when every exported file with rows has an import plan (import data covered everything)."""
+        return not self.query(
+            "SELECT 1 FROM export_tables et LEFT JOIN import_files f ON f.file_name = et.file_name"
+            " WHERE f.file_name IS NULL AND et.exported_rows > 0"
+        )
+
+    def committed_rows(self) -> dict[str, tuple[int, int]]:
+        """file name -> (rows in the target, rows stash-and-continue kept out) of its committed batches."""
+        rows = self.query(
+            "SELECT file_name, COALESCE(SUM(row_count - errored_rows), 0), COALESCE(SUM(errored_rows), 0)"
+            " FROM import_batches WHERE status = 'DONE' GROUP BY file_name"
+        )
+        return {str(r[0]): (int(r[1]), int(r[2])) for r in rows}
+
+    def mark_batch(self, file_name: str, batch: int, status: str, errored: int = 0, skipped: int = 0) -> None:
+        """Record a batch as ``COMMITTING`` (its COPY is being committed) or ``DONE`` (with the rows stashed
+        and skipped)."""
+        if status == "DONE":
+            self.execute(
+                "UPDATE import_batches SET status = 'DONE', errored_rows = ?, skipped_rows = ?"
+                " WHERE file_name = ? AND batch_number = ?",
+                (errored, skipped, file_name, batch),
+            )
+        elif status == "COMMITTING":
+            self.execute(
+                "UPDATE import_batches SET status = 'COMMITTING' WHERE file_name = ? AND batch_number = ?",
+                (file_name, batch),
+            )
+        else:
+            raise ValueError(f"unknown batch status {status!r}")
+
+    def forget_imports(self, file_names: list[str]) -> None:
+        """Drop the import plans and progress of these data files (``--start-clean``), in one transaction."""
+        with self.tx() as db:
+            for f in file_names:
+                db.execute("DELETE FROM import_batches WHERE file_name = ?", (f,))
+                db.execute("DELETE FROM import_files WHERE file_name = ?", (f,))
+
+    def forget_export(self) -> None:
+        """Drop the export's table and sequence records and every import plan that points into its files."""
+        with self.tx() as db:
+            for table in ("export_tables", "sequences", "import_batches", "import_files"):
+                db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+
+    def export_progress(self) -> list[sqlite3.Row]:
+        """(source_schema, source_name, status, exported_rows, row_estimate) of every table export listed."""
+        return self.query(
+            "SELECT source_schema, source_name, status, exported_rows, row_estimate FROM export_tables"
+        )
+
+    def import_progress(self) -> list[sqlite3.Row]:
+        """Per exported file: file_name, target_schema, target_name, exported_rows, and of its batches the
+        rows imported, whether it is planned, rows in doubt (committing), its error, rows stashed, rows skipped."""
+        return self.query(
+            "SELECT e.file_name, e.target_schema, e.target_name, e.exported_rows, "
+            " (SELECT COALESCE(SUM(row_count), 0) FROM import_batches b WHERE b.file_name = e.file_name AND b.status = 'DONE') AS imported, "
+            " (SELECT count(*) FROM import_files f WHERE f.file_name = e.file_name) AS planned, "
+            " (SELECT COALESCE(SUM(row_count), 0) FROM import_batches b WHERE b.file_name = e.file_name AND b.status = 'COMMITTING') AS in_doubt, "
+            " (SELECT error FROM import_files f WHERE f.file_name = e.file_name) AS error, "
+            " (SELECT COALESCE(SUM(errored_rows), 0) FROM import_batches b WHERE b.file_name = e.file_name AND b.status = 'DONE') AS errored, "
+            " (SELECT COALESCE(SUM(skipped_rows), 0) FROM import_batches b WHERE b.file_name = e.file_name AND b.status = 'DONE') AS skipped "
+            "FROM export_tables e WHERE e.status = 'DONE'"
+        )
+
+    def target_counts(self) -> dict[tuple[str, str], tuple[int, int]]:
+        """(target schema, table) -> (rows expected, rows counted in the target) where import data counted."""
+        rows = self.query(
+            "SELECT target_schema, target_name, expected_rows, target_rows FROM import_tables WHERE target_rows IS NOT NULL"
+        )
+        return {(r[0], r[1]): (r[2], r[3]) for r in rows}

@@ -108,9 +108,7 @@ def run(run: Run) -> None:
                         log.warning("could not mark the interrupted tables: %s", exc.one_line())
                     raise
         export_state.finish_export(meta, ed.data, ed.descriptor, snapshot.sequences)
-    rows = meta.query(
-        "SELECT source_schema, source_name, exported_rows FROM export_tables ORDER BY exported_rows DESC, source_schema, source_name"
-    )
+    rows = meta.export_report()
     print_table(
         run,
         "snapshot export report",
@@ -129,11 +127,7 @@ def _clean(run: Run) -> None:
         shutil.rmtree(ed.data)
     ed.data.mkdir()
     ed.descriptor.unlink(missing_ok=True)
-    with run.meta.tx() as conn:
-        conn.execute("DELETE FROM export_tables")
-        conn.execute("DELETE FROM sequences")
-        # the batch plans point into the old files; the target's ledger still knows what it received
-        conn.execute("DELETE FROM import_batches")
-        conn.execute("DELETE FROM import_files")
+    # the batch plans point into the old files; the target's ledger still knows what it received
+    run.meta.forget_export()
     run.meta.update_status(export_data_done=False, export_data_started=False, import_data_done=False)
     crash_point(CLEANED)

@@ -166,9 +166,7 @@ def run(run: Run) -> None:
             f"Counted {len(checks)} table(s) in the target in {time.monotonic() - started:.1f} s: each holds the rows it held before plus the rows imported."
         )
         _rebuild_indexes(run, sink, migration_uuid, parallel, deferred)
-        all_done = not meta.query(
-            "SELECT 1 FROM export_tables et LEFT JOIN import_files f ON f.file_name = et.file_name WHERE f.file_name IS NULL AND et.exported_rows > 0"
-        )
+        all_done = meta.all_files_planned()
         if all_done:
             target.call("restoring sequences", lambda c: _restore_sequences(run, c))
             crash_point(SEQUENCES_RESTORED)
@@ -197,7 +195,7 @@ def run(run: Run) -> None:
 
 def _tasks(run: Run, conn: psycopg.Connection) -> list[FileTask]:
     include, exclude = table_patterns(run.params)
-    rows = run.meta.query("SELECT * FROM export_tables WHERE status = 'DONE' ORDER BY file_name")
+    rows = run.meta.exported_tables()
     check_patterns_matched(
         include,
         [(r["source_schema"], r["source_name"]) for r in rows]
@@ -246,10 +244,7 @@ def _start_clean(
             )
         if ledger_exists:
             forget(conn, sink.ledger_schema, migration_uuid, files)
-    with run.meta.tx() as db:
-        for f in files:
-            db.execute("DELETE FROM import_batches WHERE file_name = ?", (f,))
-            db.execute("DELETE FROM import_files WHERE file_name = ?", (f,))
+    run.meta.forget_imports(list(files))
     counts.forget_tables(run.meta, set(tables))
     crash_point(START_CLEAN_DONE)
     run.console.print(
@@ -309,18 +304,11 @@ def _load(
             progress.advance(bars[t.file_name], sum(b.rows for b in t.batches if b.number in t.done))
 
         def done(task: FileTask, batch: Batch, outcome: Outcome) -> None:
-            meta.execute(
-                "UPDATE import_batches SET status = 'DONE', errored_rows = ?, skipped_rows = ?"
-                " WHERE file_name = ? AND batch_number = ?",
-                (outcome.stashed, outcome.skipped, task.file_name, batch.number),
-            )
+            meta.mark_batch(task.file_name, batch.number, "DONE", outcome.stashed, outcome.skipped)
             progress.advance(bars[task.file_name], batch.rows)
 
         def committing(task: FileTask, batch: Batch) -> None:
-            meta.execute(
-                "UPDATE import_batches SET status = 'COMMITTING' WHERE file_name = ? AND batch_number = ?",
-                (task.file_name, batch.number),
-            )
+            meta.mark_batch(task.file_name, batch.number, "COMMITTING")
 
         loader = DataLoader(
             sink,
@@ -414,7 +402,7 @@ def _restore_sequences(run: Run, conn: psycopg.Connection) -> None:
     schema_override = target_schema_for(run)
     missing = []
     restored = 0
-    for s in run.meta.query("SELECT source_schema, name, last_value, is_called FROM sequences ORDER BY 1, 2"):
+    for s in run.meta.recorded_sequences():
         schema = schema_override or s[0]
         name = (
             sql.Identifier(schema, s[1]).as_string(conn) if schema else sql.Identifier(s[1]).as_string(conn)

@@ -21,9 +21,7 @@ _IMPORT_ORDER = {
 
 
 def export_rows(run: Run) -> list[dict[str, Any]]:
-    rows = run.meta.query(
-        "SELECT source_schema, source_name, status, exported_rows, row_estimate FROM export_tables"
-    )
+    rows = run.meta.export_progress()
     running = run.export_dir.lock_holder() is not None
     out = [
         {
@@ -72,22 +70,8 @@ def import_rows(run: Run) -> list[dict[str, Any]]:
     if status.get("source_schema_arity", "many") != "many":
         target_schema = (status.get("target_conf") or {}).get("schema") or "public"
     totals: dict[str, dict[str, Any]] = {}
-    rows = run.meta.query(
-        "SELECT e.file_name, e.target_schema, e.target_name, e.exported_rows, "
-        " (SELECT COALESCE(SUM(row_count), 0) FROM import_batches b WHERE b.file_name = e.file_name AND b.status = 'DONE') AS imported, "
-        " (SELECT count(*) FROM import_files f WHERE f.file_name = e.file_name) AS planned, "
-        " (SELECT COALESCE(SUM(row_count), 0) FROM import_batches b WHERE b.file_name = e.file_name AND b.status = 'COMMITTING') AS in_doubt, "
-        " (SELECT error FROM import_files f WHERE f.file_name = e.file_name) AS error, "
-        " (SELECT COALESCE(SUM(errored_rows), 0) FROM import_batches b WHERE b.file_name = e.file_name AND b.status = 'DONE') AS errored, "
-        " (SELECT COALESCE(SUM(skipped_rows), 0) FROM import_batches b WHERE b.file_name = e.file_name AND b.status = 'DONE') AS skipped "
-        "FROM export_tables e WHERE e.status = 'DONE'"
-    )
-    checked = {
-        (r[0], r[1]): (r[2], r[3])
-        for r in run.meta.query(
-            "SELECT target_schema, target_name, expected_rows, target_rows FROM import_tables WHERE target_rows IS NOT NULL"
-        )
-    }
+    rows = run.meta.import_progress()
+    checked = run.meta.target_counts()
     for r in rows:
         name = qualified(target_schema or r[1], r[2])
         entry = totals.setdefault(

@@ -42,17 +42,16 @@ def run(run: Run) -> None:
         )
     include, exclude = table_patterns(run.params)
     accept = make_filter(include, exclude)
-    everything = meta.query(
-        "SELECT source_schema, source_name, target_schema, target_name FROM export_tables WHERE status = 'DONE'"
-    )
+    everything = meta.exported_tables()
     check_patterns_matched(
         include,
-        [(r[0], r[1]) for r in everything] + [(r[2] or "", r[3]) for r in everything],
+        [(r["source_schema"], r["source_name"]) for r in everything]
+        + [(r["target_schema"] or "", r["target_name"]) for r in everything],
         "the exported data",
     )
     exported = [
         r
-        for r in meta.query("SELECT * FROM export_tables WHERE status = 'DONE' ORDER BY file_name")
+        for r in meta.exported_tables()
         if accept(r["source_schema"], r["source_name"]) or accept(r["target_schema"] or "", r["target_name"])
     ]
     if not exported:  # an exit 0 over nothing would pass a gate that proves nothing
@@ -64,12 +63,9 @@ def run(run: Run) -> None:
             else "run export data first",
         )
     # rows of committed batches, less the rows stash-and-continue kept out of the target
-    done_rows = meta.query(
-        "SELECT file_name, COALESCE(SUM(row_count - errored_rows), 0), COALESCE(SUM(errored_rows), 0)"
-        " FROM import_batches WHERE status = 'DONE' GROUP BY file_name"
-    )
-    imported = {r[0]: int(r[1]) for r in done_rows}
-    stashed = {r[0]: int(r[2]) for r in done_rows}
+    done_rows = meta.committed_rows()
+    imported = {f: n for f, (n, _s) in done_rows.items()}
+    stashed = {f: s for f, (_n, s) in done_rows.items()}
     override = target_schema_for(run)
     groups: dict[tuple[str, str], list] = {}
     for r in exported:
@@ -243,12 +239,7 @@ def run(run: Run) -> None:
 
 
 def _recorded_sequences(run: Run, override: str | None) -> list[tuple[str | None, str, int, bool]]:
-    return [
-        (override or r[0], str(r[1]), int(r[2]), bool(r[3]))
-        for r in run.meta.query(
-            "SELECT source_schema, name, last_value, is_called FROM sequences ORDER BY 1, 2"
-        )
-    ]
+    return [(override or r[0], str(r[1]), int(r[2]), bool(r[3])) for r in run.meta.recorded_sequences()]
 
 
 def _reexport(run: Run, adapter: Any) -> Callable[[Path], None]:
