@@ -12,6 +12,7 @@ import queue
 import re
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -504,18 +505,13 @@ class DataLoader:
                     self.cancel.set()
                     return
 
-        threads = [
-            threading.Thread(target=worker, name=f"import-{i + 1}", daemon=True)
-            for i in range(min(self.parallel_jobs, work.qsize()))
-        ]
-        for t in threads:
-            t.start()
-        try:
-            for t in threads:
-                while t.is_alive():
-                    t.join(0.2)
-        except KeyboardInterrupt:
-            self.cancel.set()
-            for t in threads:
-                t.join()
-            raise
+        workers = min(self.parallel_jobs, work.qsize())
+        if not workers:
+            return
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="import") as pool:
+            futures = [pool.submit(worker) for _ in range(workers)]
+            try:
+                wait(futures)  # each worker records its own error; Ctrl-C interrupts the wait
+            except BaseException:
+                self.cancel.set()  # the batches being loaded finish (or roll back) before the pool is left
+                raise
