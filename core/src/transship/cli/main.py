@@ -63,11 +63,6 @@ table_filters = [
 ]  # fmt: skip
 
 
-def _with(options):
-    """Apply a list of click decorators (the first one outermost)."""
-    return _compose(*options)
-
-
 @export_group.command("schema")
 @global_options
 @source_options
@@ -94,7 +89,7 @@ def export_schema(run):
 @export_group.group("data", invoke_without_command=True)
 @global_options
 @source_options
-@_with(table_filters)
+@_compose(*table_filters)
 @positive_int("--parallel-jobs", "Tables exported in parallel.", default=4)
 @bool_flag("--start-clean", "Delete earlier exported data and start over.")
 @bool_flag("--disable-pb", "No progress bars.")
@@ -149,7 +144,7 @@ schema_import_options = [
 @import_group.command("schema")
 @global_options
 @target_options
-@_with(schema_import_options)
+@_compose(*schema_import_options)
 @bool_flag("--start-clean", "Drop the target schemas (CASCADE) before importing (asks first).")
 @bool_flag(
     "--post-snapshot-import", "Only add NOT VALID constraints (same as finalize-schema-post-data-import)."
@@ -197,7 +192,7 @@ import_data_options = [
 @import_group.group("data", invoke_without_command=True)
 @global_options
 @target_options
-@_with(import_data_options)
+@_compose(*import_data_options)
 @run_command("import data", "import-data", needs_init=True)
 def import_data(run):
     """Load data/ into the target: parallel, batched, exactly once, resumable after any crash."""
@@ -231,7 +226,7 @@ def analyze_schema(run):
 @global_options
 @source_options
 @target_options
-@_with(table_filters)
+@_compose(*table_filters)
 @click.option("--output-format", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option(
     "--max-differences", type=click.IntRange(min=0), default=10, show_default=True,
