@@ -16,6 +16,8 @@ from transship.sdk import (
     SourceAdapter,
 )
 from transship.sdk import pg_connect as connect
+from transship_postgres.data_export import PostgresSnapshot
+from transship_postgres.schema_export import export_schema
 
 if TYPE_CHECKING:
     from transship.sdk import PgContentSource
@@ -97,11 +99,7 @@ class PostgresAdapter(SourceAdapter):
         return PgContentSource(lambda: connect(self.config, "source"))
 
     def export_schema(self, writer: SchemaWriter, options: SchemaExportOptions) -> SchemaExportResult:
-        from transship_postgres.schema_export import export_schema
-
         return export_schema(self, writer, options)
 
     def begin_data_export(self, options: DataExportOptions) -> DataSnapshot:
-        from transship_postgres.data_export import PostgresSnapshot
-
         return PostgresSnapshot(self, options)
