@@ -46,7 +46,8 @@ from transship.sdk import (
     TransshipError,
     copyline,
 )
-from transship_mysql.connection import connect
+from transship_mysql.connection import as_text, connect
+from transship_mysql.names import bq, source_name
 from transship_mysql.types import BINARY_TYPES, SPATIAL_TYPES, TEXT_TYPES
 
 if TYPE_CHECKING:
@@ -67,11 +68,6 @@ _NULL = "'\\\\N'"  # SQL literal for the two characters \N
 # Warnings of the documented deliberate conversion (a zero date becomes NULL): not a loss. Only a warning
 # about exactly a zero date value counts (MariaDB 10.11 raises none; MySQL may): "... value: '0000-00-00 00:00:00'"
 _DELIBERATE = re.compile(r"\bvalue: '0000-00-00(?: 00:00:00(?:\.0+)?)?'(?: for column|$)")
-
-
-def bq(name: str) -> str:
-    """A MySQL identifier in backticks."""
-    return "`" + name.replace("`", "``") + "`"
 
 
 def _escape(expr: str) -> str:
@@ -124,7 +120,7 @@ def column_expr(col: Column) -> str:
     A column that can be large gives an empty field for values over :data:`CLIENT_ESCAPE_BYTES`: the client
     puts the value there (:func:`large_kind`).
     """
-    q = bq(str(col.extra.get("source_name") or col.name))
+    q = bq(source_name(col))
     stype = col.extra.get("stype")
     base = _source_base(col)
     target = (col.target_type or "").lower()
@@ -220,7 +216,7 @@ class TableQuery:
 
 
 def _source_ref(col: Column) -> str:
-    return bq(str(col.extra.get("source_name") or col.name))
+    return bq(source_name(col))
 
 
 def select_sql(table: Table, columns: list[Column], limit: int | None = None) -> TableQuery:
@@ -229,7 +225,7 @@ def select_sql(table: Table, columns: list[Column], limit: int | None = None) ->
     is then empty), and last the row's least COPY size when that is over ``limit`` (the value items are then
     NULL: a row too large for COPY is never sent)."""
     limit = copyline.MAX_COPY_LINE_BYTES if limit is None else limit
-    source = bq(str(table.extra.get("source_name") or table.name))
+    source = bq(source_name(table))
     pk = table.primary_key
     key = [c for c in (pk.columns if pk else []) if any(col.name == c for col in columns)]
     query = TableQuery(
@@ -276,7 +272,7 @@ class MySQLSnapshot(DataSnapshot):
         self.tables = []
         self._sources: dict[str, Table] = {}
         for table in conversion.catalog.tables:
-            sname = str(table.extra.get("source_name") or table.name)
+            sname = source_name(table)
             if not options.include(self.database, sname) and not options.include(self.database, table.name):
                 continue
             cols = exported_columns(table)
@@ -391,7 +387,7 @@ class MySQLSnapshot(DataSnapshot):
                 )
                 row = cur.fetchone()
                 next_value = int(row[0]) if row and row[0] is not None else 1
-                column = bq(str(col.extra.get("source_name") or col.name))
+                column = bq(source_name(col))
                 cur.execute(f"SELECT MAX({column}) FROM {bq(sname)}")  # noqa: S608 - quoted identifiers
                 mrow = cur.fetchone()
                 top = max(next_value - 1, int(mrow[0]) if mrow and mrow[0] is not None else 0)
@@ -604,7 +600,7 @@ class MySQLReader(TableReader):
     def _warnings(self) -> list[tuple[str, int, str]]:
         with self.conn.cursor() as cur:
             cur.execute("SHOW WARNINGS")
-            return [(_text(level), int(code), _text(message)) for level, code, message in cur.fetchall()]
+            return [(as_text(level), int(code), as_text(message)) for level, code, message in cur.fetchall()]
 
     def _locate(self, query: TableQuery, label: str, warnings: list[tuple[str, int, str]]) -> ExportFailed:
         """The error for warnings raised by a table's query: names the column and the row where found."""
@@ -696,7 +692,3 @@ class MySQLReader(TableReader):
                 self.conn.close()
             except pymysql.err.MySQLError:
                 pass
-
-
-def _text(value: Any) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, (bytes, bytearray)) else str(value)

@@ -7,6 +7,7 @@ from typing import Any
 from transship.sdk import Constraint, Index, SourceType, Table, quote_ident
 from transship_mysql.convert.base import ConverterBase, is_col
 from transship_mysql.expressions import NotConvertible
+from transship_mysql.names import bq
 from transship_mysql.types import BINARY_TYPES, TEXT_TYPES
 
 _PREFIX_FULL_MAX = 600  # varchar prefix indexes up to this length index the whole column
@@ -136,7 +137,7 @@ def _index_source(sname: str, iname: str, kind: str, unique: bool, rows: list[di
         if r.get("column_name") is None:
             part = f"({r.get('expression') or '?'})"
         else:
-            part = "`" + str(r["column_name"]).replace("`", "``") + "`"
+            part = bq(str(r["column_name"]))
             if r.get("sub_part") and kind != "SPATIAL":
                 part += f"({int(r['sub_part'])})"
         if str(r.get("collation") or "A").upper() == "D":
@@ -144,6 +145,4 @@ def _index_source(sname: str, iname: str, kind: str, unique: bool, rows: list[di
         parts.append(part)
     head = {"SPATIAL": "SPATIAL ", "FULLTEXT": "FULLTEXT "}.get(kind, "UNIQUE " if unique else "")
     using = " USING HASH" if kind == "HASH" else ""
-    quoted = "`" + iname.replace("`", "``") + "`"
-    table = "`" + sname.replace("`", "``") + "`"
-    return f"CREATE {head}INDEX {quoted} ON {table} ({', '.join(parts)}){using};"
+    return f"CREATE {head}INDEX {bq(iname)} ON {bq(sname)} ({', '.join(parts)}){using};"

@@ -10,7 +10,7 @@ from transship.sdk import Column, Routine, Table, quote_ident
 from transship_mysql.convert.base import ConverterBase
 from transship_mysql.expressions import NotConvertible
 from transship_mysql.names import fit
-from transship_mysql.routines import Context, translate_body
+from transship_mysql.routines import Context, indent, translate_body
 from transship_mysql.types import parse_type
 
 
@@ -149,7 +149,7 @@ class RoutineConversion(ConverterBase):
         body = "\n".join(sets)
         sql = (
             f"CREATE OR REPLACE FUNCTION {quote_ident(fn)}() RETURNS trigger\nLANGUAGE plpgsql\nAS $transship$\nBEGIN\n"
-            f"  IF NEW::text IS DISTINCT FROM OLD::text THEN\n{_indent(body)}\n  END IF;\n  RETURN NEW;\nEND\n$transship$;\n\n"
+            f"  IF NEW::text IS DISTINCT FROM OLD::text THEN\n{indent(body, '  ')}\n  END IF;\n  RETURN NEW;\nEND\n$transship$;\n\n"
             f"CREATE TRIGGER {quote_ident(trg)} BEFORE UPDATE ON {quote_ident(table)}\nFOR EACH ROW EXECUTE FUNCTION {quote_ident(fn)}();"
         )
         names = ", ".join(c.name for c in cols)
@@ -165,10 +165,6 @@ class RoutineConversion(ConverterBase):
 
 def _strip_typmod(t: str) -> str:
     return re.sub(r"\(.*\)", "", t) if not t.endswith("[]") else t
-
-
-def _indent(text: str) -> str:
-    return "\n".join("  " + line if line else line for line in text.splitlines())
 
 
 def _append_return(plpgsql: str, value: str) -> str:
