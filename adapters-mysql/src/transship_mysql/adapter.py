@@ -127,4 +127,5 @@ class MySQLAdapter(SourceAdapter):
     def begin_data_export(self, options: DataExportOptions) -> DataSnapshot:
         from transship_mysql.data_export import MySQLSnapshot
 
-        return MySQLSnapshot(self, options)
+        conversion = self.convert_catalog()
+        return MySQLSnapshot(self.config, self.database, conversion, options)

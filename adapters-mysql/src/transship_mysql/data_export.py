@@ -38,6 +38,7 @@ from transship.sdk import (
     ConfigError,
     DataExportOptions,
     DataSnapshot,
+    DBConfig,
     ExportFailed,
     ExportTable,
     SequenceValue,
@@ -47,11 +48,12 @@ from transship.sdk import (
     copyline,
 )
 from transship_mysql.connection import as_text, connect
+from transship_mysql.generated import check_generated_columns
 from transship_mysql.names import bq, source_name
 from transship_mysql.types import BINARY_TYPES, SPATIAL_TYPES, TEXT_TYPES
 
 if TYPE_CHECKING:
-    from transship_mysql.adapter import MySQLAdapter
+    from transship_mysql.convert.base import Conversion
 
 log = logging.getLogger(__name__)
 FETCH_ROWS = 2000
@@ -264,10 +266,11 @@ def exported_columns(table: Table) -> list[Column]:
 class MySQLSnapshot(DataSnapshot):
     """Readers opened under one global read lock, each in a consistent-snapshot transaction."""
 
-    def __init__(self, adapter: MySQLAdapter, options: DataExportOptions) -> None:
-        self.adapter = adapter
-        conversion = adapter.convert_catalog()
-        self.database = adapter.database
+    def __init__(
+        self, config: DBConfig, database: str, conversion: Conversion, options: DataExportOptions
+    ) -> None:
+        self.config = config
+        self.database = database
         self.queries: dict[str, TableQuery] = {}
         self.tables = []
         self._sources: dict[str, Table] = {}
@@ -286,7 +289,7 @@ class MySQLSnapshot(DataSnapshot):
         self._pending: list[MySQLReader] = []
         self._opened: list[MySQLReader] = []
         self.sequences: list[SequenceValue] = []
-        self.conn = connect(adapter.config)
+        self.conn = connect(config)
         self.check_lines = False  # whether a server-made line can be longer than a COPY line may be
         try:
             with self.conn.cursor() as cur:
@@ -294,9 +297,7 @@ class MySQLSnapshot(DataSnapshot):
                 packet = cur.fetchone()
             self.check_lines = packet is not None and int(packet[0]) + 1 > copyline.MAX_COPY_LINE_BYTES
             self._check_select()
-            from transship_mysql.generated import check_generated_columns  # values checked inside MySQL
-
-            check_generated_columns(self.conn, self._sources.values())
+            check_generated_columns(self.conn, self._sources.values())  # values checked inside MySQL
             self._start(max(1, min(options.parallel_jobs, len(self.tables) or 1)), conversion)
         except BaseException:
             self.close()
@@ -315,11 +316,11 @@ class MySQLSnapshot(DataSnapshot):
                     raise
         if denied:
             raise ConfigError(
-                f"source user {self.adapter.config.user} lacks SELECT on {', '.join(denied)} in {self.database}",
+                f"source user {self.config.user} lacks SELECT on {', '.join(denied)} in {self.database}",
                 fix=f"GRANT SELECT ON `{self.database}`.* TO the export user, or leave the tables out with --exclude-table-list {','.join(denied)}",
             )
 
-    def _start(self, readers: int, conversion: Any) -> None:
+    def _start(self, readers: int, conversion: Conversion) -> None:
         locked = False
         with self.conn.cursor() as cur:
             try:
@@ -365,7 +366,7 @@ class MySQLSnapshot(DataSnapshot):
             cur.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             cur.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
 
-    def _sequence_values(self, conversion: Any) -> list[SequenceValue]:
+    def _sequence_values(self, conversion: Conversion) -> list[SequenceValue]:
         out = []
         exported = {t.target_name for t in self.tables}
         with self.conn.cursor() as cur:
@@ -439,7 +440,7 @@ class MySQLReader(TableReader):
 
     def __init__(self, snapshot: MySQLSnapshot) -> None:
         self.snapshot = snapshot
-        self.conn = connect(snapshot.adapter.config, raw=True, streaming=True)
+        self.conn = connect(snapshot.config, raw=True, streaming=True)
         MySQLSnapshot._begin(self.conn)
 
     def copy_table(self, table: ExportTable, write: Callable[[bytes], object]) -> None:

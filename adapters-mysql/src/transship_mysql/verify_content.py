@@ -9,7 +9,7 @@ a digest over a truncated value would prove nothing.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pymysql
 
@@ -33,6 +33,9 @@ from transship.sdk import (
 from transship_mysql.connection import as_text, connect
 from transship_mysql.names import bq, source_name
 from transship_mysql.types import BINARY_TYPES, SPATIAL_TYPES, TEXT_TYPES
+
+if TYPE_CHECKING:
+    from transship_mysql.convert.base import Conversion
 
 DISPLAY_CHARS = 200
 _INT_BASES = {
@@ -179,7 +182,7 @@ def kind_for(source_base: str, target_kind: str, mariadb: bool) -> str:
 class MySQLContentSource:
     """The MySQL side for ``verify``: pairs target columns with the converted catalog's columns."""
 
-    def __init__(self, config: DBConfig, conversion: Any) -> None:
+    def __init__(self, config: DBConfig, conversion: Conversion) -> None:
         self.config = config
         self.tables = {source_name(t): t for t in conversion.catalog.tables}
         conn = connect(config)
