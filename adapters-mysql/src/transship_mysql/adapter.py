@@ -17,6 +17,7 @@ from transship.sdk import (
 )
 from transship_mysql.connection import connect
 from transship_mysql.generated import GeneratedChoice
+from transship_mysql.names import bq
 from transship_mysql.types import BUILTIN_RULES
 
 if TYPE_CHECKING:
@@ -85,8 +86,6 @@ class MySQLAdapter(SourceAdapter):
 
     def count_rows(self, tables: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """Exact ``COUNT(*)`` of each source table (``verify``)."""
-        from transship_mysql.data_export import bq
-
         conn = connect(self.config)
         try:
             out: dict[tuple[str, str], int] = {}
@@ -128,4 +127,5 @@ class MySQLAdapter(SourceAdapter):
     def begin_data_export(self, options: DataExportOptions) -> DataSnapshot:
         from transship_mysql.data_export import MySQLSnapshot
 
-        return MySQLSnapshot(self, options)
+        conversion = self.convert_catalog()
+        return MySQLSnapshot(self.config, self.database, conversion, options)

@@ -18,6 +18,11 @@ SESSION_SQL = (
 )
 
 
+def as_text(value: Any) -> str:
+    """A value as the driver returned it (bytes on a raw connection), as text."""
+    return value.decode("utf-8", "replace") if isinstance(value, (bytes, bytearray)) else str(value)
+
+
 def connect(
     config: DBConfig, *, raw: bool = False, streaming: bool = False
 ) -> pymysql.connections.Connection:

@@ -38,6 +38,7 @@ from transship.sdk import (
     ConfigError,
     DataExportOptions,
     DataSnapshot,
+    DBConfig,
     ExportFailed,
     ExportTable,
     SequenceValue,
@@ -46,11 +47,13 @@ from transship.sdk import (
     TransshipError,
     copyline,
 )
-from transship_mysql.connection import connect
+from transship_mysql.connection import as_text, connect
+from transship_mysql.generated import check_generated_columns
+from transship_mysql.names import bq, source_name
 from transship_mysql.types import BINARY_TYPES, SPATIAL_TYPES, TEXT_TYPES
 
 if TYPE_CHECKING:
-    from transship_mysql.adapter import MySQLAdapter
+    from transship_mysql.convert.base import Conversion
 
 log = logging.getLogger(__name__)
 FETCH_ROWS = 2000
@@ -67,11 +70,6 @@ _NULL = "'\\\\N'"  # SQL literal for the two characters \N
 # Warnings of the documented deliberate conversion (a zero date becomes NULL): not a loss. Only a warning
 # about exactly a zero date value counts (MariaDB 10.11 raises none; MySQL may): "... value: '0000-00-00 00:00:00'"
 _DELIBERATE = re.compile(r"\bvalue: '0000-00-00(?: 00:00:00(?:\.0+)?)?'(?: for column|$)")
-
-
-def bq(name: str) -> str:
-    """A MySQL identifier in backticks."""
-    return "`" + name.replace("`", "``") + "`"
 
 
 def _escape(expr: str) -> str:
@@ -124,7 +122,7 @@ def column_expr(col: Column) -> str:
     A column that can be large gives an empty field for values over :data:`CLIENT_ESCAPE_BYTES`: the client
     puts the value there (:func:`large_kind`).
     """
-    q = bq(str(col.extra.get("source_name") or col.name))
+    q = bq(source_name(col))
     stype = col.extra.get("stype")
     base = _source_base(col)
     target = (col.target_type or "").lower()
@@ -220,7 +218,7 @@ class TableQuery:
 
 
 def _source_ref(col: Column) -> str:
-    return bq(str(col.extra.get("source_name") or col.name))
+    return bq(source_name(col))
 
 
 def select_sql(table: Table, columns: list[Column], limit: int | None = None) -> TableQuery:
@@ -229,7 +227,7 @@ def select_sql(table: Table, columns: list[Column], limit: int | None = None) ->
     is then empty), and last the row's least COPY size when that is over ``limit`` (the value items are then
     NULL: a row too large for COPY is never sent)."""
     limit = copyline.MAX_COPY_LINE_BYTES if limit is None else limit
-    source = bq(str(table.extra.get("source_name") or table.name))
+    source = bq(source_name(table))
     pk = table.primary_key
     key = [c for c in (pk.columns if pk else []) if any(col.name == c for col in columns)]
     query = TableQuery(
@@ -268,15 +266,16 @@ def exported_columns(table: Table) -> list[Column]:
 class MySQLSnapshot(DataSnapshot):
     """Readers opened under one global read lock, each in a consistent-snapshot transaction."""
 
-    def __init__(self, adapter: MySQLAdapter, options: DataExportOptions) -> None:
-        self.adapter = adapter
-        conversion = adapter.convert_catalog()
-        self.database = adapter.database
+    def __init__(
+        self, config: DBConfig, database: str, conversion: Conversion, options: DataExportOptions
+    ) -> None:
+        self.config = config
+        self.database = database
         self.queries: dict[str, TableQuery] = {}
         self.tables = []
         self._sources: dict[str, Table] = {}
         for table in conversion.catalog.tables:
-            sname = str(table.extra.get("source_name") or table.name)
+            sname = source_name(table)
             if not options.include(self.database, sname) and not options.include(self.database, table.name):
                 continue
             cols = exported_columns(table)
@@ -290,7 +289,7 @@ class MySQLSnapshot(DataSnapshot):
         self._pending: list[MySQLReader] = []
         self._opened: list[MySQLReader] = []
         self.sequences: list[SequenceValue] = []
-        self.conn = connect(adapter.config)
+        self.conn = connect(config)
         self.check_lines = False  # whether a server-made line can be longer than a COPY line may be
         try:
             with self.conn.cursor() as cur:
@@ -298,9 +297,7 @@ class MySQLSnapshot(DataSnapshot):
                 packet = cur.fetchone()
             self.check_lines = packet is not None and int(packet[0]) + 1 > copyline.MAX_COPY_LINE_BYTES
             self._check_select()
-            from transship_mysql.generated import check_generated_columns  # values checked inside MySQL
-
-            check_generated_columns(self.conn, self._sources.values())
+            check_generated_columns(self.conn, self._sources.values())  # values checked inside MySQL
             self._start(max(1, min(options.parallel_jobs, len(self.tables) or 1)), conversion)
         except BaseException:
             self.close()
@@ -319,11 +316,11 @@ class MySQLSnapshot(DataSnapshot):
                     raise
         if denied:
             raise ConfigError(
-                f"source user {self.adapter.config.user} lacks SELECT on {', '.join(denied)} in {self.database}",
+                f"source user {self.config.user} lacks SELECT on {', '.join(denied)} in {self.database}",
                 fix=f"GRANT SELECT ON `{self.database}`.* TO the export user, or leave the tables out with --exclude-table-list {','.join(denied)}",
             )
 
-    def _start(self, readers: int, conversion: Any) -> None:
+    def _start(self, readers: int, conversion: Conversion) -> None:
         locked = False
         with self.conn.cursor() as cur:
             try:
@@ -369,7 +366,7 @@ class MySQLSnapshot(DataSnapshot):
             cur.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             cur.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
 
-    def _sequence_values(self, conversion: Any) -> list[SequenceValue]:
+    def _sequence_values(self, conversion: Conversion) -> list[SequenceValue]:
         out = []
         exported = {t.target_name for t in self.tables}
         with self.conn.cursor() as cur:
@@ -391,7 +388,7 @@ class MySQLSnapshot(DataSnapshot):
                 )
                 row = cur.fetchone()
                 next_value = int(row[0]) if row and row[0] is not None else 1
-                column = bq(str(col.extra.get("source_name") or col.name))
+                column = bq(source_name(col))
                 cur.execute(f"SELECT MAX({column}) FROM {bq(sname)}")  # noqa: S608 - quoted identifiers
                 mrow = cur.fetchone()
                 top = max(next_value - 1, int(mrow[0]) if mrow and mrow[0] is not None else 0)
@@ -443,7 +440,7 @@ class MySQLReader(TableReader):
 
     def __init__(self, snapshot: MySQLSnapshot) -> None:
         self.snapshot = snapshot
-        self.conn = connect(snapshot.adapter.config, raw=True, streaming=True)
+        self.conn = connect(snapshot.config, raw=True, streaming=True)
         MySQLSnapshot._begin(self.conn)
 
     def copy_table(self, table: ExportTable, write: Callable[[bytes], object]) -> None:
@@ -604,7 +601,7 @@ class MySQLReader(TableReader):
     def _warnings(self) -> list[tuple[str, int, str]]:
         with self.conn.cursor() as cur:
             cur.execute("SHOW WARNINGS")
-            return [(_text(level), int(code), _text(message)) for level, code, message in cur.fetchall()]
+            return [(as_text(level), int(code), as_text(message)) for level, code, message in cur.fetchall()]
 
     def _locate(self, query: TableQuery, label: str, warnings: list[tuple[str, int, str]]) -> ExportFailed:
         """The error for warnings raised by a table's query: names the column and the row where found."""
@@ -696,7 +693,3 @@ class MySQLReader(TableReader):
                 self.conn.close()
             except pymysql.err.MySQLError:
                 pass
-
-
-def _text(value: Any) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, (bytes, bytearray)) else str(value)

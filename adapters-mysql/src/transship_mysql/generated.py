@@ -39,6 +39,7 @@ from transship.sdk import (
     Table,
     column_globs,
 )
+from transship_mysql.names import bq, source_name
 from transship_mysql.types import BINARY_TYPES, TEXT_TYPES
 
 log = logging.getLogger(__name__)
@@ -125,14 +126,6 @@ def generated_note(table: Table, col: Column, source_expr: str, reason: str | No
     return text, fix
 
 
-def _source_name(obj: Table | Column) -> str:
-    return str(obj.extra.get("source_name") or obj.name)
-
-
-def _bq(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
-
-
 def expected_sql(col: Column) -> str:
     """The MySQL expression the column's value must equal: the generation expression, adjusted only as an
     assignment on PostgreSQL adjusts it without refusing it (rounding to the scale, temporal precision)."""
@@ -161,7 +154,7 @@ def expected_sql(col: Column) -> str:
 
 def differs_sql(col: Column) -> str:
     """A MySQL condition, true (1, never NULL) for a row whose value of ``col`` differs from its expression."""
-    value = _bq(_source_name(col))
+    value = bq(source_name(col))
     expected = expected_sql(col)
     stype: SourceType | None = col.extra.get("stype")
     equal = f"{value} <=> {expected}"
@@ -201,7 +194,7 @@ def check_generated_columns(conn: pymysql.connections.Connection, tables: Iterab
         others += f"; and {len(found) - 6} more column(s)"
     listed = ", ".join(f"{t.name}.{c.name}" for t, c, _ in found)
     raise ExportFailed(
-        f"generated column {table.name}.{col.name}: {rows} row(s) of {_source_name(table)} hold a value other than "
+        f"generated column {table.name}.{col.name}: {rows} row(s) of {source_name(table)} hold a value other than "
         f"its expression {col.extra['source_generation']} gives on the source (MySQL fits values to "
         f"{col.source_type}: non-strict sql_mode cuts those that do not fit), first at {keys}; PostgreSQL would compute the expression "
         f"instead, so no data is exported" + (f"; also {others}" if others else ""),
@@ -215,7 +208,7 @@ def _count_differences(conn: pymysql.connections.Connection, table: Table, cols:
     # the comparisons are select items, not WHERE terms: MySQL 8 (and MariaDB 11.8) replace an indexed generated
     # column's expression in WHERE by the column itself, which would make every comparison true
     sums = ", ".join(f"COALESCE(SUM({differs_sql(c)}), 0)" for c in cols)
-    sql = f"SELECT {sums} FROM {_bq(_source_name(table))}"  # noqa: S608 - quoted identifiers, the server's own expressions
+    sql = f"SELECT {sums} FROM {bq(source_name(table))}"  # noqa: S608 - quoted identifiers, the server's own expressions
     try:
         with conn.cursor() as cur:
             cur.execute(sql)
@@ -252,11 +245,11 @@ def _first_keys(conn: pymysql.connections.Connection, table: Table, col: Column)
     keys, is_key = _key_columns(table)
     if not keys:
         return "rows of a table with only generated columns"
-    names = ", ".join(_bq(_source_name(k)) for k in keys)
+    names = ", ".join(bq(source_name(k)) for k in keys)
     # the condition is a select item filtered by HAVING, as in the count: never a WHERE term the optimizer could
     # rewrite by substituting the (indexed) generated column for its own expression
     sql = (
-        f"SELECT {names}, {differs_sql(col)} AS transship_differs FROM {_bq(_source_name(table))} "  # noqa: S608 - quoted identifiers
+        f"SELECT {names}, {differs_sql(col)} AS transship_differs FROM {bq(source_name(table))} "  # noqa: S608 - quoted identifiers
         f"HAVING transship_differs ORDER BY {names} LIMIT {SHOWN_KEYS}"
     )
     with conn.cursor() as cur:

@@ -1,4 +1,4 @@
-"""Target names for MySQL objects.
+"""Names of MySQL objects: quoted for MySQL (:func:`bq`) and on the target.
 
 MySQL column names are case-insensitive, so they are folded to lower case: the application's unquoted
 SQL keeps working on PostgreSQL. Table names are folded too, except when two tables differ only in case
@@ -11,8 +11,27 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Mapping
+from typing import Protocol
 
 MAX_IDENT = 63
+
+
+def bq(name: str) -> str:
+    """A MySQL identifier in backticks."""
+    return "`" + name.replace("`", "``") + "`"
+
+
+class _Converted(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def extra(self) -> Mapping[str, object]: ...
+
+
+def source_name(obj: _Converted) -> str:
+    """The MySQL name of a converted table or column (a :class:`Table`, :class:`Column` or ``ColumnSpec``)."""
+    return str(obj.extra.get("source_name") or obj.name)
 
 
 def fit(name: str) -> str:

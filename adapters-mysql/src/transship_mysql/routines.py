@@ -157,7 +157,7 @@ class BodyTranslator:
             parts.append(f"<<{label}>>")
         if decls:
             parts.append("DECLARE\n" + "\n".join(f"    {d}" for d in decls))
-        parts.append("BEGIN\n" + "\n".join(_indent(s) for s in stmts) + "\nEND" + ("" if outer else ";"))
+        parts.append("BEGIN\n" + "\n".join(indent(s) for s in stmts) + "\nEND" + ("" if outer else ";"))
         return "\n".join(parts)
 
     def block(self) -> tuple[list[str], list[str], str | None]:
@@ -329,7 +329,7 @@ class BodyTranslator:
                 raise NotConvertible(f"missing {stops[-1]}")
             out.append(self.statement())
             self.expect(";")
-        return "\n".join(_indent(s) for s in out)
+        return "\n".join(indent(s) for s in out)
 
     def loop_stmt(self, kind: str, label: str | None) -> str:
         head = f"<<{label}>>\n" if label else ""
@@ -397,7 +397,7 @@ class BodyTranslator:
         action = handler if handler else "NULL;"
         return (
             f"BEGIN\n    {query} INTO STRICT {', '.join(targets)};\n"
-            f"EXCEPTION WHEN no_data_found THEN\n{_indent(action)}\nEND;"
+            f"EXCEPTION WHEN no_data_found THEN\n{indent(action)}\nEND;"
         )
 
     def signal(self) -> str:
@@ -452,8 +452,9 @@ def _always_one_row(tokens: list[Tok]) -> bool:
     return True
 
 
-def _indent(text: str) -> str:
-    return "\n".join(("    " + line) if line else line for line in text.splitlines())
+def indent(text: str, prefix: str = "    ") -> str:
+    """``text`` with ``prefix`` before every non-empty line."""
+    return "\n".join((prefix + line) if line else line for line in text.splitlines())
 
 
 def strip_body(definition: str) -> str:
@@ -466,5 +467,5 @@ def translate_body(body: str, ctx: Context) -> str:
     tr = BodyTranslator(tokenize(body), ctx)
     text = tr.body()
     if not text.lstrip().startswith(("BEGIN", "DECLARE", "<<")):
-        text = f"BEGIN\n{_indent(text)}\nEND"
+        text = f"BEGIN\n{indent(text)}\nEND"
     return text

@@ -12,6 +12,8 @@ from typing import Any
 import pymysql
 import pymysql.cursors
 
+from transship_mysql.names import bq
+
 
 def _rows(conn: pymysql.connections.Connection, sql: str, args: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
     with conn.cursor(pymysql.cursors.DictCursor) as cur:
@@ -142,11 +144,10 @@ def read_source_catalog(conn: pymysql.connections.Connection, database: str) -> 
 
 def show_create(conn: pymysql.connections.Connection, kind: str, name: str) -> str | None:
     """``SHOW CREATE FUNCTION|PROCEDURE|TRIGGER`` text (None when the account may not see it)."""
-    quoted = "`" + name.replace("`", "``") + "`"
     try:
         with conn.cursor(pymysql.cursors.DictCursor) as cur:
             cur.execute(
-                f"SHOW CREATE {kind.upper()} {quoted}"
+                f"SHOW CREATE {kind.upper()} {bq(name)}"
             )  # kind is one of three keywords; name is quoted
             row = cur.fetchone()
     except pymysql.err.MySQLError:

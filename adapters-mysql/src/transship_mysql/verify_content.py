@@ -9,7 +9,7 @@ a digest over a truncated value would prove nothing.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pymysql
 
@@ -30,9 +30,12 @@ from transship.sdk import (
     span_where,
     unpaired_columns,
 )
-from transship_mysql.connection import connect
-from transship_mysql.data_export import bq
+from transship_mysql.connection import as_text, connect
+from transship_mysql.names import bq, source_name
 from transship_mysql.types import BINARY_TYPES, SPATIAL_TYPES, TEXT_TYPES
+
+if TYPE_CHECKING:
+    from transship_mysql.convert.base import Conversion
 
 DISPLAY_CHARS = 200
 _INT_BASES = {
@@ -104,7 +107,7 @@ def _text_piece(q: str, col: ColumnSpec, digest: str) -> str:
 
 def piece(col: ColumnSpec, mariadb: bool, digest: str = "md5") -> str:
     """The canonical text of one column (NULL as ``~``; ``digest``: the row hash both sides use)."""
-    q = bq(str(col.extra.get("source_name") or col.name))
+    q = bq(source_name(col))
     base = col.type_name
     kind = col.kind
     if kind in ("int", "numeric"):
@@ -179,9 +182,9 @@ def kind_for(source_base: str, target_kind: str, mariadb: bool) -> str:
 class MySQLContentSource:
     """The MySQL side for ``verify``: pairs target columns with the converted catalog's columns."""
 
-    def __init__(self, config: DBConfig, conversion: Any) -> None:
+    def __init__(self, config: DBConfig, conversion: Conversion) -> None:
         self.config = config
-        self.tables = {str(t.extra.get("source_name") or t.name): t for t in conversion.catalog.tables}
+        self.tables = {source_name(t): t for t in conversion.catalog.tables}
         conn = connect(config)
         try:
             with conn.cursor() as cur:
@@ -279,7 +282,7 @@ class MySQLContentReader:
     @staticmethod
     def _key_ref(table: TableSpec) -> str:
         col = table.columns[table.key[0]]
-        return bq(str(col.extra.get("source_name") or col.name))
+        return bq(source_name(col))
 
     def _bucket(self, table: TableSpec, plan: ChunkPlan) -> str:
         if plan.mode == "range":
@@ -340,7 +343,7 @@ class MySQLContentReader:
             f"SELECT {self._key_text(table)}, {self._row_hash(table)} FROM {self._from(table)} "  # noqa: S608 - quoted identifiers
             f"WHERE {self._chunk_filter(table, plan, chunk)}"
         )
-        return [(_text(r[0]), int(r[1])) for r in self._all(query, table)]
+        return [(as_text(r[0]), int(r[1])) for r in self._all(query, table)]
 
     def rows(self, table: TableSpec, plan: ChunkPlan, chunk: int, keys: list[str]) -> dict[str, RowValues]:
         if not keys:
@@ -358,16 +361,17 @@ class MySQLContentReader:
         out: dict[str, RowValues] = {}
         for r in self._all(query, table):
             out.setdefault(
-                _text(r[0]),
+                as_text(r[0]),
                 RowValues(
-                    [_text(v) for v in r[1 : 1 + n]], [None if v is None else _text(v) for v in r[1 + n :]]
+                    [as_text(v) for v in r[1 : 1 + n]],
+                    [None if v is None else as_text(v) for v in r[1 + n :]],
                 ),
             )
         return out
 
     @staticmethod
     def _display(col: ColumnSpec) -> str:
-        q = bq(str(col.extra.get("source_name") or col.name))
+        q = bq(source_name(col))
         if col.type_name in BINARY_TYPES:
             return f"CONCAT('\\\\x', LOWER(HEX(LEFT({q}, 32))), IF(LENGTH({q}) > 32, '...', ''))"
         if col.type_name == "bit":
@@ -388,7 +392,3 @@ class MySQLContentReader:
                     fix="a digest over a changed value proves nothing; report the warning with the column types",
                 )
         return rows
-
-
-def _text(value: Any) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, (bytes, bytearray)) else str(value)
