@@ -281,9 +281,9 @@ class IsolatedCli:
             assert str(REPO / needed / "src") in editable_dirs, (
                 f"{needed} is not installed editable in this venv"
             )
-        assert not any(
-            d.replace("transship_", "").replace("_", "-") in e for d in drop for e in editable_dirs
-        )
+        # the folder an editable install points into (".../adapters-mysql/src"), not any path holding the word
+        folders = [Path(e).parent.name.removeprefix("adapters-").replace("-", "_") for e in editable_dirs]
+        assert not any(f.startswith(d.removeprefix("transship_")) for d in drop for f in folders), folders
         self.env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
         self.env.update(
             PYTHONPATH=os.pathsep.join([str(site), *editable_dirs]), TRANSSHIP_NO_PASSWORD_PROMPT="1"
