@@ -38,6 +38,7 @@ from transship_oracle.expressions import rewrite
 from transship_oracle.tokens import (
     ScriptSyntaxError,
     Token,
+    apply_edits,
     matching_paren,
     oracle_name,
     pg_name,
@@ -322,7 +323,7 @@ def convert_body(
         elif t.kind != "comment":
             stmt_start = False
         i += 1
-    out = _apply(text, edits)
+    out = apply_edits(text, edits)
     return Piece(out, problems + [f"__record__:{v}" for v in record_vars])
 
 
@@ -336,7 +337,7 @@ def _prepass(text: str, members: dict[str, str] | None) -> str:
         elif members and t.kind == "word" and t.upper in members and not (k and code[k - 1].is_op(".")):
             if k + 1 < len(code) and code[k + 1].is_op("(", ";"):
                 edits.append((t.start, t.end, members[t.upper]))
-    return _apply(text, edits)
+    return apply_edits(text, edits)
 
 
 def _call_statement(
@@ -394,19 +395,6 @@ def _call_statement(
         return end, True
     edits.append((code[i].start, code[end - 1].end, f"{verb} {target}{args_text}"))
     return end, True
-
-
-def _apply(text: str, edits: list[tuple[int, int, str]]) -> str:
-    out = []
-    pos = 0
-    for start, end, repl in sorted(edits, key=lambda e: (e[0], e[1])):
-        if start < pos:
-            continue
-        out.append(text[pos:start])
-        out.append(repl)
-        pos = end
-    out.append(text[pos:])
-    return "".join(out)
 
 
 # ---------------------------------------------------------------------------------------------- declarations and parameters
