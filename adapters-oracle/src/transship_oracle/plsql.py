@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from transship.sdk import Column, Routine, Table, quote_ident
+from transship.sdk import Column, Routine, Table, quote_ident, unconverted_block
 from transship_oracle.datatypes import parse_type_tokens
 from transship_oracle.ddl_script import SourceUnit
 from transship_oracle.expressions import rewrite
@@ -653,8 +653,6 @@ class PackageMember:
         """The member as written in the package file: the DDL, or the original source commented."""
         if self.target_sql is not None:
             return self.target_sql
-        from transship.sdk import unconverted_block  # noqa: PLC0415
-
         block = unconverted_block("package member", self.name, self.source_sql, self.problems)
         return "/*\n" + block.replace("*/", "* /") + "\n*/"
 
