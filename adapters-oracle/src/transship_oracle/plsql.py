@@ -24,6 +24,7 @@ PL/SQL-level rewrites:
   BEFORE triggers return ``NEW`` (``OLD`` for DELETE), others ``NULL``
 - packages become schemas; members are created as ``<package>.<member>`` and calls between members are
   qualified
+
 """
 
 from __future__ import annotations
@@ -31,10 +32,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from transship.sdk import Column, Routine, Table, quote_ident, unconverted_block
-from transship_oracle.datatypes import parse_type_tokens
+from transship.sdk import Routine, quote_ident, unconverted_block
 from transship_oracle.ddl_script import SourceUnit
 from transship_oracle.expressions import rewrite
+from transship_oracle.plsql_blocks import block_end, dollar_tag, find_word, indent, main_begin, strip_create
+from transship_oracle.plsql_context import Context, Piece
+from transship_oracle.plsql_datatypes import plsql_type
 from transship_oracle.tokens import (
     ScriptSyntaxError,
     Token,
@@ -45,7 +48,6 @@ from transship_oracle.tokens import (
     split_top_level,
     tokenize,
 )
-from transship_oracle.typerules import ORACLE_RULES, source_type
 
 _UNSUPPORTED = {
     "BULK": "BULK COLLECT",
@@ -62,6 +64,8 @@ _UNSUPPORTED = {
     "DBMS_JOB": "DBMS_JOB",
     "EXTEND": "collection methods (EXTEND)",
 }
+
+
 _EXCEPTIONS = {
     "DUP_VAL_ON_INDEX": "unique_violation",
     "ZERO_DIVIDE": "division_by_zero",
@@ -70,31 +74,8 @@ _EXCEPTIONS = {
     "TOO_MANY_ROWS": "too_many_rows",
     "OTHERS": "OTHERS",
 }
-_PLSQL_TYPES = {
-    "pls_integer": "integer",
-    "binary_integer": "integer",
-    "simple_integer": "integer",
-    "natural": "integer",
-    "naturaln": "integer",
-    "positive": "integer",
-    "positiven": "integer",
-    "signtype": "integer",
-    "boolean": "boolean",
-    "number": "numeric",
-    "varchar2": "varchar",
-    "nvarchar2": "varchar",
-    "varchar": "varchar",
-    "string": "varchar",
-    "char": "text",
-    "nchar": "text",
-    "long": "text",
-    "clob": "text",
-    "nclob": "text",
-    "blob": "bytea",
-    "raw": "bytea",
-    "date": "timestamp(0)",
-    "record": "record",
-}
+
+
 _STATEMENT_KEYWORDS = {
     "NULL", "RETURN", "COMMIT", "ROLLBACK", "EXIT", "CONTINUE", "RAISE", "OPEN", "CLOSE", "FETCH", "IF",
     "ELSIF", "ELSE", "END", "LOOP", "WHILE", "FOR", "BEGIN", "DECLARE", "SELECT", "INSERT", "UPDATE",
@@ -103,119 +84,6 @@ _STATEMENT_KEYWORDS = {
 }  # fmt: skip
 
 
-@dataclass
-class Context:
-    """What the converter knows about the schema: routine names, user types, tables."""
-
-    schema: str
-    procedures: set[str] = field(default_factory=set)  # Oracle names (upper case)
-    functions: set[str] = field(default_factory=set)
-    types: dict[str, str] = field(default_factory=dict)  # Oracle type name -> PostgreSQL name
-    packages: dict[str, set[str]] = field(default_factory=dict)  # package -> member names
-    disabled_triggers: set[str] = field(default_factory=set)
-    column_types: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, column) -> target type
-
-
-_NUMERIC_TARGETS = {"smallint", "integer", "bigint", "numeric"}
-
-
-@dataclass
-class Piece:
-    """A converted fragment and the problems found in it."""
-
-    text: str
-    problems: list[str] = field(default_factory=list)
-
-
-# ---------------------------------------------------------------------------------------------- types
-def plsql_type(text: str, ctx: Context, problems: list[str], in_signature: bool = False) -> str:
-    """Map a PL/SQL type text (``NUMBER``, ``VARCHAR2(30)``, ``emp.sal%TYPE``, ``my_obj_t``) to PostgreSQL."""
-    stripped = text.strip()
-    if re.search(r"%\s*(ROW)?TYPE\s*$", stripped, re.I):
-        toks = tokenize(stripped)
-        raw = [pg_name(oracle_name(t)) for t in toks if t.kind in ("word", "qident")][:-1]
-        names = [quote_ident(n) for n in raw]
-        target = ctx.column_types.get((raw[-2], raw[-1])) if len(raw) >= 2 else None
-        if in_signature and target and target.split("(")[0] in _NUMERIC_TARGETS:
-            # Oracle converts any number argument implicitly; PostgreSQL only widens (int -> numeric)
-            return "numeric"
-        suffix = "%ROWTYPE" if stripped.upper().endswith("ROWTYPE") else "%TYPE"
-        return ".".join(names) + suffix
-    toks = tokenize(stripped)
-    try:
-        t, end = parse_type_tokens(toks, 0, stripped)
-    except ScriptSyntaxError:
-        problems.append(f"type {stripped!r}")
-        return stripped
-    if end != len(toks):
-        problems.append(f"type {stripped!r}")
-        return stripped
-    upper = (t.owner + "." if t.owner else "") + t.base.upper()
-    if t.base.upper() in ctx.types and not t.owner:
-        return ctx.types[t.base.upper()]
-    if t.base in _PLSQL_TYPES and (in_signature or (t.length is None and t.precision is None)):
-        return _PLSQL_TYPES[t.base]
-    stype = source_type(t)
-    dummy_table, dummy_col = Table("", ""), Column("", t.raw)
-    for rule in ORACLE_RULES:
-        if rule.matches(dummy_table, dummy_col, stype):
-            target = rule.render_target(stype)
-            return re.sub(r"\(\d+(,\d+)?\)", "", target) if in_signature else target
-    if t.base in _PLSQL_TYPES:
-        return _PLSQL_TYPES[t.base]
-    problems.append(f"unknown type {upper}")
-    return stripped
-
-
-# ---------------------------------------------------------------------------------------------- helpers
-def _find_word(tokens: list[Token], start: int, *words: str, depth0: bool = True) -> int:
-    depth = 0
-    for k in range(start, len(tokens)):
-        t = tokens[k]
-        if t.is_op("("):
-            depth += 1
-        elif t.is_op(")"):
-            depth -= 1
-        elif (depth == 0 or not depth0) and t.is_word(*words):
-            return k
-    return -1
-
-
-def _block_end(tokens: list[Token], begin: int) -> int:
-    """Index of the ``END`` closing the block opened by ``tokens[begin]`` (BEGIN or CASE)."""
-    depth = 0
-    k = begin
-    while k < len(tokens):
-        t = tokens[k]
-        prev_end = k > 0 and tokens[k - 1].is_word("END")
-        if t.is_word("BEGIN") or (t.is_word("CASE") and not prev_end):
-            depth += 1
-        elif t.is_word("END"):
-            nxt = tokens[k + 1] if k + 1 < len(tokens) else None
-            if nxt is not None and nxt.is_word("IF", "LOOP", "CASE"):
-                k += 2
-                continue
-            depth -= 1
-            if depth == 0:
-                return k
-        k += 1
-    raise ScriptSyntaxError("BEGIN without matching END")
-
-
-def _main_begin(tokens: list[Token], start: int) -> int:
-    """The BEGIN of the unit's main block, skipping nested subprogram bodies in the declarations."""
-    k = start
-    while k < len(tokens):
-        t = tokens[k]
-        if t.is_word("BEGIN"):
-            return k
-        if t.is_word("PROCEDURE", "FUNCTION") and k > start:
-            raise ScriptSyntaxError("nested procedures or functions in a declaration section")
-        k += 1
-    raise ScriptSyntaxError("no BEGIN found")
-
-
-# ---------------------------------------------------------------------------------------------- body
 def convert_body(
     text: str, ctx: Context, trigger: dict[str, str] | None = None, members: dict[str, str] | None = None
 ) -> Piece:
@@ -397,7 +265,6 @@ def _call_statement(
     return end, True
 
 
-# ---------------------------------------------------------------------------------------------- declarations and parameters
 def convert_declarations(text: str, ctx: Context) -> Piece:
     """Convert a declaration section (variables, constants, cursors)."""
     problems: list[str] = []
@@ -407,7 +274,7 @@ def convert_declarations(text: str, ctx: Context) -> Piece:
         head = decl[0]
         src = text[decl[0].start : decl[-1].end]
         if head.is_word("CURSOR"):
-            is_at = _find_word(decl, 1, "IS")
+            is_at = find_word(decl, 1, "IS")
             name_part = text[decl[1].start : decl[is_at - 1].end]
             query = rewrite(text[decl[is_at + 1].start : decl[-1].end])
             problems += query.problems
@@ -416,7 +283,9 @@ def convert_declarations(text: str, ctx: Context) -> Piece:
                 close = matching_paren(decl, 2)
                 params = (
                     "("
-                    + ", ".join(_param(text, p, ctx, problems)[0] for p in split_top_level(decl[3:close]))
+                    + ", ".join(
+                        convert_parameter(text, p, ctx, problems)[0] for p in split_top_level(decl[3:close])
+                    )
                     + ")"
                 )
                 name_part = text[decl[1].start : decl[1].end]
@@ -449,7 +318,7 @@ def convert_declarations(text: str, ctx: Context) -> Piece:
     return Piece("\n".join(out), problems)
 
 
-def _param(text: str, toks: list[Token], ctx: Context, problems: list[str]) -> tuple[str, str]:
+def convert_parameter(text: str, toks: list[Token], ctx: Context, problems: list[str]) -> tuple[str, str]:
     """One parameter -> (PostgreSQL text, mode)."""
     name = quote_ident(pg_name(oracle_name(toks[0])))
     k = 1
@@ -477,17 +346,7 @@ def _param(text: str, toks: list[Token], ctx: Context, problems: list[str]) -> t
     return f"{prefix}{name} {ptype}{default}", mode
 
 
-# ---------------------------------------------------------------------------------------------- units
-def _dollar(body: str) -> str:
-    tag = "$body$"
-    n = 0
-    while tag in body:
-        n += 1
-        tag = f"$body{n}$"
-    return tag
-
-
-def _subprogram(
+def convert_subprogram(
     text: str,
     tokens: list[Token],
     start: int,
@@ -507,7 +366,7 @@ def _subprogram(
     if i < len(tokens) and tokens[i].is_op("("):
         close = matching_paren(tokens, i)
         for p in split_top_level(tokens[i + 1 : close]):
-            ptxt, mode = _param(text, p, ctx, problems)
+            ptxt, mode = convert_parameter(text, p, ctx, problems)
             params.append(ptxt)
             modes.append(mode)
         i = close + 1
@@ -531,8 +390,8 @@ def _subprogram(
     is_at = i
     if is_at + 1 < len(tokens) and tokens[is_at + 1].is_word("LANGUAGE", "EXTERNAL"):
         problems.append("external (C or Java) routine")
-    begin = _main_begin(tokens, is_at + 1)
-    end = _block_end(tokens, begin)
+    begin = main_begin(tokens, is_at + 1)
+    end = block_end(tokens, begin)
     semi = end + 1
     while semi < len(tokens) and not tokens[semi].is_op(";"):
         semi += 1
@@ -548,9 +407,9 @@ def _subprogram(
     if kind == "FUNCTION" and "OUT" in modes or "INOUT" in modes and kind == "FUNCTION":
         problems.append("function with OUT parameters and a RETURN value")
     declare = "\n".join(x for x in [decls.text, *(f"{quote_ident(r)} record;" for r in records)] if x.strip())
-    code = f"DECLARE\n{_indent(declare)}\n" if declare.strip() else ""
+    code = f"DECLARE\n{indent(declare)}\n" if declare.strip() else ""
     code += f"BEGIN{body.text.rstrip()}\nEND;"
-    tag = _dollar(code)
+    tag = dollar_tag(code)
     sig = f"{qualified_name}({', '.join(params)})"
     if kind == "FUNCTION":
         ddl = (
@@ -561,18 +420,6 @@ def _subprogram(
     return ddl, sorted(set(problems), key=problems.index), semi + 1
 
 
-def _indent(text: str) -> str:
-    return "\n".join("  " + line.strip() if line.strip() else "" for line in text.splitlines())
-
-
-def _strip_create(tokens: list[Token]) -> int:
-    """Index of the PROCEDURE/FUNCTION/TRIGGER/PACKAGE/TYPE keyword after CREATE [OR REPLACE] [EDITIONABLE]."""
-    for k, t in enumerate(tokens):
-        if t.is_word("PROCEDURE", "FUNCTION", "TRIGGER", "PACKAGE", "TYPE"):
-            return k
-    raise ScriptSyntaxError("not a CREATE PROCEDURE/FUNCTION/TRIGGER/PACKAGE/TYPE statement")
-
-
 def convert_unit(unit: SourceUnit, ctx: Context) -> Routine:
     """Convert one PL/SQL unit into a :class:`Routine` (``target_sql`` None when not converted)."""
     kind = unit.kind.split()[0] if unit.kind != "block" else "block"
@@ -580,13 +427,13 @@ def convert_unit(unit: SourceUnit, ctx: Context) -> Routine:
     try:
         if unit.kind in ("procedure", "function"):
             tokens = tokenize(unit.sql)
-            k = _strip_create(tokens)
+            k = strip_create(tokens)
             name_tok = (
                 tokens[k + 1] if not (k + 2 < len(tokens) and tokens[k + 2].is_op(".")) else tokens[k + 3]
             )
             if name_tok is not tokens[k + 1]:
                 tokens = tokens[: k + 1] + tokens[k + 3 :]
-            ddl, problems, _ = _subprogram(
+            ddl, problems, _ = convert_subprogram(
                 unit.sql, tokens, k, ctx, quote_ident(pg_name(oracle_name(name_tok))), None
             )
             _finish(routine, ddl, problems)
@@ -595,7 +442,7 @@ def convert_unit(unit: SourceUnit, ctx: Context) -> Routine:
             _finish(routine, ddl, problems)
         elif unit.kind == "package":
             routine.target_sql = f"CREATE SCHEMA IF NOT EXISTS {quote_ident(pg_name(unit.name))};"
-            problems = _package_spec_problems(unit.sql)
+            problems = package_spec_problems(unit.sql)
             routine.notes += problems
         elif unit.kind == "package body":
             routine = PackageBody(
@@ -625,10 +472,10 @@ def _finish(routine: Routine, ddl: str, problems: list[str]) -> None:
         routine.target_sql = ddl
 
 
-def _package_spec_problems(sql: str) -> list[str]:
+def package_spec_problems(sql: str) -> list[str]:
     tokens = tokenize(sql)
-    k = _strip_create(tokens)
-    is_at = _find_word(tokens, k, "IS", "AS")
+    k = strip_create(tokens)
+    is_at = find_word(tokens, k, "IS", "AS")
     problems = []
     for part in split_top_level(tokens[is_at + 1 :], ";"):
         if part[0].is_word("PROCEDURE", "FUNCTION", "END"):
@@ -673,10 +520,10 @@ def convert_package_body(unit: SourceUnit, ctx: Context, routine: PackageBody) -
     """Package body -> functions and procedures in schema ``<package>``; unconverted members stay commented."""
     sql = unit.sql
     tokens = tokenize(sql)
-    k = _strip_create(tokens)  # PACKAGE
+    k = strip_create(tokens)  # PACKAGE
     pkg_tok = tokens[k + 2]
     pkg = pg_name(oracle_name(pkg_tok))
-    is_at = _find_word(tokens, k, "IS", "AS")
+    is_at = find_word(tokens, k, "IS", "AS")
     members = {
         m: f"{quote_ident(pkg)}.{quote_ident(pg_name(m))}"
         for m in ctx.packages.get(oracle_name(pkg_tok), set())
@@ -689,7 +536,7 @@ def convert_package_body(unit: SourceUnit, ctx: Context, routine: PackageBody) -
             members.setdefault(name, f"{quote_ident(pkg)}.{quote_ident(pg_name(name))}")
             start_off = t.start
             try:
-                ddl, problems, nxt = _subprogram(sql, tokens, i, ctx, members[name], members)
+                ddl, problems, nxt = convert_subprogram(sql, tokens, i, ctx, members[name], members)
             except ScriptSyntaxError as exc:
                 problems, ddl = [exc.message], ""
                 nxt = len(tokens)
@@ -723,7 +570,7 @@ def convert_type(unit: SourceUnit, ctx: Context) -> tuple[str, list[str]]:
     """``CREATE TYPE t AS OBJECT (...)`` -> composite type; ``AS TABLE OF x``/``VARRAY`` -> domain over an array."""
     sql = unit.sql
     tokens = tokenize(sql)
-    k = _strip_create(tokens)
+    k = strip_create(tokens)
     name = pg_name(oracle_name(tokens[k + 1]))
     problems: list[str] = []
     i = k + 2
@@ -750,7 +597,7 @@ def convert_type(unit: SourceUnit, ctx: Context) -> tuple[str, list[str]]:
             attrs.append(f"    {aname} {atype}")
         return f"CREATE TYPE {quote_ident(name)} AS (\n" + ",\n".join(attrs) + "\n);", problems
     if t.is_word("TABLE") or t.is_word("VARRAY", "VARYING"):
-        of = _find_word(tokens, i, "OF")
+        of = find_word(tokens, i, "OF")
         end = len(tokens)
         while end > of + 1 and tokens[end - 1].is_op(";"):
             end -= 1
@@ -765,12 +612,11 @@ def convert_type(unit: SourceUnit, ctx: Context) -> tuple[str, list[str]]:
     return "", [f"type form {t.text}"]
 
 
-# ---------------------------------------------------------------------------------------------- triggers
 def convert_trigger(unit: SourceUnit, ctx: Context) -> tuple[str, list[str], str | None]:
     """An Oracle trigger -> a trigger function plus ``CREATE TRIGGER``."""
     sql = unit.sql
     tokens = tokenize(sql)
-    k = _strip_create(tokens)
+    k = strip_create(tokens)
     i = k + 1
     if i + 2 < len(tokens) and tokens[i + 1].is_op("."):
         i += 2
@@ -865,11 +711,11 @@ def convert_trigger(unit: SourceUnit, ctx: Context) -> tuple[str, list[str], str
             i += 1
     decls = Piece("")
     if tokens[i].is_word("DECLARE"):
-        begin = _main_begin(tokens, i + 1)
+        begin = main_begin(tokens, i + 1)
         decls = convert_declarations(sql[tokens[i].end : tokens[begin].start], ctx)
         problems += decls.problems
         i = begin
-    end = _block_end(tokens, i)
+    end = block_end(tokens, i)
     returns = "NULL"
     if row and timing in ("BEFORE", "INSTEAD OF"):
         returns = "NEW"
@@ -883,14 +729,14 @@ def convert_trigger(unit: SourceUnit, ctx: Context) -> tuple[str, list[str], str
     final_return = f"RETURN {returns};"
     if returns == "NEW" and "DELETE" in events:
         final_return = "IF TG_OP = 'DELETE' THEN\n    RETURN OLD;\n  END IF;\n  RETURN NEW;"
-    has_handlers = _find_word(tokenize(body.text), 0, "EXCEPTION") >= 0
+    has_handlers = find_word(tokenize(body.text), 0, "EXCEPTION") >= 0
     if has_handlers:
         code = f"BEGIN\n  BEGIN{body.text.rstrip()}\n  END;\n  {final_return}\nEND;"
     else:
         code = f"BEGIN{body.text.rstrip()}\n  {final_return}\nEND;"
     if declare.strip():
-        code = f"DECLARE\n{_indent(declare)}\n{code}"
-    tag = _dollar(code)
+        code = f"DECLARE\n{indent(declare)}\n{code}"
+    tag = dollar_tag(code)
     ddl = [
         f"CREATE OR REPLACE FUNCTION {fn}()\nRETURNS trigger\nLANGUAGE plpgsql\nAS {tag}\n{code}\n{tag};",
         f"CREATE TRIGGER {quote_ident(name)}\n  {timing} {' OR '.join(events)} ON {quote_ident(table)}\n  FOR EACH {'ROW' if row else 'STATEMENT'}"
