@@ -63,6 +63,11 @@ def convert_declarations(text: str, ctx: Context) -> Piece:
     return Piece("\n".join(out), problems)
 
 
+def declare_section(decls: Piece, records: list[str]) -> str:
+    """The converted declarations, then ``r record;`` for each loop record variable (blank parts left out)."""
+    return "\n".join(x for x in [decls.text, *(f"{quote_ident(r)} record;" for r in records)] if x.strip())
+
+
 def convert_parameter(text: str, toks: list[Token], ctx: Context, problems: list[str]) -> tuple[str, str]:
     """One parameter -> (PostgreSQL text, mode)."""
     name = quote_ident(pg_name(oracle_name(toks[0])))

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from transship.sdk import quote_ident
 from transship_oracle.plsql_blocks import block_end, dollar_tag, indent, main_begin
 from transship_oracle.plsql_context import Context, Piece
 from transship_oracle.plsql_datatypes import plsql_type
-from transship_oracle.plsql_declarations import convert_declarations, convert_parameter
-from transship_oracle.plsql_statements import convert_body
+from transship_oracle.plsql_declarations import convert_declarations, convert_parameter, declare_section
+from transship_oracle.plsql_statements import convert_body, loop_records
 from transship_oracle.tokens import ScriptSyntaxError, Token, matching_paren, split_top_level
 
 
@@ -67,11 +66,11 @@ def convert_subprogram(
     )
     problems += decls.problems
     body = convert_body(text[tokens[begin].end : tokens[end].start], ctx, members=members)
-    records = [p.split(":", 1)[1] for p in body.problems if p.startswith("__record__:")]
-    problems += [p for p in body.problems if not p.startswith("__record__:")]
+    records, body_problems = loop_records(body)
+    problems += body_problems
     if kind == "FUNCTION" and "OUT" in modes or "INOUT" in modes and kind == "FUNCTION":
         problems.append("function with OUT parameters and a RETURN value")
-    declare = "\n".join(x for x in [decls.text, *(f"{quote_ident(r)} record;" for r in records)] if x.strip())
+    declare = declare_section(decls, records)
     code = f"DECLARE\n{indent(declare)}\n" if declare.strip() else ""
     code += f"BEGIN{body.text.rstrip()}\nEND;"
     tag = dollar_tag(code)

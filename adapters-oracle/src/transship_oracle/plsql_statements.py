@@ -47,6 +47,8 @@ _EXCEPTIONS = {
 }
 
 
+_RECORD = "__record__:"  # marks a loop record variable in the problems of a converted body
+
 _STATEMENT_KEYWORDS = {
     "NULL", "RETURN", "COMMIT", "ROLLBACK", "EXIT", "CONTINUE", "RAISE", "OPEN", "CLOSE", "FETCH", "IF",
     "ELSIF", "ELSE", "END", "LOOP", "WHILE", "FOR", "BEGIN", "DECLARE", "SELECT", "INSERT", "UPDATE",
@@ -163,7 +165,13 @@ def convert_body(
             stmt_start = False
         i += 1
     out = apply_edits(text, edits)
-    return Piece(out, problems + [f"__record__:{v}" for v in record_vars])
+    return Piece(out, problems + [_RECORD + v for v in record_vars])
+
+
+def loop_records(body: Piece) -> tuple[list[str], list[str]]:
+    """The loop record variables :func:`convert_body` found (to be declared ``record``), and its problems."""
+    records = [p.split(":", 1)[1] for p in body.problems if p.startswith(_RECORD)]
+    return records, [p for p in body.problems if not p.startswith(_RECORD)]
 
 
 def _prepass(text: str, members: dict[str, str] | None) -> str:

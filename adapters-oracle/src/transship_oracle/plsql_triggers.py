@@ -9,8 +9,8 @@ from transship_oracle.ddl_script import SourceUnit
 from transship_oracle.expressions import rewrite
 from transship_oracle.plsql_blocks import block_end, dollar_tag, find_word, indent, main_begin, strip_create
 from transship_oracle.plsql_context import Context, Piece
-from transship_oracle.plsql_declarations import convert_declarations
-from transship_oracle.plsql_statements import convert_body
+from transship_oracle.plsql_declarations import convert_declarations, declare_section
+from transship_oracle.plsql_statements import convert_body, loop_records
 from transship_oracle.tokens import matching_paren, oracle_name, pg_name, tokenize
 
 
@@ -122,12 +122,12 @@ def convert_trigger(unit: SourceUnit, ctx: Context) -> tuple[str, list[str], str
     if row and timing in ("BEFORE", "INSTEAD OF"):
         returns = "NEW"
     body = convert_body(sql[tokens[i].end : tokens[end].start], ctx, trigger={"return": returns})
-    records = [p.split(":", 1)[1] for p in body.problems if p.startswith("__record__:")]
-    problems += [p for p in body.problems if not p.startswith("__record__:")]
+    records, body_problems = loop_records(body)
+    problems += body_problems
     if timing == "INSTEAD OF" and not row:
         problems.append("INSTEAD OF trigger without FOR EACH ROW")
     fn = quote_ident(f"trigger_fct_{name}")
-    declare = "\n".join(x for x in [decls.text, *(f"{quote_ident(r)} record;" for r in records)] if x.strip())
+    declare = declare_section(decls, records)
     final_return = f"RETURN {returns};"
     if returns == "NEW" and "DELETE" in events:
         final_return = "IF TG_OP = 'DELETE' THEN\n    RETURN OLD;\n  END IF;\n  RETURN NEW;"
