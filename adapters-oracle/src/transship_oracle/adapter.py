@@ -27,8 +27,13 @@ from transship.sdk import (
 from transship_oracle.connect import connect, translate
 from transship_oracle.convert import Converted, convert_source
 from transship_oracle.ddl_script import OracleSource, read_scripts
-from transship_oracle.dictionary import QUERIES
+from transship_oracle.dictionary import QUERIES, read_dictionary
+from transship_oracle.live_data import LiveSnapshot
+from transship_oracle.script_data import ScriptSnapshot, read_data_scripts
+from transship_oracle.script_reference import ScriptReference
+from transship_oracle.tokens import pg_name
 from transship_oracle.typerules import ORACLE_RULES
+from transship_oracle.verify_content import OracleContentSource
 
 
 class OracleAdapter(SourceAdapter):
@@ -113,17 +118,12 @@ class OracleAdapter(SourceAdapter):
         """Live: digests computed by Oracle (:mod:`transship_oracle.verify_content`). Script mode: the rows the
         scripts insert, parsed again independently (:mod:`transship_oracle.script_reference`)."""
         if not self.script_mode:
-            from transship_oracle.tokens import pg_name
-            from transship_oracle.verify_content import OracleContentSource
-
             src = self.read_source()
             self.convert(src)
             tables: dict[str, Any] = {}
             for key, table in src.tables.items():
                 tables[key] = tables[pg_name(key)] = tables[table.name] = table
             return OracleContentSource(self.config, self.driver, tables, self.owner)
-        from transship_oracle.script_reference import ScriptReference
-
         return ScriptReference(self.source_ddl_files, self.source_data_files, self.owner)
 
     def count_rows(self, tables: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
@@ -157,8 +157,6 @@ class OracleAdapter(SourceAdapter):
                 "export schema in script mode needs --source-ddl-file",
                 fix="pass the Oracle DDL scripts with --source-ddl-file",
             )
-        from transship_oracle.dictionary import read_dictionary  # noqa: PLC0415
-
         conn = connect(self.config, self.driver)
         try:
             return read_dictionary(conn, self.owner)
@@ -210,8 +208,6 @@ class OracleAdapter(SourceAdapter):
     # ------------------------------------------------------------------------------------------ data
     def begin_data_export(self, options: DataExportOptions) -> DataSnapshot:
         if self.source_data_files:
-            from transship_oracle.script_data import ScriptSnapshot, read_data_scripts
-
             ddl = read_scripts(self.source_ddl_files, self.owner) if self.source_ddl_files else None
             tables, src = read_data_scripts(self.source_data_files, self.owner, ddl)
             return ScriptSnapshot(tables, src, options)
@@ -220,8 +216,6 @@ class OracleAdapter(SourceAdapter):
                 "export data in script mode needs --source-data-file",
                 fix="pass the INSERT scripts with --source-data-file",
             )
-        from transship_oracle.live_data import LiveSnapshot
-
         src = self.read_source()
         self.convert(src)  # sets identity sequence names and value transforms on the columns
         try:

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from transship.sdk import Column, Constraint, Index, Partitioning, Sequence, Table
+from transship.sdk import Column, Constraint, Index, Partitioning, Sequence, Table, quote_ident
 from transship_oracle.datatypes import OracleType, parse_type_tokens
 from transship_oracle.expressions import rewrite
 from transship_oracle.script import ScriptStatement
@@ -599,8 +599,6 @@ def _lower_columns(expr: str, table: Table) -> str:
     for t in tokenize(expr):
         if t.kind in ("word", "qident") and oracle_name(t) in names:
             out.append(expr[pos : t.start])
-            from transship.sdk import quote_ident
-
             out.append(quote_ident(names[oracle_name(t)]))
             pos = t.end
     out.append(expr[pos:])

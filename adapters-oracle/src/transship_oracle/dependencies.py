@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from transship.sdk import Routine
-from transship_oracle.plsql import PackageBody, package_body_sql
+from transship_oracle.plsql_packages import PackageBody, package_body_sql
 from transship_oracle.tokens import ScriptSyntaxError, Token, tokenize
 
 _CALLABLE_KINDS = ("function", "procedure")

@@ -11,11 +11,11 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from transship.sdk import Column, Constraint, Index, Partitioning, Sequence, Table
+from transship.sdk import Column, Constraint, Index, Partitioning, Sequence, Table, quote_ident
 from transship_oracle.datatypes import type_from_dictionary
 from transship_oracle.ddl_script import OracleSource, SourceSynonym, SourceUnit, SourceView, parse_view
 from transship_oracle.expressions import rewrite
-from transship_oracle.script_data import _Values
+from transship_oracle.script_data import _Values, parse_oracle_datetime
 from transship_oracle.tokens import ScriptSyntaxError, pg_name, split_top_level, tokenize
 
 QUERIES: dict[str, str] = {
@@ -280,8 +280,6 @@ def _indexes(conn: Any, owner: str, src: OracleSource) -> None:
 
 def _expression_names(expr: str, by_oracle: dict[str, str]) -> str:
     """Replace ``"COL"`` references in a dictionary index expression with PostgreSQL names."""
-    from transship.sdk import quote_ident
-
     out, pos = [], 0
     for t in tokenize(expr):
         if t.kind == "qident" and t.value in by_oracle:
@@ -378,8 +376,6 @@ def _high_values(text: str) -> list[str]:
             fixed = [text[a[0].start : a[-1].end] for a in args[:2]]
             value_text = tokenize(fixed[0])[0].value.strip()
             fmt = tokenize(fixed[1])[0].value
-            from transship_oracle.script_data import parse_oracle_datetime
-
             out.append("'" + parse_oracle_datetime(value_text, fmt).isoformat(sep=" ") + "'")
             continue
         try:

@@ -27,7 +27,16 @@ import re
 from dataclasses import dataclass, field
 
 from transship.sdk import quote_ident
-from transship_oracle.tokens import Token, matching_paren, oracle_name, pg_name, split_top_level, tokenize
+from transship_oracle.tokens import (
+    Token,
+    apply_edits,
+    matching_paren,
+    oracle_name,
+    pg_name,
+    source_text,
+    split_top_level,
+    tokenize,
+)
 
 # constructs that have no faithful rewrite here; the caller reports them and keeps the original
 _UNSUPPORTED_WORDS = {
@@ -90,7 +99,8 @@ def _rewrite(text: str, problems: list[str], for_sqlglot: bool = False) -> str:
         """Index of the closing parenthesis of the call at ``at``, and its arguments, rewritten."""
         close = matching_paren(code, at + 1)
         return close, [
-            _rewrite(_span(text, a), problems, for_sqlglot) for a in split_top_level(code[at + 2 : close])
+            _rewrite(source_text(text, a), problems, for_sqlglot)
+            for a in split_top_level(code[at + 2 : close])
         ]
 
     i = 0
@@ -150,7 +160,7 @@ def _rewrite(text: str, problems: list[str], for_sqlglot: bool = False) -> str:
             elif word == "TRUNC" and is_call and not for_sqlglot:
                 close = matching_paren(code, i + 1)
                 parts = split_top_level(code[i + 2 : close])
-                args = [_rewrite(_span(text, a), problems, for_sqlglot) for a in parts]
+                args = [_rewrite(source_text(text, a), problems, for_sqlglot) for a in parts]
                 unit = (
                     _TRUNC_UNITS.get(parts[1][0].value.upper())
                     if len(parts) == 2 and parts[1][0].kind == "string"
@@ -203,7 +213,7 @@ def _rewrite(text: str, problems: list[str], for_sqlglot: bool = False) -> str:
                     i = j + 1
                 continue
         i += 1
-    return _apply(text, edits)
+    return apply_edits(text, edits)
 
 
 def _has_connect(code: list[Token]) -> bool:
@@ -232,20 +242,3 @@ def _case(word: str, args: list[str], problems: list[str]) -> str:
         parts.append(f"ELSE {rest[0]}")
     parts.append("END")
     return " ".join(parts)
-
-
-def _span(text: str, tokens: list[Token]) -> str:
-    return text[tokens[0].start : tokens[-1].end] if tokens else ""
-
-
-def _apply(text: str, edits: list[tuple[int, int, str]]) -> str:
-    out = []
-    pos = 0
-    for start, end, repl in sorted(edits):
-        if start < pos:
-            continue
-        out.append(text[pos:start])
-        out.append(repl)
-        pos = end
-    out.append(text[pos:])
-    return "".join(out)

@@ -192,6 +192,21 @@ def source_text(text: str, tokens: list[Token]) -> str:
     return text[tokens[0].start : tokens[-1].end]
 
 
+def apply_edits(text: str, edits: list[tuple[int, int, str]]) -> str:
+    """``text`` with each ``(start, end, replacement)`` applied, in offset order (edits recorded at the
+    same offsets keep their order); an edit overlapping an earlier one is dropped."""
+    out = []
+    pos = 0
+    for start, end, repl in sorted(edits, key=lambda e: (e[0], e[1])):
+        if start < pos:
+            continue
+        out.append(text[pos:start])
+        out.append(repl)
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def oracle_name(tok: Token) -> str:
     """The name Oracle stores for an identifier token: unquoted names upper-cased, quoted kept."""
     if tok.kind == "qident":
