@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
+import threading
+from dataclasses import replace
 from pathlib import Path
 
 import psycopg
@@ -41,7 +44,19 @@ def test_a_migration_through_the_api_alone(scram_server: ScramServer, tmp_path: 
     assert "Import data complete." in imported.output
     assert {d["status"] for d in api.import_data_status(m).document} == {"DONE"}
     api.finalize_schema(m)
-    result = api.verify(m)
+    # options are checked like flags: a misspelt name or a bad value stops the step before any work
+    with pytest.raises(TransshipError, match="import data has no option 'on_primary_key_conflcit'"):
+        api.import_data(m, api.ImportDataOptions(extra={"on_primary_key_conflcit": "IGNORE"}))
+    with pytest.raises(TransshipError, match="error_policy_snapshot"):
+        api.import_data(m, api.ImportDataOptions(error_policy="bogus"))
+    host = logging.Handler()
+    logging.getLogger("transship").addHandler(host)
+    try:
+        result = api.verify(m)
+        assert host in logging.getLogger("transship").handlers  # the host's logging is given back
+        assert not any(isinstance(h, logging.FileHandler) for h in logging.getLogger("transship").handlers)
+    finally:
+        logging.getLogger("transship").removeHandler(host)
     assert result.ok and result.error is None, result.error
     assert {t["table_name"]: t["target_rows"] for t in result.document["tables"]} == SMALL_COUNTS
     assert {side for side, _user, _host in asked} == {"source", "target"}  # asked once per side per step
@@ -51,6 +66,7 @@ def test_a_migration_through_the_api_alone(scram_server: ScramServer, tmp_path: 
         conn.execute("UPDATE shop.orders SET total = total + 1 WHERE id = (SELECT min(id) FROM shop.orders)")
     bad = api.verify(m, api.VerifyOptions(table_list=["shop.orders"]))
     assert not bad.ok and bad.error is not None and "verify found differences in 1 of 1 table(s)" in bad.error
+    assert "shop.orders" in bad.output  # what verify printed, also when its verdict is "different"
     (orders,) = bad.document["tables"]
     assert [d["kind"] for d in orders["differences"]] == ["changed"]
 
@@ -60,12 +76,41 @@ def test_a_migration_through_the_api_alone(scram_server: ScramServer, tmp_path: 
     with pytest.raises(TransshipError, match="target database login failed for user postgres"):
         api.verify(wrong)
     (tmp_path / "bk").mkdir()
-    api.end_migration(
-        m, api.EndMigrationOptions(save_migration_reports=True, backup_dir=str(tmp_path / "bk"))
-    )
+    keep = api.EndMigrationOptions(save_migration_reports=True, backup_dir=str(tmp_path / "bk"))
+    with pytest.raises(TransshipError, match="not confirmed"):  # destructive steps ask, as the CLI does
+        api.end_migration(m, keep)
+    api.end_migration(replace(m, yes=True), keep)
     assert json.loads(next((tmp_path / "bk").rglob("verification_report.json")).read_text())["tables"]
 
 
 def test_a_step_out_of_order_is_an_error_not_an_exit(tmp_path: Path) -> None:
     with pytest.raises(TransshipError, match="migration has not started yet"):
         api.import_data(api.Migration(tmp_path, target=DBConfig(host="127.0.0.1", name="x")))
+
+
+def test_each_call_keeps_its_own_password_source_in_its_workers() -> None:
+    """Two migrations in two threads: each one's pool workers ask its own callback, never the other's."""
+    from transship import credentials
+    from transship.pools import ContextThreadPool
+
+    seen: dict[str, list[str]] = {"A": [], "B": []}
+    both_inside = threading.Barrier(2)
+
+    def migration(tag: str) -> None:
+        def ask(side: str, user: str, host: str) -> str:
+            return tag
+
+        with credentials.scoped_password_source(ask):
+            both_inside.wait()  # the other thread has set its own source by now
+            with ContextThreadPool(max_workers=3) as pool:
+                for source in pool.map(lambda _: credentials.password_source(), range(6)):
+                    assert source is not None
+                    seen[tag].append(source("target", "u", "h"))
+
+    threads = [threading.Thread(target=migration, args=(t,)) for t in ("A", "B")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen == {"A": ["A"] * 6, "B": ["B"] * 6}
+    assert credentials.password_source() is None  # nothing left installed

@@ -27,6 +27,8 @@ from __future__ import annotations
 import importlib
 import io
 import json
+import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -36,7 +38,9 @@ from rich.console import Console
 
 from transship import credentials
 from transship.dbconfig import DBConfig
-from transship.errors import TransshipError
+from transship.errors import ConfigError, ExportDirError, TransshipError
+
+log = logging.getLogger("transship")
 
 
 @dataclass
@@ -52,6 +56,9 @@ class Migration:
     #: where each step's text goes (None: captured into its StepResult)
     out: TextIO | None = None
     log_level: str = "info"
+    #: answer yes where a command asks (``start_clean`` dropping the target's schemas or the exported data,
+    #: ``end_migration``); False: those steps refuse, as the CLI does without a terminal and without ``--yes``
+    yes: bool = False
 
 
 @dataclass
@@ -215,9 +222,9 @@ def verify(m: Migration, options: VerifyOptions | None = None) -> VerifyResult:
         result.output, result.messages, result.ok = step.output, step.messages, True
     except TransshipError as exc:
         written = report.is_file() and report.stat().st_mtime_ns != before
-        if not written:  # verify did not get as far as comparing: a real error
-            raise
-        result.error = exc.one_line()
+        if not written or not exc.message.startswith(("verify found differences", "verify could not prove")):
+            raise  # verify did not get as far as a verdict: a real error
+        result.error, result.output = exc.one_line(), getattr(exc, "output", "")
     result.document = json.loads(report.read_text(encoding="utf-8"))
     return result
 
@@ -255,26 +262,49 @@ def _status(m: Migration, path: tuple[str, ...], func: str) -> StepResult:
     return result
 
 
+_OPTIONS_LOCK = threading.Lock()
 _OPTIONS_ADDED = False
 
 
-def _defaults(path: tuple[str, ...]) -> dict[str, Any]:
-    """The command's parameters as the CLI fills them when no flag is given (one source of defaults)."""
+def _command(path: tuple[str, ...]) -> Any:
+    """The click command of a step (with the adapters' connection options, as the CLI's main() adds them)."""
     import click
 
     from transship.cli.main import cli
     from transship.cli.options import add_connection_options
 
+    global _OPTIONS_ADDED
+    with _OPTIONS_LOCK:
+        if not _OPTIONS_ADDED:
+            add_connection_options(cli)
+            _OPTIONS_ADDED = True
     command: click.Command = cli
     for name in path:
         assert isinstance(command, click.Group)
         command = command.commands[name]
-    global _OPTIONS_ADDED
-    if not _OPTIONS_ADDED:  # the adapters' own flags, as the CLI's main() adds them
-        add_connection_options(cli)
-        _OPTIONS_ADDED = True
+    return command
+
+
+def _params(command: Any, path: tuple[str, ...], given: dict[str, Any]) -> dict[str, Any]:
+    """The command's parameters as the CLI would fill them: its defaults, then ``given``, each checked and
+    converted by the flag's own type (a misspelt name or a bad value is a ConfigError, as on the CLI)."""
+    import click
+
     ctx = command.make_context(" ".join(path), [], resilient_parsing=True)
-    return dict(ctx.params)
+    params = dict(ctx.params)
+    by_name = {p.name: p for p in command.params if p.name}
+    for name, value in given.items():
+        param = by_name.get(name)
+        if param is None:
+            raise ConfigError(
+                f"{' '.join(path)} has no option {name!r}",
+                fix="use the parameter name of one of its flags (--on-primary-key-conflict is on_primary_key_conflict)",
+            )
+        try:
+            params[name] = param.type_cast_value(ctx, value)
+        except click.BadParameter as exc:
+            raise ConfigError(f"{' '.join(path)}: {name}: {exc.message}", fix="fix the value") from None
+    return params
 
 
 def _connection_params(side: str, cfg: DBConfig | None) -> dict[str, Any]:
@@ -306,29 +336,69 @@ def _step(
 ) -> StepResult:
     from transship.cli.options import call_locked, open_run
 
-    params = _defaults(path)
-    params.update(export_dir=str(m.export_dir), log_level=m.log_level, yes=True, disable_pb=True)
+    command = _command(path)
+    names = {p.name for p in command.params}
+    given: dict[str, Any] = {"log_level": m.log_level, "yes": m.yes}
+    if "disable_pb" in names:
+        given["disable_pb"] = True
     # the step's own side, and the other one where the command takes it (verify reads the source too)
     for s in ("source", "target"):
-        if s == side or f"{s}_db_host" in params:
-            params.update(_connection_params(s, m.source if s == "source" else m.target))
-    params.update({k: v for k, v in values.items() if v is not None})
+        if s == side or f"{s}_db_host" in names:
+            given.update(_connection_params(s, m.source if s == "source" else m.target))
+    given.update({k: v for k, v in values.items() if v not in (None, ())})
     if options is not None and any(f.name == "extra" for f in fields(options)):
-        params.update(options.extra)
-    Path(m.export_dir).mkdir(parents=True, exist_ok=True)
+        given.update(options.extra)
+    params = _params(command, path, given)
+    root = Path(m.export_dir).expanduser()
+    params["export_dir"] = str(root)
+    if init:  # only the first steps create the export dir (their commands want it made with mkdir)
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ExportDirError(
+                f"cannot create the export dir {root}: {exc.strerror}", fix="choose another path"
+            ) from None
     buffer, notes = io.StringIO(), io.StringIO()
     out = Console(file=m.out or buffer, highlight=False, soft_wrap=True, width=220, force_terminal=False)
     err = Console(file=m.out or notes, highlight=False, soft_wrap=True, width=220, force_terminal=False)
     implementation: Callable[[Any], Any] = getattr(
         importlib.import_module(f"transship.commands.{module}"), func
     )
-    previous = credentials.set_password_source(m.passwords)
+    saved = _save_logging()
     run = None
     try:
-        run = open_run(" ".join(path), params, out, err, needs_init=needs_init, init=init)
-        call_locked(run, implementation, lock)
+        with credentials.scoped_password_source(m.passwords):
+            run = open_run(" ".join(path), params, out, err, needs_init=needs_init, init=init)
+            call_locked(run, implementation, lock)
+    except TransshipError as exc:
+        log.error("%s", exc.one_line())  # into the step's log file, as the CLI writes it
+        exc.output = buffer.getvalue()  # type: ignore[attr-defined]  # what the step printed before it stopped
+        raise
     finally:
-        credentials.set_password_source(previous)
         if run is not None:
             run.close()
+        _restore_logging(saved)
     return StepResult(output=buffer.getvalue(), messages=notes.getvalue())
+
+
+_LOGGERS = ("transship", "psycopg", "pymysql", "oracledb")
+_Saved = list[tuple[logging.Logger, list[logging.Handler], int, bool]]
+
+
+def _save_logging() -> _Saved:
+    loggers = [logging.getLogger(n) for n in _LOGGERS]
+    return [(lg, list(lg.handlers), lg.level, lg.propagate) for lg in loggers]
+
+
+def _restore_logging(saved: _Saved) -> None:
+    """Give the host its loggers back as they were, and close the step's log file."""
+    for lg, handlers, level, propagate in saved:
+        for h in list(lg.handlers):
+            if h not in handlers:
+                lg.removeHandler(h)
+                h.close()
+        for h in handlers:
+            if h not in lg.handlers:
+                lg.addHandler(h)
+        lg.setLevel(level)
+        lg.propagate = propagate

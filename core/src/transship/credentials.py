@@ -13,9 +13,11 @@ callable with :func:`set_password_source`, or none (the default), in which case 
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import getpass
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from transship.dbconfig import DBConfig
 from transship.errors import ConfigError
@@ -26,6 +28,8 @@ PasswordSource = Callable[[str, str, str], str | None]
 
 _lock = threading.RLock()
 _source: PasswordSource | None = None
+# a source set for one call and the threads it starts (transship.api), which beats the process-wide one
+_scoped: contextvars.ContextVar[PasswordSource | None] = contextvars.ContextVar("transship_password_source")
 
 
 def set_password_source(source: PasswordSource | None) -> PasswordSource | None:
@@ -37,8 +41,20 @@ def set_password_source(source: PasswordSource | None) -> PasswordSource | None:
 
 
 def password_source() -> PasswordSource | None:
-    """The installed password source (None: never ask)."""
-    return _source
+    """The password source in effect: one scoped to this call (:func:`scoped_password_source`), else the
+    installed one (None: never ask)."""
+    return _scoped.get(_source)
+
+
+@contextlib.contextmanager
+def scoped_password_source(source: PasswordSource | None) -> Iterator[None]:
+    """Use ``source`` in this thread's context and in the pool threads it starts
+    (:class:`transship.pools.ContextThreadPool`), whatever other threads install meanwhile."""
+    token = _scoped.set(source)
+    try:
+        yield
+    finally:
+        _scoped.reset(token)
 
 
 class TerminalPrompt:
@@ -74,7 +90,7 @@ def supply(cfg: DBConfig, side: str, host: str, user: str | None = None) -> bool
     with _lock:
         if cfg.password:  # another connection of this run got it meanwhile
             return True
-        source = _source
+        source = password_source()
         if source is None:
             return False
         password = source(side, name, host)

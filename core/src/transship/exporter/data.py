@@ -16,7 +16,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_EXCEPTION, wait
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from transship import digests, diskfull
 from transship.adapters.base import DataSnapshot, ExportTable, TableReader
 from transship.crashpoints import crash_point, declare
 from transship.errors import TransshipError
+from transship.pools import ContextThreadPool
 from transship.progress import RowProgress
 
 log = logging.getLogger(__name__)
@@ -296,7 +297,7 @@ def export_tables(
         return result
 
     try:
-        with ThreadPoolExecutor(max_workers=len(opened), thread_name_prefix="export") as pool:
+        with ContextThreadPool(max_workers=len(opened), thread_name_prefix="export") as pool:
             futures = [pool.submit(one, t) for t in order]
             try:
                 wait(futures, return_when=FIRST_EXCEPTION)

@@ -12,7 +12,7 @@ import queue
 import re
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +34,7 @@ from transship.importer.policies import (
     offset_after_lines,
     stage_name,
 )
+from transship.pools import ContextThreadPool
 from transship.retry import Budget, describe_failure, is_transient, retrying
 from transship.sinks.base import ImportSink
 
@@ -508,7 +509,7 @@ class DataLoader:
         workers = min(self.parallel_jobs, work.qsize())
         if not workers:
             return
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="import") as pool:
+        with ContextThreadPool(max_workers=workers, thread_name_prefix="import") as pool:
             futures = [pool.submit(worker) for _ in range(workers)]
             try:
                 wait(futures)  # each worker records its own error; Ctrl-C interrupts the wait

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 from psycopg import sql
 
 from transship.crashpoints import crash_point, declare
+from transship.pools import ContextThreadPool
 from transship.retry import retrying
 
 log = logging.getLogger(__name__)
@@ -140,5 +140,5 @@ def rebuild(
         log.info("index %s.%s %s", schema, name, "built" if built else "already present")
         return built
 
-    with ThreadPoolExecutor(max_workers=max(1, parallel), thread_name_prefix="index") as pool:
+    with ContextThreadPool(max_workers=max(1, parallel), thread_name_prefix="index") as pool:
         return sum(pool.map(build, todo))

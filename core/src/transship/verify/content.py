@@ -15,11 +15,11 @@ import math
 import random
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
 from transship.keyranges import ChunkPlan, plan_hash, plan_ranges
+from transship.pools import ContextThreadPool
 from transship.verify.canonical import ROW_HASHES, allowed_row_hashes
 
 T = TypeVar("T")
@@ -155,7 +155,7 @@ class ContentResult:
 
 def both(source: Callable[[], T], target: Callable[[], T]) -> tuple[T, T]:
     """Run the source's and the target's query at the same time."""
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="verify") as pool:
+    with ContextThreadPool(max_workers=2, thread_name_prefix="verify") as pool:
         s, t = pool.submit(source), pool.submit(target)
         return s.result(), t.result()
 
@@ -174,7 +174,7 @@ def _parallel_digests(
     """Digests of a range plan with every reader of each side at once, each on its own span of the keys."""
     n = min(len(sources), len(targets), plan.count)
     parts = [list(range(i * plan.count // n, (i + 1) * plan.count // n)) for i in range(n)]
-    with ThreadPoolExecutor(max_workers=2 * n, thread_name_prefix="verify") as pool:
+    with ContextThreadPool(max_workers=2 * n, thread_name_prefix="verify") as pool:
         s_futures = [pool.submit(sources[i].digests, s_table, plan, part) for i, part in enumerate(parts)]
         t_futures = [pool.submit(targets[i].digests, t_table, plan, part) for i, part in enumerate(parts)]
         s_dig: Digests = {}
