@@ -114,3 +114,22 @@ def test_each_call_keeps_its_own_password_source_in_its_workers() -> None:
         t.join()
     assert seen == {"A": ["A"] * 6, "B": ["B"] * 6}
     assert credentials.password_source() is None  # nothing left installed
+
+
+def test_a_flag_the_caller_did_not_give_counts_as_default(tmp_path: Path) -> None:
+    """Without a click context, Run asks the parameters the API caller gave (a resumed import_data that was
+    not given a batch size must not say "--batch-size applies to new tables")."""
+    from rich.console import Console
+
+    from transship.cli.options import Run
+    from transship.exportdir import ExportDir
+
+    run = Run(
+        "import data",
+        {"batch_size": 20000},
+        ExportDir(tmp_path),
+        Console(),
+        Console(),
+        given={"parallel_jobs"},
+    )
+    assert run.ctx_param_is_default("batch_size") and not run.ctx_param_is_default("parallel_jobs")

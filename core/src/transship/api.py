@@ -369,6 +369,7 @@ def _step(
     try:
         with credentials.scoped_password_source(m.passwords):
             run = open_run(" ".join(path), params, out, err, needs_init=needs_init, init=init)
+            run.given = set(given) - {"log_level", "yes", "disable_pb"}
             call_locked(run, implementation, lock)
     except TransshipError as exc:
         log.error("%s", exc.one_line())  # into the step's log file, as the CLI writes it

@@ -171,6 +171,8 @@ class Run:
     err: Console
     config: ConfigFile | None = None
     _meta: MetaDB | None = field(default=None, repr=False)
+    #: the parameters the caller gave, when there is no click context (transship.api); None: ask click
+    given: set[str] | None = None
 
     @property
     def yes(self) -> bool:
@@ -242,7 +244,7 @@ class Run:
         """True when ``name`` was not given on the command line nor in the config file."""
         ctx = click.get_current_context(silent=True)
         if ctx is None:
-            return False
+            return self.given is not None and name not in self.given
         return ctx.get_parameter_source(name) in (click.core.ParameterSource.DEFAULT, None) and not (
             self.config is not None and self.config.lookup("", name.replace("_", "-")) is not None
         )
