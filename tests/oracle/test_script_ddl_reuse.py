@@ -25,3 +25,26 @@ def test_export_data_reuses_the_ddl_scripts_of_export_schema(tmp_path: Path, exp
     assert "Reading the DDL scripts export schema read: ddl.sql" in out.stdout
     (line,) = (export_dir / "data" / "tokens_data.sql").read_text().splitlines()
     assert line.split("\t")[1] == "00010203-0405-0607-0809-0a0b0c0d0eff", line
+
+
+def test_comments_come_only_with_the_tables_they_describe(tmp_path: Path, export_dir: Path) -> None:
+    ddl = tmp_path / "ddl.sql"
+    ddl.write_text(
+        "CREATE TABLE t (id NUMBER(10) PRIMARY KEY);\nCOMMENT ON TABLE t IS 'a table';\n"
+        "CREATE VIEW v AS SELECT id FROM t;\n",
+        encoding="utf-8",
+    )
+    src = [
+        "-e",
+        str(export_dir),
+        "--source-db-type",
+        "oracle",
+        "--source-db-schema",
+        "TS",
+        "--source-ddl-file",
+        str(ddl),
+    ]
+    run_cli("export", "schema", *src, "--object-type-list", "VIEW", "--comments-on-objects", "true")
+    assert not (export_dir / "schema" / "comments").exists()  # COMMENT ON TABLE t without t fails at import
+    run_cli("export", "schema", *src, "--comments-on-objects", "true", "--start-clean", "true", "--yes")
+    assert "a table" in (export_dir / "schema" / "comments" / "comment.sql").read_text()

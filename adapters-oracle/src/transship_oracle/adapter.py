@@ -175,7 +175,8 @@ class OracleAdapter(SourceAdapter):
     def export_schema(self, writer: SchemaWriter, options: SchemaExportOptions) -> SchemaExportResult:
         converted = self.convert(self.read_source())
         wanted = set(options.object_types or self.object_types) - set(options.exclude_object_types)
-        wanted |= {"COMMENT"} if options.comments_on_objects else set()
+        # comments are on tables and their columns: only with the tables they describe
+        wanted |= {"COMMENT"} if options.comments_on_objects and "TABLE" in wanted else set()
         if "TABLE" in wanted:
             wanted.add("UNCATEGORIZED")
         catalog = converted.catalog
