@@ -14,13 +14,7 @@ from typing import Any
 from transship.sdk import copyline
 
 # the generic encoder is the SDK's; Oracle adds its LOBs (streamed) and the raw_to_uuid transform
-NULL = copyline.NULL
 escape_text = copyline.escape_text
-format_decimal = copyline.format_decimal
-format_float = copyline.format_float
-format_datetime = copyline.format_datetime
-format_timedelta = copyline.format_timedelta
-format_bytes = copyline.format_bytes
 LOB_CHUNK = 1 << 20
 
 

@@ -44,17 +44,16 @@ def get_adapter(run: Run) -> SourceAdapter:
             f"no source adapter for --source-db-type {cfg.db_type} (installed: {installed})",
             fix=f"install the transship adapter for {cfg.db_type} (docs/plugins.md#adapters names the known ones)",
         )
-    for key in list(cfg.options):  # another adapter's setting: a mistake, never silently ignored ...
-        option, owners = next(
-            ((o, a) for o, a in host.connection_options().values() if o.key == key), (None, [])
+    declared = {o.key: (o, owners) for o, owners in host.connection_options().values()}
+    for key in [k for k in list(cfg.options) if k in declared and cfg.db_type not in declared[k][1]]:
+        option, owners = declared[key]
+        if run.from_environment(key):  # set in the environment for another source: not this run's
+            del cfg.options[key]
+            continue
+        raise ConfigError(  # another adapter's setting given here: a mistake, never silently ignored
+            f"--{option.name} applies to --source-db-type {' or '.join(owners)}, not {cfg.db_type}",
+            fix=f"drop --{option.name} (or source.{option.name} in the config file)",
         )
-        if option is not None and cfg.db_type not in owners and run.from_environment(key):
-            del cfg.options[key]  # ... unless it only sits in the environment, set for another source
-        elif option is not None and cfg.db_type not in owners:
-            raise ConfigError(
-                f"--{option.name} applies to --source-db-type {' or '.join(owners)}, not {cfg.db_type}",
-                fix=f"drop --{option.name} (or source.{option.name} in the config file)",
-            )
     adapter = record.load()(cfg)
     adapter.source_ddl_files = list(run.params.get("source_ddl_file") or [])
     adapter.source_data_files = list(run.params.get("source_data_file") or [])
