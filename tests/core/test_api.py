@@ -133,3 +133,11 @@ def test_a_flag_the_caller_did_not_give_counts_as_default(tmp_path: Path) -> Non
         given={"parallel_jobs"},
     )
     assert run.ctx_param_is_default("batch_size") and not run.ctx_param_is_default("parallel_jobs")
+
+
+def test_an_export_dir_that_cannot_be_made_is_a_transship_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    m = api.Migration(blocker / "mig", source=DBConfig(db_type="postgresql", host="127.0.0.1", name="x"))
+    with pytest.raises(TransshipError, match="cannot create the export dir"):
+        api.export_schema(m)

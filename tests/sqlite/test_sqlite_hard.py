@@ -113,3 +113,22 @@ def test_check_expressions_are_found_whatever_the_rest_of_the_statement() -> Non
       length(b) < 5), -- CHECK (not this)
       "check" INT, CONSTRAINT z CHECK ((a + 1) * 2 > 0))"""
     assert check_expressions(sql) == ["a > 0.5", "b <> ')' AND\n      length(b) < 5", "(a + 1) * 2 > 0"]
+
+
+def test_a_file_locked_by_another_program_is_one_line_and_a_retry_works(
+    tmp_path: Path, export_dir: Path
+) -> None:
+    from tests.core.conftest import assert_one_line_error
+
+    path = tmp_path / "busy.db"
+    build(path)
+    src = ["-e", str(export_dir), "--source-db-type", "sqlite", "--source-db-name", str(path)]
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # a writer in the middle of its transaction
+    try:
+        locked = run_cli("export", "schema", *src, check=False)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert_one_line_error(locked, "cannot read SQLite file", "database is locked", "retry then")
+    run_cli("export", "schema", *src)  # the writer is done: the same command works
