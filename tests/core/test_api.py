@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 
 import psycopg
@@ -44,11 +44,13 @@ def test_a_migration_through_the_api_alone(scram_server: ScramServer, tmp_path: 
     assert "Import data complete." in imported.output
     assert {d["status"] for d in api.import_data_status(m).document} == {"DONE"}
     api.finalize_schema(m)
-    # options are checked like flags: a misspelt name or a bad value stops the step before any work
-    with pytest.raises(TransshipError, match="import data has no option 'on_primary_key_conflcit'"):
-        api.import_data(m, api.ImportDataOptions(extra={"on_primary_key_conflcit": "IGNORE"}))
-    with pytest.raises(TransshipError, match="error_policy_snapshot"):
-        api.import_data(m, api.ImportDataOptions(error_policy="bogus"))
+    # options are checked like flags: a bad value stops the step before any work, naming field and flag
+    with pytest.raises(TransshipError, match=r"import data: error_policy \(--error-policy-snapshot\)"):
+        api.import_data(m, api.ImportDataOptions(error_policy="bogus"))  # type: ignore[arg-type]
+    with pytest.raises(
+        TransshipError, match=r"parallel_jobs \(--parallel-jobs\).*greater than or equal to 1"
+    ):
+        api.import_data(m, api.ImportDataOptions(parallel_jobs=0))
     host = logging.Handler()
     logging.getLogger("transship").addHandler(host)
     try:
@@ -116,23 +118,42 @@ def test_each_call_keeps_its_own_password_source_in_its_workers() -> None:
     assert credentials.password_source() is None  # nothing left installed
 
 
-def test_a_flag_the_caller_did_not_give_counts_as_default(tmp_path: Path) -> None:
-    """Without a click context, Run asks the parameters the API caller gave (a resumed import_data that was
-    not given a batch size must not say "--batch-size applies to new tables")."""
-    from rich.console import Console
+def test_the_cli_and_the_api_share_the_options_and_their_defaults() -> None:
+    """Each command's flags fill the step's options dataclass; with no flag given, the defaults are equal."""
+    from transship.cli.main import cli
+    from transship.steps import options
 
-    from transship.cli.options import Run
-    from transship.exportdir import ExportDir
+    commands = {
+        ("export", "schema"): options.ExportSchemaOptions, ("export", "data"): options.ExportDataOptions,
+        ("import", "schema"): options.ImportSchemaOptions, ("import", "data"): options.ImportDataOptions,
+        ("finalize-schema-post-data-import",): options.FinalizeOptions, ("verify",): options.VerifyOptions,
+        ("analyze-schema",): options.AnalyzeOptions, ("end", "migration"): options.EndMigrationOptions,
+        ("export", "data", "status"): options.StatusOptions,
+    }  # fmt: skip
+    for path, cls in commands.items():
+        command = cli
+        for name in path:
+            command = command.commands[name]  # type: ignore[attr-defined]
+        params = command.make_context(" ".join(path), [], resilient_parsing=True).params
+        names = getattr(cls, "CLI_NAMES", {})
+        missing = [f.name for f in fields(cls) if names.get(f.name, f.name) not in params]
+        assert not missing, (path, missing)  # every field is a flag of the command
+        assert options.from_params(cls, params) == cls(), path
 
-    run = Run(
-        "import data",
-        {"batch_size": 20000},
-        ExportDir(tmp_path),
-        Console(),
-        Console(),
-        given={"parallel_jobs"},
+
+def test_the_engine_runs_without_click() -> None:
+    """transship.api and every step import neither click nor the CLI (a library user does not need them)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, transship.api\n"
+        "for m in ('analyze', 'export_schema', 'export_data', 'import_schema', 'import_data', 'verify',"
+        " 'status', 'end_migration'): __import__('transship.steps.' + m)\n"
+        "print(sorted(n for n in sys.modules if n == 'click' or n.startswith(('click.', 'transship.cli'))))"
     )
-    assert run.ctx_param_is_default("batch_size") and not run.ctx_param_is_default("parallel_jobs")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]", out
 
 
 def test_an_export_dir_that_cannot_be_made_is_a_transship_error(tmp_path: Path) -> None:

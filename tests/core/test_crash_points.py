@@ -22,8 +22,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
-import transship.commands.export_data
-import transship.commands.import_data  # noqa: F401 - declares the crash points of both commands
+import transship.steps.export_data
+import transship.steps.import_data  # noqa: F401 - declares the crash points of both steps
 from tests.conftest import run_cli
 from tests.core.conftest import SMALL, SMALL_COUNTS, SMALL_SCHEMAS, load_sql, table_digests
 from transship.crashpoints import DISCONNECT_ENV, ENV, POINTS

@@ -134,12 +134,12 @@ def test_retry_budget_starts_again_when_work_progresses(monkeypatch: pytest.Monk
 def test_driver_log_records_go_to_the_log_file_not_stderr(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from transship.cli.options import _setup_logging
     from transship.exportdir import ExportDir
+    from transship.steps.context import setup_logging
 
     ed = ExportDir(tmp_path)
     ed.logs.mkdir(parents=True, exist_ok=True)
-    _setup_logging(ed, "import data", "info")
+    setup_logging(ed, "import data", "info")
     # what psycopg logs when a COPY's cleanup meets a lost connection
     logging.getLogger("psycopg").warning(
         "error ignored terminating %r: %s", "<psycopg.Copy [BAD]>", "the connection is lost"

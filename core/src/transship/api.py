@@ -18,32 +18,54 @@ An orchestrator, a notebook or a test migrates without the CLI::
 Every step runs exactly as its command does (same defaults, checks, state, resume, lock, log file under
 ``logs/``), but raises :class:`~transship.errors.TransshipError` instead of exiting, never prompts (passwords
 come from :attr:`Migration.passwords`, a callback, or nowhere), shows no progress bars, and writes its text to
-:attr:`Migration.out` (default: kept in :attr:`StepResult.output`). Options not named by a dataclass field are
-passed by their CLI flag's parameter name in ``extra`` (``{"on_primary_key_conflict": "IGNORE"}``).
+:attr:`Migration.out` (default: kept in :attr:`StepResult.output`). Each step's options are a dataclass of
+:mod:`transship.steps.options` (re-exported here) with one field per flag and the CLI's defaults; a bad value
+stops the step with a :class:`~transship.errors.ConfigError` naming the field and its flag, before any work.
+The CLI runs the same step functions (:mod:`transship.steps`) with the same dataclasses.
 """
 
 from __future__ import annotations
 
-import importlib
+import copy
+import dataclasses
 import io
 import json
 import logging
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from rich.console import Console
 
 from transship import credentials
 from transship.dbconfig import DBConfig
-from transship.errors import ConfigError, ExportDirError, TransshipError
+from transship.errors import ExportDirError, TransshipError
+from transship.steps.context import StepContext, call_locked, open_context
+from transship.steps.options import (
+    AnalyzeOptions,
+    EndMigrationOptions,
+    ExportDataOptions,
+    ExportSchemaOptions,
+    FinalizeOptions,
+    ImportDataOptions,
+    ImportSchemaOptions,
+    StatusOptions,
+    VerifyOptions,
+    checked,
+)
+
+__all__ = [
+    "AnalyzeOptions", "EndMigrationOptions", "ExportDataOptions", "ExportSchemaOptions", "FinalizeOptions",
+    "ImportDataOptions", "ImportSchemaOptions", "Migration", "StepResult", "VerifyOptions", "VerifyResult",
+    "analyze_schema", "end_migration", "export_data", "export_data_status", "export_schema", "finalize_schema",
+    "import_data", "import_data_status", "import_schema", "verify",
+]  # fmt: skip
 
 log = logging.getLogger("transship")
+Opts = TypeVar("Opts")
 
 
-@dataclass
+@dataclasses.dataclass
 class Migration:
     """One migration: its export dir (created if missing) and the databases (either may be left out where a
     step does not need it, or where an earlier step stored it in the export dir)."""
@@ -61,7 +83,7 @@ class Migration:
     yes: bool = False
 
 
-@dataclass
+@dataclasses.dataclass
 class StepResult:
     """What a step printed (``output``; its warnings and notes in ``messages``), and the JSON document it
     wrote or printed, where it has one."""
@@ -71,67 +93,7 @@ class StepResult:
     document: Any = None
 
 
-@dataclass
-class ExportSchemaOptions:
-    object_types: list[str] = field(default_factory=list)  # --object-type-list (empty: all)
-    exclude_object_types: list[str] = field(default_factory=list)
-    comments_on_objects: bool = False
-    start_clean: bool = False
-    source_ddl_files: list[str] = field(default_factory=list)  # Oracle script mode
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class ExportDataOptions:
-    table_list: list[str] = field(default_factory=list)  # --table-list (empty: every table)
-    exclude_table_list: list[str] = field(default_factory=list)
-    parallel_jobs: int | None = None
-    start_clean: bool = False
-    source_data_files: list[str] = field(default_factory=list)  # Oracle script mode
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class ImportSchemaOptions:
-    object_types: list[str] = field(default_factory=list)
-    exclude_object_types: list[str] = field(default_factory=list)
-    continue_on_error: bool = False
-    ignore_exist: bool = False
-    start_clean: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class ImportDataOptions:
-    table_list: list[str] = field(default_factory=list)
-    exclude_table_list: list[str] = field(default_factory=list)
-    parallel_jobs: int | None = None
-    batch_size: int | None = None
-    start_clean: bool = False
-    truncate_tables: bool = False
-    error_policy: str | None = None  # --error-policy-snapshot: abort | stash-and-continue
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class FinalizeOptions:
-    refresh_mviews: bool = False
-    continue_on_error: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class VerifyOptions:
-    table_list: list[str] = field(default_factory=list)
-    exclude_table_list: list[str] = field(default_factory=list)
-    max_differences: int | None = None
-    counts_only: bool = False
-    sample_percent: float | None = None
-    parallel_jobs: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
+@dataclasses.dataclass
 class VerifyResult(StepResult):
     """``ok``: every table proven equal (or what was asked for, e.g. counts only); ``error``: why not."""
 
@@ -139,31 +101,21 @@ class VerifyResult(StepResult):
     error: str | None = None
 
 
-@dataclass
-class EndMigrationOptions:
-    backup_dir: str | None = None
-    backup_schema_files: bool = False
-    backup_data_files: bool = False
-    save_migration_reports: bool = False
-    backup_log_files: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
 def export_schema(m: Migration, options: ExportSchemaOptions | None = None) -> StepResult:
     """``export schema``: the source schema, converted, into ``schema/``."""
-    o = options or ExportSchemaOptions()
-    return _step(m, ("export", "schema"), "export_schema", "run", "source", o, {
-        "object_type_list": _csv(o.object_types), "exclude_object_type_list": _csv(o.exclude_object_types),
-        "comments_on_objects": o.comments_on_objects, "start_clean": o.start_clean,
-        "source_ddl_file": tuple(o.source_ddl_files),
-    }, init=True)  # fmt: skip
+    from transship.steps import export_schema as step
+
+    return _step(m, "export schema", step.run, options or ExportSchemaOptions(), init=True)
 
 
-def analyze_schema(m: Migration, rules: list[str] | None = None) -> StepResult:
+def analyze_schema(m: Migration, options: AnalyzeOptions | None = None) -> StepResult:
     """``analyze-schema``: the report of what needs the user's hands; ``document`` is its JSON."""
-    result = _step(m, ("analyze-schema",), "analyze", "run", None, None, {
-        "output_format": "json", "rules": _csv(rules or []),
-    }, needs_init=True)  # fmt: skip
+    from transship.steps import analyze as step
+
+    o = options or AnalyzeOptions()
+    if o.output_formats and "json" not in o.output_formats:
+        o = dataclasses.replace(o, output_formats=[*o.output_formats, "json"])  # document comes from it
+    result = _step(m, "analyze-schema", step.run, o, needs_init=True)
     report = Path(m.export_dir) / "reports" / "schema_analysis_report.json"
     result.document = json.loads(report.read_text(encoding="utf-8")) if report.is_file() else None
     return result
@@ -171,55 +123,45 @@ def analyze_schema(m: Migration, rules: list[str] | None = None) -> StepResult:
 
 def export_data(m: Migration, options: ExportDataOptions | None = None) -> StepResult:
     """``export data``: every table's rows on one snapshot into ``data/`` (resumable)."""
-    o = options or ExportDataOptions()
-    return _step(m, ("export", "data"), "export_data", "run", "source", o, {
-        "table_list": _csv(o.table_list), "exclude_table_list": _csv(o.exclude_table_list),
-        "parallel_jobs": o.parallel_jobs, "start_clean": o.start_clean,
-        "source_data_file": tuple(o.source_data_files),
-    }, init=True)  # fmt: skip
+    from transship.steps import export_data as step
+
+    return _step(m, "export data", step.run, options or ExportDataOptions(), init=True)
 
 
 def import_schema(m: Migration, options: ImportSchemaOptions | None = None) -> StepResult:
     """``import schema``: the schema files into the target."""
-    o = options or ImportSchemaOptions()
-    return _step(m, ("import", "schema"), "import_schema", "run", "target", o, {
-        "object_type_list": _csv(o.object_types), "exclude_object_type_list": _csv(o.exclude_object_types),
-        "continue_on_error": o.continue_on_error, "ignore_exist": o.ignore_exist, "start_clean": o.start_clean,
-    }, needs_init=True)  # fmt: skip
+    from transship.steps import import_schema as step
+
+    return _step(m, "import schema", step.run, options or ImportSchemaOptions(), needs_init=True)
 
 
 def import_data(m: Migration, options: ImportDataOptions | None = None) -> StepResult:
     """``import data``: the exported rows into the target, batched, parallel, exactly once (resumable)."""
-    o = options or ImportDataOptions()
-    return _step(m, ("import", "data"), "import_data", "run", "target", o, {
-        "table_list": _csv(o.table_list), "exclude_table_list": _csv(o.exclude_table_list),
-        "parallel_jobs": o.parallel_jobs, "batch_size": o.batch_size, "start_clean": o.start_clean,
-        "truncate_tables": o.truncate_tables, "error_policy_snapshot": o.error_policy,
-    }, needs_init=True)  # fmt: skip
+    from transship.steps import import_data as step
+
+    return _step(m, "import data", step.run, options or ImportDataOptions(), needs_init=True)
 
 
 def finalize_schema(m: Migration, options: FinalizeOptions | None = None) -> StepResult:
     """``finalize-schema-post-data-import``: NOT VALID constraints validated, indexes, materialized views."""
-    o = options or FinalizeOptions()
-    return _step(m, ("finalize-schema-post-data-import",), "import_schema", "finalize", "target", o, {
-        "refresh_mviews": o.refresh_mviews, "continue_on_error": o.continue_on_error,
-    }, needs_init=True)  # fmt: skip
+    from transship.steps import import_schema as step
+
+    return _step(
+        m, "finalize-schema-post-data-import", step.finalize, options or FinalizeOptions(), needs_init=True
+    )
 
 
 def verify(m: Migration, options: VerifyOptions | None = None) -> VerifyResult:
     """``verify``: counts and content of every table, sequences and objects; never raises for differences
     (``ok`` False, ``error`` the reason, ``document`` the verification report)."""
-    o = options or VerifyOptions()
+    from transship.steps import verify as step
+
     result = VerifyResult()
     report = Path(m.export_dir) / "reports" / "verification_report.json"
     before = report.stat().st_mtime_ns if report.is_file() else None
     try:
-        step = _step(m, ("verify",), "verify", "run", "target", o, {
-            "table_list": _csv(o.table_list), "exclude_table_list": _csv(o.exclude_table_list),
-            "max_differences": o.max_differences, "counts_only": o.counts_only,
-            "sample_percent": o.sample_percent, "parallel_jobs": o.parallel_jobs,
-        }, needs_init=True)  # fmt: skip
-        result.output, result.messages, result.ok = step.output, step.messages, True
+        done = _step(m, "verify", step.run, options or VerifyOptions(), needs_init=True)
+        result.output, result.messages, result.ok = done.output, done.messages, True
     except TransshipError as exc:
         written = report.is_file() and report.stat().st_mtime_ns != before
         if not written or not exc.message.startswith(("verify found differences", "verify could not prove")):
@@ -231,126 +173,46 @@ def verify(m: Migration, options: VerifyOptions | None = None) -> VerifyResult:
 
 def export_data_status(m: Migration) -> StepResult:
     """``export data status``: ``document`` holds each table's export progress."""
-    return _status(m, ("export", "data", "status"), "export_status")
+    from transship.steps import status as step
+
+    return _status(m, "export data status", step.export_status)
 
 
 def import_data_status(m: Migration) -> StepResult:
     """``import data status``: ``document`` holds each table's import progress."""
-    return _status(m, ("import", "data", "status"), "import_status")
+    from transship.steps import status as step
+
+    return _status(m, "import data status", step.import_status)
 
 
 def end_migration(m: Migration, options: EndMigrationOptions | None = None) -> StepResult:
     """``end migration``: back up what was asked for, then remove the migration's state."""
-    o = options or EndMigrationOptions()
-    return _step(m, ("end", "migration"), "end_migration", "run", "target", o, {
-        "backup_dir": o.backup_dir, "backup_schema_files": o.backup_schema_files,
-        "backup_data_files": o.backup_data_files, "save_migration_reports": o.save_migration_reports,
-        "backup_log_files": o.backup_log_files,
-    }, needs_init=True)  # fmt: skip
+    from transship.steps import end_migration as step
+
+    return _step(m, "end migration", step.run, options or EndMigrationOptions(), needs_init=True)
 
 
 # ------------------------------------------------------------------------------------------------ internals
-def _csv(items: list[str]) -> str | None:
-    return ",".join(items) if items else None
-
-
-def _status(m: Migration, path: tuple[str, ...], func: str) -> StepResult:
-    result = _step(
-        m, path, "status", func, None, None, {"output_format": "json"}, lock=False, needs_init=True
-    )
+def _status(m: Migration, command: str, fn: Callable[[StepContext, StatusOptions], Any]) -> StepResult:
+    result = _step(m, command, fn, StatusOptions(output_format="json"), lock=False, needs_init=True)
     result.document = json.loads(result.output) if result.output.strip() else None
     return result
 
 
-_OPTIONS_LOCK = threading.Lock()
-_OPTIONS_ADDED = False
-
-
-def _command(path: tuple[str, ...]) -> Any:
-    """The click command of a step (with the adapters' connection options, as the CLI's main() adds them)."""
-    import click
-
-    from transship.cli.main import cli
-    from transship.cli.options import add_connection_options
-
-    global _OPTIONS_ADDED
-    with _OPTIONS_LOCK:
-        if not _OPTIONS_ADDED:
-            add_connection_options(cli)
-            _OPTIONS_ADDED = True
-    command: click.Command = cli
-    for name in path:
-        assert isinstance(command, click.Group)
-        command = command.commands[name]
-    return command
-
-
-def _params(command: Any, path: tuple[str, ...], given: dict[str, Any]) -> dict[str, Any]:
-    """The command's parameters as the CLI would fill them: its defaults, then ``given``, each checked and
-    converted by the flag's own type (a misspelt name or a bad value is a ConfigError, as on the CLI)."""
-    import click
-
-    ctx = command.make_context(" ".join(path), [], resilient_parsing=True)
-    params = dict(ctx.params)
-    by_name = {p.name: p for p in command.params if p.name}
-    for name, value in given.items():
-        param = by_name.get(name)
-        if param is None:
-            raise ConfigError(
-                f"{' '.join(path)} has no option {name!r}",
-                fix="use the parameter name of one of its flags (--on-primary-key-conflict is on_primary_key_conflict)",
-            )
-        try:
-            params[name] = param.type_cast_value(ctx, value)
-        except click.BadParameter as exc:
-            raise ConfigError(f"{' '.join(path)}: {name}: {exc.message}", fix="fix the value") from None
-    return params
-
-
-def _connection_params(side: str, cfg: DBConfig | None) -> dict[str, Any]:
-    if cfg is None:
-        return {}
-    names = {"type": "db_type", "host": "host", "port": "port", "user": "user", "password": "password",
-             "name": "name", "schema": "schema"}  # fmt: skip
-    out = {f"{side}_db_{flag}": getattr(cfg, attr) for flag, attr in names.items()}
-    out |= {
-        f"{side}_{f}": getattr(cfg, f)
-        for f in ("ssl_mode", "ssl_cert", "ssl_key", "ssl_root_cert", "ssl_crl")
-    }
-    out |= dict(cfg.options) if side == "source" else {}
-    return {k: v for k, v in out.items() if v is not None}
-
-
 def _step(
     m: Migration,
-    path: tuple[str, ...],
-    module: str,
-    func: str,
-    side: str | None,
-    options: Any,
-    values: dict[str, Any],
+    command: str,
+    fn: Callable[[StepContext, Opts], Any],
+    options: Opts,
     *,
     lock: bool = True,
     needs_init: bool = False,
     init: bool = False,
 ) -> StepResult:
-    from transship.cli.options import call_locked, open_run
-
-    command = _command(path)
-    names = {p.name for p in command.params}
-    given: dict[str, Any] = {"log_level": m.log_level, "yes": m.yes}
-    if "disable_pb" in names:
-        given["disable_pb"] = True
-    # the step's own side, and the other one where the command takes it (verify reads the source too)
-    for s in ("source", "target"):
-        if s == side or f"{s}_db_host" in names:
-            given.update(_connection_params(s, m.source if s == "source" else m.target))
-    given.update({k: v for k, v in values.items() if v not in (None, ())})
-    if options is not None and any(f.name == "extra" for f in fields(options)):
-        given.update(options.extra)
-    params = _params(command, path, given)
+    """Run one step as its command does: options checked, export dir checked (made with ``init``), its log
+    file, the lock; the caller's logging and password source given back afterwards."""
+    o = checked(options, command)
     root = Path(m.export_dir).expanduser()
-    params["export_dir"] = str(root)
     if init:  # only the first steps create the export dir (their commands want it made with mkdir)
         try:
             root.mkdir(parents=True, exist_ok=True)
@@ -361,23 +223,24 @@ def _step(
     buffer, notes = io.StringIO(), io.StringIO()
     out = Console(file=m.out or buffer, highlight=False, soft_wrap=True, width=220, force_terminal=False)
     err = Console(file=m.out or notes, highlight=False, soft_wrap=True, width=220, force_terminal=False)
-    implementation: Callable[[Any], Any] = getattr(
-        importlib.import_module(f"transship.commands.{module}"), func
-    )
     saved = _save_logging()
-    run = None
+    ctx: StepContext | None = None
     try:
         with credentials.scoped_password_source(m.passwords):
-            run = open_run(" ".join(path), params, out, err, needs_init=needs_init, init=init)
-            run.given = set(given) - {"log_level", "yes", "disable_pb"}
-            call_locked(run, implementation, lock)
+            ctx = open_context(
+                command, str(root), out, err, log_level=m.log_level, needs_init=needs_init, init=init,
+                source=copy.deepcopy(m.source or DBConfig()), target=copy.deepcopy(m.target or DBConfig()),
+                yes=m.yes, disable_pb=True,
+            )  # fmt: skip
+            ready = ctx
+            call_locked(ctx, lambda: fn(ready, o), lock)
     except TransshipError as exc:
         log.error("%s", exc.one_line())  # into the step's log file, as the CLI writes it
         exc.output = buffer.getvalue()  # type: ignore[attr-defined]  # what the step printed before it stopped
         raise
     finally:
-        if run is not None:
-            run.close()
+        if ctx is not None:
+            ctx.close()
         _restore_logging(saved)
     return StepResult(output=buffer.getvalue(), messages=notes.getvalue())
 

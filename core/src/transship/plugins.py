@@ -25,6 +25,7 @@ ENTRY_POINT_GROUP = "transship"
 BUILTIN_PLUGINS = (
     "transship.sinks.builtin",
     "transship.analysis.builtin",
+    "transship.cli.rules",
 )
 
 

@@ -5,37 +5,39 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from transship.errors import ConfigError
 from transship.identifiers import TablePattern, parse_table_list
 from transship.schema_files import OBJECT_FILES, normalize_object_type
 
+if TYPE_CHECKING:
+    from transship.steps.options import TableFilters
 
-def table_patterns(p: dict[str, Any]) -> tuple[list[TablePattern], list[TablePattern]]:
-    """``--table-list``/``--exclude-table-list`` (inline or from files) of a command's parameters, validated."""
+
+def table_patterns(o: TableFilters) -> tuple[list[TablePattern], list[TablePattern]]:
+    """``--table-list``/``--exclude-table-list`` (inline or from files) of a step's options, validated."""
     for inline, path in (
         ("table_list", "table_list_file_path"),
         ("exclude_table_list", "exclude_table_list_file_path"),
     ):
-        if p.get(inline) and p.get(path):
+        if getattr(o, inline) and getattr(o, path):
             raise ConfigError(
                 f"--{inline.replace('_', '-')} and --{path.replace('_', '-')} exclude each other",
                 fix="pass only one",
             )
 
-    def load(inline: str, path: str) -> list[TablePattern]:
-        if p.get(path):
+    def load(items: list[str], path: str | None, flag: str) -> list[TablePattern]:
+        if path:
             try:
-                return parse_table_list(Path(p[path]).read_text(encoding="utf-8"))
+                return parse_table_list(Path(path).read_text(encoding="utf-8"))
             except OSError as exc:
-                raise ConfigError(
-                    f"cannot read {p[path]}: {exc.strerror}", fix=f"check --{path.replace('_', '-')}"
-                ) from None
-        return parse_table_list(p.get(inline))
+                raise ConfigError(f"cannot read {path}: {exc.strerror}", fix=f"check {flag}") from None
+        return [pattern for item in items for pattern in parse_table_list(item)]
 
-    return load("table_list", "table_list_file_path"), load(
-        "exclude_table_list", "exclude_table_list_file_path"
+    return (
+        load(o.table_list, o.table_list_file_path, "--table-list-file-path"),
+        load(o.exclude_table_list, o.exclude_table_list_file_path, "--exclude-table-list-file-path"),
     )
 
 
@@ -60,12 +62,13 @@ def check_patterns_matched(include: list[TablePattern], tables: list[tuple[str, 
         )
 
 
-def object_type_list(text: str | None, flag: str) -> list[str] | None:
-    """``--object-type-list``/``--exclude-object-type-list``: voyager's object type names, normalised (None: not given)."""
-    if not text:
+def object_type_list(items: list[str], flag: str) -> list[str] | None:
+    """``--object-type-list``/``--exclude-object-type-list``: voyager's object type names, normalised (None: not
+    given). Each item is a type or a comma list of them."""
+    if not items:
         return None
     out = []
-    for item in text.split(","):
+    for item in ",".join(items).split(","):
         if not item.strip():
             continue
         try:

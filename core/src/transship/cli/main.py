@@ -24,13 +24,17 @@ from transship.cli.options import (
 )
 
 
-def _lazy(module: str, func: str = "run"):
-    """Import the implementation only when the command runs (keeps ``--help`` fast)."""
+def _lazy(module: str, options: str, func: str = "run"):
+    """The step ``transship.steps.<module>.<func>``, given its options from the command's flags; imported only
+    when the command runs (keeps ``--help`` fast)."""
 
-    def call(run):
+    def call(ctx, params):
         import importlib
 
-        return getattr(importlib.import_module(f"transship.commands.{module}"), func)(run)
+        from transship.steps import options as opts
+
+        step = getattr(importlib.import_module(f"transship.steps.{module}"), func)
+        return step(ctx, opts.from_params(getattr(opts, options), params))
 
     call.__name__ = f"{module}_{func}"
     return call
@@ -81,9 +85,9 @@ table_filters = [
     help="Oracle script mode: convert these DDL files instead of a live database (repeatable).",
 )
 @run_command("export schema", "export-schema", init=True)
-def export_schema(run):
+def export_schema(ctx, params):
     """Export the source schema, converted to PostgreSQL, into schema/."""
-    return _lazy("export_schema")(run)
+    return _lazy("export_schema", "ExportSchemaOptions")(ctx, params)
 
 
 @export_group.group("data", invoke_without_command=True)
@@ -110,18 +114,18 @@ def export_schema(run):
     help="Oracle script mode: the DDL scripts given to export schema (tables and column types for the data).",
 )
 @run_command("export data", "export-data", init=True)
-def export_data(run):
+def export_data(ctx, params):
     """Export table data from the source into data/ (COPY text files), all on one consistent snapshot."""
-    return _lazy("export_data")(run)
+    return _lazy("export_data", "ExportDataOptions")(ctx, params)
 
 
 @export_data.command("status")
 @global_options
 @click.option("--output-format", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @run_command("export data status", "export-data-status", lock=False, needs_init=True)
-def export_data_status(run):
+def export_data_status(ctx, params):
     """Show per-table export progress (reads local state only)."""
-    return _lazy("status", "export_status")(run)
+    return _lazy("status", "StatusOptions", "export_status")(ctx, params)
 
 
 # ---------------------------------------------------------------------------------------------- import
@@ -151,9 +155,9 @@ schema_import_options = [
 )
 @bool_flag("--refresh-mviews", "With --post-snapshot-import: refresh materialized views.")
 @run_command("import schema", "import-schema", needs_init=True)
-def import_schema(run):
+def import_schema(ctx, params):
     """Create the exported schema on the target, in dependency order."""
-    return _lazy("import_schema")(run)
+    return _lazy("import_schema", "ImportSchemaOptions")(ctx, params)
 
 
 @cli.command("finalize-schema-post-data-import")
@@ -164,9 +168,9 @@ def import_schema(run):
 @bool_flag("--refresh-mviews", "Refresh materialized views.")
 @bool_flag("--run-guardrails-checks", "Check target privileges first.", default=True)
 @run_command("finalize-schema-post-data-import", "finalize-schema-post-data-import", needs_init=True)
-def finalize(run):
+def finalize(ctx, params):
     """After import data: add NOT VALID constraints and refresh materialized views."""
-    return _lazy("import_schema", "finalize")(run)
+    return _lazy("import_schema", "FinalizeOptions", "finalize")(ctx, params)
 
 
 import_data_options = [
@@ -194,18 +198,18 @@ import_data_options = [
 @target_options
 @_compose(*import_data_options)
 @run_command("import data", "import-data", needs_init=True)
-def import_data(run):
+def import_data(ctx, params):
     """Load data/ into the target: parallel, batched, exactly once, resumable after any crash."""
-    return _lazy("import_data")(run)
+    return _lazy("import_data", "ImportDataOptions")(ctx, params)
 
 
 @import_data.command("status")
 @global_options
 @click.option("--output-format", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @run_command("import data status", "import-data-status", lock=False, needs_init=True)
-def import_data_status(run):
+def import_data_status(ctx, params):
     """Show per-table import progress (reads local state only; no database connection)."""
-    return _lazy("status", "import_status")(run)
+    return _lazy("status", "StatusOptions", "import_status")(ctx, params)
 
 
 # ---------------------------------------------------------------------------------------------- analyze
@@ -216,9 +220,9 @@ def import_data_status(run):
 @click.option("--rules", help="Only these rules (codes, names or groups; globs).")
 @click.option("--exclude-rules", help="Skip these rules (codes, names or groups; globs).")
 @run_command("analyze-schema", "analyze-schema", needs_init=True)
-def analyze_schema(run):
+def analyze_schema(ctx, params):
     """Analyse the exported (and possibly edited) schema and write reports/schema_analysis_report.*."""
-    return _lazy("analyze")(run)
+    return _lazy("analyze", "AnalyzeOptions")(ctx, params)
 
 
 # ---------------------------------------------------------------------------------------------- verify
@@ -243,7 +247,7 @@ def analyze_schema(run):
 )  # fmt: skip
 @bool_flag("--disable-pb", "No progress bars.")
 @run_command("verify", "verify", needs_init=True)
-def verify(run):
+def verify(ctx, params):
     """Prove the target holds what the source holds: row counts at every stage, and every table's content by
     digests computed inside both databases (PostgreSQL and MySQL/MariaDB sources), with differing rows
     located by key. Also checks that each sequence continues at or beyond the source's value.
@@ -251,7 +255,7 @@ def verify(run):
     Exits 0 only when every table's content is proven equal (or, with --counts-only, every count matches).
     Not a voyager command: voyager has no built-in verification.
     """
-    return _lazy("verify")(run)
+    return _lazy("verify", "VerifyOptions")(ctx, params)
 
 
 # ---------------------------------------------------------------------------------------------- end
@@ -269,9 +273,9 @@ def end_group() -> None:
 @bool_flag("--backup-log-files", "Move logs into --backup-dir.")
 @click.option("--backup-dir", type=click.Path(file_okay=False), help="Existing directory for the backups.")
 @run_command("end migration", "end-migration", needs_init=True)
-def end_migration(run):
+def end_migration(ctx, params):
     """Back up what is asked for, drop the import ledger from the target and clear the export dir."""
-    return _lazy("end_migration")(run)
+    return _lazy("end_migration", "EndMigrationOptions")(ctx, params)
 
 
 # ---------------------------------------------------------------------------------------------- plugins

@@ -7,7 +7,6 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import click
@@ -18,11 +17,10 @@ from transship import credentials
 from transship.cli.hints import interrupt_hint
 from transship.config import ENV_KEYS, ConfigFile
 from transship.dbconfig import DBConfig
-from transship.diskfull import LogFileHandler, unmapped_disk_full
-from transship.errors import ConfigError, ExportDirError, TransshipError
-from transship.exportdir import ExportDir
+from transship.diskfull import unmapped_disk_full
+from transship.errors import ConfigError, TransshipError
 from transship.retry import lost_connection
-from transship.state import MetaDB
+from transship.steps.context import StepContext, call_locked, open_context
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("transship")
@@ -160,101 +158,6 @@ target_options = _compose(
 )  # fmt: skip
 
 
-@dataclass
-class Run:
-    """Everything a command implementation needs: parsed flags, the export dir, output and prompts."""
-
-    command: str
-    params: dict[str, Any]
-    export_dir: ExportDir
-    console: Console
-    err: Console
-    config: ConfigFile | None = None
-    _meta: MetaDB | None = field(default=None, repr=False)
-    #: the parameters the caller gave, when there is no click context (transship.api); None: ask click
-    given: set[str] | None = None
-
-    @property
-    def yes(self) -> bool:
-        return bool(self.params.get("yes") or self.params.get("yes_short"))
-
-    @property
-    def disable_pb(self) -> bool:
-        return bool(self.params.get("disable_pb"))
-
-    @property
-    def meta(self) -> MetaDB:
-        if self._meta is None:
-            self._meta = MetaDB(self.export_dir.meta_db)
-        return self._meta
-
-    def confirm(self, question: str, default: bool = False) -> bool:
-        """``--yes`` answers yes; without a terminal the default is taken."""
-        if self.yes:
-            return True
-        if not sys.stdin.isatty():
-            return default
-        return click.confirm(question, default=default)
-
-    def db_config(self, side: str) -> DBConfig:
-        """Connection settings for ``side`` ("source" or "target"): password from the flag, env or config file."""
-        p = self.params
-        cfg = DBConfig(
-            db_type=p.get(f"{side}_db_type"),
-            host=p.get(f"{side}_db_host"),
-            port=p.get(f"{side}_db_port"),
-            user=p.get(f"{side}_db_user"),
-            password=p.get(f"{side}_db_password"),
-            name=p.get(f"{side}_db_name"),
-            schema=p.get(f"{side}_db_schema"),
-            ssl_mode=p.get(f"{side}_ssl_mode"),
-            ssl_cert=p.get(f"{side}_ssl_cert"),
-            ssl_key=p.get(f"{side}_ssl_key"),
-            ssl_root_cert=p.get(f"{side}_ssl_root_cert"),
-            ssl_crl=p.get(f"{side}_ssl_crl"),
-        )
-        if side == "source":
-            from transship.plugins import get_host
-
-            for option, _adapters in get_host().connection_options().values():
-                if p.get(option.key) not in (None, ""):
-                    cfg.options[option.key] = str(p[option.key])
-        if cfg.password is None:
-            cfg.password = os.environ.get(ENV_KEYS[(side, "db-password")])
-        if cfg.password is None and self.config is not None:
-            value = self.config.lookup("", f"{side}-db-password")
-            cfg.password = None if value is None else str(value)
-        # no prompt here: a server that asks for a password gets it from the terminal prompt at connect time
-        return cfg
-
-    def may_prompt(self) -> bool:
-        """A password prompt is allowed: stdin is a terminal, no ``--yes``, no ``TRANSSHIP_NO_PASSWORD_PROMPT``."""
-        return sys.stdin.isatty() and not self.yes and os.environ.get("TRANSSHIP_NO_PASSWORD_PROMPT") is None
-
-    def password_source(self) -> credentials.PasswordSource | None:
-        """What the connect code asks when a server wants a password that was not given (None: nobody)."""
-        return credentials.TerminalPrompt() if self.may_prompt() else None
-
-    def from_environment(self, name: str) -> bool:
-        """True when parameter ``name`` got its value from an environment variable (not a flag or the file)."""
-        ctx = click.get_current_context(silent=True)
-        return ctx is not None and ctx.get_parameter_source(name) == click.core.ParameterSource.ENVIRONMENT
-
-    def ctx_param_is_default(self, name: str) -> bool:
-        """True when ``name`` was not given on the command line nor in the config file."""
-        ctx = click.get_current_context(silent=True)
-        if ctx is None:
-            return self.given is not None and name not in self.given
-        return ctx.get_parameter_source(name) in (click.core.ParameterSource.DEFAULT, None) and not (
-            self.config is not None and self.config.lookup("", name.replace("_", "-")) is not None
-        )
-
-    def close(self) -> None:
-        if self._meta is not None:
-            self._meta.close()
-            self._meta = None
-
-
 def command_sections(root: click.Command) -> dict[str, set[str]]:
     """Config section name (``import-data``) -> the long flag names of that command (``batch-size``)."""
     out: dict[str, set[str]] = {}
@@ -319,34 +222,6 @@ def _apply_config(ctx: click.Context, section: str, config: ConfigFile) -> None:
             ) from None
 
 
-#: Drivers' loggers: their records (e.g. psycopg's "error ignored terminating <psycopg.Copy ...>" when a
-#: connection is lost mid-COPY) go to the command's log file, never to stderr (Python's last-resort handler).
-_DRIVER_LOGGERS = ("psycopg", "pymysql", "oracledb")
-
-
-def _setup_logging(export_dir: ExportDir, command: str, level: str) -> None:
-    logger = logging.getLogger("transship")
-    drivers = [logging.getLogger(name) for name in _DRIVER_LOGGERS]
-    for lg in (logger, *drivers):
-        for h in list(lg.handlers):
-            lg.removeHandler(h)
-            h.close()
-        lg.propagate = False
-        lg.addHandler(logging.NullHandler())
-    lvl = {"trace": "DEBUG", "warn": "WARNING", "fatal": "CRITICAL", "panic": "CRITICAL"}.get(
-        level.lower(), level.upper()
-    )
-    logger.setLevel(getattr(logging, lvl, logging.INFO))
-    if export_dir.logs.is_dir():
-        handler = LogFileHandler(export_dir.logs / f"{command.replace(' ', '-')}.log", encoding="utf-8")
-        handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
-        )
-        logger.addHandler(handler)
-        for lg in drivers:
-            lg.addHandler(handler)
-
-
 def redact_argv(argv: list[str]) -> list[str]:
     """The command line with every password value replaced by ``****``."""
     out: list[str] = []
@@ -379,43 +254,56 @@ def hide_passwords_from_ps(argv: list[str]) -> None:
     setproctitle.setproctitle(" ".join(["transship", *redacted]))
 
 
-def open_run(
-    command: str,
-    params: dict[str, Any],
-    out: Console,
-    err: Console,
-    config: ConfigFile | None = None,
-    *,
-    needs_init: bool = False,
-    init: bool = False,
-) -> Run:
-    """The :class:`Run` of one step: the export dir checked (created with ``init``), the step's log file open.
+def db_config_from(params: dict[str, Any], side: str, config: ConfigFile | None) -> DBConfig:
+    """Connection settings for ``side`` ("source" or "target") from the flags; the password from the flag,
+    else the environment, else the config file (none: the connect code asks when the server wants one)."""
+    p = params
+    cfg = DBConfig(
+        db_type=p.get(f"{side}_db_type"),
+        host=p.get(f"{side}_db_host"),
+        port=p.get(f"{side}_db_port"),
+        user=p.get(f"{side}_db_user"),
+        password=p.get(f"{side}_db_password"),
+        name=p.get(f"{side}_db_name"),
+        schema=p.get(f"{side}_db_schema"),
+        ssl_mode=p.get(f"{side}_ssl_mode"),
+        ssl_cert=p.get(f"{side}_ssl_cert"),
+        ssl_key=p.get(f"{side}_ssl_key"),
+        ssl_root_cert=p.get(f"{side}_ssl_root_cert"),
+        ssl_crl=p.get(f"{side}_ssl_crl"),
+    )
+    if side == "source":
+        from transship.plugins import get_host
 
-    Shared by the CLI and :mod:`transship.api`; raises :class:`~transship.errors.TransshipError` on bad input.
-    """
-    if not params.get("export_dir"):
-        raise ConfigError(
-            "--export-dir is required", fix="pass -e/--export-dir DIR (or export-dir: in the config file)"
-        )
-    export_dir = ExportDir(params["export_dir"])
-    export_dir.check_exists()
-    if needs_init and not export_dir.is_initialised():
-        raise ExportDirError(
-            f"migration has not started yet in {export_dir.root}",
-            fix="run 'transship export schema' (or 'export data') with this --export-dir first",
-        )
-    if init:
-        export_dir.init()
-    _setup_logging(export_dir, command, params.get("log_level") or "info")
-    return Run(command, params, export_dir, out, err, config)
+        for option, _adapters in get_host().connection_options().values():
+            if p.get(option.key) not in (None, ""):
+                cfg.options[option.key] = str(p[option.key])
+    if cfg.password is None:
+        cfg.password = os.environ.get(ENV_KEYS[(side, "db-password")])
+    if cfg.password is None and config is not None:
+        value = config.lookup("", f"{side}-db-password")
+        cfg.password = None if value is None else str(value)
+    return cfg
 
 
-def call_locked(run: Run, fn: Callable[[Run], Any], lock: bool = True) -> Any:
-    """Run ``fn(run)``, holding the export dir's lock for the command when ``lock``."""
-    if lock:
-        with run.export_dir.lock(run.command):
-            return fn(run)
-    return fn(run)
+def _env_options(ctx: click.Context) -> frozenset[str]:
+    """The adapters' connection options whose value this run took from an environment variable."""
+    from transship.plugins import get_host
+
+    return frozenset(
+        option.key
+        for option, _adapters in get_host().connection_options().values()
+        if ctx.get_parameter_source(option.key) == click.core.ParameterSource.ENVIRONMENT
+    )
+
+
+def _terminal_ask(question: str, default: bool) -> bool:
+    return click.confirm(question, default=default)
+
+
+def _may_prompt(yes: bool) -> bool:
+    """A password prompt is allowed: stdin is a terminal, no ``--yes``, no ``TRANSSHIP_NO_PASSWORD_PROMPT``."""
+    return sys.stdin.isatty() and not yes and os.environ.get("TRANSSHIP_NO_PASSWORD_PROMPT") is None
 
 
 def run_command(
@@ -425,14 +313,15 @@ def run_command(
     lock: bool = True,
     needs_init: bool = False,
     init: bool = False,
-) -> Callable[[Callable[[Run], Any]], Callable[..., Any]]:
-    """Turn ``fn(run)`` into a click callback: config defaults, export dir checks, logging, lock, errors.
+) -> Callable[[Callable[[StepContext, dict[str, Any]], Any]], Callable[..., Any]]:
+    """Turn ``fn(ctx, params)`` into a click callback: config defaults, the step's context (export dir checks,
+    log file), lock, and every error as one line with its exit code.
 
     :param needs_init: the migration must have started (``metainfo/meta.db`` exists).
     :param init: create the export dir layout before running.
     """
 
-    def deco(fn: Callable[[Run], Any]) -> Callable[..., Any]:
+    def deco(fn: Callable[[StepContext, dict[str, Any]], Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
         def callback(**params: Any) -> Any:
             ctx = click.get_current_context()
@@ -441,7 +330,7 @@ def run_command(
             err = Console(stderr=True, highlight=False, soft_wrap=True)
             # wide tables when piped or logged, so names are never cut
             out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 220)
-            run: Run | None = None
+            step: StepContext | None = None
             previous_source = credentials.password_source()
             try:
                 config = (
@@ -460,10 +349,19 @@ def run_command(
                     validate_sections(config, ctx.find_root().command)
                     _apply_config(ctx, section, config)
                     params = dict(ctx.params)
-                run = open_run(command, params, out, err, config, needs_init=needs_init, init=init)
+                yes = bool(params.get("yes") or params.get("yes_short"))
+                step = open_context(
+                    command, params.get("export_dir"), out, err,
+                    log_level=params.get("log_level") or "info", needs_init=needs_init, init=init,
+                    source=db_config_from(params, "source", config),
+                    target=db_config_from(params, "target", config),
+                    config=config, yes=yes, disable_pb=bool(params.get("disable_pb")),
+                    ask=_terminal_ask if sys.stdin.isatty() else None, env_options=_env_options(ctx),
+                )  # fmt: skip
                 log.info("transship %s: %s", command, " ".join(redact_argv(sys.argv[1:])))
-                credentials.set_password_source(run.password_source())
-                return call_locked(run, fn, lock)
+                credentials.set_password_source(credentials.TerminalPrompt() if _may_prompt(yes) else None)
+                ready = step
+                return call_locked(step, lambda: fn(ready, params), lock)
             except TransshipError as exc:
                 log.error("%s", exc.one_line())
                 err.print("[bold red]ERROR:[/] " + escape(exc.one_line()), markup=True, highlight=False)
@@ -499,8 +397,8 @@ def run_command(
                 )
                 ctx.exit(1)
             finally:
-                if run is not None:
-                    run.close()
+                if step is not None:
+                    step.close()
                 credentials.set_password_source(previous_source)
 
         return callback

@@ -13,9 +13,11 @@ from transship.analysis.report import SourceInfo, build_report
 from transship.analysis.selection import parse_patterns, select_rules
 from transship.analysis.version import DEFAULT_TARGET_DB_VERSION, YBVersion
 from transship.analysis.writers import parse_formats, write_reports
-from transship.cli.options import Run
 from transship.errors import ExportDirError
 from transship.schema_files import existing_object_types
+from transship.steps.common import print_table
+from transship.steps.context import StepContext
+from transship.steps.options import AnalyzeOptions, items_text
 
 FINDINGS_FILE = "schema_export_findings.json"
 
@@ -49,12 +51,12 @@ def source_info(status: dict[str, Any]) -> SourceInfo:
     )
 
 
-def run(run: Run) -> AnalysisResult:
-    p = run.params
-    ed = run.export_dir
-    formats = parse_formats(p.get("output_format"))
-    target = YBVersion.parse(p.get("target_db_version") or DEFAULT_TARGET_DB_VERSION)
-    status = run.meta.status()
+def run(ctx: StepContext, o: AnalyzeOptions) -> AnalysisResult:
+    """Analyse ``schema/`` as it is now and write the reports."""
+    ed = ctx.export_dir
+    formats = parse_formats(items_text(o.output_formats))
+    target = YBVersion.parse(o.target_db_version or DEFAULT_TARGET_DB_VERSION)
+    status = ctx.meta.status()
     if not status.get("export_schema_done"):
         raise ExportDirError(
             f"the schema has not been exported into {ed.root} yet",
@@ -67,8 +69,8 @@ def run(run: Run) -> AnalysisResult:
         )
     rules = select_rules(
         [r.rule for r in installed_rules()],
-        parse_patterns(p.get("rules")),
-        parse_patterns(p.get("exclude_rules")),
+        parse_patterns(items_text(o.rules)),
+        parse_patterns(items_text(o.exclude_rules)),
     )
     source = source_info(status)
     analyzer = Analyzer(
@@ -77,31 +79,29 @@ def run(run: Run) -> AnalysisResult:
     result = analyzer.analyse_dir(ed.schema)
     doc = build_report(result, source)
     paths = write_reports(doc, ed.reports, formats)
-    run.meta.update_status(analyze_schema_done=True, analyze_schema_issue_count=len(result.issues))
-    _print_summary(run, result, doc)
+    ctx.meta.update_status(analyze_schema_done=True, analyze_schema_issue_count=len(result.issues))
+    _print_summary(ctx, result, doc)
     for path in paths:
-        run.console.print(f"-- find schema analysis report at: {path}", markup=False)
+        ctx.console.print(f"-- find schema analysis report at: {path}", markup=False)
     return result
 
 
-def _print_summary(run: Run, result: AnalysisResult, doc: dict[str, Any]) -> None:
-    from transship.commands.common import print_table
-
+def _print_summary(ctx: StepContext, result: AnalysisResult, doc: dict[str, Any]) -> None:
     rows = [[o["ObjectType"], o["TotalCount"], o["InvalidCount"]] for o in doc["Summary"]["DatabaseObjects"]]
     print_table(
-        run,
+        ctx,
         f"Schema analysis (target version {result.target_version})",
         ["OBJECT TYPE", "TOTAL", "WITH ISSUES"],
         rows,
     )
     by_category = Counter(i.category for i in result.issues)
     parsed = sum(1 for s in result.statements if s.node is not None)
-    run.console.print(
+    ctx.console.print(
         f"{len(result.statements)} statements ({parsed} parsed), {len(result.rules_run)} rules, {len(result.issues)} issues"
         + (": " + ", ".join(f"{n} {c}" for c, n in sorted(by_category.items())) if by_category else ""),
         markup=False,
     )
     for failed in result.failed_rules:
-        run.err.print(
+        ctx.err.print(
             f"WARNING: rule {failed.rule_code} failed and was skipped: {failed.error}", markup=False
         )

@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from transship.adapters.base import SchemaExportOptions
-from transship.cli.options import Run
-from transship.commands.common import get_adapter, print_table
-from transship.commands.target import open_target, target_schema_for
 from transship.errors import ExportDirError, TransshipError
 from transship.progress import RowProgress
 from transship.schema_files import SchemaWriter
 from transship.selection import check_patterns_matched, make_filter, table_patterns
+from transship.steps.common import get_adapter, print_table
+from transship.steps.context import StepContext
+from transship.steps.options import VerifyOptions
+from transship.steps.target import open_target, target_schema_for
 from transship.verify.canonical import allowed_row_hashes
 from transship.verify.content import ContentReader, ContentSource
 from transship.verify.objects import AS_EXPORTED, ObjectsResult, check_objects
@@ -31,16 +32,18 @@ from transship.verify.tables import TableToCheck, TableVerdict, check_sequences,
 DEFAULT_JOBS = 2  # connections per side: both halves of a key range read at once
 
 
-def run(run: Run) -> None:
+def run(ctx: StepContext, o: VerifyOptions) -> None:
+    """Compare every exported table, sequence and schema object; any difference is a TransshipError raised
+    after the reports are written."""
     allowed_row_hashes()  # a misspelt TRANSSHIP_VERIFY_ROW_HASHES stops the run before any work
-    meta = run.meta
+    meta = ctx.meta
     status = meta.status()
     if not status.get("export_data_done"):
         raise ExportDirError(
-            f"export data has not finished in {run.export_dir.root}",
+            f"export data has not finished in {ctx.export_dir.root}",
             fix="run export data and import data first",
         )
-    include, exclude = table_patterns(run.params)
+    include, exclude = table_patterns(o)
     accept = make_filter(include, exclude)
     everything = meta.exported_tables()
     check_patterns_matched(
@@ -66,22 +69,21 @@ def run(run: Run) -> None:
     done_rows = meta.committed_rows()
     imported = {f: n for f, (n, _s) in done_rows.items()}
     stashed = {f: s for f, (_n, s) in done_rows.items()}
-    override = target_schema_for(run)
+    override = target_schema_for(ctx)
     groups: dict[tuple[str, str], list] = {}
     for r in exported:
         groups.setdefault((override or r["target_schema"], r["target_name"]), []).append(r)
 
-    counts_only = bool(run.params.get("counts_only"))
-    sample_percent = run.params.get("sample_percent")
-    jobs = max(1, int(run.params.get("parallel_jobs") or DEFAULT_JOBS))
-    given = run.params.get("max_differences")
-    max_differences = 10 if given is None else int(given)
+    counts_only = o.counts_only
+    sample_percent = o.sample_percent
+    jobs = o.parallel_jobs or DEFAULT_JOBS
+    max_differences = o.max_differences
     adapter = None
     source: ContentSource | None = None
     reason = "--counts-only was given"
     if status.get("source_script_mode"):
         reason = "the source is SQL scripts (no live database to read)"
-        adapter = get_adapter(run)
+        adapter = get_adapter(ctx)
         files = status.get("source_script_files") or {}
         adapter.source_ddl_files = adapter.source_ddl_files or list(files.get("ddl") or [])
         adapter.source_data_files = adapter.source_data_files or list(files.get("data") or [])
@@ -91,7 +93,7 @@ def run(run: Run) -> None:
             except NotImplementedError as exc:
                 reason = str(exc)
     else:
-        adapter = get_adapter(run)
+        adapter = get_adapter(ctx)
         if adapter.type_mapping_config is None:  # the export's type mapping, unless a config file gives one
             adapter.type_mapping_config = status.get("schema_type_mapping")
         if not counts_only:
@@ -112,7 +114,7 @@ def run(run: Run) -> None:
 
         return count
 
-    sink, tconn = open_target(run)
+    sink, tconn = open_target(ctx)
     verdicts: list[TableVerdict] = []
     with tconn:
         target = PgContentReader(tconn)
@@ -125,9 +127,7 @@ def run(run: Run) -> None:
                 more_targets.append(PgContentReader(sink.connect(), owned=True))
                 more_sources.append(source.reader())
         try:
-            with RowProgress(
-                run.err, run.disable_pb or run.params.get("output_format") == "json"
-            ) as progress:
+            with RowProgress(ctx.err, ctx.disable_pb or o.output_format == "json") as progress:
                 for (schema, name), rows in sorted(groups.items()):
                     pairs = [(r["source_schema"], r["source_name"]) for r in rows]
                     names = {p for p in pairs}
@@ -152,17 +152,17 @@ def run(run: Run) -> None:
                 source_reader.close()
             if source is not None:
                 source.close()
-        sequences = check_sequences(tconn, _recorded_sequences(run, override))
+        sequences = check_sequences(tconn, _recorded_sequences(ctx, override))
         objects = check_objects(
-            run.export_dir.schema,
-            run.export_dir.metainfo / AS_EXPORTED,
+            ctx.export_dir.schema,
+            ctx.export_dir.metainfo / AS_EXPORTED,
             tconn,
             override or "public",
             bool(status.get("finalize_done")),
-            _reexport(run, adapter)
+            _reexport(ctx, adapter)
             if adapter is not None and (adapter.source_ddl_files or not status.get("source_script_mode"))
             else None,
-            run.export_dir.temp,
+            ctx.export_dir.temp,
         )
     summary = _summary(verdicts, sequences, counts_only, sample_percent, objects)
     document = {
@@ -172,32 +172,32 @@ def run(run: Run) -> None:
         "sequences": [s.__dict__ for s in sequences],
         "objects": objects.as_dict(),
     }
-    write_reports(run.export_dir.reports, document)
-    if run.params.get("output_format") == "json":
-        run.console.print_json(json.dumps(document))
+    write_reports(ctx.export_dir.reports, document)
+    if o.output_format == "json":
+        ctx.console.print_json(json.dumps(document))
     else:
         print_table(
-            run, f"Verification of {sink.name} ({sink.config.describe()})",
+            ctx, f"Verification of {sink.name} ({sink.config.describe()})",
             ["TABLE", "SOURCE ROWS", "EXPORTED ROWS", "IMPORTED ROWS", "TARGET ROWS", "PROVEN BY", "RESULT"],
             [[v.table_name, _n(v.source_rows), f"{v.exported_rows:,}", f"{v.imported_rows:,}", _n(v.target_rows),
               v.proof, v.result + (f" ({v.note})" if v.note else "")] for v in verdicts],
         )  # fmt: skip
         bad_seq = [s for s in sequences if s.result != "MATCH"]
         for s in bad_seq:
-            run.console.print(
+            ctx.console.print(
                 f"SEQUENCE {s.sequence}: source continues at {s.source_next:,}, target at "
                 f"{_n(s.target_next)}: {s.note}"
             )
         for v in verdicts:
             for d in v.differences:
-                run.console.print(f"  {v.table_name}: {d['text']}")
+                ctx.console.print(f"  {v.table_name}: {d['text']}")
         for f in objects.findings:
-            run.console.print(
+            ctx.console.print(
                 ("OBJECT " if f.failure else "USER EDIT ") + f.describe().removeprefix("user edit: ")
             )
         for note in objects.notes:
-            run.console.print(f"NOTE: {note}")
-        run.console.print(f"Reports: {run.export_dir.reports / 'verification_report.html'} (and .json)")
+            ctx.console.print(f"NOTE: {note}")
+        ctx.console.print(f"Reports: {ctx.export_dir.reports / 'verification_report.html'} (and .json)")
     bad = [v for v in verdicts if v.result == "DIFFERENT"]
     unproven = [v for v in verdicts if v.result == "COUNTS MATCH"]
     bad_sequences = [s for s in sequences if s.result != "MATCH"]
@@ -235,16 +235,16 @@ def run(run: Run) -> None:
             fix="pass --counts-only to accept matching counts for these tables",
         )
     # json mode: stdout holds the JSON document only
-    (run.err if run.params.get("output_format") == "json" else run.console).print(summary["text"])
+    (ctx.err if o.output_format == "json" else ctx.console).print(summary["text"])
 
 
-def _recorded_sequences(run: Run, override: str | None) -> list[tuple[str | None, str, int, bool]]:
-    return [(override or r[0], str(r[1]), int(r[2]), bool(r[3])) for r in run.meta.recorded_sequences()]
+def _recorded_sequences(ctx: StepContext, override: str | None) -> list[tuple[str | None, str, int, bool]]:
+    return [(override or r[0], str(r[1]), int(r[2]), bool(r[3])) for r in ctx.meta.recorded_sequences()]
 
 
-def _reexport(run: Run, adapter: Any) -> Callable[[Path], None]:
+def _reexport(ctx: StepContext, adapter: Any) -> Callable[[Path], None]:
     """Writes the source's schema as export schema would now (same options) into a folder."""
-    saved = run.meta.status().get("schema_export_options") or {}
+    saved = ctx.meta.status().get("schema_export_options") or {}
 
     def write(folder: Path) -> None:
         writer = SchemaWriter(folder)
@@ -254,7 +254,7 @@ def _reexport(run: Run, adapter: Any) -> Callable[[Path], None]:
                 object_types=saved.get("object_types"),
                 exclude_object_types=saved.get("exclude_object_types") or [],
                 comments_on_objects=bool(saved.get("comments_on_objects", True)),
-                temp_dir=str(run.export_dir.temp),
+                temp_dir=str(ctx.export_dir.temp),
             ),
         )
         writer.write(shown_as=folder)

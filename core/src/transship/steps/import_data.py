@@ -11,9 +11,6 @@ from graphlib import CycleError, TopologicalSorter
 import psycopg
 from psycopg import sql
 
-from transship.cli.options import Run
-from transship.commands.common import print_table
-from transship.commands.target import open_target, target_schema_for
 from transship.crashpoints import crash_point, declare
 from transship.errors import ConfigError, ExportDirError, ImportFailed
 from transship.identifiers import qualified
@@ -36,6 +33,10 @@ from transship.progress import RowProgress
 from transship.retry import Reconnecting
 from transship.selection import check_patterns_matched, make_filter, table_patterns
 from transship.sinks.base import ImportSink
+from transship.steps.common import print_table
+from transship.steps.context import StepContext
+from transship.steps.options import ImportDataOptions
+from transship.steps.target import open_target, target_schema_for
 
 DEFAULT_MAX_BATCH_BYTES = 200 * 1024 * 1024
 TARGETS_CHECKED = declare("import.targets_checked", "every target table exists with the exported columns")
@@ -45,8 +46,7 @@ SEQUENCES_RESTORED = declare("import.sequences_restored", "sequences are restore
 DONE = declare("import.done", "import_data_done is set")
 
 
-def _batch_size(run: Run, sink: ImportSink) -> int:
-    value = run.params.get("batch_size")
+def _batch_size(value: int | None, sink: ImportSink) -> int:
     if value is None:
         return sink.default_batch_size
     if value < 1:
@@ -77,43 +77,38 @@ def _max_batch_bytes() -> int:
     return value
 
 
-def run(run: Run) -> None:
-    p = run.params
-    ed = run.export_dir
-    meta = run.meta
+def run(ctx: StepContext, o: ImportDataOptions) -> None:
+    """Load the exported data: every batch exactly once (the target's ledger decides), then count each table."""
+    ed = ctx.export_dir
+    meta = ctx.meta
     status = meta.status()
     if not status.get("export_data_done"):
         raise ExportDirError(
             f"export data has not finished in {ed.root}",
             fix="run 'transship export data' (to completion) first",
         )
-    if p.get("truncate_tables") and not p.get("start_clean"):
+    if o.truncate_tables and not o.start_clean:
         raise ConfigError("--truncate-tables works only with --start-clean", fix="add --start-clean true")
-    sink, conn = open_target(run)
-    batch_size = _batch_size(run, sink)
+    sink, conn = open_target(ctx)
+    batch_size = _batch_size(o.batch_size, sink)
     max_bytes = _max_batch_bytes()
     migration_uuid = status["migration_uuid"]
-    policy = choose_policy(
-        str(p.get("error_policy_snapshot") or "abort"),
-        str(p.get("on_primary_key_conflict") or "ERROR-POLICY"),
-        bool(p.get("enable_upsert")),
-        sink.name,
-    )
+    policy = choose_policy(o.error_policy, o.on_primary_key_conflict, o.enable_upsert, sink.name)
     target = Reconnecting(lambda: sink.connect(autocommit=True), conn, sink.config.describe())
     faults.arm(lambda: sink.connect(autocommit=True))
     with conn, contextlib.closing(target):
-        tasks = target.call("checking the target tables", lambda c: _tasks(run, c))
+        tasks = target.call("checking the target tables", lambda c: _tasks(ctx, o, c))
         crash_point(TARGETS_CHECKED)
         if not tasks:
-            run.console.print("No exported tables to import.")
+            ctx.console.print("No exported tables to import.")
             return
         tables = {(t.schema, t.table) for t in tasks}
         check_keys(
             policy, {t.label: t.pk_constraint for t in tasks}
         )  # before anything is loaded or truncated
-        if p.get("start_clean"):
+        if o.start_clean:
             check_files(meta, tasks)  # a missing or changed file must not cost the target its rows
-            target.call("--start-clean", lambda c: _start_clean(run, c, sink, tasks, migration_uuid))
+            target.call("--start-clean", lambda c: _start_clean(ctx, o, c, sink, tasks, migration_uuid))
         target.call("creating the ledger", lambda c: ensure_ledger(c, sink.ledger_schema))
         crash_point(LEDGER_READY)
         committed = target.call(
@@ -122,8 +117,8 @@ def run(run: Run) -> None:
         stashed = target.call(
             "reading the ledger", lambda c: outcomes_per_batch(c, sink.ledger_schema, migration_uuid)
         )
-        plan_tasks(meta, tasks, batch_size, max_bytes, committed, run.console.print,
-                   not run.ctx_param_is_default("batch_size"), stashed)  # fmt: skip
+        plan_tasks(meta, tasks, batch_size, max_bytes, committed, ctx.console.print,
+                   o.batch_size is not None, stashed)  # fmt: skip
         target.call(
             "counting the target tables",
             lambda c: counts.record_rows_before(
@@ -131,44 +126,42 @@ def run(run: Run) -> None:
             ),
         )
         fallback = not target.call("checking privileges", _replica_role_allowed)
-        parallel = int(
-            p.get("parallel_jobs") or target.call("reading the target", sink.default_parallel_jobs)
-        )
+        parallel = o.parallel_jobs or int(target.call("reading the target", sink.default_parallel_jobs))
         resumed = sum(len(t.done) for t in tasks)
         pending = sum(len(t.batches) - len(t.done) for t in tasks)
         verb = "Resuming import of" if resumed else "Importing"
-        run.console.print(
+        ctx.console.print(
             f"{verb} {len(tasks)} data file(s) into {sink.name} ({sink.config.describe()}): {pending} batch(es) of up to {batch_size:,} rows on {parallel} connection(s)"
             + (f"; {resumed} batch(es) already committed" if resumed else "")
         )
         meta.update_status(import_data_started=True, import_data_done=False)
         groups = None
         if fallback:
-            run.console.print(
+            ctx.console.print(
                 "NOTE: the target user may not SET session_replication_role (needs superuser, or on PostgreSQL 15+: "
                 "GRANT SET ON PARAMETER session_replication_role TO <user>). Loading with user triggers disabled per table "
                 "and foreign keys checked: tables go parent-first (see docs/import-data.md)."
             )
             groups = target.call("reading foreign keys", lambda c: _fk_groups(c, tasks))
-        deferred = _defer_indexes(run, sink, target, tasks, migration_uuid)
-        _load(run, sink, tasks, parallel, fallback, groups, target, policy)
+        deferred = _defer_indexes(ctx, o.defer_index_creation, sink, target, tasks, migration_uuid)
+        _load(ctx, sink, tasks, parallel, fallback, groups, target, policy)
         errored = target.call(
             "reading stashed rows",
             lambda c: write_error_files(c, sink.ledger_schema, migration_uuid, tasks, ed.data / "errors"),
         )
-        _verify_counts(run, tasks)
+        _verify_counts(tasks)
         started = time.monotonic()
         checks = target.call(
             "counting the target tables",
             lambda c: counts.check_counts(meta, c, tables, sink.ledger_schema, migration_uuid),
         )
-        run.console.print(
+        ctx.console.print(
             f"Counted {len(checks)} table(s) in the target in {time.monotonic() - started:.1f} s: each holds the rows it held before plus the rows imported."
         )
-        _rebuild_indexes(run, sink, migration_uuid, parallel, deferred)
+        _rebuild_indexes(ctx, sink, migration_uuid, parallel, deferred)
         all_done = meta.all_files_planned()
         if all_done:
-            target.call("restoring sequences", lambda c: _restore_sequences(run, c))
+            target.call("restoring sequences", lambda c: _restore_sequences(ctx, c))
             crash_point(SEQUENCES_RESTORED)
     meta.update_status(import_data_done=all_done)
     crash_point(DONE)
@@ -177,7 +170,7 @@ def run(run: Run) -> None:
         for c in sorted(checks, key=lambda c: (c.schema, c.table))
     ]
     print_table(
-        run, "snapshot import report", ["SCHEMA", "TABLE", "IMPORTED ROW COUNT", "ROWS IN TARGET"], rows
+        ctx, "snapshot import report", ["SCHEMA", "TABLE", "IMPORTED ROW COUNT", "ROWS IN TARGET"], rows
     )
     left_out = (
         ""
@@ -186,33 +179,38 @@ def run(run: Run) -> None:
     )
     skipped = summary.skipped_rows(meta, [t.file_name for t in tasks])
     loaded = sum(c.loaded_since for c in checks)
-    run.console.print(
+    ctx.console.print(
         summary.completion_line(
             errored - loaded, skipped, policy.upsert, ed.data / "errors", left_out, loaded
         )
     )
 
 
-def _tasks(run: Run, conn: psycopg.Connection) -> list[FileTask]:
-    include, exclude = table_patterns(run.params)
-    rows = run.meta.exported_tables()
+def _tasks(ctx: StepContext, o: ImportDataOptions, conn: psycopg.Connection) -> list[FileTask]:
+    include, exclude = table_patterns(o)
+    rows = ctx.meta.exported_tables()
     check_patterns_matched(
         include,
         [(r["source_schema"], r["source_name"]) for r in rows]
         + [(r["target_schema"] or "", r["target_name"]) for r in rows],
         "the exported data",
     )
-    tasks = file_tasks(run.meta, run.export_dir.data, make_filter(include, exclude), target_schema_for(run))
+    tasks = file_tasks(ctx.meta, ctx.export_dir.data, make_filter(include, exclude), target_schema_for(ctx))
     check_targets(conn, tasks)
     return tasks
 
 
 def _start_clean(
-    run: Run, conn: psycopg.Connection, sink: ImportSink, tasks: list[FileTask], migration_uuid: str
+    ctx: StepContext,
+    o: ImportDataOptions,
+    conn: psycopg.Connection,
+    sink: ImportSink,
+    tasks: list[FileTask],
+    migration_uuid: str,
 ) -> None:
     tables = sorted({(t.schema, t.table) for t in tasks})
-    if run.params.get("truncate_tables"):
-        check_truncation_scope(run.meta, tasks, target_schema_for(run))
+    if o.truncate_tables:
+        check_truncation_scope(ctx.meta, tasks, target_schema_for(ctx))
         check_truncation_references(conn, tables)
     nonempty = [
         qualified(s, n)
@@ -222,8 +220,8 @@ def _start_clean(
     ]
     if (
         nonempty
-        and not run.params.get("truncate_tables")
-        and not run.confirm(
+        and not o.truncate_tables
+        and not ctx.confirm(
             f"Target tables already hold rows ({', '.join(nonempty[:5])}{'...' if len(nonempty) > 5 else ''}). Start afresh without truncating them?"
         )
     ):
@@ -236,7 +234,7 @@ def _start_clean(
     ).fetchone()[0]  # type: ignore[index]
     files = [t.file_name for t in tasks]
     with conn.transaction():  # the rows and the ledger's record of them go together
-        if run.params.get("truncate_tables") and tables:
+        if o.truncate_tables and tables:
             conn.execute(
                 sql.SQL("TRUNCATE TABLE {}").format(
                     sql.SQL(", ").join(sql.Identifier(s, n) for s, n in tables)
@@ -244,12 +242,12 @@ def _start_clean(
             )
         if ledger_exists:
             forget(conn, sink.ledger_schema, migration_uuid, files)
-    run.meta.forget_imports(list(files))
-    counts.forget_tables(run.meta, set(tables))
+    ctx.meta.forget_imports(list(files))
+    counts.forget_tables(ctx.meta, set(tables))
     crash_point(START_CLEAN_DONE)
-    run.console.print(
+    ctx.console.print(
         f"Start clean: forgot earlier import progress for {len(files)} table(s)"
-        + (" and truncated them." if run.params.get("truncate_tables") else ".")
+        + (" and truncated them." if o.truncate_tables else ".")
     )
 
 
@@ -287,7 +285,7 @@ def _fk_groups(conn: psycopg.Connection, tasks: list[FileTask]) -> list[list[Fil
 
 
 def _load(
-    run: Run,
+    ctx: StepContext,
     sink: ImportSink,
     tasks: list[FileTask],
     parallel: int,
@@ -296,9 +294,9 @@ def _load(
     target: Reconnecting,
     policy: LoadPolicy,
 ) -> None:
-    meta = run.meta
+    meta = ctx.meta
     disabled: list[FileTask] = []
-    with RowProgress(run.console, run.disable_pb) as progress:
+    with RowProgress(ctx.console, ctx.disable_pb) as progress:
         bars = {t.file_name: progress.add(_bar_label(t), t.total_rows) for t in tasks}
         for t in tasks:
             progress.advance(bars[t.file_name], sum(b.rows for b in t.batches if b.number in t.done))
@@ -344,10 +342,14 @@ def _execute(stmt: sql.Composed, conn: psycopg.Connection) -> None:
 
 
 def _defer_indexes(
-    run: Run, sink: ImportSink, target: Reconnecting, tasks: list[FileTask], migration_uuid: str
+    ctx: StepContext,
+    wanted: bool | None,
+    sink: ImportSink,
+    target: Reconnecting,
+    tasks: list[FileTask],
+    migration_uuid: str,
 ) -> int:
     """Drop (and record) the plain indexes of every target table that starts empty; see importer/indexes.py."""
-    wanted = run.params.get("defer_index_creation")
     if not (sink.defer_indexes if wanted is None else wanted):
         return 0
     target.call("creating the index ledger", lambda c: indexes.ensure_table(c, sink.ledger_schema))
@@ -368,19 +370,21 @@ def _defer_indexes(
             f"deferring the indexes of {schema}.{table}", partial(defer, schema=schema, table=table)
         )
     if count:
-        run.console.print(
+        ctx.console.print(
             f"{count} secondary index(es) are dropped for the load and built again after it (faster than maintaining them row by row)."
         )
     return count
 
 
-def _rebuild_indexes(run: Run, sink: ImportSink, migration_uuid: str, parallel: int, deferred: int) -> None:
+def _rebuild_indexes(
+    ctx: StepContext, sink: ImportSink, migration_uuid: str, parallel: int, deferred: int
+) -> None:
     start = time.monotonic()
     built = indexes.rebuild(
         lambda: sink.connect(autocommit=True), sink.ledger_schema, migration_uuid, parallel
     )
     if built or deferred:
-        run.console.print(f"Built {built} index(es) after the load in {time.monotonic() - start:.1f} s.")
+        ctx.console.print(f"Built {built} index(es) after the load in {time.monotonic() - start:.1f} s.")
 
 
 def _bar_label(task: FileTask) -> str:
@@ -388,7 +392,7 @@ def _bar_label(task: FileTask) -> str:
     return task.label if task.source in ("", task.table) else f"{task.label} ({task.source})"
 
 
-def _verify_counts(run: Run, tasks: list[FileTask]) -> None:
+def _verify_counts(tasks: list[FileTask]) -> None:
     for t in tasks:
         loaded = sum(b.rows for b in t.batches if b.number in t.done)
         if loaded != t.total_rows or len(t.done) != len(t.batches):
@@ -398,11 +402,11 @@ def _verify_counts(run: Run, tasks: list[FileTask]) -> None:
             )
 
 
-def _restore_sequences(run: Run, conn: psycopg.Connection) -> None:
-    schema_override = target_schema_for(run)
+def _restore_sequences(ctx: StepContext, conn: psycopg.Connection) -> None:
+    schema_override = target_schema_for(ctx)
     missing = []
     restored = 0
-    for s in run.meta.recorded_sequences():
+    for s in ctx.meta.recorded_sequences():
         schema = schema_override or s[0]
         name = (
             sql.Identifier(schema, s[1]).as_string(conn) if schema else sql.Identifier(s[1]).as_string(conn)
@@ -413,8 +417,8 @@ def _restore_sequences(run: Run, conn: psycopg.Connection) -> None:
             continue
         conn.execute("SELECT pg_catalog.setval(%s::regclass, %s, %s)", (name, int(s[2]), bool(s[3])))
         restored += 1
-    run.console.print(f"Restored {restored} sequence(s) to their source values.")
+    ctx.console.print(f"Restored {restored} sequence(s) to their source values.")
     if missing:
-        run.console.print(
+        ctx.console.print(
             f"WARNING: sequence(s) not on the target, not restored: {', '.join(missing)} (create them, then re-run import data)"
         )

@@ -7,44 +7,45 @@ import shutil
 from pathlib import Path
 
 from transship.adapters.base import SchemaExportOptions
-from transship.cli.options import Run
-from transship.commands.common import get_adapter, print_table, write_json
 from transship.errors import ConfigError
 from transship.schema_files import SchemaWriter
 from transship.selection import object_type_list
+from transship.steps.common import get_adapter, print_table, write_json
+from transship.steps.context import StepContext
+from transship.steps.options import ExportSchemaOptions
 from transship.verify.objects import AS_EXPORTED
 
 
-def run(run: Run) -> None:
-    p = run.params
-    ed = run.export_dir
-    status = run.meta.status()
-    if p.get("object_type_list") and p.get("exclude_object_type_list"):
+def run(ctx: StepContext, o: ExportSchemaOptions) -> None:
+    """Export the source schema; an earlier export (with the user's edits) is replaced only with ``start_clean``
+    and only once the new one is written."""
+    ed = ctx.export_dir
+    status = ctx.meta.status()
+    if o.object_types and o.exclude_object_types:
         raise ConfigError(
             "--object-type-list and --exclude-object-type-list exclude each other",
             fix="pass only one of them",
         )
-    if status.get("export_schema_done") and not p.get("start_clean"):
-        run.console.print(
+    if status.get("export_schema_done") and not o.start_clean:
+        ctx.console.print(
             f"Schema is already exported in {ed.schema}. Use --start-clean true to export it again."
         )
         return
     if status.get("export_schema_done") and any(ed.schema.rglob("*.sql")):
-        if not run.confirm(
+        if not ctx.confirm(
             f"--start-clean deletes the exported schema in {ed.schema}, with any edits made there. Go on?"
         ):
             raise ConfigError(
                 f"--start-clean would delete the exported schema in {ed.schema} (and your edits) and was not confirmed",
                 fix="answer yes at the prompt, or pass --yes (back up schema/ first if you edited it)",
             )
-    adapter = get_adapter(run)
+    adapter = get_adapter(ctx, o.source_ddl_files)
     version = adapter.check_connection()
-    run.console.print(f"Exporting schema from {adapter.name} {version} ({adapter.describe()})")
+    ctx.console.print(f"Exporting schema from {adapter.name} {version} ({adapter.describe()})")
     options = SchemaExportOptions(
-        object_types=object_type_list(p.get("object_type_list"), "--object-type-list"),
-        exclude_object_types=object_type_list(p.get("exclude_object_type_list"), "--exclude-object-type-list")
-        or [],
-        comments_on_objects=bool(p.get("comments_on_objects", True)),
+        object_types=object_type_list(o.object_types, "--object-type-list"),
+        exclude_object_types=object_type_list(o.exclude_object_types, "--exclude-object-type-list") or [],
+        comments_on_objects=o.comments_on_objects,
         temp_dir=str(ed.temp),
     )
     # Everything is read from the source and written into tmp_schema/ first; the earlier schema/ (with the
@@ -60,7 +61,7 @@ def run(run: Run) -> None:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    run.meta.update_status(export_schema_done=False)
+    ctx.meta.update_status(export_schema_done=False)
     # an untouched copy: verify lists the user's edits against it, and the source's changes since
     untouched = ed.metainfo / AS_EXPORTED
     if untouched.exists():
@@ -73,7 +74,7 @@ def run(run: Run) -> None:
     os.replace(staging, ed.schema)
     written = {otype: ed.schema / path.relative_to(staging) for otype, path in staged.items()}
     write_json(ed.metainfo / "schema_export_findings.json", result.findings)
-    run.meta.update_status(
+    ctx.meta.update_status(
         export_schema_done=True,
         source_db_type=adapter.name,
         source_conf=adapter.config.public_dict(),
@@ -90,13 +91,13 @@ def run(run: Run) -> None:
         for otype, count in result.counts.items()
         if otype in written
     ]
-    print_table(run, "Exported schema", ["OBJECT TYPE", "COUNT", "FILE"], rows)
+    print_table(ctx, "Exported schema", ["OBJECT TYPE", "COUNT", "FILE"], rows)
     for note in result.notes:
-        run.console.print(f"NOTE: {note}")
+        ctx.console.print(f"NOTE: {note}")
     if result.findings:
-        run.console.print(
+        ctx.console.print(
             f"{len(result.findings)} conversion notes need review: run 'transship analyze-schema' for the report."
         )
-    run.console.print(
+    ctx.console.print(
         f"Exported schema files are in {ed.schema}. Next: transship analyze-schema -e {ed.root}"
     )

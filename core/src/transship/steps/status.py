@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from transship.cli.options import Run
-from transship.commands.common import print_table, write_json
 from transship.identifiers import qualified
+from transship.steps.common import print_table, write_json
+from transship.steps.context import StepContext
+from transship.steps.options import StatusOptions
 
 _EXPORT_ORDER = {"EXPORTING": 0, "INTERRUPTED": 1, "DONE": 2, "NOT_STARTED": 3}
 _IMPORT_ORDER = {
@@ -20,9 +21,9 @@ _IMPORT_ORDER = {
 }
 
 
-def export_rows(run: Run) -> list[dict[str, Any]]:
-    rows = run.meta.export_progress()
-    running = run.export_dir.lock_holder() is not None
+def export_rows(ctx: StepContext) -> list[dict[str, Any]]:
+    rows = ctx.meta.export_progress()
+    running = ctx.export_dir.lock_holder() is not None
     out = [
         {
             "table_name": qualified(r[0], r[1]),
@@ -36,42 +37,51 @@ def export_rows(run: Run) -> list[dict[str, Any]]:
     return sorted(out, key=lambda d: (_EXPORT_ORDER.get(d["status"], 9), d["table_name"]))
 
 
-def _json_or_empty(run: Run, data: list[dict[str, Any]], report: str, empty: str) -> bool:
+def _json_or_empty(
+    ctx: StepContext, json_output: bool, data: list[dict[str, Any]], report: str, empty: str
+) -> bool:
     """JSON mode (written to reports/ and printed) or nothing to show: handled, return True."""
-    if run.params.get("output_format") == "json":
-        write_json(run.export_dir.reports / report, data)
-        run.console.print_json(json.dumps(data))
+    if json_output:
+        write_json(ctx.export_dir.reports / report, data)
+        ctx.console.print_json(json.dumps(data))
         return True
     if not data:
-        run.console.print(empty)
+        ctx.console.print(empty)
         return True
     return False
 
 
-def export_status(run: Run) -> None:
-    data = export_rows(run)
-    if _json_or_empty(run, data, "export-data-status-report.json", "Export of data has not started."):
+def export_status(ctx: StepContext, o: StatusOptions) -> None:
+    """``export data status``: each table's export progress."""
+    data = export_rows(ctx)
+    if _json_or_empty(
+        ctx,
+        o.output_format == "json",
+        data,
+        "export-data-status-report.json",
+        "Export of data has not started.",
+    ):
         return
     if any(d["status"] == "INTERRUPTED" for d in data):
-        run.console.print(
+        ctx.console.print(
             "NOTE: export data was interrupted; re-run the same export data command to finish (finished tables are kept)."
         )
     print_table(
-        run,
+        ctx,
         "Export Data Status for SourceDB",
         ["TABLE", "STATUS", "EXPORTED ROWS"],
         [[d["table_name"], d["status"], f"{d['exported_count']:,}"] for d in data],
     )
 
 
-def import_rows(run: Run) -> list[dict[str, Any]]:
-    status = run.meta.status()
+def import_rows(ctx: StepContext) -> list[dict[str, Any]]:
+    status = ctx.meta.status()
     target_schema = None
     if status.get("source_schema_arity", "many") != "many":
         target_schema = (status.get("target_conf") or {}).get("schema") or "public"
     totals: dict[str, dict[str, Any]] = {}
-    rows = run.meta.import_progress()
-    checked = run.meta.target_counts()
+    rows = ctx.meta.import_progress()
+    checked = ctx.meta.target_counts()
     for r in rows:
         name = qualified(target_schema or r[1], r[2])
         entry = totals.setdefault(
@@ -132,36 +142,41 @@ def import_rows(run: Run) -> list[dict[str, Any]]:
     return sorted(out, key=lambda d: (_IMPORT_ORDER.get(d["status"], 9), d["table_name"]))
 
 
-def import_status(run: Run) -> None:
-    data = import_rows(run)
+def import_status(ctx: StepContext, o: StatusOptions) -> None:
+    """``import data status``: each table's import progress."""
+    data = import_rows(ctx)
     if _json_or_empty(
-        run, data, "import-data-status-report.json", "No exported data yet: nothing to import."
+        ctx,
+        o.output_format == "json",
+        data,
+        "import-data-status-report.json",
+        "No exported data yet: nothing to import.",
     ):
         return
     for d in data:
         if d["status"] == "ROW_COUNT_MISMATCH":
-            run.console.print(
+            ctx.console.print(
                 f"ERROR: {d['table_name']} holds {d['target_count']:,} rows in the target, {d['expected_target_count']:,} expected "
                 "(it was changed during the import); re-run import data with --start-clean true --truncate-tables true for it."
             )
         elif d["status"] == "FAILED":
             error = str(d["error"])  # names the table itself, or is prefixed with it
-            run.console.print(
+            ctx.console.print(
                 f"ERROR: {error}" if d["table_name"] in error else f"ERROR: {d['table_name']}: {error}"
             )
     skipped = sum(d["skipped_count"] for d in data)
     if skipped:
-        run.console.print(
+        ctx.console.print(
             f"NOTE: {skipped:,} row(s) were already present in the target (primary key) and were skipped by "
             "--on-primary-key-conflict IGNORE or replaced by --enable-upsert; they count as imported rows here."
         )
     doubt = sum(d["in_doubt_count"] for d in data)
     if doubt:
-        run.console.print(
+        ctx.console.print(
             f"NOTE: {doubt:,} row(s) were being committed when import data stopped; whether they landed is settled from "
             "the target's ledger by the next 'import data' run (they are not counted as imported here)."
         )
     print_table(
-        run, "Import Data Status for TargetDB", ["TABLE", "STATUS", "TOTAL ROWS", "IMPORTED ROWS", "ERRORED ROWS", "PERCENTAGE"],
+        ctx, "Import Data Status for TargetDB", ["TABLE", "STATUS", "TOTAL ROWS", "IMPORTED ROWS", "ERRORED ROWS", "PERCENTAGE"],
         [[d["table_name"], d["status"], f"{d['total_count']:,}", f"{d['imported_count']:,}", f"{d['errored_count']:,}", f"{d['percentage_complete']:.2f}"] for d in data],
     )  # fmt: skip

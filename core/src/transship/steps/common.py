@@ -1,4 +1,4 @@
-"""Helpers shared by the command implementations: adapters, connection settings, output."""
+"""Helpers shared by the steps: the source adapter, connection settings, output."""
 
 from __future__ import annotations
 
@@ -10,26 +10,30 @@ from rich.table import Table
 
 from transship import diskfull
 from transship.adapters.base import SourceAdapter
-from transship.cli.options import Run
 from transship.dbconfig import DBConfig
 from transship.errors import ConfigError
 from transship.plugins import get_host
+from transship.steps.context import StepContext
 
 DEFAULT_HOSTS = {"source": "localhost", "target": "127.0.0.1"}
 
 
-def merged_config(run: Run, side: str) -> DBConfig:
-    """Connection settings from flags/env/config file, completed from what an earlier command stored."""
-    cfg = run.db_config(side)
-    cfg.complete_from(run.meta.status().get(f"{side}_conf") or {})
+def merged_config(ctx: StepContext, side: str) -> DBConfig:
+    """Connection settings as given (flags, env, config file or the API), completed from what an earlier step
+    stored."""
+    cfg = ctx.db_config(side)
+    cfg.complete_from(ctx.meta.status().get(f"{side}_conf") or {})
     # the flags have no default of their own, so a value an earlier command used is not hidden by one
     cfg.host = cfg.host or DEFAULT_HOSTS[side]
     return cfg
 
 
-def get_adapter(run: Run) -> SourceAdapter:
-    """The source adapter named by ``--source-db-type`` (or the one an earlier export used)."""
-    cfg = merged_config(run, "source")
+def get_adapter(
+    ctx: StepContext, ddl_files: list[str] | None = None, data_files: list[str] | None = None
+) -> SourceAdapter:
+    """The source adapter named by ``--source-db-type`` (or the one an earlier export used); ``ddl_files`` and
+    ``data_files``: its scripts (script mode)."""
+    cfg = merged_config(ctx, "source")
     host = get_host()
     adapters = host.source_adapters()
     installed = ", ".join(sorted(adapters)) or "none"
@@ -47,7 +51,7 @@ def get_adapter(run: Run) -> SourceAdapter:
     declared = {o.key: (o, owners) for o, owners in host.connection_options().values()}
     for key in [k for k in list(cfg.options) if k in declared and cfg.db_type not in declared[k][1]]:
         option, owners = declared[key]
-        if run.from_environment(key):  # set in the environment for another source: not this run's
+        if key in ctx.env_options:  # set in the environment for another source: not this run's
             del cfg.options[key]
             continue
         raise ConfigError(  # another adapter's setting given here: a mistake, never silently ignored
@@ -55,8 +59,8 @@ def get_adapter(run: Run) -> SourceAdapter:
             fix=f"drop --{option.name} (or source.{option.name} in the config file)",
         )
     adapter = record.load()(cfg)
-    adapter.source_ddl_files = list(run.params.get("source_ddl_file") or [])
-    adapter.source_data_files = list(run.params.get("source_data_file") or [])
+    adapter.source_ddl_files = list(ddl_files or [])
+    adapter.source_data_files = list(data_files or [])
     if (adapter.source_ddl_files or adapter.source_data_files) and not adapter.supports_scripts:
         raise ConfigError(
             f"--source-ddl-file/--source-data-file (script mode) is not available for {adapter.name}",
@@ -64,10 +68,10 @@ def get_adapter(run: Run) -> SourceAdapter:
             + "".join(f", or use --source-db-type {n} for {n} scripts" for n in _script_types(adapters)),
         )
     # user type-mapping rules (config file section `type-mapping:`), read by the MySQL and Oracle adapters
-    section = run.config.data.get("type-mapping") if run.config else None
+    section = ctx.config.data.get("type-mapping") if ctx.config else None
     if section is not None and not isinstance(section, dict):
         raise ConfigError(
-            f"config file {run.config.path if run.config else ''}: type-mapping must be a mapping with a rules: list",
+            f"config file {ctx.config.path if ctx.config else ''}: type-mapping must be a mapping with a rules: list",
             fix="write it as 'type-mapping:' then 'rules:' with one '- source: ...' entry per rule (docs/type-mapping-mysql.md)",
         )
     adapter.type_mapping_config = section
@@ -87,7 +91,7 @@ def _script_types(adapters: dict[str, Any]) -> list[str]:
     return out
 
 
-def print_table(run: Run, title: str, columns: list[str], rows: list[list[Any]]) -> None:
+def print_table(ctx: StepContext, title: str, columns: list[str], rows: list[list[Any]]) -> None:
     """A plain table on stdout."""
     table = Table(title=title, title_justify="left", show_lines=False)
     for col in columns:
@@ -96,7 +100,7 @@ def print_table(run: Run, title: str, columns: list[str], rows: list[list[Any]])
         )
     for row in rows:
         table.add_row(*(str(v) for v in row))
-    run.console.print(table)
+    ctx.console.print(table)
 
 
 def write_json(path: Path, data: Any) -> None:

@@ -5,25 +5,26 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from transship.cli.options import Run
-from transship.commands.common import write_json
-from transship.commands.status import export_rows, import_rows
-from transship.commands.target import open_target
 from transship.errors import ConfigError, ConnectionFailed, TransshipError
 from transship.importer.ledger import drop_ledger
 from transship.importer.stashed import copy_error_files, unloaded_warning
+from transship.steps.common import write_json
+from transship.steps.context import StepContext
+from transship.steps.options import EndMigrationOptions
+from transship.steps.status import export_rows, import_rows
+from transship.steps.target import open_target
 
 _CLEARED = ("schema", "data", "reports", "temp", "metainfo", "logs")
 
 
-def run(run: Run) -> None:
-    p = run.params
-    ed = run.export_dir
+def run(ctx: StepContext, o: EndMigrationOptions) -> None:
+    """End the migration: every refusal comes before anything is moved, dropped or deleted."""
+    ed = ctx.export_dir
     wants = {
-        k: bool(p.get(k))
+        k: bool(getattr(o, k))
         for k in ("backup_schema_files", "backup_data_files", "save_migration_reports", "backup_log_files")
     }
-    backup_dir = Path(p["backup_dir"]).expanduser().absolute() if p.get("backup_dir") else None
+    backup_dir = Path(o.backup_dir).expanduser().absolute() if o.backup_dir else None
     if any(wants.values()) and backup_dir is None:
         raise ConfigError(
             "the backup flags need --backup-dir", fix="pass --backup-dir DIR (an existing directory)"
@@ -47,18 +48,18 @@ def run(run: Run) -> None:
         if kept_in.exists():
             raise ConfigError(f"{kept_in} already exists", fix="choose an empty --backup-dir")
     warning = unloaded_warning(
-        {d["table_name"]: d["errored_count"] for d in import_rows(run)}, errors_dir, kept_in
+        {d["table_name"]: d["errored_count"] for d in import_rows(ctx)}, errors_dir, kept_in
     )
     if warning:
-        run.console.print(warning)
-    if not run.confirm(
+        ctx.console.print(warning)
+    if not ctx.confirm(
         "Migration can't be resumed or continued after this. Are you sure you want to end the migration?"
     ):
         raise ConfigError(
             "end migration clears the export dir and was not confirmed",
             fix="answer yes at the prompt, or pass --yes",
         )
-    status = run.meta.status()
+    status = ctx.meta.status()
     # everything that can refuse comes first, so a refusal leaves the export dir untouched
     planned = {
         "backup_schema_files": "schema", "backup_data_files": "data", "backup_log_files": "logs",
@@ -69,16 +70,16 @@ def run(run: Run) -> None:
             raise ConfigError(f"{backup_dir / sub} already exists", fix="choose an empty --backup-dir")
     if status.get("target_conf"):
         try:
-            sink, conn = open_target(run)
+            sink, conn = open_target(ctx)
         except ConnectionFailed as exc:
             if "does not exist" not in exc.message:
                 raise
             # the target database was dropped (e.g. after a rehearsal): no ledger is left to remove
-            run.console.print(f"NOTE: {exc.message}; nothing to remove from the target.")
+            ctx.console.print(f"NOTE: {exc.message}; nothing to remove from the target.")
         else:
             with conn:
                 dropped = drop_ledger(conn, sink.ledger_schema, status["migration_uuid"])
-            run.console.print(
+            ctx.console.print(
                 f"Removed this migration's import ledger from the target{' (schema ' + sink.ledger_schema + ' dropped)' if dropped else ''}."
             )
     if wants["save_migration_reports"]:
@@ -88,8 +89,8 @@ def run(run: Run) -> None:
         for f in ed.reports.glob("*"):
             if f.is_file():
                 shutil.copy2(f, reports / f.name)
-        write_json(reports / "export_data_status_report.json", export_rows(run))
-        write_json(reports / "import_data_status_report.json", import_rows(run))
+        write_json(reports / "export_data_status_report.json", export_rows(ctx))
+        write_json(reports / "import_data_status_report.json", import_rows(ctx))
         if not wants["backup_data_files"]:  # else they go with data/
             copy_error_files(errors_dir, backup_dir / "errors")
     if wants["backup_schema_files"] and ed.schema.is_dir():
@@ -98,7 +99,7 @@ def run(run: Run) -> None:
     if wants["backup_data_files"] and ed.data.is_dir():
         assert backup_dir is not None
         _move(ed.data, backup_dir / "data")
-    run.close()
+    ctx.close()
     if wants["backup_log_files"] and ed.logs.is_dir():
         assert backup_dir is not None
         _move(ed.logs, backup_dir / "logs")
@@ -106,7 +107,7 @@ def run(run: Run) -> None:
         target = ed.root / sub
         if target.is_dir():
             shutil.rmtree(target)
-    run.console.print(
+    ctx.console.print(
         f"Migration ended: {ed.root} is cleared"
         + (f"; backups are in {backup_dir}" if backup_dir else "")
         + "."

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import psycopg
 
-from transship.cli.options import Run
-from transship.commands.common import merged_config
 from transship.errors import ConfigError
 from transship.pgconn import connect
 from transship.plugins import get_host
 from transship.sinks.base import ImportSink
+from transship.steps.common import merged_config
+from transship.steps.context import StepContext
 
 
-def open_target(run: Run) -> tuple[ImportSink, psycopg.Connection]:
+def open_target(ctx: StepContext) -> tuple[ImportSink, psycopg.Connection]:
     """The sink for ``--target-db-type`` (detected from the server when not given) and an autocommit connection."""
-    cfg = merged_config(run, "target")
+    cfg = merged_config(ctx, "target")
     if not cfg.name:
         raise ConfigError(
             "--target-db-name is required", fix="pass --target-db-name (the target database must exist)"
@@ -39,7 +39,7 @@ def open_target(run: Run) -> tuple[ImportSink, psycopg.Connection]:
         )
         sink = cls(cfg)
         cfg.db_type = sink.name
-    status = run.meta.status()
+    status = ctx.meta.status()
     arity = status.get("source_schema_arity", "many")
     if cfg.schema and arity == "many":
         conn.close()
@@ -50,14 +50,14 @@ def open_target(run: Run) -> tuple[ImportSink, psycopg.Connection]:
     conf = cfg.public_dict()
     if not explicit:  # detected: detect again next time rather than pinning it
         conf["db_type"] = None
-    run.meta.update_status(target_conf=conf, target_db_type=sink.name)
+    ctx.meta.update_status(target_conf=conf, target_db_type=sink.name)
     return sink, conn
 
 
-def target_schema_for(run: Run) -> str | None:
+def target_schema_for(ctx: StepContext) -> str | None:
     """The schema MySQL/Oracle objects go to (``--target-db-schema``, default public); None for PostgreSQL sources."""
-    status = run.meta.status()
+    status = ctx.meta.status()
     if status.get("source_schema_arity", "many") == "many":
         return None
     stored = (status.get("target_conf") or {}).get("schema")
-    return run.params.get("target_db_schema") or stored or "public"
+    return ctx.target.schema or stored or "public"

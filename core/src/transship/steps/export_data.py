@@ -11,45 +11,43 @@ import shutil
 from pathlib import Path
 
 from transship.adapters.base import DataExportOptions
-from transship.cli.options import Run
-from transship.commands.common import get_adapter, print_table
 from transship.crashpoints import crash_point, declare
 from transship.errors import ConfigError, TransshipError
 from transship.exporter import state as export_state
 from transship.exporter.data import export_tables
 from transship.progress import RowProgress
 from transship.selection import check_patterns_matched, make_filter, table_patterns
+from transship.steps.common import get_adapter, print_table
+from transship.steps.context import StepContext
+from transship.steps.options import ExportDataOptions
 
 log = logging.getLogger(__name__)
 CLEANED = declare("export.cleaned", "--start-clean: the exported data and its state are deleted")
 
 
-def run(run: Run) -> None:
+def run(ctx: StepContext, o: ExportDataOptions) -> None:
     """Export the data; ``--start-clean`` deletes the earlier export only once the source is connected, the
     table lists are read and matched and the snapshot is open (a failure before that leaves it whole)."""
-    p = run.params
-    ed = run.export_dir
-    meta = run.meta
-    adapter = get_adapter(run)
+    ed = ctx.export_dir
+    meta = ctx.meta
+    adapter = get_adapter(ctx, o.source_ddl_files, o.source_data_files)
     if adapter.source_data_files and not adapter.source_ddl_files:
         # the data scripts alone do not say a column's type (RAW(16) is a uuid, a DATE string a date):
         # read the DDL scripts export schema converted, so the data matches the schema files
         ddl = [f for f in meta.status().get("schema_ddl_files") or [] if Path(f).is_file()]
         if ddl:
             adapter.source_ddl_files = ddl
-            run.console.print(
+            ctx.console.print(
                 f"Reading the DDL scripts export schema read: {', '.join(Path(f).name for f in ddl)}"
             )
     version = adapter.check_connection()
-    include, exclude = table_patterns(run.params)
-    options = DataExportOptions(
-        include=make_filter(include, exclude), parallel_jobs=int(p.get("parallel_jobs") or 4)
-    )
+    include, exclude = table_patterns(o)
+    options = DataExportOptions(include=make_filter(include, exclude), parallel_jobs=o.parallel_jobs)
     # asked before the snapshot is opened, so no source transaction waits for an answer
     if (
-        p.get("start_clean")
+        o.start_clean
         and any(ed.data.glob("*_data.sql"))
-        and not run.confirm(f"--start-clean deletes the exported data in {ed.data}. Go on?")
+        and not ctx.confirm(f"--start-clean deletes the exported data in {ed.data}. Go on?")
     ):
         raise ConfigError(
             f"--start-clean would delete the exported data in {ed.data} and was not confirmed",
@@ -62,11 +60,11 @@ def run(run: Run) -> None:
             + [(t.target_schema or t.schema, t.target_name) for t in snapshot.tables],
             "the source",
         )
-        if p.get("start_clean"):
-            _clean(run)
+        if o.start_clean:
+            _clean(ctx)
         todo, kept = export_state.plan_tables(meta, snapshot.tables, ed.data)
         if not todo and export_state.is_finished(meta):
-            run.console.print(
+            ctx.console.print(
                 f"Data is already exported to {ed.data} ({kept} table(s)). Use --start-clean true to export it again, "
                 "or go on with import data."
             )
@@ -77,20 +75,20 @@ def run(run: Run) -> None:
                            source_script_files={"ddl": [str(Path(f).resolve()) for f in adapter.source_ddl_files],
                                                 "data": [str(Path(f).resolve()) for f in adapter.source_data_files]})  # fmt: skip
         if not todo:
-            run.console.print(
+            ctx.console.print(
                 f"Every table was exported by an earlier run that stopped before it finished ({kept} table(s) kept); "
                 "finishing it: sequence values are read now."
             )
         else:
             if kept:
-                run.console.print(
+                ctx.console.print(
                     f"Resuming: {kept} table(s) were exported by an earlier run and are kept; {len(todo)} remain. "
                     "The remaining tables are read at a new snapshot (use --start-clean true for one snapshot for all)."
                 )
-            run.console.print(
+            ctx.console.print(
                 f"Exporting {len(todo)} table(s) from {adapter.name} {version} ({adapter.describe()}) with {options.parallel_jobs} parallel job(s); consistency: {snapshot.consistency}"
             )
-            with RowProgress(run.console, run.disable_pb) as progress:
+            with RowProgress(ctx.console, ctx.disable_pb) as progress:
                 try:
                     export_tables(
                         snapshot,
@@ -110,24 +108,24 @@ def run(run: Run) -> None:
         export_state.finish_export(meta, ed.data, ed.descriptor, snapshot.sequences)
     rows = meta.export_report()
     print_table(
-        run,
+        ctx,
         "snapshot export report",
         ["SCHEMA", "TABLE", "ROW COUNT"],
         [[r[0], r[1], f"{r[2]:,}"] for r in rows],
     )
-    run.console.print(
+    ctx.console.print(
         f"Export of data complete: {len(rows)} table(s), {sum(r[2] for r in rows):,} rows in {ed.data}"
     )
 
 
-def _clean(run: Run) -> None:
+def _clean(ctx: StepContext) -> None:
     """Delete the exported data files, the descriptor and their state (export and import progress)."""
-    ed = run.export_dir
+    ed = ctx.export_dir
     if ed.data.exists():
         shutil.rmtree(ed.data)
     ed.data.mkdir()
     ed.descriptor.unlink(missing_ok=True)
     # the batch plans point into the old files; the target's ledger still knows what it received
-    run.meta.forget_export()
-    run.meta.update_status(export_data_done=False, export_data_started=False, import_data_done=False)
+    ctx.meta.forget_export()
+    ctx.meta.update_status(export_data_done=False, export_data_started=False, import_data_done=False)
     crash_point(CLEANED)

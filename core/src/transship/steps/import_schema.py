@@ -7,9 +7,6 @@ import re
 import psycopg
 from psycopg import sql
 
-from transship.cli.options import Run
-from transship.commands.common import print_table
-from transship.commands.target import open_target, target_schema_for
 from transship.errors import ConfigError, ExportDirError, ImportFailed
 from transship.importer.schema import SchemaImporter, SchemaImportResult
 from transship.schema_files import (
@@ -21,6 +18,10 @@ from transship.schema_files import (
 )
 from transship.selection import object_type_list
 from transship.sqlsplit import split_sql
+from transship.steps.common import print_table
+from transship.steps.context import StepContext
+from transship.steps.options import FinalizeOptions, ImportSchemaOptions
+from transship.steps.target import open_target, target_schema_for
 
 _MVIEW = re.compile(
     r"^CREATE\s+MATERIALIZED\s+VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?((?:\"(?:[^\"]|\"\")*\"|[\w$]+)(?:\.(?:\"(?:[^\"]|\"\")*\"|[\w$]+))?)",
@@ -28,83 +29,91 @@ _MVIEW = re.compile(
 )
 
 
-def _importer(run: Run, conn: psycopg.Connection) -> SchemaImporter:
-    p = run.params
+def _importer(
+    ctx: StepContext, conn: psycopg.Connection, o: ImportSchemaOptions | FinalizeOptions
+) -> SchemaImporter:
     search_path = None
-    schema = target_schema_for(run)
+    schema = target_schema_for(ctx)
     if schema:
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
         search_path = sql.SQL("SET search_path TO {}, public").format(sql.Identifier(schema)).as_string(conn)
     return SchemaImporter(
         conn=conn,
-        ignore_exist=bool(p.get("ignore_exist")),
-        continue_on_error=bool(p.get("continue_on_error")),
-        schema_dir=run.export_dir.schema,
+        ignore_exist=o.ignore_exist,
+        continue_on_error=o.continue_on_error,
+        schema_dir=ctx.export_dir.schema,
         search_path=search_path,
     )
 
 
-def _check_exported(run: Run) -> None:
-    if not run.meta.status().get("export_schema_done") or not run.export_dir.schema.is_dir():
+def _check_exported(ctx: StepContext) -> None:
+    if not ctx.meta.status().get("export_schema_done") or not ctx.export_dir.schema.is_dir():
         raise ExportDirError(
-            f"no exported schema in {run.export_dir.schema}",
+            f"no exported schema in {ctx.export_dir.schema}",
             fix="run 'transship export schema' with this --export-dir first",
         )
 
 
-def run(run: Run) -> None:
-    p = run.params
-    if p.get("post_snapshot_import"):
-        finalize(run)
+def run(ctx: StepContext, o: ImportSchemaOptions) -> None:
+    """Apply the schema files to the target in dependency order (``post_snapshot_import``: finalize instead)."""
+    if o.post_snapshot_import:
+        finalize(
+            ctx,
+            FinalizeOptions(
+                refresh_mviews=o.refresh_mviews,
+                continue_on_error=o.continue_on_error,
+                ignore_exist=o.ignore_exist,
+            ),
+        )
         return
-    if p.get("refresh_mviews"):
+    if o.refresh_mviews:
         raise ConfigError(
             "--refresh-mviews needs --post-snapshot-import true",
             fix="use finalize-schema-post-data-import --refresh-mviews",
         )
-    _check_exported(run)
-    if p.get("object_type_list") and p.get("exclude_object_type_list"):
+    _check_exported(ctx)
+    if o.object_types and o.exclude_object_types:
         raise ConfigError(
             "--object-type-list and --exclude-object-type-list exclude each other",
             fix="pass only one of them",
         )
-    wanted = object_type_list(p.get("object_type_list"), "--object-type-list")
-    excluded = set(object_type_list(p.get("exclude_object_type_list"), "--exclude-object-type-list") or [])
-    types = existing_object_types(run.export_dir.schema)
+    wanted = object_type_list(o.object_types, "--object-type-list")
+    excluded = set(object_type_list(o.exclude_object_types, "--exclude-object-type-list") or [])
+    types = existing_object_types(ctx.export_dir.schema)
     if wanted:
-        order = wanted if p.get("straight_order") else [t for t in IMPORT_ORDER if t in wanted]
+        order = wanted if o.straight_order else [t for t in IMPORT_ORDER if t in wanted]
         types = [t for t in order if t in types]
     types = [t for t in types if t not in excluded]
-    sink, conn = open_target(run)
+    sink, conn = open_target(ctx)
     with conn:
         version = conn.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
-        run.console.print(f"Importing schema into {sink.name} {version} ({sink.config.describe()})")
+        ctx.console.print(f"Importing schema into {sink.name} {version} ({sink.config.describe()})")
         # the files are read before --start-clean drops anything: an unreadable one stops with the target intact
-        statements = read_schema_files(run.export_dir.schema, types)
-        if p.get("start_clean"):
-            _start_clean(run, conn)
-        if (run.export_dir.schema / OBJECT_FILES["UNCATEGORIZED"]).is_file():
-            run.console.print(
+        statements = read_schema_files(ctx.export_dir.schema, types)
+        if o.start_clean:
+            _start_clean(ctx, conn)
+        if (ctx.export_dir.schema / OBJECT_FILES["UNCATEGORIZED"]).is_file():
+            ctx.console.print(
                 "IMPORTANT NOTE: schema/uncategorized.sql holds objects of unknown type: review and import them by hand."
             )
-        importer = _importer(run, conn)
+        importer = _importer(ctx, conn, o)
         # failed.sql describes this run only (finalize appends its own failures to it)
-        (run.export_dir.schema / FAILED_FILE).unlink(missing_ok=True)
+        (ctx.export_dir.schema / FAILED_FILE).unlink(missing_ok=True)
         result = importer.run(statements, mode="schema")
-    run.meta.update_status(import_schema_done=True)
-    _report(run, result, "Schema import")
+    ctx.meta.update_status(import_schema_done=True)
+    _report(ctx, result, "Schema import")
     if result.held_back:
-        run.console.print(
+        ctx.console.print(
             f"{result.held_back} NOT VALID constraint(s) held back: run finalize-schema-post-data-import after import data."
         )
 
 
-def _start_clean(run: Run, conn: psycopg.Connection) -> None:
-    schema = target_schema_for(run)
+def _start_clean(ctx: StepContext, conn: psycopg.Connection) -> None:
+    schema = target_schema_for(ctx)
     if schema:
         schemas = [schema]
     else:
-        conf = run.meta.status().get("source_conf") or {}
+        conf = ctx.meta.status().get("source_conf") or {}
         schemas = [s.strip() for s in (conf.get("schema") or "public").split(",") if s.strip()]
     existing = [
         r[0]
@@ -112,23 +121,23 @@ def _start_clean(run: Run, conn: psycopg.Connection) -> None:
             "SELECT nspname FROM pg_namespace WHERE nspname = ANY(%s)", (schemas,)
         ).fetchall()
     ]
-    if existing and not run.confirm(
+    if existing and not ctx.confirm(
         f"Drop schema(s) {', '.join(existing)} on the target with everything in them (CASCADE)?"
     ):
         raise ConfigError(
             "--start-clean would drop target schemas and no confirmation was given",
             fix="re-run with --yes to confirm",
         )
-    _check_may_drop(run, conn, existing)
+    _check_may_drop(conn, existing)
     with conn.transaction():  # all of them or none
         for s in existing:
             conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(s)))
             if s == "public":
                 conn.execute("CREATE SCHEMA public")
-    run.console.print(f"Dropped target schema(s): {', '.join(existing) or '(none existed)'}")
+    ctx.console.print(f"Dropped target schema(s): {', '.join(existing) or '(none existed)'}")
 
 
-def _check_may_drop(run: Run, conn: psycopg.Connection, schemas: list[str]) -> None:
+def _check_may_drop(conn: psycopg.Connection, schemas: list[str]) -> None:
     """Refuse --start-clean before dropping anything when the target user could not drop every schema (only
     its owner or a superuser may) or could not create them again (CREATE on the database)."""
     if not schemas:
@@ -156,24 +165,24 @@ def _check_may_drop(run: Run, conn: psycopg.Connection, schemas: list[str]) -> N
         )
 
 
-def finalize(run: Run) -> None:
+def finalize(ctx: StepContext, o: FinalizeOptions) -> None:
     """Add NOT VALID constraints (then optionally refresh materialized views)."""
-    _check_exported(run)
-    sink, conn = open_target(run)
+    _check_exported(ctx)
+    sink, conn = open_target(ctx)
     with conn:
-        importer = _importer(run, conn)
-        statements = read_schema_files(run.export_dir.schema, ["TABLE", "PARTITION"])
+        importer = _importer(ctx, conn, o)
+        statements = read_schema_files(ctx.export_dir.schema, ["TABLE", "PARTITION"])
         result = importer.run(statements, mode="post-snapshot")
-        _report(run, result, "Post-snapshot import (NOT VALID constraints)")
-        if run.params.get("refresh_mviews"):
-            _refresh_mviews(run, conn, importer.search_path)
-    run.meta.update_status(finalize_done=True)
+        _report(ctx, result, "Post-snapshot import (NOT VALID constraints)")
+        if o.refresh_mviews:
+            _refresh_mviews(ctx, conn, importer.search_path)
+    ctx.meta.update_status(finalize_done=True)
 
 
-def _refresh_mviews(run: Run, conn: psycopg.Connection, search_path: str | None) -> None:
-    path = run.export_dir.schema / OBJECT_FILES["MVIEW"]
+def _refresh_mviews(ctx: StepContext, conn: psycopg.Connection, search_path: str | None) -> None:
+    path = ctx.export_dir.schema / OBJECT_FILES["MVIEW"]
     if not path.is_file():
-        run.console.print("No materialized views to refresh.")
+        ctx.console.print("No materialized views to refresh.")
         return
     if search_path:
         conn.execute(search_path)
@@ -207,16 +216,16 @@ def _refresh_mviews(run: Run, conn: psycopg.Connection, search_path: str | None)
                 fix="refresh them by hand in dependency order",
             )
         pending = retry
-    run.console.print(f"Refreshed {len(refreshed)} materialized view(s): {', '.join(refreshed)}")
+    ctx.console.print(f"Refreshed {len(refreshed)} materialized view(s): {', '.join(refreshed)}")
 
 
-def _report(run: Run, result: SchemaImportResult, title: str) -> None:
+def _report(ctx: StepContext, result: SchemaImportResult, title: str) -> None:
     rows = [[t, n] for t, n in result.by_type.items()]
     if rows:
-        print_table(run, title, ["OBJECT TYPE", "STATEMENTS APPLIED"], rows)
+        print_table(ctx, title, ["OBJECT TYPE", "STATEMENTS APPLIED"], rows)
     parts = [f"{result.applied} applied"]
     if result.already_existed:
         parts.append(f"{result.already_existed} already existed")
     if result.failed:
         parts.append(f"{len(result.failed)} failed (see schema/failed.sql)")
-    run.console.print(f"{title}: " + ", ".join(parts) + ".")
+    ctx.console.print(f"{title}: " + ", ".join(parts) + ".")
