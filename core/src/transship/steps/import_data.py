@@ -9,12 +9,11 @@ from functools import partial
 from graphlib import CycleError, TopologicalSorter
 
 import psycopg
-from psycopg import sql
 
 from transship.crashpoints import crash_point, declare
 from transship.errors import ConfigError, ExportDirError, ImportFailed
 from transship.identifiers import qualified
-from transship.importer import counts, faults, indexes, summary
+from transship.importer import counts, faults, indexes, summary, target_tables
 from transship.importer.batches import Batch
 from transship.importer.data import DataLoader, FileTask
 from transship.importer.ledger import committed_batches, ensure_ledger, forget, outcomes_per_batch
@@ -125,7 +124,7 @@ def run(ctx: StepContext, o: ImportDataOptions) -> None:
                 meta, c, tables, counts.ledger_rows(c, sink.ledger_schema, migration_uuid)
             ),
         )
-        fallback = not target.call("checking privileges", _replica_role_allowed)
+        fallback = not target.call("checking privileges", target_tables.replica_role_allowed)
         parallel = o.parallel_jobs or int(target.call("reading the target", sink.default_parallel_jobs))
         resumed = sum(len(t.done) for t in tasks)
         pending = sum(len(t.batches) - len(t.done) for t in tasks)
@@ -212,12 +211,7 @@ def _start_clean(
     if o.truncate_tables:
         check_truncation_scope(ctx.meta, tasks, target_schema_for(ctx))
         check_truncation_references(conn, tables)
-    nonempty = [
-        qualified(s, n)
-        for s, n in tables
-        if conn.execute(sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(sql.Identifier(s, n))).fetchone()
-        == (True,)
-    ]
+    nonempty = [qualified(s, n) for s, n in tables if target_tables.has_rows(conn, s, n)]
     if (
         nonempty
         and not o.truncate_tables
@@ -229,17 +223,11 @@ def _start_clean(
             f"--start-clean: target tables already hold rows: {', '.join(nonempty)}",
             fix="add --truncate-tables true to empty them first, or --yes to load on top of them",
         )
-    ledger_exists = conn.execute(
-        "SELECT to_regclass(%s)", (f"{sink.ledger_schema}.import_batches",)
-    ).fetchone()[0]  # type: ignore[index]
+    ledger_exists = target_tables.relation_exists(conn, sink.ledger_schema, "import_batches")
     files = [t.file_name for t in tasks]
     with conn.transaction():  # the rows and the ledger's record of them go together
-        if o.truncate_tables and tables:
-            conn.execute(
-                sql.SQL("TRUNCATE TABLE {}").format(
-                    sql.SQL(", ").join(sql.Identifier(s, n) for s, n in tables)
-                )
-            )
+        if o.truncate_tables:
+            target_tables.truncate(conn, tables)
         if ledger_exists:
             forget(conn, sink.ledger_schema, migration_uuid, files)
     ctx.meta.forget_imports(list(files))
@@ -251,29 +239,15 @@ def _start_clean(
     )
 
 
-def _replica_role_allowed(conn: psycopg.Connection) -> bool:
-    try:
-        conn.execute("SET session_replication_role TO replica")
-        conn.execute("RESET session_replication_role")
-        return True
-    except psycopg.errors.InsufficientPrivilege:
-        return False
-
-
 def _fk_groups(conn: psycopg.Connection, tasks: list[FileTask]) -> list[list[FileTask]]:
     """Tables in foreign-key order (parents first), for targets where FK checks cannot be switched off."""
     by_table: dict[tuple[str, str], list[FileTask]] = {}
     for t in tasks:  # leaf partitions of one table share its key
         by_table.setdefault((t.schema, t.table), []).append(t)
     graph: dict[tuple[str, str], set[tuple[str, str]]] = {k: set() for k in by_table}
-    rows = conn.execute(
-        "SELECT cn.nspname, c.relname, pn.nspname, p.relname FROM pg_constraint k "
-        "JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace cn ON cn.oid = c.relnamespace "
-        "JOIN pg_class p ON p.oid = k.confrelid JOIN pg_namespace pn ON pn.oid = p.relnamespace WHERE k.contype = 'f'"
-    ).fetchall()
-    for cs, ct, ps, pt in rows:
-        if (cs, ct) in graph and (ps, pt) in graph and (cs, ct) != (ps, pt):
-            graph[(cs, ct)].add((ps, pt))
+    for child, parent in target_tables.foreign_key_parents(conn):
+        if child in graph and parent in graph and child != parent:
+            graph[child].add(parent)
     try:
         order = list(TopologicalSorter(graph).static_order())
     except CycleError:
@@ -320,10 +294,10 @@ def _load(
         try:
             if fallback:
                 for t in {(t.schema, t.table): t for t in tasks}.values():
-                    stmt = sql.SQL("ALTER TABLE {} DISABLE TRIGGER USER").format(
-                        sql.Identifier(t.schema, t.table)
+                    switch = partial(
+                        target_tables.set_user_triggers, schema=t.schema, table=t.table, enabled=False
                     )
-                    target.call("disabling triggers", partial(_execute, stmt))
+                    target.call("disabling triggers", switch)
                     disabled.append(t)
             try:
                 loader.run(tasks, groups)
@@ -333,12 +307,10 @@ def _load(
         finally:
             loader.close()
             for t in disabled:  # re-enabled even when the load failed
-                stmt = sql.SQL("ALTER TABLE {} ENABLE TRIGGER USER").format(sql.Identifier(t.schema, t.table))
-                target.call("enabling triggers", partial(_execute, stmt))
-
-
-def _execute(stmt: sql.Composed, conn: psycopg.Connection) -> None:
-    conn.execute(stmt)
+                switch = partial(
+                    target_tables.set_user_triggers, schema=t.schema, table=t.table, enabled=True
+                )
+                target.call("enabling triggers", switch)
 
 
 def _defer_indexes(
@@ -357,12 +329,9 @@ def _defer_indexes(
     count = 0
 
     def defer(conn: psycopg.Connection, schema: str, table: str) -> int:
-        empty = conn.execute(
-            sql.SQL("SELECT NOT EXISTS (SELECT 1 FROM {})").format(sql.Identifier(schema, table))
-        ).fetchone()
-        return (
-            indexes.defer(conn, sink.ledger_schema, migration_uuid, schema, table) if empty == (True,) else 0
-        )
+        if target_tables.has_rows(conn, schema, table):
+            return 0
+        return indexes.defer(conn, sink.ledger_schema, migration_uuid, schema, table)
 
     for schema, table in sorted({(t.schema, t.table) for t in tasks} - started):
         # one transaction per table: a retry after a lost connection finds the indexes dropped or not
@@ -406,16 +375,11 @@ def _restore_sequences(ctx: StepContext, conn: psycopg.Connection) -> None:
     schema_override = target_schema_for(ctx)
     missing = []
     restored = 0
-    for s in ctx.meta.recorded_sequences():
-        schema = schema_override or s[0]
-        name = (
-            sql.Identifier(schema, s[1]).as_string(conn) if schema else sql.Identifier(s[1]).as_string(conn)
-        )
-        oid = conn.execute("SELECT to_regclass(%s)", (name,)).fetchone()[0]  # type: ignore[index]
-        if oid is None:
-            missing.append(name)
+    for schema, name, value, called in ctx.meta.recorded_sequences():
+        absent = target_tables.restore_sequence(conn, schema_override or schema, name, value, called)
+        if absent is not None:
+            missing.append(absent)
             continue
-        conn.execute("SELECT pg_catalog.setval(%s::regclass, %s, %s)", (name, int(s[2]), bool(s[3])))
         restored += 1
     ctx.console.print(f"Restored {restored} sequence(s) to their source values.")
     if missing:

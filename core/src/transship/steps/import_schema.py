@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import psycopg
-from psycopg import sql
 
-from transship.errors import ConfigError, ExportDirError, ImportFailed
+from transship.errors import ConfigError, ExportDirError
+from transship.importer import target_schemas
 from transship.importer.schema import SchemaImporter, SchemaImportResult
 from transship.schema_files import (
     FAILED_FILE,
@@ -35,8 +35,7 @@ def _importer(
     search_path = None
     schema = target_schema_for(ctx)
     if schema:
-        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
-        search_path = sql.SQL("SET search_path TO {}, public").format(sql.Identifier(schema)).as_string(conn)
+        search_path = target_schemas.use_schema(conn, schema)
     return SchemaImporter(
         conn=conn,
         ignore_exist=o.ignore_exist,
@@ -115,12 +114,7 @@ def _start_clean(ctx: StepContext, conn: psycopg.Connection) -> None:
     else:
         conf = ctx.meta.status().get("source_conf") or {}
         schemas = [s.strip() for s in (conf.get("schema") or "public").split(",") if s.strip()]
-    existing = [
-        r[0]
-        for r in conn.execute(
-            "SELECT nspname FROM pg_namespace WHERE nspname = ANY(%s)", (schemas,)
-        ).fetchall()
-    ]
+    existing = target_schemas.existing(conn, schemas)
     if existing and not ctx.confirm(
         f"Drop schema(s) {', '.join(existing)} on the target with everything in them (CASCADE)?"
     ):
@@ -128,41 +122,9 @@ def _start_clean(ctx: StepContext, conn: psycopg.Connection) -> None:
             "--start-clean would drop target schemas and no confirmation was given",
             fix="re-run with --yes to confirm",
         )
-    _check_may_drop(conn, existing)
-    with conn.transaction():  # all of them or none
-        for s in existing:
-            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(s)))
-            if s == "public":
-                conn.execute("CREATE SCHEMA public")
+    target_schemas.check_may_drop(conn, existing)
+    target_schemas.drop(conn, existing)
     ctx.console.print(f"Dropped target schema(s): {', '.join(existing) or '(none existed)'}")
-
-
-def _check_may_drop(conn: psycopg.Connection, schemas: list[str]) -> None:
-    """Refuse --start-clean before dropping anything when the target user could not drop every schema (only
-    its owner or a superuser may) or could not create them again (CREATE on the database)."""
-    if not schemas:
-        return
-    user, may_create = conn.execute(
-        "SELECT current_user, has_database_privilege(current_database(), 'CREATE')"
-    ).fetchone()  # type: ignore[misc]
-    not_owned = [
-        r[0]
-        for r in conn.execute(
-            "SELECT nspname FROM pg_namespace WHERE nspname = ANY(%s) AND NOT pg_has_role(current_user, nspowner, 'USAGE')"
-            " ORDER BY nspname",
-            (schemas,),
-        ).fetchall()
-    ]
-    if not_owned:
-        raise ImportFailed(
-            f"--start-clean: target user {user} may not drop schema(s) {', '.join(not_owned)} (only their owner or a superuser may); nothing was dropped",
-            fix="run import schema --start-clean as the schemas' owner, or drop them by hand and re-run without --start-clean",
-        )
-    if not may_create:
-        raise ImportFailed(
-            f"--start-clean: target user {user} lacks CREATE on the target database, so the dropped schemas could not be created again; nothing was dropped",
-            fix="GRANT CREATE ON DATABASE <target db> TO the target user, then re-run",
-        )
 
 
 def finalize(ctx: StepContext, o: FinalizeOptions) -> None:
@@ -184,38 +146,8 @@ def _refresh_mviews(ctx: StepContext, conn: psycopg.Connection, search_path: str
     if not path.is_file():
         ctx.console.print("No materialized views to refresh.")
         return
-    if search_path:
-        conn.execute(search_path)
-    names = []
-    for st in split_sql(path.read_text(encoding="utf-8")):
-        m = _MVIEW.match(st.body)
-        if m:
-            names.append(m.group(1))
-    pending = names
-    refreshed: list[str] = []
-    while pending:
-        retry = []
-        for name in pending:
-            try:
-                conn.execute(
-                    f"REFRESH MATERIALIZED VIEW {name}"
-                )  # name is an identifier as written in the exported DDL
-                refreshed.append(name)
-            except psycopg.Error as exc:
-                message = exc.diag.message_primary or str(exc)
-                if "has not been populated" in message:
-                    retry.append(name)
-                    continue
-                raise ImportFailed(
-                    f"REFRESH MATERIALIZED VIEW {name} failed: {message}",
-                    fix="fix the view or its data, then re-run with --refresh-mviews",
-                ) from None
-        if len(retry) == len(pending):
-            raise ImportFailed(
-                f"materialized views could not be refreshed: {', '.join(retry)}",
-                fix="refresh them by hand in dependency order",
-            )
-        pending = retry
+    names = [m.group(1) for st in split_sql(path.read_text(encoding="utf-8")) if (m := _MVIEW.match(st.body))]
+    refreshed = target_schemas.refresh_mviews(conn, names, search_path)
     ctx.console.print(f"Refreshed {len(refreshed)} materialized view(s): {', '.join(refreshed)}")
 
 
