@@ -26,23 +26,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("transship")
 
 
-class BoolStr(click.ParamType):
-    """voyager's booleans: ``true,false,yes,no,1,0`` (and a bare ``--flag`` means true)."""
-
-    name = "boolean"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> bool:
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in ("true", "yes", "1", "t", "y", "on"):
-            return True
-        if text in ("false", "no", "0", "f", "n", "off"):
-            return False
-        self.fail(f"{value!r} is not a boolean (use true/false/yes/no/1/0)", param, ctx)
-
-
-BOOL = BoolStr()
+#: voyager's booleans: ``true,false,yes,no,1,0`` (also t/f, y/n, on/off); a bare ``--flag`` means true
+BOOL = click.BOOL
 
 
 def bool_flag(name: str, help: str, default: bool = False) -> Callable[[F], F]:
@@ -70,7 +55,7 @@ def _compose(*decorators: Callable[[F], F]) -> Callable[[F], F]:
 
 global_options = _compose(
     click.option("-e", "--export-dir", type=click.Path(file_okay=False), help="Working directory of the migration (must exist)."),
-    click.option("-c", "--config-file", type=click.Path(dir_okay=False), help="voyager-style YAML config file; flags beat it."),
+    click.option("-c", "--config-file", type=click.Path(dir_okay=False), is_eager=True, callback=lambda ctx, _p, v: _load_config(ctx, v), help="voyager-style YAML config file; flags and environment variables beat it."),
     click.option("-l", "--log-level", type=click.Choice(["trace", "debug", "info", "warn", "warning", "error", "fatal", "panic"], case_sensitive=False), default="info", show_default=True),
     bool_flag("--yes", "Answer yes to every prompt."),
     click.option("-y", "yes_short", is_flag=True, default=False, hidden=True),
@@ -198,28 +183,50 @@ def validate_sections(config: ConfigFile, root: click.Command) -> None:
         )
 
 
-def _apply_config(ctx: click.Context, section: str, config: ConfigFile) -> None:
+def _load_config(ctx: click.Context, path: str | None) -> str | None:
+    """``--config-file`` (eager): read and check the file, and give click its values as the command's
+    ``default_map``, so a flag or an environment variable beats the file and the file beats the built-in
+    defaults. An error is kept in ``ctx.meta`` and raised by the command as its one-line error."""
+    if not path:
+        return path
+    try:
+        config = ConfigFile(path, _source_option_names())
+        validate_sections(config, ctx.find_root().command)
+        section = getattr(ctx.command.callback, "config_section", "-".join(ctx.command_path.split()[1:]))
+        ctx.default_map = {**(ctx.default_map or {}), **_config_defaults(ctx, section, config)}
+    except TransshipError as exc:
+        ctx.meta[_CONFIG_ERROR] = exc
+        return path
+    ctx.meta[_CONFIG] = config
+    return path
+
+
+_CONFIG, _CONFIG_ERROR = "transship.config", "transship.config_error"
+
+
+def _config_defaults(ctx: click.Context, section: str, config: ConfigFile) -> dict[str, Any]:
+    """The file's value of each flag of the command (by parameter name), each checked by the flag's type."""
+    out: dict[str, Any] = {}
     for param in ctx.command.params:
         if not isinstance(param, click.Option) or param.name is None:
             continue
-        source = ctx.get_parameter_source(param.name)
-        if source not in (click.core.ParameterSource.DEFAULT, None):
-            continue
         flag = max(param.opts, key=len).lstrip("-")
-        if flag.endswith("-password"):
-            continue  # resolved later (env beats the file)
+        if flag.endswith("-password") or flag == "config-file":
+            continue  # a password is resolved later (the environment beats the file)
         value = config.lookup(section, flag)
         if value is None:
             continue
-        if isinstance(value, list):
+        if isinstance(value, list) and not param.multiple:
             value = ",".join(str(v) for v in value)
         try:
-            ctx.params[param.name] = param.type_cast_value(ctx, value)
+            param.type_cast_value(ctx, value)
         except click.BadParameter as exc:
             raise ConfigError(
                 f"config file {config.path}: {section}.{flag}: {exc.message}",
                 fix="fix the value in the config file",
             ) from None
+        out[param.name] = value
+    return out
 
 
 def redact_argv(argv: list[str]) -> list[str]:
@@ -333,11 +340,9 @@ def run_command(
             step: StepContext | None = None
             previous_source = credentials.password_source()
             try:
-                config = (
-                    ConfigFile(params["config_file"], _source_option_names())
-                    if params.get("config_file")
-                    else None
-                )
+                if _CONFIG_ERROR in ctx.meta:
+                    raise ctx.meta[_CONFIG_ERROR]
+                config: ConfigFile | None = ctx.meta.get(_CONFIG)
                 if config is not None and config.holds_password() and config.others_can_read():
                     err.print(
                         f"WARNING: config file {config.path} holds a password and other users can read it"
@@ -345,10 +350,6 @@ def run_command(
                         markup=False,
                         highlight=False,
                     )
-                if config is not None:
-                    validate_sections(config, ctx.find_root().command)
-                    _apply_config(ctx, section, config)
-                    params = dict(ctx.params)
                 yes = bool(params.get("yes") or params.get("yes_short"))
                 step = open_context(
                     command, params.get("export_dir"), out, err,
@@ -401,6 +402,7 @@ def run_command(
                     step.close()
                 credentials.set_password_source(previous_source)
 
+        callback.config_section = section  # type: ignore[attr-defined]  # read by _load_config
         return callback
 
     return deco
