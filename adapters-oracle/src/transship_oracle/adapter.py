@@ -174,11 +174,14 @@ class OracleAdapter(SourceAdapter):
 
     def export_schema(self, writer: SchemaWriter, options: SchemaExportOptions) -> SchemaExportResult:
         converted = self.convert(self.read_source())
-        wanted = set(options.object_types or self.object_types) - set(options.exclude_object_types)
+        excluded = set(options.exclude_object_types)
+        wanted = set(options.object_types or self.object_types) - excluded
         # comments are on tables and their columns: only with the tables they describe
-        wanted |= {"COMMENT"} if options.comments_on_objects and "TABLE" in wanted else set()
         if "TABLE" in wanted:
-            wanted.add("UNCATEGORIZED")
+            wanted |= {"UNCATEGORIZED", "COMMENT"}
+        if not options.comments_on_objects:
+            wanted.discard("COMMENT")
+        wanted -= excluded
         catalog = converted.catalog
         if "MVIEW" not in wanted:
             catalog.views = [v for v in catalog.views if not v.materialized]
