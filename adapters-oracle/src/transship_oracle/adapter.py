@@ -35,6 +35,11 @@ from transship_oracle.tokens import pg_name
 from transship_oracle.typerules import ORACLE_RULES
 from transship_oracle.verify_content import OracleContentSource
 
+# What TABLE brings in export schema (SchemaExportOptions.wanted): the unconverted statements (UNCATEGORIZED) and
+# the comments, with exclude_first: only with tables that are exported (comments are on tables and their columns).
+# Not TYPE and SEQUENCE: those are written only when listed.
+_IMPLIED = {"TABLE": ("UNCATEGORIZED", "COMMENT")}
+
 
 class OracleAdapter(SourceAdapter):
     """``--source-db-type oracle``: one schema per migration (``--source-db-schema``)."""
@@ -174,11 +179,7 @@ class OracleAdapter(SourceAdapter):
 
     def export_schema(self, writer: SchemaWriter, options: SchemaExportOptions) -> SchemaExportResult:
         converted = self.convert(self.read_source())
-        wanted = set(options.object_types or self.object_types) - set(options.exclude_object_types)
-        # comments are on tables and their columns: only with the tables they describe
-        wanted |= {"COMMENT"} if options.comments_on_objects and "TABLE" in wanted else set()
-        if "TABLE" in wanted:
-            wanted.add("UNCATEGORIZED")
+        wanted = options.wanted(self.object_types, _IMPLIED, exclude_first=True)
         catalog = converted.catalog
         if "MVIEW" not in wanted:
             catalog.views = [v for v in catalog.views if not v.materialized]

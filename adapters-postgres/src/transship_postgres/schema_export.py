@@ -39,8 +39,10 @@ _DUMP_TYPE_TO_OBJECT = {
 }  # fmt: skip
 # Session settings from pg_dump's preamble that older or non-PostgreSQL targets reject.
 _SKIP_PREAMBLE = re.compile(r"^SET (default_table_access_method|transaction_timeout)\b", re.I)
-# Object types implied by a requested type (voyager: TABLE implies TYPE, DOMAIN, SEQUENCE, INDEX, RULE ...).
-_IMPLIED = {"TABLE": ["TYPE", "DOMAIN", "SEQUENCE", "INDEX", "RULE", "PARTITION"], "VIEW": ["RULE"]}
+# The object types a requested type brings (voyager: TABLE implies TYPE, DOMAIN, SEQUENCE, INDEX, RULE ...), and
+# those always written, as pg_dump dumps them with any selection (SchemaExportOptions.wanted() combines them).
+_IMPLIED = {"TABLE": ("TYPE", "DOMAIN", "SEQUENCE", "INDEX", "RULE", "PARTITION"), "VIEW": ("RULE",)}
+_ALWAYS = ("SCHEMA", "COLLATION", "EXTENSION")
 
 
 def pg_dump_path(server_major: int) -> str:
@@ -66,16 +68,6 @@ def pg_dump_path(server_major: int) -> str:
     return best[1]
 
 
-def wanted_object_types(adapter: PostgresAdapter, options: SchemaExportOptions) -> set[str]:
-    types = set(options.object_types or adapter.object_types)
-    if options.object_types:
-        for t in list(types):
-            types.update(_IMPLIED.get(t, []))
-        types.update({"SCHEMA", "COLLATION", "EXTENSION"})
-    types -= set(options.exclude_object_types)
-    return types
-
-
 def export_schema(
     adapter: PostgresAdapter, writer: SchemaWriter, options: SchemaExportOptions
 ) -> SchemaExportResult:
@@ -91,7 +83,7 @@ def export_schema(
             ).fetchall()
         }
     dump = _run_pg_dump(adapter, major, options)
-    types = wanted_object_types(adapter, options)
+    types = options.wanted(adapter.object_types, _IMPLIED, _ALWAYS)
     result = SchemaExportResult()
     preamble, blocks = parse_dump(dump)
     writer.preamble = preamble

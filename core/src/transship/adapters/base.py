@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import importlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from transship.dbconfig import DBConfig
@@ -75,6 +76,10 @@ class AdapterRecord:
         return cls
 
 
+# What a requested object type brings when the adapter passes no map of its own to SchemaExportOptions.wanted().
+_TABLE_BRINGS: Mapping[str, tuple[str, ...]] = MappingProxyType({"TABLE": ("TYPE", "SEQUENCE", "COMMENT")})
+
+
 @dataclass
 class SchemaExportOptions:
     """Options of ``export schema``."""
@@ -84,16 +89,42 @@ class SchemaExportOptions:
     comments_on_objects: bool = False
     temp_dir: str | None = None
 
-    def wanted(self, all_types: Iterable[str]) -> set[str]:
-        """The object types to write, of the adapter's ``all_types``: ``--object-type-list`` (default all), tables
-        bringing their types, sequences and comments (comments only with ``--comments-on-objects``), minus
-        ``--exclude-object-type-list``."""
-        wanted = set(self.object_types) if self.object_types else set(all_types)
-        if "TABLE" in wanted:
-            wanted |= {"TYPE", "SEQUENCE", "COMMENT"}
+    def wanted(
+        self,
+        all_types: Iterable[str],
+        implied: Mapping[str, Iterable[str]] | None = None,
+        always: Iterable[str] = (),
+        *,
+        exclude_first: bool = False,
+    ) -> set[str]:
+        """The object types to write, of the adapter's ``all_types``: the one place every adapter decides it.
+
+        1. the request: ``--object-type-list``, else ``all_types`` (with ``exclude_first``: minus
+           ``--exclude-object-type-list``);
+        2. plus what each requested type brings, ``implied`` (type -> types; one level, not transitive), by
+           default ``{"TABLE": ("TYPE", "SEQUENCE", "COMMENT")}``: a table brings its enum types, its sequences
+           and its comments (an adapter's own map replaces it);
+        3. plus ``always``: types every export writes, whatever the list (PostgreSQL: schemas, collations and
+           extensions, as pg_dump does);
+        4. COMMENT only with ``--comments-on-objects``;
+        5. minus ``--exclude-object-type-list``: an excluded type is never written.
+
+        ``exclude_first`` is for types that make sense only with the type that brings them: an excluded type
+        then brings nothing (Oracle: ``--exclude-object-type-list TABLE`` writes no comments on tables). Without
+        it what a type brings follows the request before the exclusion: an excluded TABLE still brings TYPE,
+        SEQUENCE and COMMENT (unless they are excluded themselves).
+        """
+        excluded = set(self.exclude_object_types)
+        requested = set(self.object_types) if self.object_types else set(all_types)
+        if exclude_first:
+            requested -= excluded
+        brings = _TABLE_BRINGS if implied is None else implied
+        wanted = requested | set(always)
+        for otype in requested:
+            wanted.update(brings.get(otype, ()))
         if not self.comments_on_objects:
             wanted.discard("COMMENT")
-        return wanted - set(self.exclude_object_types)
+        return wanted - excluded
 
 
 @dataclass
