@@ -14,39 +14,230 @@ Layout (same as yb-voyager's ``config-templates/offline-migration.yaml``)::
       batch-size: 20000
       parallel-jobs: 4
 
-A CLI flag beats the file; the file beats built-in defaults. Unknown keys are an error listing them all.
+A CLI flag beats the file; the file beats built-in defaults. Unknown keys are an error listing them all; so
+are connection values of the wrong type (``db-port: abc``). The layout is the pydantic model
+:class:`ConfigLayout` (:func:`layout_for` adds the adapters' connection options to ``source:``).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Self, cast
 
 import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    PlainValidator,
+    ValidationError,
+    create_model,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from transship.errors import ConfigError
 
-GLOBAL_KEYS = {
-    "export-dir", "log-level", "send-diagnostics", "profile", "control-plane-type", "java-home",
-    "local-call-home-service-host", "local-call-home-service-port", "yb-tserver-port", "tns-admin",
-    "type-mapping",  # transship extension: user type rules (docs/type-mapping-mysql.md, docs/type-mapping-oracle.md)
-}  # fmt: skip
-CONN_KEYS = {
-    "name", "db-type", "db-host", "db-port", "db-user", "db-password", "db-name", "db-schema",
-    "ssl-mode", "ssl-cert", "ssl-key", "ssl-root-cert", "ssl-crl",
-}  # fmt: skip
-#: ``source:`` takes CONN_KEYS and the connection options the installed adapters declare
-#: (:class:`transship.adapters.base.ConnectionOption`, e.g. ``oracle-db-sid``)
-SOURCE_KEYS = CONN_KEYS
-COMMAND_SECTIONS = {
-    "assess-migration", "analyze-schema", "export-schema", "export-data", "export-data-from-source",
-    "export-data-status", "import-schema", "finalize-schema-post-data-import", "import-data",
-    "import-data-to-target", "import-data-status", "import-data-file", "end-migration",
-    "yugabyted-control-plane",
-}  # fmt: skip
+# --- the layout as pydantic models ---------------------------------------------------------------------------
+# A wrong value is a PydanticCustomError of type _BAD_VALUE ("must be an integer (got 'abc')"); every other
+# failure (an unknown key, a section that is not a mapping, two names of one section) is a key to list.
+
+_BAD_VALUE = "config_value"
+_SAME_SECTION = "config_same_section"
+
+
+_SHOWN = 40  # characters of a wrong value in the error
+
+
+def _must_be(expected: str, value: Any, *, secret: bool = False) -> PydanticCustomError:
+    """``must be <expected> (got <value>)``; a secret's value is never shown, only its kind."""
+    shown = f"a {type(value).__name__}" if secret else repr(value)
+    if len(shown) > _SHOWN:
+        shown = shown[: _SHOWN - 3] + "..."
+    return PydanticCustomError(
+        _BAD_VALUE, "must be {expected} (got {got})", {"expected": expected, "got": shown}
+    )
+
+
+def _port(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise _must_be("an integer", value)
+    try:
+        port = int(value)  # "5432" in quotes is a port too
+    except ValueError:
+        raise _must_be("an integer", value) from None
+    if not 1 <= port <= 65535:
+        raise _must_be("an integer from 1 to 65535", value)
+    return port
+
+
+def _string(value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise _must_be("a string", value)
+    return value
+
+
+def _password(value: Any) -> str | None:
+    """A password YAML reads as a number (``db-password: 1234``) is its text."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    if value is not None and not isinstance(value, str):
+        raise _must_be("a string", value, secret=True)
+    return value
+
+
+def _schemas(value: Any) -> str | list[str] | None:
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    if value is not None and not isinstance(value, str):
+        raise _must_be("a string or a list of strings", value)
+    return value
+
+
+_Port = Annotated[int | None, PlainValidator(_port)]
+_String = Annotated[str | None, PlainValidator(_string)]
+_Password = Annotated[str | None, PlainValidator(_password)]
+_Schemas = Annotated[str | list[str] | None, PlainValidator(_schemas)]
+_Section = dict[Any, Any] | None  # a command section: its keys are checked against the command's flags
+
+
+class ConnectionSection(BaseModel):
+    """``source:`` or ``target:``: where the database is and how to log in (``--source-db-host`` ...).
+
+    ``source:`` also takes the connection options the installed adapters declare
+    (:class:`transship.adapters.base.ConnectionOption`, e.g. ``oracle-db-sid``): :func:`layout_for`.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: _String = None
+    db_type: _String = Field(None, alias="db-type")
+    db_host: _String = Field(None, alias="db-host")
+    db_port: _Port = Field(None, alias="db-port")
+    db_user: _String = Field(None, alias="db-user")
+    db_password: _Password = Field(None, alias="db-password")
+    db_name: _String = Field(None, alias="db-name")
+    db_schema: _Schemas = Field(None, alias="db-schema")  # "a,b" or [a, b]
+    ssl_mode: _String = Field(None, alias="ssl-mode")
+    ssl_cert: _String = Field(None, alias="ssl-cert")
+    ssl_key: _String = Field(None, alias="ssl-key")
+    ssl_root_cert: _String = Field(None, alias="ssl-root-cert")
+    ssl_crl: _String = Field(None, alias="ssl-crl")
+
+
+class GlobalKeys(BaseModel):
+    """The top-level settings (a flag of any command that no section sets)."""
+
+    export_dir: Any = Field(None, alias="export-dir")
+    log_level: Any = Field(None, alias="log-level")
+    send_diagnostics: Any = Field(None, alias="send-diagnostics")
+    profile: Any = Field(None, alias="profile")
+    control_plane_type: Any = Field(None, alias="control-plane-type")
+    java_home: Any = Field(None, alias="java-home")
+    local_call_home_service_host: Any = Field(None, alias="local-call-home-service-host")
+    local_call_home_service_port: Any = Field(None, alias="local-call-home-service-port")
+    yb_tserver_port: Any = Field(None, alias="yb-tserver-port")
+    tns_admin: Any = Field(None, alias="tns-admin")
+    #: transship extension: user type rules (docs/type-mapping-mysql.md, docs/type-mapping-oracle.md), checked by
+    #: transship.typemap when an adapter reads them
+    type_mapping: Any = Field(None, alias="type-mapping")
+
+
+class CommandSections(BaseModel):
+    """One section per command, holding that command's flags (checked by ``cli.options.validate_sections``)."""
+
+    assess_migration: _Section = Field(None, alias="assess-migration")
+    analyze_schema: _Section = Field(None, alias="analyze-schema")
+    export_schema: _Section = Field(None, alias="export-schema")
+    export_data: _Section = Field(None, alias="export-data")
+    export_data_from_source: _Section = Field(None, alias="export-data-from-source")
+    export_data_status: _Section = Field(None, alias="export-data-status")
+    import_schema: _Section = Field(None, alias="import-schema")
+    finalize_schema_post_data_import: _Section = Field(None, alias="finalize-schema-post-data-import")
+    import_data: _Section = Field(None, alias="import-data")
+    import_data_to_target: _Section = Field(None, alias="import-data-to-target")
+    import_data_status: _Section = Field(None, alias="import-data-status")
+    import_data_file: _Section = Field(None, alias="import-data-file")
+    end_migration: _Section = Field(None, alias="end-migration")
+    yugabyted_control_plane: _Section = Field(None, alias="yugabyted-control-plane")
+
+
+def _yaml_keys(model: type[BaseModel]) -> set[str]:
+    return {info.alias or name for name, info in model.model_fields.items()}
+
+
+GLOBAL_KEYS = _yaml_keys(GlobalKeys)
+CONN_KEYS = _yaml_keys(ConnectionSection)
+COMMAND_SECTIONS = _yaml_keys(CommandSections)
 SECTION_ALIASES = {"export-data-from-source": "export-data", "import-data-to-target": "import-data"}
 ENV_KEYS = {("source", "db-password"): "SOURCE_DB_PASSWORD", ("target", "db-password"): "TARGET_DB_PASSWORD"}
+
+
+class ConfigLayout(GlobalKeys, CommandSections):
+    """The whole file: global keys, ``source:``, ``target:`` and the command sections; nothing else.
+
+    ``source:`` takes the connection options of the installed adapters too (:func:`layout_for`).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: ConnectionSection | None = None
+    target: ConnectionSection | None = None
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _one_name_per_section(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        """``export-data`` and its alias ``export-data-from-source`` (or the import pair) not both."""
+        clashes = [
+            InitErrorDetails(
+                type=PydanticCustomError(
+                    _SAME_SECTION, "{name} and {alias} are one section", {"name": name, "alias": alias}
+                ),
+                loc=(alias,),
+                input=data[alias],
+            )
+            for alias, name in SECTION_ALIASES.items()
+            if isinstance(data, dict) and alias in data and name in data
+        ]
+        try:
+            layout = handler(data)
+        except ValidationError as exc:
+            if not clashes:
+                raise
+            raise ValidationError.from_exception_data(exc.title, [*_details(exc), *clashes]) from None
+        if clashes:
+            raise ValidationError.from_exception_data(cls.__name__, clashes)
+        return layout
+
+
+def _details(exc: ValidationError) -> list[InitErrorDetails]:
+    """The errors of ``exc`` again, to raise them with more (type, place and message kept)."""
+    return [
+        InitErrorDetails(
+            type=PydanticCustomError(e["type"], "{message}", {**e.get("ctx", {}), "message": e["msg"]}),
+            loc=e["loc"],
+            input=e["input"],
+        )
+        for e in exc.errors()
+    ]
+
+
+@functools.lru_cache(maxsize=16)
+def layout_for(source_options: frozenset[str]) -> type[ConfigLayout]:
+    """The layout whose ``source:`` also takes ``source_options`` (``oracle-db-sid`` ...), values unchecked."""
+    options = sorted(source_options - CONN_KEYS)
+    if not options:
+        return ConfigLayout
+    fields: dict[str, Any] = {f"option_{i}": (Any, Field(None, alias=key)) for i, key in enumerate(options)}
+    source = create_model("SourceSection", __base__=ConnectionSection, **fields)
+    return create_model(
+        "ConfigLayoutWithOptions", __base__=ConfigLayout, source=(cast(Any, source) | None, None)
+    )
 
 
 class ConfigFile:
@@ -79,30 +270,36 @@ class ConfigFile:
         self._validate()
 
     def _validate(self) -> None:
-        bad: list[str] = []
-        for key, value in self.data.items():
-            if key == "source":
-                bad += [
-                    f"source.{k}"
-                    for k in (value or {})
-                    if k not in SOURCE_KEYS and k not in self.source_options
-                ]
-            elif key == "target":
-                bad += [f"target.{k}" for k in (value or {}) if k not in CONN_KEYS]
-            elif key in COMMAND_SECTIONS:
-                if value is not None and not isinstance(value, dict):
-                    bad.append(key)
-            elif key not in GLOBAL_KEYS:
-                bad.append(key)
-        if "export-data" in self.data and "export-data-from-source" in self.data:
-            bad.append("export-data/export-data-from-source (use only one)")
-        if "import-data" in self.data and "import-data-to-target" in self.data:
-            bad.append("import-data/import-data-to-target (use only one)")
-        if bad:
-            raise ConfigError(
-                f"config file {self.path} has unknown or invalid keys: {', '.join(sorted(bad))}",
+        try:
+            layout = layout_for(self.source_options).model_validate(self.data)
+        except ValidationError as exc:
+            raise self._error(exc) from None
+        for side in ("source", "target"):
+            section: ConnectionSection | None = getattr(layout, side)
+            if section is not None and section.db_password is not None:  # a number in the YAML: its text
+                self.data[side]["db-password"] = section.db_password
+
+    def _error(self, exc: ValidationError) -> ConfigError:
+        """One line: every unknown or misplaced key if there is one, else every wrong value."""
+        keys: set[str] = set()
+        values: list[str] = []
+        for error in exc.errors():
+            where = ".".join(str(part) for part in error["loc"])
+            if error["type"] == _BAD_VALUE:
+                values.append(f"{where} {error['msg']}")
+            elif error["type"] == _SAME_SECTION:
+                keys.add(f"{error['ctx']['name']}/{error['ctx']['alias']} (use only one)")
+            else:  # an unknown key, a section that is not a mapping, a key that is not a name
+                keys.add(where)
+        if keys:
+            return ConfigError(
+                f"config file {self.path} has unknown or invalid keys: {', '.join(sorted(keys))}",
                 fix="remove or rename them (see docs/configuration.md for the accepted keys)",
             )
+        return ConfigError(
+            f"config file {self.path}: {'; '.join(values)}",
+            fix="fix the value in the config file (see docs/configuration.md)",
+        )
 
     def holds_password(self) -> bool:
         """True when ``source.db-password`` or ``target.db-password`` is set in the file."""

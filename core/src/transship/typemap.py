@@ -31,7 +31,19 @@ import fnmatch
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from transship.catalog import Column, Table
 from transship.errors import ConfigError
@@ -212,11 +224,201 @@ class TypeMapper:
 
 
 _RULE_FIELDS = {f.name for f in fields(TypeRule)}
-_RANGE_FIELDS = ("precision", "scale")
 
 
 PLAIN_GENERATED_KEY = "plain-generated-columns"
 SECTION_KEYS = ("rules", PLAIN_GENERATED_KEY)
+
+# --- the ``type-mapping:`` section as pydantic models ------------------------------------------------------
+# A failure found by a validator is a PydanticCustomError of type _PROBLEM whose context holds the ConfigError's
+# message and fix; _config_error turns the first failure of a ValidationError into one ConfigError line.
+
+_PROBLEM = "transship_config"
+
+
+def _problem(message: str, fix: str, *, joiner: str = ": ") -> PydanticCustomError:
+    """A validation failure that reads ``<place><joiner><message>`` (the place: ``type-mapping rule #2``)."""
+    return PydanticCustomError(_PROBLEM, "{message}", {"message": message, "fix": fix, "joiner": joiner})
+
+
+def _glob_list(value: Any, key: str) -> list[str]:
+    """``value`` as a list of stripped ``table.column`` globs (``None`` = none)."""
+    if value is None:
+        return []
+    fix = f'write {key}: ["orders.total", "audit.*"] (table.column globs) or {key}: ["*"] for every column'
+    if not isinstance(value, list):
+        raise _problem(f"type-mapping.{key} must be a list of table.column names", fix)
+    for entry in value:
+        if not isinstance(entry, str) or not (entry.strip() == "*" or "." in entry.strip().strip(".")):
+            raise _problem(f"type-mapping.{key} entry {entry!r} is not a table.column name", fix)
+    return [entry.strip() for entry in value]
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+#: a free-text field: any scalar the YAML gives is taken as its text
+_Text = Annotated[str | None, BeforeValidator(_text)]
+
+
+class RuleEntry(BaseModel):
+    """One item of ``type-mapping.rules``: the fields of :class:`TypeRule` and ``adapter:``, its scope.
+
+    Fields are checked in this order; the first failure is the one reported.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    target: str = Field(min_length=1)
+    column: _Text = None  # before ``source``: a rule without source types needs it
+    source: tuple[str, ...] = Field(default=("*",), validate_default=True)
+    precision: tuple[int | None, int | None] | None = None
+    scale: tuple[int | None, int | None] | None = None
+    default: _Text = None
+    extra: _Text = None
+    drop_default: StrictBool = False
+    drop_not_null: StrictBool = False
+    unsigned: StrictBool | None = None
+    typemod: _Text = None
+    transform: _Text = None
+    note: _Text = None
+    name: _Text = None  # None: user.rule<number>
+    adapter: _Text = None  # None: the rule applies to every adapter
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _source_names(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None or value == ("*",):  # absent: the rule selects columns by name only
+            if not info.data.get("column"):
+                raise _problem(
+                    "needs 'source' (type names) or 'column' (table.column glob)",
+                    "add source: [int] or column: t.c",
+                    joiner=" ",
+                )
+            return ("*",)
+        names = [value] if isinstance(value, str) else value
+        if not isinstance(names, list) or not all(isinstance(s, str) and s.strip() for s in names):
+            raise _problem(
+                "'source' must be a type name or a list of them", "e.g. source: [tinyint, smallint]"
+            )
+        return tuple(s.strip().lower() for s in names)
+
+    @field_validator("precision", "scale", mode="before")
+    @classmethod
+    def _range(cls, value: Any, info: ValidationInfo) -> Any:
+        """An int ``v`` is ``[v, v]``; ``[min, max]`` with null for an open end."""
+
+        def is_int(v: Any) -> bool:
+            return isinstance(v, int) and not isinstance(v, bool)
+
+        if value is None:
+            return None
+        if is_int(value):
+            value = [value, value]
+        if not (isinstance(value, list) and len(value) == 2 and all(v is None or is_int(v) for v in value)):
+            key = info.field_name
+            raise _problem(f"'{key}' must be [min, max] (null for open)", f"e.g. {key}: [1, 9]")
+        return tuple(value)
+
+    @field_validator("default", "extra")
+    @classmethod
+    def _regex(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise _problem(
+                    f"'{info.field_name}' is not a valid regular expression: {exc}", "fix the pattern"
+                ) from None
+        return value
+
+    def to_rule(self, number: int) -> TypeRule:
+        """The :class:`TypeRule` of the rule numbered ``number`` (1-based) in the section."""
+        values = self.model_dump(exclude={"adapter", "name"})
+        return TypeRule(name=f"user.rule{number}" if self.name is None else self.name, **values)
+
+
+class TypeMappingSection(BaseModel):
+    """The ``type-mapping:`` section of the config file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: MySQL: generated columns loaded with the source's values (read by the adapter through column_globs)
+    plain_generated_columns: list[str] = Field(default_factory=list, alias="plain-generated-columns")
+    rules: list[RuleEntry] = Field(default_factory=list)
+
+    @field_validator("plain_generated_columns", mode="before")
+    @classmethod
+    def _globs(cls, value: Any) -> list[str]:
+        return _glob_list(value, PLAIN_GENERATED_KEY)
+
+    @field_validator("rules", mode="before")
+    @classmethod
+    def _rule_list(cls, value: Any) -> Any:
+        if not value:
+            return []
+        if not isinstance(value, list):
+            raise _problem(
+                "type-mapping.rules must be a list of rules",
+                "write each rule as a '- source: ... target: ...' item",
+            )
+        return value
+
+
+#: what a pydantic error of its own type means for a rule field: (message, fix, joiner)
+_RULE_TYPE_ERRORS = {
+    "target": ("has no 'target' type", "add target: <PostgreSQL type>", " "),
+    **{key: (f"'{key}' must be true or false", f"{key}: true", ": ")
+       for key in ("drop_default", "drop_not_null", "unsigned")},
+}  # fmt: skip
+_UNKNOWN_KEY = ("extra_forbidden", "invalid_key")
+
+
+def _config_error(exc: ValidationError) -> ConfigError:
+    """The first problem of a ``type-mapping:`` section's ValidationError as one ConfigError line.
+
+    Order: the section itself, its unknown keys, ``plain-generated-columns``, the ``rules`` list, then the
+    rules by number, each with its unknown keys first.
+    """
+    errors = exc.errors()
+
+    def rank(error: Any) -> tuple[int, int]:
+        loc = error["loc"]
+        if len(loc) < 2 or loc[0] != "rules":
+            return (0, 0 if error["type"] in _UNKNOWN_KEY else 1)
+        return (1 + int(loc[1]), 0 if error["type"] in _UNKNOWN_KEY and len(loc) == 3 else 1)
+
+    first = min(errors, key=rank)  # min keeps pydantic's (field) order among equals
+    loc, kind = first["loc"], first["type"]
+    rule = len(loc) >= 2 and loc[0] == "rules"
+    where = f"type-mapping rule #{int(loc[1]) + 1}" if rule else "type-mapping"
+    if kind in _UNKNOWN_KEY and len(loc) == (3 if rule else 1):
+        keys = sorted(
+            str(e["loc"][-1]) for e in errors if e["type"] in _UNKNOWN_KEY and e["loc"][:-1] == loc[:-1]
+        )
+        if rule:
+            fix = f"use only: adapter, {', '.join(sorted(_RULE_FIELDS))}"
+        else:
+            fix = f"only {', '.join(k + ':' for k in SECTION_KEYS)} are accepted"
+        return ConfigError(f"{where} has unknown keys: {', '.join(keys)}", fix=fix)
+    if kind == _PROBLEM:
+        ctx = first["ctx"]
+        text = f"{where}{ctx['joiner']}{ctx['message']}" if rule else ctx["message"]
+        return ConfigError(text, fix=ctx["fix"])
+    if not loc:
+        return ConfigError(
+            "type-mapping must be a mapping with a 'rules:' list", fix="see docs/type-mapping-mysql.md"
+        )
+    if rule and len(loc) == 2:
+        return ConfigError(
+            f"{where} is not a mapping", fix="write it as keys, e.g. source: year, target: integer"
+        )
+    key = str(loc[2]) if rule else ".".join(str(p) for p in loc)
+    if rule and key in _RULE_TYPE_ERRORS:
+        message, fix, joiner = _RULE_TYPE_ERRORS[key]
+        return ConfigError(f"{where}{joiner}{message}", fix=fix)
+    return ConfigError(f"{where}: '{key}': {first['msg']}", fix="see docs/type-mapping-mysql.md")
 
 
 def column_globs(section: dict[str, Any] | None, key: str) -> list[str]:
@@ -224,109 +426,26 @@ def column_globs(section: dict[str, Any] | None, key: str) -> list[str]:
 
     Globs match case-insensitively on the target names, as a rule's ``column:`` does; ConfigError names a bad entry.
     """
-    value = (section or {}).get(key)
-    if value is None:
-        return []
-    fix = f'write {key}: ["orders.total", "audit.*"] (table.column globs) or {key}: ["*"] for every column'
-    if not isinstance(value, list):
-        raise ConfigError(f"type-mapping.{key} must be a list of table.column names", fix=fix)
-    for entry in value:
-        if not isinstance(entry, str) or not (entry.strip() == "*" or "." in entry.strip().strip(".")):
-            raise ConfigError(f"type-mapping.{key} entry {entry!r} is not a table.column name", fix=fix)
-    return [entry.strip() for entry in value]
+    try:
+        return _glob_list((section or {}).get(key), key)
+    except PydanticCustomError as exc:
+        ctx = exc.context or {}
+        raise ConfigError(ctx["message"], fix=ctx["fix"]) from None
 
 
 def parse_rules(section: dict[str, Any] | None, adapter: str) -> list[TypeRule]:
-    """Rules of a ``type-mapping:`` config section that apply to ``adapter``; ConfigError names a bad entry."""
+    """Rules of a ``type-mapping:`` config section that apply to ``adapter``; ConfigError names a bad entry.
+
+    Every rule is checked, also those scoped to another adapter.
+    """
     if not section:
         return []
-    if not isinstance(section, dict):
-        raise ConfigError(
-            "type-mapping must be a mapping with a 'rules:' list", fix="see docs/type-mapping-mysql.md"
-        )
-    unknown = set(section) - set(SECTION_KEYS)
-    if unknown:
-        raise ConfigError(
-            f"type-mapping has unknown keys: {', '.join(sorted(unknown))}",
-            fix=f"only {', '.join(k + ':' for k in SECTION_KEYS)} are accepted",
-        )
-    # validated here; read by the adapters whose sources have generated columns (MySQL)
-    column_globs(section, PLAIN_GENERATED_KEY)
-    entries = section.get("rules") or []
-    if not isinstance(entries, list):
-        raise ConfigError(
-            "type-mapping.rules must be a list of rules",
-            fix="write each rule as a '- source: ... target: ...' item",
-        )
-    out: list[TypeRule] = []
-    for i, entry in enumerate(entries, 1):
-        where = f"type-mapping rule #{i}"
-        if not isinstance(entry, dict):
-            raise ConfigError(
-                f"{where} is not a mapping", fix="write it as keys, e.g. source: year, target: integer"
-            )
-        entry = dict(entry)
-        scope = entry.pop("adapter", None)
-        rule = _parse_rule(entry, where, i)
-        if scope is None or str(scope).lower() == adapter:
-            out.append(rule)
-    return out
-
-
-def _parse_rule(entry: dict[str, Any], where: str, index: int) -> TypeRule:
-    bad = set(entry) - _RULE_FIELDS
-    if bad:
-        raise ConfigError(
-            f"{where} has unknown keys: {', '.join(sorted(bad))}",
-            fix=f"use only: adapter, {', '.join(sorted(_RULE_FIELDS))}",
-        )
-    if not entry.get("target") or not isinstance(entry["target"], str):
-        raise ConfigError(f"{where} has no 'target' type", fix="add target: <PostgreSQL type>")
-    source = entry.get("source")
-    if source is None:
-        if not entry.get("column"):
-            raise ConfigError(
-                f"{where} needs 'source' (type names) or 'column' (table.column glob)",
-                fix="add source: [int] or column: t.c",
-            )
-        source = ["*"]
-    if isinstance(source, str):
-        source = [source]
-    if not isinstance(source, list) or not all(isinstance(s, str) and s.strip() for s in source):
-        raise ConfigError(
-            f"{where}: 'source' must be a type name or a list of them", fix="e.g. source: [tinyint, smallint]"
-        )
-    kwargs: dict[str, Any] = {k: v for k, v in entry.items() if k not in ("source",)}
-    kwargs["source"] = tuple(s.strip().lower() for s in source)
-    kwargs.setdefault("name", f"user.rule{index}")
-    for key in _RANGE_FIELDS:
-        if key in kwargs and kwargs[key] is not None:
-            value = kwargs[key]
-            if isinstance(value, int):
-                value = [value, value]
-            if not (
-                isinstance(value, list)
-                and len(value) == 2
-                and all(v is None or isinstance(v, int) for v in value)
-            ):
-                raise ConfigError(
-                    f"{where}: '{key}' must be [min, max] (null for open)", fix=f"e.g. {key}: [1, 9]"
-                )
-            kwargs[key] = (value[0], value[1])
-    for key in ("default", "extra"):
-        if kwargs.get(key) is not None:
-            try:
-                re.compile(str(kwargs[key]))
-            except re.error as exc:
-                raise ConfigError(
-                    f"{where}: '{key}' is not a valid regular expression: {exc}", fix="fix the pattern"
-                ) from None
-    for key in ("typemod", "default", "extra", "column", "transform", "note", "name"):
-        if kwargs.get(key) is not None:
-            kwargs[key] = str(kwargs[key])
-    for key in ("drop_default", "drop_not_null"):
-        if key in kwargs and not isinstance(kwargs[key], bool):
-            raise ConfigError(f"{where}: '{key}' must be true or false", fix=f"{key}: true")
-    if "unsigned" in kwargs and kwargs["unsigned"] is not None and not isinstance(kwargs["unsigned"], bool):
-        raise ConfigError(f"{where}: 'unsigned' must be true or false", fix="unsigned: true")
-    return TypeRule(**kwargs)
+    try:
+        parsed = TypeMappingSection.model_validate(section)
+    except ValidationError as exc:
+        raise _config_error(exc) from None
+    return [
+        entry.to_rule(number)
+        for number, entry in enumerate(parsed.rules, 1)
+        if entry.adapter is None or entry.adapter.lower() == adapter
+    ]
