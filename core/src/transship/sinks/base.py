@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from abc import ABC
 from typing import ClassVar
 
@@ -9,6 +10,7 @@ import psycopg
 
 from transship.dbconfig import DBConfig
 from transship.pgconn import connect
+from transship.sinks.cluster import Node
 
 
 class ImportSink(ABC):
@@ -39,9 +41,20 @@ class ImportSink(ABC):
         """True when ``conn`` is a server this sink is made for (used when --target-db-type is not given)."""
         return False
 
-    def connect(self, autocommit: bool = True) -> psycopg.Connection:
-        """A new connection to the target."""
-        return connect(self.config, "target", autocommit=autocommit)
+    def connect(self, autocommit: bool = True, node: Node | None = None) -> psycopg.Connection:
+        """A new connection to the target (to ``node`` of a cluster when given)."""
+        cfg = (
+            self.config if node is None else dataclasses.replace(self.config, host=node.host, port=node.port)
+        )
+        return connect(cfg, "target", autocommit=autocommit)
+
+    def given_node(self) -> Node:
+        """The node ``--target-db-host``/``--target-db-port`` name."""
+        return Node(self.config.host or "127.0.0.1", int(self.config.port or self.default_port))
+
+    def is_cluster(self, conn: psycopg.Connection) -> bool:
+        """True when the target spreads over nodes that each take connections (``yb_servers()`` lists them)."""
+        return False
 
     def session_settings(self) -> list[str]:
         """``SET`` statements run on every data-import connection (each is tried; failures are reported)."""

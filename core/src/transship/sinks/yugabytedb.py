@@ -25,7 +25,11 @@ class YugabyteSink(ImportSink):
         row = conn.execute("SELECT count(*) FROM pg_proc WHERE proname = 'yb_servers'").fetchone()
         return bool(row and row[0])
 
+    def is_cluster(self, conn: psycopg.Connection) -> bool:
+        return self.detect(conn)
+
     def default_parallel_jobs(self, conn: psycopg.Connection) -> int:
+        """Unused for a cluster: :meth:`transship.sinks.cluster.Cluster.default_parallel_jobs` decides."""
         try:
             nodes = conn.execute("SELECT count(*) FROM yb_servers()").fetchone()
             return max(2, 2 * int(nodes[0])) if nodes else 2
