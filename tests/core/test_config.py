@@ -185,7 +185,10 @@ def test_unknown_keys_in_command_sections_are_listed(
         ("source: [unclosed\n", "is not valid YAML at line 2"),
         ("- just\n- a list\n", "must hold a mapping of keys"),
         ("import-data:\n  batch-size: lots\n", "import-data.batch-size: 'lots' is not a valid integer"),
-        ("export-schema:\n  start-clean: maybe\n", "export-schema.start-clean: 'maybe' is not a valid boolean"),
+        (
+            "export-schema:\n  start-clean: maybe\n",
+            "export-schema.start-clean: 'maybe' is not a valid boolean",
+        ),
     ],
 )
 def test_malformed_config_file(

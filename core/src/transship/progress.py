@@ -58,5 +58,9 @@ class RowProgress:
     def advance(self, task: TaskID, rows: int) -> None:
         self._progress.advance(task, rows)
 
+    def note(self, text: str) -> None:
+        """A line above the bars (printed as it is when the bars are off)."""
+        self._progress.console.print(text, markup=False, highlight=False)
+
     def finish(self, task: TaskID, rows: int) -> None:
         self._progress.update(task, total=rows, completed=rows)

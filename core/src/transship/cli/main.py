@@ -175,7 +175,7 @@ def finalize(ctx, params):
 
 import_data_options = [
     *table_filters,
-    positive_int("--parallel-jobs", "Connections loading batches in parallel (default: min(4, CPUs))."),
+    positive_int("--parallel-jobs", "Connections loading batches in parallel (default: YugabyteDB: half the cluster's cores, 2 per node if unknown; PostgreSQL: min(4, CPUs))."),
     click.option("--batch-size", type=int, default=None, help="Rows per batch (default 20000 for YugabyteDB, 100000 for PostgreSQL)."),
     bool_flag("--start-clean", "Forget earlier import progress for the tables in scope."),
     bool_flag("--truncate-tables", "With --start-clean: TRUNCATE the tables in scope first."),
@@ -189,7 +189,12 @@ import_data_options = [
     click.option("--on-primary-key-conflict", type=click.Choice(["ERROR-POLICY", "IGNORE"], case_sensitive=False), default="ERROR-POLICY", show_default=True,
                  help="IGNORE: rows whose primary key the target already holds are skipped (counted), for loading into a table that already has rows."),
     bool_flag("--enable-upsert", "Rows whose primary key exists replace it: YugabyteDB's upsert mode; on PostgreSQL emulated with INSERT ... ON CONFLICT DO UPDATE through a staging table (slower)."),
-    click.option("--adaptive-parallelism", type=click.Choice(["disabled", "balanced", "aggressive"]), default="disabled", help="Accepted for voyager compatibility."),
+    click.option("--adaptive-parallelism", type=click.Choice(["disabled", "balanced", "aggressive"]), default=None,
+                 help="YugabyteDB: grow and shrink the connections with the nodes' CPU and memory (yb_servers_metrics()). Default: balanced on YugabyteDB, disabled on PostgreSQL."),
+    click.option("--enable-adaptive-parallelism", type=BOOL, default=None, hidden=True, help="voyager's older flag: true is --adaptive-parallelism balanced."),
+    click.option("--adaptive-parallelism-max", type=click.IntRange(min=1), default=None, help="Most connections adaptive parallelism may use (default: twice the starting parallelism)."),
+    click.option("--target-endpoints", help="YugabyteDB: the nodes to load into, host:port,host:port (instead of yb_servers())."),
+    bool_flag("--use-public-ip", "YugabyteDB: connect to the public_ip yb_servers() lists for each node."),
 ]  # fmt: skip
 
 

@@ -37,6 +37,7 @@ from transship.importer.policies import (
 from transship.pools import ContextThreadPool
 from transship.retry import Budget, describe_failure, is_transient, retrying
 from transship.sinks.base import ImportSink
+from transship.sinks.cluster import Node, NodeHealth
 
 log = logging.getLogger(__name__)
 COPY_CHUNK = 1 << 20
@@ -169,7 +170,13 @@ class DataLoader:
         disable_triggers_fallback: bool = False,
         before_commit: Callable[[FileTask, Batch], None] | None = None,
         policy: LoadPolicy | None = None,
+        health: NodeHealth | None = None,
+        max_jobs: int | None = None,
     ) -> None:
+        """:param health: the cluster's nodes: worker ``i`` connects to node ``i % n`` and moves to the others
+            while its node does not answer (None: the target's given host).
+        :param max_jobs: workers to start (at least ``parallel_jobs``); only :attr:`allowed` of them load at a
+            time, which adaptive parallelism changes while the load runs."""
         self.sink = sink
         self.migration_uuid = migration_uuid
         self.parallel_jobs = max(1, parallel_jobs)
@@ -183,12 +190,25 @@ class DataLoader:
         self.fallback = disable_triggers_fallback
         self.before_commit = before_commit
         self.policy = policy or LoadPolicy()
+        self.health = health or NodeHealth([sink.given_node()])
+        self.nodes = self.health.nodes
+        self.max_jobs = max(self.parallel_jobs, max_jobs or 0)
+        self.allowed = self.parallel_jobs
+        self._allowed_changed = threading.Condition()
 
     # ------------------------------------------------------------------ connections
     def _conn(self) -> psycopg.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None or conn.closed:
-            conn = self.sink.connect(autocommit=True)
+            node = self.health.choose(getattr(self._local, "home", self.nodes[0]))
+            try:
+                conn = self.sink.connect(autocommit=True, node=node)
+            except TransshipError:
+                self.health.failed(node)
+                raise
+            self.health.answered(node)
+            self.health.using(node, +1)
+            self._local.node = node
             for stmt in self.sink.session_settings():
                 if self.fallback and "session_replication_role" in stmt:
                     continue
@@ -200,6 +220,36 @@ class DataLoader:
             with self._lock:
                 self._conns.append(conn)
         return conn
+
+    def node_name(self) -> str:
+        """The node this worker's connection goes to."""
+        node: Node = getattr(self._local, "node", None) or self.nodes[0]
+        return node.name
+
+    def set_allowed(self, jobs: int) -> None:
+        """Let ``jobs`` workers load at once (between 1 and ``max_jobs``); the others pause after their batch."""
+        with self._allowed_changed:
+            self.allowed = max(1, min(self.max_jobs, jobs))
+            self._allowed_changed.notify_all()
+
+    def _release(self) -> None:
+        """Close this worker's connection (it pauses, or goes back to its own node)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            self._local.conn = None
+            node = getattr(self._local, "node", None)
+            if node is not None:
+                self.health.using(node, -1)
+            try:
+                conn.close()
+            except Exception:  # noqa: BLE001
+                log.debug("close failed", exc_info=True)
+
+    def _home_again(self) -> None:
+        """Back to this worker's own node when it has recovered (tried once its backoff is over)."""
+        home, node = getattr(self._local, "home", None), getattr(self._local, "node", None)
+        if home is not None and node is not None and node != home and self.health.may_try(home):
+            self._release()
 
     def close(self) -> None:
         for conn in self._conns:
@@ -412,11 +462,11 @@ class DataLoader:
         conn.execute(
             sql.SQL(
                 "INSERT INTO {} (migration_uuid, data_file, batch_number, schema_name, table_name, rows_imported,"
-                " rows_stashed, rows_skipped, batch_rows, start_offset, end_offset)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                " rows_stashed, rows_skipped, batch_rows, start_offset, end_offset, node)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
             ).format(sql.Identifier(self.sink.ledger_schema, LEDGER_TABLE)),
             (self.migration_uuid, key, batch.number, task.schema, task.table, outcome.imported, outcome.stashed,
-             outcome.skipped, rows, start, end),
+             outcome.skipped, rows, start, end, self.node_name()),
         )  # fmt: skip
 
     def _commit(self, conn: psycopg.Connection, task: FileTask, batch: Batch) -> None:
@@ -438,6 +488,10 @@ class DataLoader:
             pass
         conn.close()
         self._local.conn = None
+        node = getattr(self._local, "node", None)
+        if node is not None:  # the connection broke: its node may be down (the next try goes elsewhere)
+            self.health.using(node, -1)
+            self.health.failed(node)
 
     def _describe(self, exc: psycopg.Error, task: FileTask, batch: Batch) -> BatchError:
         message = (exc.diag.message_primary if exc.diag else None) or str(exc).strip().splitlines()[0]
@@ -483,36 +537,61 @@ class DataLoader:
 
     def _run_group(self, tasks: list[FileTask]) -> None:
         work: queue.Queue[tuple[FileTask, Batch]] = queue.Queue()
-        for task in sorted(tasks, key=lambda t: -t.total_rows):
-            for batch in task.batches:
-                if batch.number not in task.done:
-                    work.put((task, batch))
+        for item in interleaved(tasks):
+            work.put(item)
 
-        def worker() -> None:
-            while not self.cancel.is_set():
-                try:
-                    task, batch = work.get_nowait()
-                except queue.Empty:
-                    return
-                try:
-                    outcome = self.load_batch(task, batch)
-                    task.done.add(batch.number)
-                    self.on_batch_done(task, batch, outcome)
-                    crash_point(RECORDED)
-                except BaseException as exc:  # noqa: BLE001 - reported by run()
-                    with self._lock:
-                        self.errors.append(exc)
-                        self.failures.append((task, exc))
-                    self.cancel.set()
-                    return
+        def worker(index: int) -> None:
+            self._local.home = self.nodes[index % len(self.nodes)]
+            try:
+                self._work(index, work)
+            finally:
+                self._release()
 
-        workers = min(self.parallel_jobs, work.qsize())
+        workers = min(self.max_jobs, work.qsize())
         if not workers:
             return
         with ContextThreadPool(max_workers=workers, thread_name_prefix="import") as pool:
-            futures = [pool.submit(worker) for _ in range(workers)]
+            futures = [pool.submit(worker, i) for i in range(workers)]
             try:
                 wait(futures)  # each worker records its own error; Ctrl-C interrupts the wait
             except BaseException:
                 self.cancel.set()  # the batches being loaded finish (or roll back) before the pool is left
+                with self._allowed_changed:
+                    self._allowed_changed.notify_all()
                 raise
+
+    def _work(self, index: int, work: queue.Queue[tuple[FileTask, Batch]]) -> None:
+        """One worker: batches from ``work`` while it is among the :attr:`allowed` ones, until none is left."""
+        while not self.cancel.is_set():
+            with self._allowed_changed:
+                if index >= self.allowed and not work.empty():
+                    self._release()  # paused by adaptive parallelism: its connection is given back
+                    self._allowed_changed.wait(timeout=1.0)
+                    continue
+            self._home_again()
+            try:
+                task, batch = work.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                outcome = self.load_batch(task, batch)
+                task.done.add(batch.number)
+                self.on_batch_done(task, batch, outcome)
+                crash_point(RECORDED)
+            except BaseException as exc:  # noqa: BLE001 - reported by run()
+                with self._lock:
+                    self.errors.append(exc)
+                    self.failures.append((task, exc))
+                self.cancel.set()
+                return
+
+
+def interleaved(tasks: list[FileTask]) -> list[tuple[FileTask, Batch]]:
+    """The pending batches, one of each table in turn (biggest table first in each round), so that parallel
+    connections write to different tables (and tablets) rather than all to the first one."""
+    ordered = sorted(tasks, key=lambda t: -t.total_rows)
+    pending = [[b for b in t.batches if b.number not in t.done] for t in ordered]
+    out: list[tuple[FileTask, Batch]] = []
+    for round_ in range(max((len(p) for p in pending), default=0)):
+        out += [(task, p[round_]) for task, p in zip(ordered, pending, strict=True) if round_ < len(p)]
+    return out

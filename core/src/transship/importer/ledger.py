@@ -30,6 +30,7 @@ def ensure_ledger(conn: psycopg.Connection, schema: str) -> None:
         "rows_stashed bigint NOT NULL DEFAULT 0",
         "rows_skipped bigint NOT NULL DEFAULT 0",
         "batch_rows bigint",
+        "node text",  # the cluster node (host:port) that committed the batch
     ):
         conn.execute(sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS " + column).format(ledger))
     conn.execute(
@@ -141,3 +142,15 @@ def drop_ledger(conn: psycopg.Connection, schema: str, migration_uuid: str) -> b
         conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
         return True
     return False
+
+
+def batches_per_node(conn: psycopg.Connection, schema: str, migration_uuid: str) -> dict[str, int]:
+    """node (host:port) -> complete batches it committed for this migration (older rows: "unknown")."""
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT COALESCE(node, 'unknown'), count(*) FROM {} WHERE migration_uuid = %s"
+            " AND strpos(data_file, '#') = 0 GROUP BY 1 ORDER BY 1"
+        ).format(sql.Identifier(schema, LEDGER_TABLE)),
+        (migration_uuid,),
+    ).fetchall()
+    return {str(node): int(n) for node, n in rows}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -136,6 +137,14 @@ def discover(
         nodes, how = endpoints, "--target-endpoints"
     elif is_cluster:
         nodes, how = listed_nodes(conn, use_public_ip), "yb_servers()"
+        if nodes and not any(_same(given, n) for n in nodes):
+            return Cluster(
+                [given],
+                "the given host",
+                notes=[
+                    f"{given.name} is not a node yb_servers() lists (a load balancer?): every connection goes through it"
+                ],
+            )
     else:
         return Cluster([given], "the given host")
     reachable, notes = [], []
@@ -161,6 +170,20 @@ def discover(
     return Cluster(reachable, how, count_cores(connect, reachable), notes)
 
 
+def _same(a: Node, b: Node) -> bool:
+    """The same endpoint: same port, and the host names resolve to a common address."""
+    if a.port != b.port:
+        return False
+    return a.host == b.host or bool(_addresses(a.host) & _addresses(b.host))
+
+
+def _addresses(host: str) -> set[str]:
+    try:
+        return {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
+    except OSError:
+        return set()
+
+
 class NodeHealth:
     """Which nodes answer. A failed node is tried again after a backoff (1 s, doubling, at most
     :data:`MAX_BACKOFF`); it is up again once a connection to it succeeds. Thread-safe."""
@@ -174,7 +197,11 @@ class NodeHealth:
         self._lock = threading.Lock()
 
     def failed(self, node: Node) -> None:
+        """A connection to ``node`` failed or broke. Failures reported while it waits count once: its wait
+        grows only when a try after the wait fails too."""
         with self._lock:
+            if self._clock() < self._retry_at.get(node, 0.0):
+                return
             count = self._failures.get(node, 0) + 1
             self._failures[node] = count
             wait = min(MAX_BACKOFF, 2.0 ** (count - 1)) * random.uniform(0.8, 1.2)

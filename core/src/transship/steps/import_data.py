@@ -14,9 +14,17 @@ from transship.crashpoints import crash_point, declare
 from transship.errors import ConfigError, ExportDirError, ImportFailed
 from transship.identifiers import qualified
 from transship.importer import counts, faults, indexes, summary, target_tables
+from transship.importer.adaptive import AdaptiveParallelism, metrics_reader
 from transship.importer.batches import Batch
+from transship.importer.cluster_plan import LoadPlan, node_connector, plan_load
 from transship.importer.data import DataLoader, FileTask
-from transship.importer.ledger import committed_batches, ensure_ledger, forget, outcomes_per_batch
+from transship.importer.ledger import (
+    batches_per_node,
+    committed_batches,
+    ensure_ledger,
+    forget,
+    outcomes_per_batch,
+)
 from transship.importer.plan import (
     check_files,
     check_targets,
@@ -32,6 +40,7 @@ from transship.progress import RowProgress
 from transship.retry import Reconnecting
 from transship.selection import check_patterns_matched, make_filter, table_patterns
 from transship.sinks.base import ImportSink
+from transship.sinks.cluster import NodeHealth
 from transship.steps.common import print_table
 from transship.steps.context import StepContext
 from transship.steps.options import ImportDataOptions
@@ -93,7 +102,14 @@ def run(ctx: StepContext, o: ImportDataOptions) -> None:
     max_bytes = _max_batch_bytes()
     migration_uuid = status["migration_uuid"]
     policy = choose_policy(o.error_policy, o.on_primary_key_conflict, o.enable_upsert, sink.name)
-    target = Reconnecting(lambda: sink.connect(autocommit=True), conn, sink.config.describe())
+    health: list[
+        NodeHealth
+    ] = []  # the cluster's nodes, once discovered: reconnects go to a node that answers
+    target = Reconnecting(
+        lambda: node_connector(sink, health[0])() if health else sink.connect(autocommit=True),
+        conn,
+        sink.config.describe(),
+    )
     faults.arm(lambda: sink.connect(autocommit=True))
     with conn, contextlib.closing(target):
         tasks = target.call("checking the target tables", lambda c: _tasks(ctx, o, c))
@@ -125,7 +141,12 @@ def run(ctx: StepContext, o: ImportDataOptions) -> None:
             ),
         )
         fallback = not target.call("checking privileges", target_tables.replica_role_allowed)
-        parallel = o.parallel_jobs or int(target.call("reading the target", sink.default_parallel_jobs))
+        plan = target.call("finding the target's nodes", lambda c: _plan(sink, c, o))
+        health.append(plan.health)
+        parallel = plan.parallel
+        for line in plan.lines():
+            ctx.console.print(line)
+        meta.update_status(import_cluster=plan.as_status())
         resumed = sum(len(t.done) for t in tasks)
         pending = sum(len(t.batches) - len(t.done) for t in tasks)
         verb = "Resuming import of" if resumed else "Importing"
@@ -143,12 +164,17 @@ def run(ctx: StepContext, o: ImportDataOptions) -> None:
             )
             groups = target.call("reading foreign keys", lambda c: _fk_groups(c, tasks))
         deferred = _defer_indexes(ctx, o.defer_index_creation, sink, target, tasks, migration_uuid)
-        _load(ctx, sink, tasks, parallel, fallback, groups, target, policy)
+        _load(ctx, sink, tasks, plan, fallback, groups, target, policy)
         errored = target.call(
             "reading stashed rows",
             lambda c: write_error_files(c, sink.ledger_schema, migration_uuid, tasks, ed.data / "errors"),
         )
         _verify_counts(tasks)
+        meta.update_status(
+            import_node_batches=target.call(
+                "reading the ledger", lambda c: batches_per_node(c, sink.ledger_schema, migration_uuid)
+            )
+        )
         started = time.monotonic()
         checks = target.call(
             "counting the target tables",
@@ -258,11 +284,19 @@ def _fk_groups(conn: psycopg.Connection, tasks: list[FileTask]) -> list[list[Fil
     return [by_table[k] for k in order]
 
 
+def _plan(sink: ImportSink, conn: psycopg.Connection, o: ImportDataOptions) -> LoadPlan:
+    return plan_load(
+        sink, conn, parallel_jobs=o.parallel_jobs, target_endpoints=o.target_endpoints,
+        use_public_ip=o.use_public_ip, mode=o.adaptive_parallelism, enable_adaptive=o.enable_adaptive_parallelism,
+        maximum=o.adaptive_parallelism_max,
+    )  # fmt: skip
+
+
 def _load(
     ctx: StepContext,
     sink: ImportSink,
     tasks: list[FileTask],
-    parallel: int,
+    plan: LoadPlan,
     fallback: bool,
     groups,
     target: Reconnecting,
@@ -285,12 +319,20 @@ def _load(
         loader = DataLoader(
             sink,
             meta.status()["migration_uuid"],
-            parallel,
+            plan.parallel,
             done,
             disable_triggers_fallback=fallback,
             before_commit=committing,
             policy=policy,
+            health=plan.health,
+            max_jobs=plan.maximum,
         )
+        controller = None
+        if plan.mode != "disabled":
+            read, close_reader = metrics_reader(node_connector(sink, plan.health))
+            controller = AdaptiveParallelism(
+                read, loader.set_allowed, plan.parallel, plan.maximum, plan.mode, say=progress.note
+            ).start()
         try:
             if fallback:
                 for t in {(t.schema, t.table): t for t in tasks}.values():
@@ -305,6 +347,9 @@ def _load(
                 for task, exc in loader.failures:
                     record_error(meta, task.file_name, exc)
         finally:
+            if controller is not None:
+                controller.stop()
+                close_reader()
             loader.close()
             for t in disabled:  # re-enabled even when the load failed
                 switch = partial(

@@ -98,6 +98,12 @@ class ImportDataOptions(TableFilters):
         Literal["ERROR-POLICY", "IGNORE"], pydantic.BeforeValidator(lambda v: str(v).upper())
     ] = "ERROR-POLICY"
     enable_upsert: bool = False
+    target_endpoints: list[str] = field(default_factory=list)  # host:port of the nodes (no discovery)
+    use_public_ip: bool = False  # yb_servers()'s public_ip instead of host
+    #: None: balanced on YugabyteDB, disabled elsewhere
+    adaptive_parallelism: Literal["disabled", "balanced", "aggressive"] | None = None
+    enable_adaptive_parallelism: bool | None = None  # voyager's older flag (true: balanced)
+    adaptive_parallelism_max: PositiveInt | None = None  # None: twice the starting parallelism
 
 
 @dataclass

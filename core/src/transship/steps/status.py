@@ -105,6 +105,12 @@ def import_rows(ctx: StepContext) -> list[dict[str, Any]]:
         entry["imported_count"] += r[4]
         entry["in_doubt_count"] += r[6]
         entry["started"] = entry["started"] or bool(r[5])
+    cluster = status.get("import_cluster") or {}
+    batches = status.get("import_node_batches") or {}
+    nodes = [
+        {"node": n["node"], "connections": n["connections"], "batches": batches.get(n["node"], 0)}
+        for n in cluster.get("nodes") or []
+    ]
     out = []
     for entry in totals.values():
         # rows of DONE batches: imported, or stashed (errored) by stash-and-continue
@@ -138,6 +144,7 @@ def import_rows(ctx: StepContext) -> list[dict[str, Any]]:
         entry["target_count"] = found
         entry["expected_target_count"] = expected
         del entry["started"]
+        entry["target_nodes"] = nodes  # the whole import's: connections per node, batches each committed
         out.append(entry)
     return sorted(out, key=lambda d: (_IMPORT_ORDER.get(d["status"], 9), d["table_name"]))
 
