@@ -84,8 +84,9 @@ def parse_endpoints(text: str, default_port: int) -> list[Node]:
     return nodes
 
 
-def listed_nodes(conn: psycopg.Connection, use_public_ip: bool) -> list[Node]:
-    """The primary nodes ``yb_servers()`` lists (``public_ip`` as the address with ``use_public_ip``)."""
+def listed_nodes(conn: psycopg.Connection, use_public_ip: bool) -> tuple[list[Node], list[Node]]:
+    """The primary nodes ``yb_servers()`` lists (``public_ip`` as the address with ``use_public_ip``), and every
+    address it gives for them (host and public_ip)."""
     try:
         rows = conn.execute("SELECT host, port, node_type, public_ip, uuid FROM yb_servers()").fetchall()
     except psycopg.errors.UndefinedColumn:  # older versions have no uuid column
@@ -93,13 +94,14 @@ def listed_nodes(conn: psycopg.Connection, use_public_ip: bool) -> list[Node]:
             (*r, None)
             for r in conn.execute("SELECT host, port, node_type, public_ip FROM yb_servers()").fetchall()
         ]
-    nodes = []
+    nodes, known = [], []
     for host, port, node_type, public_ip, uuid in rows:
         if str(node_type or "primary") != "primary":
             continue  # read replicas serve reads only
         address = str(public_ip) if use_public_ip and public_ip else str(host)
         nodes.append(Node(address, int(port), str(uuid) if uuid else None))
-    return sorted(nodes, key=lambda n: (n.host, n.port))
+        known += [Node(str(a), int(port)) for a in (host, public_ip) if a]
+    return sorted(nodes, key=lambda n: (n.host, n.port)), known
 
 
 def count_cores(connect: Callable[[Node], psycopg.Connection], nodes: Iterable[Node]) -> int | None:
@@ -136,8 +138,8 @@ def discover(
     if endpoints:
         nodes, how = endpoints, "--target-endpoints"
     elif is_cluster:
-        nodes, how = listed_nodes(conn, use_public_ip), "yb_servers()"
-        if nodes and not any(_same(given, n) for n in nodes):
+        (nodes, known), how = listed_nodes(conn, use_public_ip), "yb_servers()"
+        if nodes and not any(_same(given, n) for n in known):
             return Cluster(
                 [given],
                 "the given host",
