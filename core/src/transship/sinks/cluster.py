@@ -90,10 +90,14 @@ def listed_nodes(conn: psycopg.Connection, use_public_ip: bool) -> tuple[list[No
     try:
         rows = conn.execute("SELECT host, port, node_type, public_ip, uuid FROM yb_servers()").fetchall()
     except psycopg.errors.UndefinedColumn:  # older versions have no uuid column
-        rows = [
-            (*r, None)
-            for r in conn.execute("SELECT host, port, node_type, public_ip FROM yb_servers()").fetchall()
-        ]
+        try:
+            rows = [
+                (*r, None)
+                for r in conn.execute("SELECT host, port, node_type, public_ip FROM yb_servers()").fetchall()
+            ]
+        except psycopg.Error as exc:  # not the yb_servers() we know: load through the given host
+            log.warning("yb_servers() cannot be read as YugabyteDB's: %s", exc)
+            return [], []
     nodes, known = [], []
     for host, port, node_type, public_ip, uuid in rows:
         if str(node_type or "primary") != "primary":
