@@ -125,7 +125,9 @@ def export_data(m: Migration, options: ExportDataOptions | None = None) -> StepR
     """``export data``: every table's rows on one snapshot into ``data/`` (resumable)."""
     from transship.steps import export_data as step
 
-    return _step(m, "export data", step.run, options or ExportDataOptions(), init=True)
+    o = options or ExportDataOptions()
+    also = ("import",) if o.start_clean else ()  # it deletes the files a running import reads
+    return _step(m, "export data", step.run, o, init=True, scope="export", also=also)
 
 
 def import_schema(m: Migration, options: ImportSchemaOptions | None = None) -> StepResult:
@@ -139,7 +141,7 @@ def import_data(m: Migration, options: ImportDataOptions | None = None) -> StepR
     """``import data``: the exported rows into the target, batched, parallel, exactly once (resumable)."""
     from transship.steps import import_data as step
 
-    return _step(m, "import data", step.run, options or ImportDataOptions(), needs_init=True)
+    return _step(m, "import data", step.run, options or ImportDataOptions(), needs_init=True, scope="import")
 
 
 def finalize_schema(m: Migration, options: FinalizeOptions | None = None) -> StepResult:
@@ -208,6 +210,8 @@ def _step(
     lock: bool = True,
     needs_init: bool = False,
     init: bool = False,
+    scope: str = "all",
+    also: tuple[str, ...] = (),
 ) -> StepResult:
     """Run one step as its command does: options checked, export dir checked (made with ``init``), its log
     file, the lock; the caller's logging and password source given back afterwards."""
@@ -233,7 +237,7 @@ def _step(
                 yes=m.yes, disable_pb=True,
             )  # fmt: skip
             ready = ctx
-            call_locked(ctx, lambda: fn(ready, o), lock)
+            call_locked(ctx, lambda: fn(ready, o), lock, scope, also)
     except TransshipError as exc:
         log.error("%s", exc.one_line())  # into the step's log file, as the CLI writes it
         exc.output = buffer.getvalue()  # type: ignore[attr-defined]  # what the step printed before it stopped

@@ -9,6 +9,8 @@ points (:data:`POINTS`) instead of guessing with sleeps, and check that the next
 ``TRANSSHIP_CRASH_AT=<name>@N`` kills at the N-th time the point is reached (1-based), e.g. the third batch.
 Unset (the normal case), a crash point costs one dictionary lookup.
 
+``TRANSSHIP_PAUSE_AT=<name>:<seconds>`` sleeps there each time (a slow step, for tests of work that overlaps).
+
 ``TRANSSHIP_DISCONNECT_AT=<name>[@N]`` instead cuts the database connections there (what
 ``pg_terminate_backend`` or a network drop does) and goes on: the command registers how with
 :func:`on_disconnect`, and the work after the point must survive it.
@@ -19,10 +21,12 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable
 
 ENV = "TRANSSHIP_CRASH_AT"
 DISCONNECT_ENV = "TRANSSHIP_DISCONNECT_AT"
+PAUSE_ENV = "TRANSSHIP_PAUSE_AT"
 
 #: Every crash point: name -> what has happened when it is reached. Modules declare theirs with
 #: :func:`declare` at import time; a test enumerates them per command prefix (``export.``, ``import.``).
@@ -65,3 +69,8 @@ def crash_point(name: str) -> None:
     cut = os.environ.get(DISCONNECT_ENV)
     if cut and _disconnect is not None and _reached(cut, name):
         _disconnect()
+    pause = os.environ.get(PAUSE_ENV)
+    if pause:
+        point, _, seconds = pause.partition(":")
+        if point == name:
+            time.sleep(float(seconds or 1))

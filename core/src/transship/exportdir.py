@@ -55,51 +55,92 @@ class ExportDir:
     def is_initialised(self) -> bool:
         return self.meta_db.is_file()
 
-    def lock_holder(self) -> str | None:
-        """Who holds the lock right now (None when no command is running)."""
-        path = self.root / LOCK_NAME
-        if not path.exists():
-            return None
-        fd = os.open(path, os.O_RDONLY)
-        try:
+    def lock_holder(self, scope: str = "all") -> str | None:
+        """Who holds the lock of ``scope`` right now (None when no such command is running): ``"export"`` is
+        ``export data``, ``"import"`` is ``import data``, ``"all"`` any command."""
+        names = [_SCOPE_FILES[scope]] if scope != "all" else [*_SCOPE_FILES.values()]
+        for name in dict.fromkeys(names):
+            path = self.root / name
+            if not path.exists():
+                continue
+            fd = os.open(path, os.O_RDONLY)
             try:
-                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            except OSError:
-                return os.pread(fd, 4096, 0).decode(errors="replace").strip() or "another transship command"
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            return None
-        finally:
-            os.close(fd)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    return (
+                        os.pread(fd, 4096, 0).decode(errors="replace").strip() or "another transship command"
+                    )
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            finally:
+                os.close(fd)
+        return None
 
     @contextlib.contextmanager
-    def lock(self, command: str) -> Iterator[None]:
-        """Hold an exclusive lock for ``command``; fail at once if another command holds it.
+    def lock(self, command: str, scope: str = "all", also: tuple[str, ...] = ()) -> Iterator[None]:
+        """Hold the export dir for ``command``; fail at once if a command that excludes it holds it.
 
-        The lock is an ``flock`` on ``<export-dir>/.transship.lck``, so it is released even when the
-        holder is killed with SIGKILL.
+        ``scope="all"`` (every command but two) excludes every other command. ``export data`` (``"export"``)
+        and ``import data`` (``"import"``) exclude every command of their own kind and every ``"all"`` one, but
+        not each other, so an import can load the files of an export that is still running. ``also`` adds
+        scopes to exclude (``export data --start-clean`` deletes the files an import reads: ``("import",)``).
+
+        The locks are ``flock`` s on files in the export dir, so they are released even when the holder is
+        killed with SIGKILL.
         """
-        path = self.root / LOCK_NAME
+        with contextlib.ExitStack() as stack:
+            if scope == "all":
+                stack.enter_context(self._flock(LOCK_NAME, command, exclusive=True))
+            else:
+                stack.enter_context(self._flock(LOCK_NAME, command, exclusive=False))
+                for name in sorted({_SCOPE_FILES[scope], *(_SCOPE_FILES[s] for s in also)}):
+                    stack.enter_context(self._flock(name, command, exclusive=True))
+            yield
+
+    def _holder_text(self, name: str) -> str:
+        """Who holds lock file ``name``, as its holder wrote it (the main lock's shared holders write nothing:
+        then the ``export data``/``import data`` that holds it)."""
+        names = [name] if name != LOCK_NAME else [LOCK_NAME, *(_SCOPE_FILES[s] for s in ("export", "import"))]
+        texts = []
+        for n in names:
+            try:
+                text = (self.root / n).read_text(errors="replace").strip()
+            except OSError:
+                continue
+            if text:
+                texts.append(text)
+        return " and ".join(texts)
+
+    @contextlib.contextmanager
+    def _flock(self, name: str, command: str, exclusive: bool) -> Iterator[None]:
+        path = self.root / name
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             with contextlib.suppress(PermissionError):  # a lock file made by an older version was 0644
                 os.fchmod(fd, 0o600)
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
             except OSError as exc:
                 if exc.errno not in (errno.EAGAIN, errno.EACCES):
                     raise
-                holder = os.pread(fd, 4096, 0).decode(errors="replace").strip() or "another transship command"
+                holder = self._holder_text(name) or "another transship command"
                 raise ExportDirError(
                     f"export directory {self.root} is in use by {holder}",
                     fix="wait for that command to finish (or stop it), or use a different --export-dir",
                 ) from None
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"'transship {command}' (pid {os.getpid()})".encode(), 0)
+            if exclusive:
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f"'transship {command}' (pid {os.getpid()})".encode(), 0)
             try:
                 yield
             finally:
-                with contextlib.suppress(OSError):
-                    os.ftruncate(fd, 0)
+                if exclusive:
+                    with contextlib.suppress(OSError):
+                        os.ftruncate(fd, 0)
                 fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             os.close(fd)
+
+
+#: the lock file of each scope but "all" (which is LOCK_NAME alone)
+_SCOPE_FILES = {"export": ".transship-export.lck", "import": ".transship-import.lck", "all": LOCK_NAME}

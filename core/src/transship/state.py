@@ -186,6 +186,15 @@ class MetaDB:
         """Every table ``export data`` finished (all columns of ``export_tables``), by file name."""
         return self.query("SELECT * FROM export_tables WHERE status = 'DONE' ORDER BY file_name")
 
+    def planned_tables(self) -> list[sqlite3.Row]:
+        """Every table ``export data`` has listed, whatever its state (a running export lists all first)."""
+        return self.query("SELECT * FROM export_tables ORDER BY file_name")
+
+    def exported_file_count(self) -> int:
+        """How many data files ``export data`` has finished."""
+        row = self.query("SELECT count(*) FROM export_tables WHERE status = 'DONE'")
+        return int(row[0][0]) if row else 0
+
     def export_report(self) -> list[sqlite3.Row]:
         """(source_schema, source_name, exported_rows) of every exported table, the largest first."""
         return self.query(

@@ -113,7 +113,7 @@ def export_schema(ctx, params):
     type=click.Path(dir_okay=False),
     help="Oracle script mode: the DDL scripts given to export schema (tables and column types for the data).",
 )
-@run_command("export data", "export-data", init=True)
+@run_command("export data", "export-data", init=True, scope="export")
 def export_data(ctx, params):
     """Export table data from the source into data/ (COPY text files), all on one consistent snapshot."""
     return _lazy("export_data", "ExportDataOptions")(ctx, params)
@@ -202,7 +202,7 @@ import_data_options = [
 @global_options
 @target_options
 @_compose(*import_data_options)
-@run_command("import data", "import-data", needs_init=True)
+@run_command("import data", "import-data", needs_init=True, scope="import")
 def import_data(ctx, params):
     """Load data/ into the target: parallel, batched, exactly once, resumable after any crash."""
     return _lazy("import_data", "ImportDataOptions")(ctx, params)

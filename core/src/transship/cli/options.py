@@ -320,6 +320,7 @@ def run_command(
     lock: bool = True,
     needs_init: bool = False,
     init: bool = False,
+    scope: str = "all",
 ) -> Callable[[Callable[[StepContext, dict[str, Any]], Any]], Callable[..., Any]]:
     """Turn ``fn(ctx, params)`` into a click callback: config defaults, the step's context (export dir checks,
     log file), lock, and every error as one line with its exit code.
@@ -362,7 +363,9 @@ def run_command(
                 log.info("transship %s: %s", command, " ".join(redact_argv(sys.argv[1:])))
                 credentials.set_password_source(credentials.TerminalPrompt() if _may_prompt(yes) else None)
                 ready = step
-                return call_locked(step, lambda: fn(ready, params), lock)
+                # export data --start-clean deletes the files a running import data reads
+                also = ("import",) if scope == "export" and params.get("start_clean") else ()
+                return call_locked(step, lambda: fn(ready, params), lock, scope, also)
             except TransshipError as exc:
                 log.error("%s", exc.one_line())
                 err.print("[bold red]ERROR:[/] " + escape(exc.one_line()), markup=True, highlight=False)

@@ -108,10 +108,13 @@ def open_context(
     return StepContext(command, ed, console, err, **settings)
 
 
-def call_locked(ctx: StepContext, fn: Callable[[], Any], lock: bool = True) -> Any:
-    """Run ``fn()``, holding the export dir's lock for the step when ``lock``."""
+def call_locked(
+    ctx: StepContext, fn: Callable[[], Any], lock: bool = True, scope: str = "all", also: tuple[str, ...] = ()
+) -> Any:
+    """Run ``fn()``, holding the export dir's lock for the step when ``lock`` (``scope`` and ``also``: see
+    :meth:`transship.exportdir.ExportDir.lock`)."""
     if lock:
-        with ctx.export_dir.lock(ctx.command):
+        with ctx.export_dir.lock(ctx.command, scope, also):
             return fn()
     return fn()
 

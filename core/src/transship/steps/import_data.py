@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+from dataclasses import dataclass
 from functools import partial
 from graphlib import CycleError, TopologicalSorter
 
@@ -40,7 +41,6 @@ from transship.progress import RowProgress
 from transship.retry import Reconnecting
 from transship.selection import check_patterns_matched, make_filter, table_patterns
 from transship.sinks.base import ImportSink
-from transship.sinks.cluster import NodeHealth
 from transship.steps.common import print_table
 from transship.steps.context import StepContext
 from transship.steps.options import ImportDataOptions
@@ -86,14 +86,23 @@ def _max_batch_bytes() -> int:
 
 
 def run(ctx: StepContext, o: ImportDataOptions) -> None:
-    """Load the exported data: every batch exactly once (the target's ledger decides), then count each table."""
+    """Load the exported data: every batch exactly once (the target's ledger decides), then count each table.
+
+    Started while ``export data`` still runs, it loads each file as soon as the export has finished it, and
+    waits for the rest (the files of a running export are never read before they are complete)."""
     ed = ctx.export_dir
     meta = ctx.meta
     status = meta.status()
-    if not status.get("export_data_done"):
+    overlapped = not status.get("export_data_done")
+    if overlapped and not (status.get("export_data_started") and ed.lock_holder("export")):
         raise ExportDirError(
             f"export data has not finished in {ed.root}",
-            fix="run 'transship export data' (to completion) first",
+            fix="run 'transship export data' (to completion) first, or start import data while it runs",
+        )
+    if overlapped and o.start_clean:
+        raise ConfigError(
+            "--start-clean needs a finished export data (the files it would forget are not all exported yet)",
+            fix="wait for export data to finish, or drop --start-clean",
         )
     if o.truncate_tables and not o.start_clean:
         raise ConfigError("--truncate-tables works only with --start-clean", fix="add --start-clean true")
@@ -102,21 +111,20 @@ def run(ctx: StepContext, o: ImportDataOptions) -> None:
     max_bytes = _max_batch_bytes()
     migration_uuid = status["migration_uuid"]
     policy = choose_policy(o.error_policy, o.on_primary_key_conflict, o.enable_upsert, sink.name)
-    health: list[
-        NodeHealth
-    ] = []  # the cluster's nodes, once discovered: reconnects go to a node that answers
+    plans: list[LoadPlan] = []  # the cluster, once discovered: reconnects go to a node that answers
     target = Reconnecting(
-        lambda: node_connector(sink, health[0])() if health else sink.connect(autocommit=True),
+        lambda: node_connector(sink, plans[0].health)() if plans else sink.connect(autocommit=True),
         conn,
         sink.config.describe(),
     )
     faults.arm(lambda: sink.connect(autocommit=True))
-    with conn, contextlib.closing(target):
+
+    def wave() -> _Wave | None:
+        """Load every file exported so far (files loaded by an earlier wave or run have nothing pending)."""
         tasks = target.call("checking the target tables", lambda c: _tasks(ctx, o, c))
         crash_point(TARGETS_CHECKED)
         if not tasks:
-            ctx.console.print("No exported tables to import.")
-            return
+            return None
         tables = {(t.schema, t.table) for t in tasks}
         check_keys(
             policy, {t.label: t.pk_constraint for t in tasks}
@@ -141,17 +149,17 @@ def run(ctx: StepContext, o: ImportDataOptions) -> None:
             ),
         )
         fallback = not target.call("checking privileges", target_tables.replica_role_allowed)
-        plan = target.call("finding the target's nodes", lambda c: _plan(sink, c, o))
-        health.append(plan.health)
-        parallel = plan.parallel
-        for line in plan.lines():
-            ctx.console.print(line)
-        meta.update_status(import_cluster=plan.as_status())
+        if not plans:
+            plans.append(target.call("finding the target's nodes", lambda c: _plan(sink, c, o)))
+            for line in plans[0].lines():
+                ctx.console.print(line)
+            meta.update_status(import_cluster=plans[0].as_status())
+        plan = plans[0]
         resumed = sum(len(t.done) for t in tasks)
         pending = sum(len(t.batches) - len(t.done) for t in tasks)
         verb = "Resuming import of" if resumed else "Importing"
         ctx.console.print(
-            f"{verb} {len(tasks)} data file(s) into {sink.name} ({sink.config.describe()}): {pending} batch(es) of up to {batch_size:,} rows on {parallel} connection(s)"
+            f"{verb} {len(tasks)} data file(s) into {sink.name} ({sink.config.describe()}): {pending} batch(es) of up to {batch_size:,} rows on {plan.parallel} connection(s)"
             + (f"; {resumed} batch(es) already committed" if resumed else "")
         )
         meta.update_status(import_data_started=True, import_data_done=False)
@@ -183,13 +191,36 @@ def run(ctx: StepContext, o: ImportDataOptions) -> None:
         ctx.console.print(
             f"Counted {len(checks)} table(s) in the target in {time.monotonic() - started:.1f} s: each holds the rows it held before plus the rows imported."
         )
-        _rebuild_indexes(ctx, sink, migration_uuid, parallel, deferred)
+        _rebuild_indexes(ctx, sink, migration_uuid, plan.parallel, deferred)
+        return _Wave(tasks, checks, errored)
+
+    with conn, contextlib.closing(target):
+        if overlapped:
+            ctx.console.print(
+                "export data is still running: each data file is imported as soon as it is finished, "
+                "the rest are waited for."
+            )
+        seen = -1
+        while True:
+            finished = bool(
+                meta.status().get("export_data_done")
+            )  # read before the wave: it then sees every file
+            done_files = meta.exported_file_count()
+            result = wave() if done_files != seen or finished else None
+            seen = done_files
+            if not overlapped or finished:
+                break
+            _wait_for_export(ctx, seen)
+        if result is None:
+            ctx.console.print("No exported tables to import.")
+            return
         all_done = meta.all_files_planned()
         if all_done:
             target.call("restoring sequences", lambda c: _restore_sequences(ctx, c))
             crash_point(SEQUENCES_RESTORED)
     meta.update_status(import_data_done=all_done)
     crash_point(DONE)
+    tasks, checks, errored = result.tasks, result.checks, result.errored
     rows = [
         [c.schema, c.table, f"{c.committed:,}", f"{c.found:,}"]
         for c in sorted(checks, key=lambda c: (c.schema, c.table))
@@ -211,9 +242,35 @@ def run(ctx: StepContext, o: ImportDataOptions) -> None:
     )
 
 
+@dataclass
+class _Wave:
+    tasks: list[FileTask]
+    checks: list[counts.CountCheck]
+    errored: int
+
+
+#: seconds between two looks at a running export's progress
+EXPORT_POLL_SECONDS = 1.0
+
+
+def _wait_for_export(ctx: StepContext, seen: int) -> None:
+    """Until the running export has finished another file, or has ended; an export that ended without
+    finishing stops the import (what was loaded stays loaded)."""
+    while True:
+        status = ctx.meta.status()
+        if status.get("export_data_done") or ctx.meta.exported_file_count() != seen:
+            return
+        if ctx.export_dir.lock_holder("export") is None:
+            raise ExportDirError(
+                "export data stopped before it finished, so import data stopped too (the files it loaded stay loaded)",
+                fix="re-run export data (it resumes), then import data again (it resumes too; or start it while export runs)",
+            )
+        time.sleep(EXPORT_POLL_SECONDS)
+
+
 def _tasks(ctx: StepContext, o: ImportDataOptions, conn: psycopg.Connection) -> list[FileTask]:
     include, exclude = table_patterns(o)
-    rows = ctx.meta.exported_tables()
+    rows = ctx.meta.planned_tables()  # a running export has listed its tables, finished or not
     check_patterns_matched(
         include,
         [(r["source_schema"], r["source_name"]) for r in rows]

@@ -23,7 +23,7 @@ _IMPORT_ORDER = {
 
 def export_rows(ctx: StepContext) -> list[dict[str, Any]]:
     rows = ctx.meta.export_progress()
-    running = ctx.export_dir.lock_holder() is not None
+    running = ctx.export_dir.lock_holder("export") is not None
     out = [
         {
             "table_name": qualified(r[0], r[1]),
@@ -111,6 +111,11 @@ def import_rows(ctx: StepContext) -> list[dict[str, Any]]:
         {"node": n["node"], "connections": n["connections"], "batches": batches.get(n["node"], 0)}
         for n in cluster.get("nodes") or []
     ]
+    unfinished = {
+        qualified(target_schema or r["target_schema"] or r["source_schema"], r["target_name"])
+        for r in ctx.meta.planned_tables()
+        if r["status"] != "DONE"
+    }
     out = []
     for entry in totals.values():
         # rows of DONE batches: imported, or stashed (errored) by stash-and-continue
@@ -133,6 +138,8 @@ def import_rows(ctx: StepContext) -> list[dict[str, Any]]:
             state = "ROW_COUNT_MISMATCH"  # the closing count of import data found the target differing
         elif entry["error"] and done != total:
             state = "FAILED"
+        elif entry["started"] and done == total and entry["table_name"] in unfinished:
+            state = "MIGRATING"  # loaded so far, but the export has not finished all of its files
         elif entry["started"] and done == total:
             state = "DONE_WITH_ERRORS" if entry["errored_count"] else "DONE"
         elif done == 0 and not entry["in_doubt_count"]:
@@ -152,6 +159,12 @@ def import_rows(ctx: StepContext) -> list[dict[str, Any]]:
 def import_status(ctx: StepContext, o: StatusOptions) -> None:
     """``import data status``: each table's import progress."""
     data = import_rows(ctx)
+    if o.output_format != "json" and ctx.export_dir.lock_holder("export") is not None:
+        planned = ctx.meta.planned_tables()
+        finished = sum(1 for r in planned if r["status"] == "DONE")
+        ctx.console.print(
+            f"NOTE: export data is still running: {finished} of {len(planned)} data file(s) exported so far."
+        )
     if _json_or_empty(
         ctx,
         o.output_format == "json",
