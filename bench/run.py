@@ -36,7 +36,12 @@ RESULTS_DIR = BENCH_DIR / "results"
 #: a 1-minute load average above this at start means something else is running: the run says so
 BUSY_LOAD = 0.7
 TOOLS = {
-    "transship": [runs.TRANSSHIP_MYSQL, runs.TRANSSHIP_PG],
+    "transship": [
+        runs.TRANSSHIP_MYSQL,
+        runs.TRANSSHIP_MYSQL_OVERLAP,
+        runs.TRANSSHIP_PG,
+        runs.TRANSSHIP_PG_OVERLAP,
+    ],
     "pgloader": [runs.PGLOADER],
     "pg_dump": [runs.PG_DUMP_RESTORE],
     "pgcopydb": [runs.PGCOPYDB],
@@ -224,7 +229,7 @@ def main(argv: list[str]) -> int:
 
         # --- timed runs, one at a time ---
         for spec in specs:
-            target = f"{prefix}_{spec.tool.replace('+', '_')}_{'my2pg' if spec.path == runs.MYSQL_TO_PG else 'pg2pg'}"
+            target = f"{prefix}_{spec.tool.replace('+', '_').replace('-', '_')}_{'my2pg' if spec.path == runs.MYSQL_TO_PG else 'pg2pg'}"
             print(f"\n{spec.tool} {spec.path} → {target}", flush=True)
             created_pg.append(target)
             pg.create(target)
@@ -256,7 +261,7 @@ def main(argv: list[str]) -> int:
     out = RESULTS_DIR / f"{stamp}.json"
     out.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
     print(f"\nwritten: {out.relative_to(REPO)}")
-    bad = [r for r in results if r.tool == "transship" and r.status != "ok"]
+    bad = [r for r in results if r.tool.startswith("transship") and r.status != "ok"]
     return 1 if bad else 0
 
 

@@ -19,11 +19,11 @@ def ratios(results: list[RunResult]) -> dict[int, dict[str, float | str]]:
     """
     out: dict[int, dict[str, float | str]] = {}
     for i, r in enumerate(results):
-        if r.tool != "transship" or r.status != "ok":
+        if not r.tool.startswith("transship") or r.status != "ok":
             continue
         out[i] = {}
         for peer in results:
-            if peer.tool == "transship" or peer.path != r.path:
+            if peer.tool.startswith("transship") or peer.path != r.path:
                 continue
             out[i][peer.tool] = (
                 round(r.wall_s / peer.wall_s, 2) if peer.status == "ok" and peer.wall_s else peer.status

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,13 +122,39 @@ def transship_target_flags(ctx: Context, target_db: str) -> tuple[list[str], dic
 
 
 def _transship_workflow(
-    ctx: Context, source: list[str], source_env: dict[str, str], target_db: str, work_dir: Path
+    ctx: Context,
+    source: list[str],
+    source_env: dict[str, str],
+    target_db: str,
+    work_dir: Path,
+    overlapped: bool = False,
 ) -> list[tuple[str, list[str], dict[str, str]]]:
+    """The five steps one after the other; ``overlapped``: import schema before the data, then export data and
+    import data at the same time (import data loads each file once the export has finished it)."""
     export_dir = work_dir / "export"
     export_dir.mkdir(parents=True, exist_ok=True)
     t, e, jobs = str(ctx.transship), ["-e", str(export_dir)], ["--parallel-jobs", str(ctx.jobs)]
     target, target_env = transship_target_flags(ctx, target_db)
     quiet = ["--disable-pb", "true", "--yes"]
+    if overlapped:
+        export = [t, "export", "data", *e, *source, *jobs, *quiet]
+        load = [t, "import", "data", *e, *target, *jobs, *quiet]
+        both = [
+            sys.executable,
+            str(Path(__file__).with_name("overlap.py")),
+            str(export_dir),
+            "--",
+            *export,
+            "--",
+            *load,
+        ]
+        return [
+            ("export schema", [t, "export", "schema", *e, *source, "--yes"], source_env),
+            ("import schema", [t, "import", "schema", *e, *target, "--yes"], target_env),
+            ("export+import data (overlapped)", both, {**source_env, **target_env}),
+            ("finalize-schema-post-data-import", [t, "finalize-schema-post-data-import", *e, *target, "--yes"],
+             target_env),
+        ]  # fmt: skip
     return [
         ("export schema", [t, "export", "schema", *e, *source, "--yes"], source_env),
         ("export data", [t, "export", "data", *e, *source, *jobs, *quiet], source_env),
@@ -139,25 +166,25 @@ def _transship_workflow(
 
 
 def transship_mysql_steps(
-    ctx: Context, target_db: str, work_dir: Path
+    ctx: Context, target_db: str, work_dir: Path, overlapped: bool = False
 ) -> list[tuple[str, list[str], dict[str, str]]]:
     """transship's offline workflow from the MariaDB source database."""
     my = ctx.mysql
     source = ["--source-db-type", "mysql", "--source-db-host", my.host, "--source-db-port", str(my.port),
               "--source-db-user", my.user, "--source-db-name", ctx.mysql_source]  # fmt: skip
     env = {"SOURCE_DB_PASSWORD": my.password} if my.password else {}
-    return _transship_workflow(ctx, source, env, target_db, work_dir)
+    return _transship_workflow(ctx, source, env, target_db, work_dir, overlapped)
 
 
 def transship_pg_steps(
-    ctx: Context, target_db: str, work_dir: Path
+    ctx: Context, target_db: str, work_dir: Path, overlapped: bool = False
 ) -> list[tuple[str, list[str], dict[str, str]]]:
     """transship's offline workflow from the PostgreSQL source database (schema public)."""
     pg = ctx.pg
     source = ["--source-db-type", "postgresql", "--source-db-host", pg.host, "--source-db-port", str(pg.port),
               "--source-db-user", pg.user, "--source-db-name", ctx.pg_source, "--source-db-schema", "public"]  # fmt: skip
     env = {"SOURCE_DB_PASSWORD": pg.password} if pg.password else {}
-    return _transship_workflow(ctx, source, env, target_db, work_dir)
+    return _transship_workflow(ctx, source, env, target_db, work_dir, overlapped)
 
 
 # --- peers ----------------------------------------------------------------------------------------------------
@@ -210,10 +237,17 @@ def pgcopydb_steps(
 TRANSSHIP_MYSQL = RunSpec("transship", MYSQL_TO_PG, [], transship_mysql_steps)
 PGLOADER = RunSpec("pgloader", MYSQL_TO_PG, ["pgloader"], pgloader_steps)
 TRANSSHIP_PG = RunSpec("transship", PG_TO_PG, [], transship_pg_steps)
+TRANSSHIP_MYSQL_OVERLAP = RunSpec(
+    "transship-overlap", MYSQL_TO_PG, [], lambda c, t, w: transship_mysql_steps(c, t, w, overlapped=True)
+)
+TRANSSHIP_PG_OVERLAP = RunSpec(
+    "transship-overlap", PG_TO_PG, [], lambda c, t, w: transship_pg_steps(c, t, w, overlapped=True)
+)
 PG_DUMP_RESTORE = RunSpec("pg_dump+pg_restore", PG_TO_PG, ["pg_dump", "pg_restore"], pg_dump_restore_steps)
 PGCOPYDB = RunSpec("pgcopydb", PG_TO_PG, ["pgcopydb"], pgcopydb_steps)
 #: in the order they run
-ALL_RUNS = [TRANSSHIP_MYSQL, PGLOADER, TRANSSHIP_PG, PG_DUMP_RESTORE, PGCOPYDB]
+ALL_RUNS = [TRANSSHIP_MYSQL, TRANSSHIP_MYSQL_OVERLAP, PGLOADER, TRANSSHIP_PG, TRANSSHIP_PG_OVERLAP, PG_DUMP_RESTORE,
+            PGCOPYDB]  # fmt: skip
 PEER_PACKAGES = {"pgloader": "pgloader", "pgcopydb": "pgcopydb"}
 
 
