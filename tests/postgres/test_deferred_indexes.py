@@ -41,8 +41,9 @@ def test_indexes_rebuilt_after_the_load_and_special_ones_kept(pg_server, pg_db, 
     tgt = target_flags(pg_server, pg_target_db)
     run_cli("import", "schema", *e, *tgt)
     out = run_cli("import", "data", *e, *tgt, "--disable-pb")
-    # items_grp and items_label_lower are plain; the unique, the primary key and the commented index stay
-    assert "2 secondary index(es) are dropped for the load" in out.stdout
+    # items_grp, items_label_lower and the primary key (nothing refers to it) wait; the unique and the commented
+    # index stay
+    assert "3 index(es) are dropped for the load" in out.stdout and "primary keys too" in out.stdout
     with pg_server.connect(pg_target_db) as conn:
         assert _indexes(conn) == source_indexes
         assert (
@@ -51,6 +52,57 @@ def test_indexes_rebuilt_after_the_load_and_special_ones_kept(pg_server, pg_db, 
         )
         waiting = conn.execute("SELECT count(*) FROM transship_metadata.deferred_indexes").fetchone()[0]
         assert waiting == 0
+
+
+def test_a_primary_key_built_after_the_load_names_duplicate_rows(pg_server, pg_db, pg_target_db, export_dir):
+    """A key the source did not enforce (here: none on the source, one added on the target) is built after the
+    load; duplicates make that one line naming the key and the duplicate, and a re-run after the fix builds it.
+    A primary key that a foreign key refers to stays in place during the load."""
+    with pg_server.connect(pg_db) as conn:
+        conn.execute(
+            "CREATE TABLE parent (id int PRIMARY KEY); CREATE TABLE child (id int, parent int REFERENCES parent);"
+            "CREATE TABLE dup (id int, v text); INSERT INTO parent VALUES (1), (2); INSERT INTO child VALUES (1, 1);"
+            "INSERT INTO dup VALUES (1, 'a'), (2, 'b'), (2, 'c')"
+        )
+    e = ["-e", str(export_dir)]
+    run_cli("export", "schema", *e, *source_flags(pg_server, pg_db, "public"))
+    run_cli("export", "data", *e, *source_flags(pg_server, pg_db, "public"), "--disable-pb")
+    tgt = target_flags(pg_server, pg_target_db)
+    run_cli("import", "schema", *e, *tgt)
+    with pg_server.connect(pg_target_db) as conn:
+        conn.execute("ALTER TABLE dup ADD PRIMARY KEY (id)")  # the target is stricter than the source
+    bad = run_cli("import", "data", *e, *tgt, "--disable-pb", check=False)
+    lines = [x for x in bad.stderr.splitlines() if x.strip()]
+    assert bad.returncode == 1 and len(lines) == 1, bad
+    assert (
+        "the primary key public.dup_pkey, built after the load, refuses duplicate rows: Key (id)=(2) is duplicated"
+        in lines[0]
+    )
+    with pg_server.connect(pg_target_db) as conn:
+        assert (
+            conn.execute("SELECT count(*) FROM pg_constraint WHERE conname = 'parent_pkey'").fetchone()[0]
+            == 1
+        )
+    with pg_server.connect(pg_db) as conn:  # the fix: the source's duplicate goes, the table is loaded again
+        conn.execute("DELETE FROM dup WHERE v = 'c'")
+    src = source_flags(pg_server, pg_db, "public")
+    run_cli("export", "data", *e, *src, "--disable-pb", "--start-clean", "true", "--yes")
+    run_cli(
+        "import",
+        "data",
+        *e,
+        *tgt,
+        "--disable-pb",
+        "--start-clean",
+        "true",
+        "--truncate-tables",
+        "true",
+        "--yes",
+    )
+    with pg_server.connect(pg_target_db) as conn:
+        assert (
+            conn.execute("SELECT count(*) FROM pg_constraint WHERE conname = 'dup_pkey'").fetchone()[0] == 1
+        )
 
 
 def test_two_migrations_into_one_target_keep_each_others_index_definitions(

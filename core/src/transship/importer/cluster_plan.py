@@ -21,9 +21,13 @@ class LoadPlan:
     mode: str  # adaptive parallelism in effect: disabled | balanced | aggressive
     maximum: int  # most connections adaptive parallelism may grow to
     notes: list[str] = field(default_factory=list)
+    distributed: bool = False  # the target is a cluster (YugabyteDB)
 
     def lines(self) -> list[str]:
-        """What the run prints about it at the start."""
+        """What the run prints about it at the start (on plain PostgreSQL only its notes)."""
+        notes = [f"NOTE: {n}" for n in self.cluster.notes + self.notes]
+        if not self.distributed:
+            return notes
         shares = self.cluster.shares(self.parallel)
         where = ", ".join(f"{name} ({n} connection(s))" for name, n in shares.items())
         cores = f"; {self.cluster.cores} core(s) in the cluster" if self.cluster.cores else ""
@@ -33,7 +37,7 @@ class LoadPlan:
                 f"Adaptive parallelism ({self.mode}): between 1 and {self.maximum} connection(s), "
                 f"checked every {adaptive.frequency():g} s against yb_servers_metrics()"
             )
-        return out + [f"NOTE: {n}" for n in self.cluster.notes + self.notes]
+        return out + notes
 
     def as_status(self) -> dict[str, Any]:
         """For ``import data status``."""
@@ -105,8 +109,9 @@ def plan_load(
         adaptive.frequency()  # a bad ADAPTIVE_PARALLELISM_FREQUENCY_SECONDS stops the run before any work
         adaptive.Thresholds.for_mode(mode)
     return LoadPlan(
-        cluster, NodeHealth(cluster.nodes), parallel, mode, top if mode != "disabled" else parallel, notes
-    )
+        cluster, NodeHealth(cluster.nodes), parallel, mode, top if mode != "disabled" else parallel, notes,
+        cluster_target,
+    )  # fmt: skip
 
 
 def node_connector(sink: ImportSink, health: NodeHealth) -> Any:

@@ -18,6 +18,7 @@ import psycopg
 from psycopg import sql
 
 from transship.crashpoints import crash_point, declare
+from transship.errors import ImportFailed
 from transship.pools import ContextThreadPool
 from transship.retry import retrying
 
@@ -46,6 +47,22 @@ ORDER BY 1
 """
 
 
+#: the primary key of a plain table, when nothing depends on it: no foreign key references the table, it is not a
+#: partition's key attached to its parent's, and the table has no replica identity resting on it
+_LOOSE_PRIMARY_KEY = """
+SELECT c.conname, pg_get_constraintdef(c.oid)
+FROM pg_constraint c
+JOIN pg_class ct ON ct.oid = c.conrelid
+WHERE c.conrelid = to_regclass(%s) AND c.contype = 'p'
+  AND ct.relkind = 'r' AND NOT ct.relispartition
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.confrelid = c.conrelid)
+  AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = c.conindid)
+  AND obj_description(c.oid, 'pg_constraint') IS NULL
+  AND ct.relreplident <> 'i'
+"""
+PRIMARY_KEY = "primary key"  # what deferred_indexes.kind says of a primary key (plain indexes: NULL)
+
+
 def ensure_table(conn: psycopg.Connection, schema: str) -> None:
     conn.execute(
         sql.SQL(
@@ -54,24 +71,50 @@ def ensure_table(conn: psycopg.Connection, schema: str) -> None:
             " PRIMARY KEY (migration_uuid, schema_name, index_name))"
         ).format(sql.Identifier(schema, TABLE))
     )
+    conn.execute(
+        sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS kind text").format(sql.Identifier(schema, TABLE))
+    )
 
 
-def defer(conn: psycopg.Connection, ledger: str, migration_uuid: str, schema: str, table: str) -> int:
-    """Drop the plain indexes of ``schema.table`` and record them; returns how many."""
+def defer(
+    conn: psycopg.Connection,
+    ledger: str,
+    migration_uuid: str,
+    schema: str,
+    table: str,
+    primary_key: bool = False,
+) -> int:
+    """Drop the plain indexes of ``schema.table`` (and its primary key with ``primary_key``, when nothing depends
+    on it) and record them; returns how many."""
     target = sql.Identifier(schema, table).as_string(conn)
-    rows = conn.execute(_PLAIN_INDEXES, (target,)).fetchall()
+    rows: list[tuple[str, str, str | None]] = [
+        (n, d, None) for n, d in conn.execute(_PLAIN_INDEXES, (target,))
+    ]
+    if primary_key:
+        for name, definition in conn.execute(_LOOSE_PRIMARY_KEY, (target,)).fetchall():
+            statement = sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} ").format(
+                sql.Identifier(schema, table), sql.Identifier(name)
+            ).as_string(conn) + str(definition)
+            rows.append((name, statement, PRIMARY_KEY))
     if not rows:
         return 0
     with conn.transaction():
-        for name, definition in rows:
+        for name, definition, kind in rows:
             conn.execute(
                 sql.SQL(
-                    "INSERT INTO {} (migration_uuid, schema_name, index_name, table_name, definition) "
-                    "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
+                    "INSERT INTO {} (migration_uuid, schema_name, index_name, table_name, definition, kind) "
+                    "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
                 ).format(sql.Identifier(ledger, TABLE)),
-                (migration_uuid, schema, name, table, definition),
+                (migration_uuid, schema, name, table, definition, kind),
             )
-            conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(schema, name)))
+            if kind == PRIMARY_KEY:
+                conn.execute(
+                    sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
+                        sql.Identifier(schema, table), sql.Identifier(name)
+                    )
+                )
+            else:
+                conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(schema, name)))
     crash_point(INDEXES_DEFERRED)
     return len(rows)
 
@@ -85,7 +128,8 @@ def pending(conn: psycopg.Connection, ledger: str, migration_uuid: str) -> list[
         return []
     rows = conn.execute(
         sql.SQL(
-            "SELECT schema_name, index_name, definition FROM {} WHERE migration_uuid = %s ORDER BY 1, 2"
+            "SELECT schema_name, index_name, definition FROM {} WHERE migration_uuid = %s"
+            " ORDER BY kind IS NULL, 1, 2"  # primary keys first: a duplicate key is the first thing to know
         ).format(sql.Identifier(ledger, TABLE)),
         (migration_uuid,),
     ).fetchall()
@@ -122,12 +166,14 @@ def rebuild(
                     conn.execute(definition)  # pg_get_indexdef's own text
                     built = 1
                     crash_point(INDEX_BUILT)
-                except (psycopg.errors.DuplicateTable, psycopg.errors.UniqueViolation):
+                except (psycopg.errors.DuplicateTable, psycopg.errors.UniqueViolation) as exc:
                     # a killed earlier run's server session finished the same CREATE INDEX meanwhile
                     again = conn.execute(
                         "SELECT to_regclass(%s)", (sql.Identifier(schema, name).as_string(conn),)
                     ).fetchone()
                     if not again or again[0] is None:
+                        if isinstance(exc, psycopg.errors.UniqueViolation):
+                            raise _duplicate_keys(exc, schema, name, definition) from None
                         raise
             conn.execute(
                 sql.SQL(
@@ -142,3 +188,15 @@ def rebuild(
 
     with ContextThreadPool(max_workers=max(1, parallel), thread_name_prefix="index") as pool:
         return sum(pool.map(build, todo))
+
+
+def _duplicate_keys(exc: psycopg.Error, schema: str, name: str, definition: str) -> ImportFailed:
+    """The rows loaded break a unique key built after the load: name the key and its first duplicates."""
+    detail = (exc.diag.message_detail if exc.diag else None) or ""
+    what = "primary key" if " PRIMARY KEY " in definition.upper() else "unique index"
+    return ImportFailed(
+        f"the {what} {schema}.{name}, built after the load, refuses duplicate rows: {detail or exc}",
+        fix="remove the duplicates at the source (SELECT <key>, count(*) FROM <table> GROUP BY 1 HAVING count(*) > 1), "
+        "export data again and re-run import data with --start-clean true --truncate-tables true (the key is built "
+        "after that load)",
+    )

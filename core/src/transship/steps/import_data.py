@@ -171,7 +171,7 @@ def run(ctx: StepContext, o: ImportDataOptions) -> None:
                 "and foreign keys checked: tables go parent-first (see docs/import-data.md)."
             )
             groups = target.call("reading foreign keys", lambda c: _fk_groups(c, tasks))
-        deferred = _defer_indexes(ctx, o.defer_index_creation, sink, target, tasks, migration_uuid)
+        deferred = _defer_indexes(ctx, o.defer_index_creation, sink, target, tasks, migration_uuid, policy)
         _load(ctx, sink, tasks, plan, fallback, groups, target, policy)
         errored = target.call(
             "reading stashed rows",
@@ -422,10 +422,14 @@ def _defer_indexes(
     target: Reconnecting,
     tasks: list[FileTask],
     migration_uuid: str,
+    policy: LoadPolicy,
 ) -> int:
     """Drop (and record) the plain indexes of every target table that starts empty; see importer/indexes.py."""
     if not (sink.defer_indexes if wanted is None else wanted):
         return 0
+    # a primary key waits for the end of the load only where no policy needs it during the load: rows whose key
+    # exists are skipped or replaced (ON CONFLICT) and stash-and-continue finds bad rows by the key's refusal
+    primary_key = not (policy.stash or policy.ignore_pk_conflicts or policy.upsert or policy.staging)
     target.call("creating the index ledger", lambda c: indexes.ensure_table(c, sink.ledger_schema))
     started = {(t.schema, t.table) for t in tasks if t.done}
     count = 0
@@ -433,7 +437,7 @@ def _defer_indexes(
     def defer(conn: psycopg.Connection, schema: str, table: str) -> int:
         if target_tables.has_rows(conn, schema, table):
             return 0
-        return indexes.defer(conn, sink.ledger_schema, migration_uuid, schema, table)
+        return indexes.defer(conn, sink.ledger_schema, migration_uuid, schema, table, primary_key)
 
     for schema, table in sorted({(t.schema, t.table) for t in tasks} - started):
         # one transaction per table: a retry after a lost connection finds the indexes dropped or not
@@ -442,7 +446,12 @@ def _defer_indexes(
         )
     if count:
         ctx.console.print(
-            f"{count} secondary index(es) are dropped for the load and built again after it (faster than maintaining them row by row)."
+            f"{count} index(es) are dropped for the load and built again after it (faster than maintaining them row by row)"
+            + (
+                ": primary keys too, where nothing depends on them (a duplicate key is reported when its key is built)."
+                if primary_key
+                else "."
+            )
         )
     return count
 
