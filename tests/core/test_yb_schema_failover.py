@@ -27,6 +27,7 @@ from transship.dbconfig import DBConfig
 from transship.errors import ConnectionFailed
 from transship.importer import schema as schema_importer
 from transship.schema_files import SchemaStatement
+from transship.testing.databases import PgServer
 
 PK = r"ADD CONSTRAINT orders_pkey PRIMARY KEY"  # schema/tables/table.sql, after CREATE TABLE shop.orders
 NOT_VALID = r"ADD CONSTRAINT orders_total_cap CHECK"  # the one statement of finalize
@@ -219,3 +220,45 @@ def test_plain_postgresql_target_stops_as_before(
         cluster.stop()
     log = (migration.export_dir / "logs" / "import-schema.log").read_text(encoding="utf-8")
     assert "continued on node" not in log and "was lost during" not in log
+
+
+@pytest.mark.parametrize(
+    ("setup", "again", "applied"),
+    [
+        ("CREATE TABLE t (id int)", "CREATE TABLE t (id int)", True),  # 42P07
+        ("CREATE SCHEMA s", "CREATE SCHEMA s", True),  # 42P06
+        ("CREATE TABLE t (id int); ALTER TABLE t ADD COLUMN v text", "ALTER TABLE t ADD COLUMN v text", True),  # 42701
+        ("CREATE TABLE t (id int); ALTER TABLE t ADD CONSTRAINT t_pkey PRIMARY KEY (id)",
+         "ALTER TABLE t ADD CONSTRAINT t_pkey PRIMARY KEY (id)", True),  # 42P16 multiple primary keys
+        ("CREATE TABLE t (id int); ALTER TABLE t ADD CONSTRAINT c CHECK (id > 0) NOT VALID",
+         "ALTER TABLE t ADD CONSTRAINT c CHECK (id > 0) NOT VALID", True),  # 42710
+        ("CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+         "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'", True),  # 42723
+        ("CREATE TABLE t (id int)", "CREATE INDEX t ON t (id)", True),  # the name is the statement's own
+        ("CREATE TABLE t (id int)", "ALTER TABLE t ADD COLUMN id int", True),
+        ("CREATE TABLE t (id int)", "CREATE TABLE t (id int REFERENCES nowhere (id))", True),
+        ("CREATE TABLE t (id int)", "ALTER TABLE nowhere ADD COLUMN v int", False),  # 42P01: not "exists"
+    ],
+)  # fmt: skip
+def test_already_applied_only_for_the_statements_own_object(
+    pg_server: PgServer, pg_target_db: str, setup: str, again: str, applied: bool
+) -> None:
+    from transship.importer.ddl_failover import already_applied
+
+    with pg_server.connect(pg_target_db) as conn:
+        conn.execute(setup)
+        with pytest.raises(psycopg.Error) as caught:
+            conn.execute(again)
+    exc = caught.value
+    assert already_applied(exc.sqlstate or "", exc.diag.message_primary or "", again) is applied, exc
+
+
+def test_another_object_in_the_way_is_not_taken_as_applied() -> None:
+    """An "already exists" error naming an object the statement does not name (here: a sequence a serial column
+    would create) is not a sign that the statement ran."""
+    from transship.importer.ddl_failover import already_applied
+
+    sql = "CREATE TABLE shop.orders (id serial, note text)"
+    assert not already_applied("42P07", 'relation "orders_id_seq" already exists', sql)
+    assert already_applied("42P07", 'relation "orders" already exists', sql)
+    assert not already_applied("42P07", "could not create the table", sql)  # not the words of "it is there"
