@@ -2,8 +2,11 @@
 
 A transient error is one the same statement can succeed after: the connection was lost or reset (the server
 restarted, an administrator terminated the backend, the network dropped), a serialization failure or a
-deadlock, the server starting up or shutting down, too many connections. Data errors (SQLSTATE classes 22
-and 23), syntax and privilege errors (42) never are. Waits grow exponentially with jitter, up to
+deadlock, the server starting up or shutting down, too many connections, and YugabyteDB's own retryable errors
+(a read restart, a conflict with a higher priority transaction, a tablet leader not ready, an RPC timeout or
+network error between its nodes: :data:`YB_TRANSIENT_MESSAGES`). Data errors (SQLSTATE classes 22 and 23),
+syntax and privilege errors (42) never are, nor is a batch too large for YugabyteDB's RPC limit
+(:func:`oversized_rpc`). Waits grow exponentially with jitter, up to
 :data:`MAX_WAIT` seconds, for at most :data:`ATTEMPTS` tries of one piece of work; a caller starts a new
 budget for each piece of work (each batch, each step), so a long run that keeps progressing is never
 stopped by failures spread over hours. Work made of parts that commit one by one (a batch bisected by
@@ -16,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import random
+import re
 import threading
 from collections.abc import Callable
 from typing import TypeVar
@@ -23,7 +27,7 @@ from typing import TypeVar
 import psycopg
 import tenacity
 
-from transship.errors import ConnectionFailed, TransshipError
+from transship.errors import ConnectionFailed, ImportFailed, TransshipError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -38,6 +42,31 @@ _TRANSIENT_SQLSTATES = frozenset(
     ("40001", "40P01", "57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004", "53300")
 )
 
+#: YugabyteDB's words for an error the same work can succeed after (its DocDB status texts, which reach the
+#: client with SQLSTATE 40001, XX000 or none): a read that must restart, a conflict lost to a higher priority
+#: transaction, a transaction aborted by the cluster, a tablet leader moving or not elected yet, an RPC that
+#: timed out or met a network error between nodes, a node that does not serve now
+YB_TRANSIENT_MESSAGES = (
+    "Restart read required",
+    "conflicts with higher priority transaction",
+    "Transaction aborted",
+    "Leader not ready",
+    "Leader is not ready to serve requests",
+    "Timed out",
+    "Network error",
+    "Service unavailable",
+)
+_YB_TRANSIENT = re.compile("|".join(re.escape(m) for m in YB_TRANSIENT_MESSAGES), re.I)
+_YB_STATES = ("40001", "XX000", "")
+#: a request larger than YugabyteDB's RPC limit (``rpc_max_message_size``): the same batch always fails
+_OVERSIZED_RPC = re.compile(r"Sending too long RPC message", re.I)
+
+
+def _message(exc: psycopg.Error) -> str:
+    """The server's primary message (the whole text for a client-side error, which has no diagnostics)."""
+    primary = exc.diag.message_primary if exc.diag else None
+    return primary or str(exc)
+
 
 def is_transient(exc: BaseException) -> bool:
     """Whether ``exc`` is worth retrying the same work on a (new) connection."""
@@ -46,7 +75,11 @@ def is_transient(exc: BaseException) -> bool:
     if not isinstance(exc, psycopg.Error):
         return False
     state = exc.sqlstate or ""
+    if _OVERSIZED_RPC.search(_message(exc)):
+        return False  # YugabyteDB says "Network error" here too, but the same batch fails the same way
     if state in _TRANSIENT_SQLSTATES:
+        return True
+    if state in _YB_STATES and _YB_TRANSIENT.search(_message(exc)):
         return True
     if (
         state[:2] in ("22", "23", "42", "53") or state == "57014"
@@ -122,6 +155,21 @@ def retrying(
         wait=_WaitSinceProgress(budget),
         before_sleep=log_retry,
         reraise=True,
+    )
+
+
+def oversized_rpc(exc: BaseException, what: str, batch_size: int | None = None) -> ImportFailed | None:
+    """The one line for a batch that YugabyteDB refused as larger than its RPC limit ("Sending too long RPC
+    message"), None for any other error. Retrying cannot help (:func:`is_transient` is False for it): the fix is
+    smaller batches, by rows (``--batch-size``) or by bytes (``MAX_BATCH_SIZE_BYTES``)."""
+    if not isinstance(exc, psycopg.Error) or not _OVERSIZED_RPC.search(_message(exc)):
+        return None
+    first = _message(exc).strip().splitlines()[0]
+    rows = f" (now {batch_size:,} rows)" if batch_size else ""
+    return ImportFailed(
+        f"{what} is too large for one request to the target (YugabyteDB's RPC size limit): {first}",
+        fix=f"re-run with a smaller --batch-size{rows}, or set MAX_BATCH_SIZE_BYTES to fewer bytes per batch "
+        "(default 209715200); what was committed is kept",
     )
 
 

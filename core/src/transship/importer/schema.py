@@ -2,7 +2,8 @@
 
 Statements run one by one in autocommit. One that fails because something it needs does not exist yet is
 retried after the others, round after round, until a round makes no progress. ``NOT VALID`` constraints
-are held back for ``finalize-schema-post-data-import`` (the data may not satisfy them yet).
+are held back for ``finalize-schema-post-data-import`` (the data may not satisfy them yet). On a cluster, a
+node that fails mid-statement is left for another one (:mod:`transship.importer.ddl_failover`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 import psycopg
 
 from transship.errors import ImportFailed
+from transship.importer.ddl_failover import DdlFailover, already_applied, connection_lost
 from transship.schema_files import FAILED_FILE, SchemaStatement
 
 log = logging.getLogger(__name__)
@@ -34,6 +36,10 @@ _EXISTS_TEXT = re.compile(
     re.I,
 )
 
+#: fault injection for tests (None in a real run): called with each statement just before it is first sent,
+#: e.g. to fail the cluster node it runs on while it runs
+before_statement: Callable[[SchemaStatement], None] | None = None
+
 
 def is_session_statement(sql: str) -> bool:
     return bool(_SESSION.match(sql))
@@ -50,6 +56,9 @@ class SchemaImportResult:
     held_back: int = 0
     failed: list[tuple[SchemaStatement, str]] = field(default_factory=list)
     by_type: dict[str, int] = field(default_factory=dict)
+    #: statements (``file:line``) that a failed node had applied before the connection to it was lost: running
+    #: them again on another node found their objects there (counted in ``applied``)
+    found_applied: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -59,6 +68,9 @@ class SchemaImporter:
     After a crash, re-running applies everything again; ``ignore_exist`` accepts what the first run created
     (voyager's ``--ignore-exist``). Nothing is remembered locally, so objects dropped on the target in between
     are created again.
+
+    With ``failover`` (a cluster target) a lost connection moves the work to another node: the statement in
+    flight runs again there, and counts as applied when its objects turn out to exist already.
     """
 
     conn: psycopg.Connection
@@ -67,12 +79,39 @@ class SchemaImporter:
     schema_dir: Path
     search_path: str | None = None
     on_progress: Callable[[SchemaStatement], None] | None = None
+    failover: DdlFailover | None = None
+    _session: list[str] = field(default_factory=list, init=False, repr=False)
 
-    def _apply_session(self, preamble: list[str]) -> None:
-        for sql in preamble:
-            self.conn.execute(sql)
+    def _set_up(self, conn: psycopg.Connection) -> None:
+        """The current file's session settings and the search path, on ``conn``."""
+        for sql in self._session:
+            conn.execute(sql)
         if self.search_path:
-            self.conn.execute(self.search_path)
+            conn.execute(self.search_path)
+
+    def _apply_session(self, preamble: list[str], st: SchemaStatement) -> None:
+        self._session = preamble
+        losses = 0
+        while True:
+            try:
+                self._set_up(self.conn)
+                return
+            except psycopg.Error as exc:
+                if self.failover is None or not connection_lost(self.conn):
+                    raise
+                losses += 1
+                where = st.path.relative_to(self.schema_dir.parent)
+                self._fail_over(exc, f"the session settings of {where}", losses)
+
+    def _fail_over(self, exc: psycopg.Error, what: str, losses: int) -> None:
+        """Continue on another node of the cluster (raises when none answers)."""
+        assert self.failover is not None
+        old = self.conn
+        self.conn = self.failover.reconnect(exc, what, self._set_up, losses)
+        old.close()
+
+    def _where(self, st: SchemaStatement) -> str:
+        return f"{st.path.relative_to(self.schema_dir.parent)}:{st.line}"
 
     def run(self, statements: list[SchemaStatement], mode: str = "schema") -> SchemaImportResult:
         """``mode`` "schema": everything but NOT VALID constraints; "post-snapshot": only those."""
@@ -100,12 +139,14 @@ class SchemaImporter:
             deferred: list[tuple[SchemaStatement, str]] = []
             for st in pending:
                 if st.path != current_path:
-                    self._apply_session(preambles.get(st.path, []))
+                    self._apply_session(preambles.get(st.path, []), st)
                     current_path = st.path
                 outcome, message = self._execute(st)
-                if outcome == "ok":
+                if outcome in ("ok", "found"):
                     result.applied += 1
                     result.by_type[st.object_type] = result.by_type.get(st.object_type, 0) + 1
+                    if outcome == "found":
+                        result.found_applied.append(self._where(st))
                 elif outcome == "exists":
                     result.already_existed += 1
                 elif outcome == "missing":
@@ -127,25 +168,47 @@ class SchemaImporter:
         return result
 
     def _execute(self, st: SchemaStatement) -> tuple[str, str]:
-        try:
-            self.conn.execute(st.sql)
-            return "ok", ""
-        except psycopg.Error as exc:
-            code = getattr(exc, "sqlstate", None) or ""
-            message = (exc.diag.message_primary if exc.diag else None) or str(exc).strip().splitlines()[0]
-            if self.conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-                self.conn.rollback()
-            if (code in _ALREADY_EXISTS and _EXISTS_TEXT.search(message)) or (
-                code in ("42P06",) and "public" in message
-            ):
-                if self.ignore_exist or re.match(r'^schema "public" already exists', message):
-                    return "exists", message
-            if code in _MISSING_DEPENDENCY:
-                return "missing", f"{code}: {message}"
-            return "error", f"{code}: {message}" if code else message
+        """``ok``, ``found`` (applied before the node running it failed), ``exists``, ``missing`` or ``error``,
+        with the server's message."""
+        if before_statement is not None:
+            before_statement(st)
+        losses = 0
+        while True:
+            try:
+                self.conn.execute(st.sql)
+                return "ok", ""
+            except psycopg.Error as exc:
+                if self.failover is not None and connection_lost(self.conn):
+                    losses += 1
+                    self._fail_over(exc, f"the {st.object_type} statement at {self._where(st)}", losses)
+                    continue
+                return self._classify(st, exc, in_flight=losses > 0)
+
+    def _classify(self, st: SchemaStatement, exc: psycopg.Error, in_flight: bool) -> tuple[str, str]:
+        """The outcome of a statement the server refused (``in_flight``: run again after a lost node)."""
+        code = getattr(exc, "sqlstate", None) or ""
+        message = (exc.diag.message_primary if exc.diag else None) or str(exc).strip().splitlines()[0]
+        if self.conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            self.conn.rollback()
+        if in_flight and already_applied(code, message, st.sql):
+            assert self.failover is not None
+            log.warning(
+                "the %s statement at %s had already been applied when the node running it failed"
+                " (run again on node %s: %s): counted as applied",
+                st.object_type, self._where(st), self.failover.current.name, message,
+            )  # fmt: skip
+            return "found", message
+        if (code in _ALREADY_EXISTS and _EXISTS_TEXT.search(message)) or (
+            code in ("42P06",) and "public" in message
+        ):
+            if self.ignore_exist or re.match(r'^schema "public" already exists', message):
+                return "exists", message
+        if code in _MISSING_DEPENDENCY:
+            return "missing", f"{code}: {message}"
+        return "error", f"{code}: {message}" if code else message
 
     def _fail(self, st: SchemaStatement, message: str, result: SchemaImportResult) -> None:
-        where = f"{st.path.relative_to(self.schema_dir.parent)}:{st.line}"
+        where = self._where(st)
         log.error("statement at %s failed: %s", where, message)
         if not self.continue_on_error:
             hint = "already exists" in message

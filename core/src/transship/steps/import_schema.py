@@ -1,4 +1,8 @@
-"""``import schema`` and ``finalize-schema-post-data-import``."""
+"""``import schema`` and ``finalize-schema-post-data-import``.
+
+On a cluster target both go on on another node when the one running their statements fails
+(:mod:`transship.importer.ddl_failover`); the summary says so, and names the statements found already applied.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import psycopg
 
 from transship.errors import ConfigError, ExportDirError
 from transship.importer import target_schemas
+from transship.importer.ddl_failover import DdlFailover
 from transship.importer.schema import SchemaImporter, SchemaImportResult
 from transship.schema_files import (
     FAILED_FILE,
@@ -17,6 +22,7 @@ from transship.schema_files import (
     read_schema_files,
 )
 from transship.selection import object_type_list
+from transship.sinks.base import ImportSink
 from transship.sqlsplit import split_sql
 from transship.steps.common import print_table
 from transship.steps.context import StepContext
@@ -30,7 +36,11 @@ _MVIEW = re.compile(
 
 
 def _importer(
-    ctx: StepContext, conn: psycopg.Connection, o: ImportSchemaOptions | FinalizeOptions
+    ctx: StepContext,
+    sink: ImportSink,
+    conn: psycopg.Connection,
+    o: ImportSchemaOptions | FinalizeOptions,
+    command: str,
 ) -> SchemaImporter:
     search_path = None
     schema = target_schema_for(ctx)
@@ -42,6 +52,7 @@ def _importer(
         continue_on_error=o.continue_on_error,
         schema_dir=ctx.export_dir.schema,
         search_path=search_path,
+        failover=DdlFailover.for_target(sink, conn, command),  # None unless the target is a cluster
     )
 
 
@@ -95,12 +106,15 @@ def run(ctx: StepContext, o: ImportSchemaOptions) -> None:
             ctx.console.print(
                 "IMPORTANT NOTE: schema/uncategorized.sql holds objects of unknown type: review and import them by hand."
             )
-        importer = _importer(ctx, conn, o)
+        importer = _importer(ctx, sink, conn, o, "import schema")
         # failed.sql describes this run only (finalize appends its own failures to it)
         (ctx.export_dir.schema / FAILED_FILE).unlink(missing_ok=True)
-        result = importer.run(statements, mode="schema")
+        try:
+            result = importer.run(statements, mode="schema")
+        finally:
+            importer.conn.close()  # another node's, after a failover
     ctx.meta.update_status(import_schema_done=True)
-    _report(ctx, result, "Schema import")
+    _report(ctx, result, "Schema import", importer)
     if result.held_back:
         ctx.console.print(
             f"{result.held_back} NOT VALID constraint(s) held back: run finalize-schema-post-data-import after import data."
@@ -132,12 +146,15 @@ def finalize(ctx: StepContext, o: FinalizeOptions) -> None:
     _check_exported(ctx)
     sink, conn = open_target(ctx)
     with conn:
-        importer = _importer(ctx, conn, o)
+        importer = _importer(ctx, sink, conn, o, "finalize-schema-post-data-import")
         statements = read_schema_files(ctx.export_dir.schema, ["TABLE", "PARTITION"])
-        result = importer.run(statements, mode="post-snapshot")
-        _report(ctx, result, "Post-snapshot import (NOT VALID constraints)")
-        if o.refresh_mviews:
-            _refresh_mviews(ctx, conn, importer.search_path)
+        try:
+            result = importer.run(statements, mode="post-snapshot")
+            _report(ctx, result, "Post-snapshot import (NOT VALID constraints)", importer)
+            if o.refresh_mviews:
+                _refresh_mviews(ctx, importer.conn, importer.search_path)
+        finally:
+            importer.conn.close()  # another node's, after a failover
     ctx.meta.update_status(finalize_done=True)
 
 
@@ -151,11 +168,18 @@ def _refresh_mviews(ctx: StepContext, conn: psycopg.Connection, search_path: str
     ctx.console.print(f"Refreshed {len(refreshed)} materialized view(s): {', '.join(refreshed)}")
 
 
-def _report(ctx: StepContext, result: SchemaImportResult, title: str) -> None:
+def _report(ctx: StepContext, result: SchemaImportResult, title: str, importer: SchemaImporter) -> None:
     rows = [[t, n] for t, n in result.by_type.items()]
     if rows:
         print_table(ctx, title, ["OBJECT TYPE", "STATEMENTS APPLIED"], rows)
+    for event in importer.failover.events if importer.failover else []:
+        ctx.console.print(f"NOTE: {event}.")
     parts = [f"{result.applied} applied"]
+    if result.found_applied:
+        parts[0] += (
+            f" ({len(result.found_applied)} of them found already applied after the node running it failed:"
+            f" {', '.join(result.found_applied)})"
+        )
     if result.already_existed:
         parts.append(f"{result.already_existed} already existed")
     if result.failed:
