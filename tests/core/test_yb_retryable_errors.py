@@ -122,3 +122,19 @@ def test_oversized_rpc_becomes_one_line_with_the_fix(pg_server: PgServer) -> Non
         is None
     )
     assert retry.oversized_rpc(ValueError("Sending too long RPC message"), "batch 1") is None
+
+
+def test_import_data_stops_an_oversized_batch_with_the_fix(schema_imported, one_line_error) -> None:  # type: ignore[no-untyped-def]
+    """A batch the target refuses as larger than its RPC limit stops import data with one line: the batch and
+    the fix (smaller batches), never a retry loop, a stash or "please report it"."""
+    m = schema_imported
+    with psycopg.connect(m.conninfo("target"), autocommit=True) as conn:
+        conn.execute(
+            "CREATE FUNCTION shop.rpc_limit(bigint) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN IF $1 = 7 THEN"
+            " RAISE EXCEPTION 'Network error: Sending too long RPC message (size 268435456 > 255MB)'"
+            " USING ERRCODE = 'XX000'; END IF; RETURN true; END $$"
+        )
+        conn.execute("ALTER TABLE shop.orders ADD CONSTRAINT rpc CHECK (shop.rpc_limit(id))")
+    bad = m.import_data("--batch-size", "500", check=False)
+    line = one_line_error(bad, "Sending too long RPC message", "--batch-size", "MAX_BATCH_SIZE_BYTES")
+    assert bad.returncode == 1 and "please report" not in line

@@ -35,7 +35,7 @@ from transship.importer.policies import (
     stage_name,
 )
 from transship.pools import ContextThreadPool
-from transship.retry import Budget, describe_failure, is_transient, retrying
+from transship.retry import Budget, describe_failure, is_transient, oversized_rpc, retrying
 from transship.sinks.base import ImportSink
 from transship.sinks.cluster import Node, NodeHealth
 
@@ -273,6 +273,9 @@ class DataLoader:
                         self._discard(conn)
                         raise
         except psycopg.Error as exc:
+            too_big = oversized_rpc(exc, f"batch {batch.number} of {task.file_name}", batch.rows)
+            if too_big is not None:  # YugabyteDB's RPC limit: the same batch would fail the same way
+                raise too_big from None
             if is_transient(exc) or (exc.sqlstate or "").startswith("53"):
                 raise describe_failure(
                     exc, f"loading batch {batch.number} of {task.file_name}", self.sink.config.describe()
