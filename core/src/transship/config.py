@@ -39,6 +39,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from transship.dbconfig import PASSWORD_ENV
 from transship.errors import ConfigError
 
 # --- the layout as pydantic models ---------------------------------------------------------------------------
@@ -175,7 +176,7 @@ GLOBAL_KEYS = _yaml_keys(GlobalKeys)
 CONN_KEYS = _yaml_keys(ConnectionSection)
 COMMAND_SECTIONS = _yaml_keys(CommandSections)
 SECTION_ALIASES = {"export-data-from-source": "export-data", "import-data-to-target": "import-data"}
-ENV_KEYS = {("source", "db-password"): "SOURCE_DB_PASSWORD", ("target", "db-password"): "TARGET_DB_PASSWORD"}
+ENV_KEYS = {(side, "db-password"): name for side, name in PASSWORD_ENV.items()}
 
 
 class ConfigLayout(GlobalKeys, CommandSections):

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+#: where a password not given as a flag is read from, before the config file
+PASSWORD_ENV = {"source": "SOURCE_DB_PASSWORD", "target": "TARGET_DB_PASSWORD"}
+
 
 @dataclass
 class DBConfig:

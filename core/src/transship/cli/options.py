@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
@@ -15,12 +15,14 @@ from rich.markup import escape
 
 from transship import credentials
 from transship.cli.hints import interrupt_hint
-from transship.config import ENV_KEYS, ConfigFile
-from transship.dbconfig import DBConfig
+from transship.dbconfig import PASSWORD_ENV, DBConfig
 from transship.diskfull import unmapped_disk_full
 from transship.errors import ConfigError, TransshipError
 from transship.retry import lost_connection
 from transship.steps.context import StepContext, call_locked, open_context
+
+if TYPE_CHECKING:
+    from transship.config import ConfigFile
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("transship")
@@ -190,6 +192,8 @@ def _load_config(ctx: click.Context, path: str | None) -> str | None:
     if not path:
         return path
     try:
+        from transship.config import ConfigFile  # pydantic is loaded only when a config file is given
+
         config = ConfigFile(path, _source_option_names())
         validate_sections(config, ctx.find_root().command)
         section = getattr(ctx.command.callback, "config_section", "-".join(ctx.command_path.split()[1:]))
@@ -286,7 +290,7 @@ def db_config_from(params: dict[str, Any], side: str, config: ConfigFile | None)
             if p.get(option.key) not in (None, ""):
                 cfg.options[option.key] = str(p[option.key])
     if cfg.password is None:
-        cfg.password = os.environ.get(ENV_KEYS[(side, "db-password")])
+        cfg.password = os.environ.get(PASSWORD_ENV[side])
     if cfg.password is None and config is not None:
         value = config.lookup("", f"{side}-db-password")
         cfg.password = None if value is None else str(value)

@@ -13,16 +13,18 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from transship.config import ENV_KEYS, ConfigFile
-from transship.dbconfig import DBConfig
+from transship.dbconfig import PASSWORD_ENV, DBConfig
 from transship.diskfull import LogFileHandler
 from transship.errors import ConfigError, ExportDirError
 from transship.exportdir import ExportDir
 from transship.state import MetaDB
+
+if TYPE_CHECKING:
+    from transship.config import ConfigFile
 
 #: ``ask(question, default) -> answer``: how a step asks the user (the CLI prompts at a terminal)
 Ask = Callable[[str, bool], bool]
@@ -66,7 +68,7 @@ class StepContext:
         ``SOURCE_DB_PASSWORD``/``TARGET_DB_PASSWORD``."""
         cfg = copy.deepcopy(self.source if side == "source" else self.target)
         if cfg.password is None:
-            cfg.password = os.environ.get(ENV_KEYS[(side, "db-password")])
+            cfg.password = os.environ.get(PASSWORD_ENV[side])
         return cfg
 
     def close(self) -> None:

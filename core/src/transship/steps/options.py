@@ -12,11 +12,11 @@ import dataclasses
 from dataclasses import asdict, dataclass, field
 from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
-import pydantic
+import annotated_types
 
 from transship.errors import ConfigError
 
-PositiveInt = Annotated[int, pydantic.Field(ge=1)]
+PositiveInt = Annotated[int, annotated_types.Ge(1)]
 T = TypeVar("T")
 
 
@@ -94,9 +94,7 @@ class ImportDataOptions(TableFilters):
     truncate_tables: bool = False
     defer_index_creation: bool | None = None  # None: the target's default
     error_policy: Literal["abort", "stash-and-continue"] = "abort"
-    on_primary_key_conflict: Annotated[
-        Literal["ERROR-POLICY", "IGNORE"], pydantic.BeforeValidator(lambda v: str(v).upper())
-    ] = "ERROR-POLICY"
+    on_primary_key_conflict: Literal["ERROR-POLICY", "IGNORE"] = "ERROR-POLICY"  # any case
     enable_upsert: bool = False
     target_endpoints: list[str] = field(default_factory=list)  # host:port of the nodes (no discovery)
     use_public_ip: bool = False  # yb_servers()'s public_ip instead of host
@@ -108,9 +106,9 @@ class ImportDataOptions(TableFilters):
 
 @dataclass
 class VerifyOptions(TableFilters):
-    max_differences: Annotated[int, pydantic.Field(ge=0)] = 10
+    max_differences: Annotated[int, annotated_types.Ge(0)] = 10
     counts_only: bool = False
-    sample_percent: Annotated[float, pydantic.Field(gt=0, le=100)] | None = None
+    sample_percent: Annotated[float, annotated_types.Gt(0), annotated_types.Le(100)] | None = None
     parallel_jobs: PositiveInt | None = None  # None: 2 per side
     output_format: Literal["table", "json"] = "table"
 
@@ -131,9 +129,14 @@ class EndMigrationOptions:
 
 def checked(options: T, step: str) -> T:
     """``options`` validated and converted (``"IGNORE"`` for ``"ignore"``); a bad value is a ConfigError."""
+    import pydantic  # only when a step runs (keeps the CLI's start fast)
+
     cls = type(options)
+    values = asdict(options)  # type: ignore[call-overload]
+    if isinstance(values.get("on_primary_key_conflict"), str):  # voyager takes it in any case
+        values["on_primary_key_conflict"] = values["on_primary_key_conflict"].upper()
     try:
-        return pydantic.TypeAdapter(cls).validate_python(asdict(options))  # type: ignore[call-overload]
+        return pydantic.TypeAdapter(cls).validate_python(values)
     except pydantic.ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][0]) if first["loc"] else ""
