@@ -242,6 +242,8 @@ def main(argv: list[str]) -> int:
                 check_target(result, pg, source_checks[spec.path], pg_digests, ctx.pg_source)
                 if spec.tool == "transship" and result.status == "ok":
                     measure_verify(result, ctx, target, work_dir)
+                    if spec.path == runs.PG_TO_PG:
+                        measure_orders_import(result, ctx, work_dir, created_pg)
             if not args.keep_databases:
                 pg.drop(target)
                 created_pg.remove(target)
@@ -314,6 +316,67 @@ def measure_verify(result: runs.RunResult, ctx: runs.Context, target: str, work_
             f"ratio {m.wall_s / reference if reference else 0:.1f}x",
             flush=True,
         )
+
+
+def measure_orders_import(
+    result: runs.RunResult, ctx: runs.Context, work_dir: Path, created_pg: list[str]
+) -> None:
+    """``import data`` of ``orders`` alone (exported on its own, into an empty copy of the schema), beside
+    ``psql \\copy`` of the same data file(s) into another empty copy: rows/s of each and their ratio (the
+    issue's target: transship >= 1.4x psql)."""
+    export = work_dir / "export-orders"
+    export.mkdir()
+    ours, theirs = f"{result.target_db}_oi", f"{result.target_db}_oc"
+    for db in (ours, theirs):
+        ctx.pg.create(db)
+        created_pg.append(db)
+    pg, t, e = ctx.pg, str(ctx.transship), ["-e", str(export)]
+    source = ["--source-db-type", "postgresql", "--source-db-host", pg.host, "--source-db-port", str(pg.port),
+              "--source-db-user", pg.user, "--source-db-name", ctx.pg_source, "--source-db-schema", "public"]  # fmt: skip
+    flags, env = runs.transship_target_flags(ctx, ours)
+    log_dir = ctx.log_dir / result.key
+    quiet = ["--disable-pb", "true", "--yes"]
+    untimed = [
+        ("orders export schema", [t, "export", "schema", *e, *source, "--yes"]),
+        ("orders export data", [t, "export", "data", *e, *source, "--table-list", "orders", *quiet]),
+        ("orders import schema", [t, "import", "schema", *e, *flags, "--yes"]),
+    ]
+    for label, argv in untimed:
+        if not runs.run_timed(label, argv, log_dir, env=env, timeout_s=runs.STEP_TIMEOUT_S).ok:
+            print(f"  orders import: {label} failed (log in {log_dir})", flush=True)
+            return
+    mine = runs.run_timed("orders import data", [t, "import", "data", *e, *flags, "--parallel-jobs", str(ctx.jobs),
+                          *quiet], log_dir, env=env, timeout_s=runs.STEP_TIMEOUT_S)  # fmt: skip
+    files = sorted((export / "data").glob("orders*_data.sql"))
+    rows = sum(f.read_bytes().count(b"\n") for f in files)
+    subprocess.run(f"pg_dump -s -d {pg.conninfo(ctx.pg_source)!r} | psql -q -d {pg.conninfo(theirs)!r}",
+                   shell=True, check=True, capture_output=True)  # fmt: skip
+    script = export / "copy.sql"
+    # foreign keys off, as transship loads (customers is empty in both copies)
+    script.write_text(
+        "SET session_replication_role = replica;\n" + "".join(f"\\copy orders FROM '{f}'\n" for f in files)
+    )
+    psql = runs.run_timed("orders psql copy", ["psql", "-q", "-v", "ON_ERROR_STOP=1", "-d", pg.conninfo(theirs),
+                          "-f", str(script)], log_dir)  # fmt: skip
+    shutil.rmtree(export, ignore_errors=True)
+    if not (mine.ok and psql.ok and rows):
+        print(
+            f"  orders import: failed (transship exit {mine.exit_code}, psql exit {psql.exit_code})",
+            flush=True,
+        )
+        return
+    ratio = psql.wall_s / mine.wall_s
+    result.verification["orders_import"] = {
+        "rows": rows, "files": len(files), "transship_s": round(mine.wall_s, 2), "psql_copy_s": round(psql.wall_s, 2),
+        "transship_rows_per_s": round(rows / mine.wall_s), "psql_rows_per_s": round(rows / psql.wall_s),
+        "throughput_ratio": round(ratio, 2),
+    }  # fmt: skip
+    print(
+        f"  import data of orders alone ({len(files)} file(s)): {mine.wall_s:.2f} s ({rows / mine.wall_s:,.0f} rows/s); "
+        f"psql \\copy of the same file(s): {psql.wall_s:.2f} s ({rows / psql.wall_s:,.0f} rows/s); "
+        f"throughput ratio {ratio:.2f}x",
+        flush=True,
+    )
 
 
 def drop_all(pg: PgServer, mysql: MySQLServer, created_pg: list[str], created_mysql: list[str]) -> None:
