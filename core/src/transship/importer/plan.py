@@ -30,9 +30,10 @@ def file_tasks(
     accept: Callable[[str, str], bool],
     schema_override: str | None,
 ) -> list[FileTask]:
-    """A task for every exported file whose source or target table ``accept`` takes (no batches yet)."""
+    """A task for every exported file whose source or target table ``accept`` takes (no batches yet): the file
+    of each exported table, or its chunks' files (only once all of them are exported)."""
     tasks: list[FileTask] = []
-    for r in meta.query("SELECT * FROM export_tables WHERE status = 'DONE' ORDER BY file_name"):
+    for r in meta.exported_tables():
         if not (
             accept(r["source_schema"], r["source_name"])
             or accept(r["target_schema"] or r["source_schema"], r["target_name"])
