@@ -129,8 +129,12 @@ def check_adapter_contract(
             assert [c.number for c in planned] == list(range(len(planned))), f"{t.name}: chunks out of order"
             assert {c.count for c in planned} == {len(planned)}, f"{t.name}: chunk counts disagree"
             parts: list[bytes] = []
+
+            def keep(b: bytes | bytearray | memoryview, out: list[bytes] = parts) -> None:
+                out.append(bytes(b))
+
             for c in planned:
-                readers[0].copy_chunk(t, c, lambda b, out=parts: out.append(bytes(b)))
+                readers[0].copy_chunk(t, c, keep)
             assert sorted(b"".join(parts).splitlines()) == lines, (
                 f"{t.name}: its {len(planned)} chunks do not hold exactly the table's rows"
             )
