@@ -86,12 +86,6 @@ _ADDED_COLUMNS = (
     ("export_tables", "chunk", "TEXT"),
 )
 
-# A table's files are complete when none of them is missing: the files of one (source schema, table).
-_COMPLETE = (
-    "NOT EXISTS (SELECT 1 FROM export_tables o WHERE o.source_schema = export_tables.source_schema"
-    " AND o.source_name = export_tables.source_name AND o.status <> 'DONE')"
-)
-_EXPORTED_FILES = f"SELECT * FROM export_tables WHERE status = 'DONE' AND {_COMPLETE} ORDER BY file_name"  # noqa: S608 - fixed text
 
 STATUS_KEY = "migration_status"
 
@@ -192,9 +186,10 @@ class MetaDB:
 
     # ----------------------------------------------------------------- typed reads and writes the commands use
     def exported_tables(self) -> list[sqlite3.Row]:
-        """The files of every table ``export data`` finished (all columns of ``export_tables``), by file name: a
-        table exported in chunks is there only once every chunk is ``DONE``."""
-        return self.query(_EXPORTED_FILES)
+        """Every file ``export data`` finished (all columns of ``export_tables``), by file name: a whole table,
+        a leaf partition or a chunk of a table (a table in chunks is exported when all of its files are here;
+        an import running beside the export loads each file once it is here)."""
+        return self.query("SELECT * FROM export_tables WHERE status = 'DONE' ORDER BY file_name")
 
     def export_files(self, schema: str, name: str) -> list[sqlite3.Row]:
         """Every file export data planned for source table ``schema.name`` (one, or one per chunk)."""

@@ -13,7 +13,7 @@ A run killed anywhere re-runs only what is missing: a table not ``DONE`` is expo
 chunks only the chunks not ``DONE``, of a table in ctid chunks every chunk — and a run that finds every file
 ``DONE`` but the export not finished completes step 3 (it never answers "already exported" to a state that
 ``import data`` refuses). A table counts as exported only when all its files are ``DONE``
-(:meth:`MetaDB.exported_tables`).
+(:meth:`MetaDB.export_progress`, ``export data status``).
 """
 
 from __future__ import annotations

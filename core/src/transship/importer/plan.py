@@ -31,7 +31,7 @@ def file_tasks(
     schema_override: str | None,
 ) -> list[FileTask]:
     """A task for every exported file whose source or target table ``accept`` takes (no batches yet): the file
-    of each exported table, or its chunks' files (only once all of them are exported)."""
+    of a table, or of one of its chunks or leaf partitions."""
     tasks: list[FileTask] = []
     for r in meta.exported_tables():
         if not (
