@@ -49,17 +49,18 @@ FINISHED = declare("export.finished", "export_data_done is set")
 
 @dataclass
 class ExportPlan:
-    """What a run of ``export data`` writes, and what an earlier run left that is kept."""
+    """What a run of ``export data`` writes, and what an earlier run left that is kept.
+
+    ``tables``: the tables with files to write; ``kept_tables``: tables whose every file an earlier run
+    finished; ``kept_chunks``: finished chunks of tables that are not complete yet (their other chunks are in
+    ``work``); ``redone_tables``: ctid-chunked tables an earlier run left unfinished, now exported again whole.
+    """
 
     work: list[ExportWork] = field(default_factory=list)
-    tables: list[ExportTable] = field(default_factory=list)  # the tables with files to write
-    kept_tables: int = 0  # tables whose every file an earlier run finished
-    kept_chunks: int = (
-        0  # finished chunks of tables that are not complete yet (their other chunks are in work)
-    )
-    redone_tables: list[str] = field(
-        default_factory=list
-    )  # ctid-chunked tables an earlier run left unfinished
+    tables: list[ExportTable] = field(default_factory=list)
+    kept_tables: int = 0
+    kept_chunks: int = 0
+    redone_tables: list[str] = field(default_factory=list)
 
 
 def _finished(row: Any, data_dir: Path) -> bool:
