@@ -100,6 +100,7 @@ def plan_export(
     plan = ExportPlan()
     records: list[dict[str, Any]] = []
     forget: list[str] = []
+    rewritten: list[str] = []
     for t in tables:
         rows = meta.export_files(t.schema, t.name)
         if rows and all(_finished(r, data_dir) for r in rows):
@@ -119,6 +120,8 @@ def plan_export(
         if rows and any(c is not None for c in chunks) and any(_finished(r, data_dir) for r in rows):
             plan.redone_tables.append(f"{t.schema}.{t.name}")
         forget.extend(r["file_name"] for r in rows)
+        # an import beside the export may have planned these files: it plans them again when rewritten
+        rewritten.extend(r["file_name"] for r in rows if r["status"] == "DONE")
         planned = plan_chunks(t)
         if planned:
             for c, estimate in zip(planned, _estimates(t.row_estimate, len(planned)), strict=True):
@@ -131,6 +134,8 @@ def plan_export(
     keep = {r["file_name"] for r in records}
     forget = [f for f in forget if f not in keep]
     meta.plan_export_files(records, forget)
+    if rewritten:
+        meta.forget_imports(rewritten)
     for name in forget:  # files of an earlier plan: gone from meta.db first, then from the disk
         (data_dir / name).unlink(missing_ok=True)
     if plan.work:
