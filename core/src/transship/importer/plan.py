@@ -251,7 +251,7 @@ def check_truncation_scope(meta: MetaDB, tasks: list[FileTask], schema_override:
         table, parts = next(iter(sorted(left_out.items())))
         raise ConfigError(
             f"--truncate-tables would empty all of {table}, but --table-list leaves out its partition(s) "
-            f"{', '.join(sorted(parts))} (their imported rows would be lost)",
+            f"{', '.join(sorted(set(parts)))} (their imported rows would be lost)",
             fix=f"name the whole table in --table-list ({table}), or add those partitions",
         )
 
