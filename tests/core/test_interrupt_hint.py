@@ -47,7 +47,7 @@ def test_interrupted_start_clean_names_the_command_that_resumes(pg_server, pg_db
     proc = subprocess.Popen(
         [sys.executable, "-m", "transship", *args, "--start-clean", "true", "--yes"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env=dict(os.environ, TRANSSHIP_NO_PASSWORD_PROMPT="1"),
+        env=dict(os.environ, TRANSSHIP_NO_PASSWORD_PROMPT="1", TRANSSHIP_EXPORT_CHUNK_ROWS="0"),  # one file per table
     )  # fmt: skip
     data = export_dir / "data"
     deadline = time.monotonic() + 60
@@ -69,7 +69,7 @@ def test_interrupted_start_clean_names_the_command_that_resumes(pg_server, pg_db
     named = shlex.split(lines[0].split(": ", 1)[1])
     assert named == ["transship", *args, "--yes"], named
     assert sorted(p.name for p in data.iterdir()) == ["small_data.sql"]  # no tmp_ file left
-    again = run_cli(*named[1:])
+    again = run_cli(*named[1:], env={"TRANSSHIP_EXPORT_CHUNK_ROWS": "0"})
     assert "Resuming: 1 table(s)" in again.stdout and "Export of data complete: 2 table(s)" in again.stdout, (
         again
     )

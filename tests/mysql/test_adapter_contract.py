@@ -15,3 +15,4 @@ def test_mysql_adapter_contract(mysql_server, mysql_db, pg_server, pg_target_db,
     assert report.schema_failures == []
     assert report.rows and all(key.startswith("shop.") for key in report.rows)
     assert sum(report.rows.values()) > 0
+    assert {"customer", "Order-Line"} <= set(report.chunked)  # primary-key ranges

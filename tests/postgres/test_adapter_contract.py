@@ -22,3 +22,5 @@ def test_postgres_adapter_contract(pg_server, pg_db, pg_target_db, tmp_path):
     report = check_adapter_contract(PostgresAdapter(cfg), pg_server, pg_target_db, tmp_path)
     assert report.schema_failures == []
     assert report.rows["public.orders"] == 2400 and report.rows["public.sales_ledger"] == 2500
+    # chunks by integer key (orders), by ctid (book_authors: a two-column key) and of leaf partitions
+    assert {"orders", "book_authors", "sales_ledger_2023"} <= set(report.chunked)

@@ -17,6 +17,11 @@ After each table the server's warnings are read; any warning stops the export wi
 :class:`~transship.errors.ExportFailed` naming the table, the column and the row's key (found by small
 locate queries), since a warning means a value was cut, replaced or lost.
 
+Big tables are split into chunks by ranges of the first primary-key column when it is an integer
+(:meth:`MySQLSnapshot.plan_chunks`: the number from ``information_schema.TABLES``' ``TABLE_ROWS`` and
+``DATA_LENGTH``, the bounds from ``MIN``/``MAX`` in the snapshot), each chunk read by one reader with the same
+query and a ``WHERE`` on the key.
+
 Consistency: ``FLUSH TABLES WITH READ LOCK`` is taken, every reader connection starts
 ``START TRANSACTION WITH CONSISTENT SNAPSHOT``, auto-increment values are read, then the lock is
 released: all readers see the same point in time (InnoDB tables). Without the RELOAD privilege the
@@ -34,6 +39,8 @@ from typing import TYPE_CHECKING, Any
 import pymysql
 
 from transship.sdk import (
+    Chunk,
+    ChunkTarget,
     Column,
     ConfigError,
     DataExportOptions,
@@ -46,6 +53,7 @@ from transship.sdk import (
     TableReader,
     TransshipError,
     copyline,
+    key_chunks,
 )
 from transship_mysql.connection import as_text, connect
 from transship_mysql.generated import check_generated_columns
@@ -65,6 +73,7 @@ PENDING_BYTES = 1 << 20  # rows of a table with large columns are written in blo
 CLIENT_ESCAPE_BYTES = 4096
 _LONG_TEXT_TYPES = frozenset(("text", "mediumtext", "longtext", "json"))
 _LONG_BINARY_TYPES = frozenset(("blob", "mediumblob", "longblob"))
+_INTEGER_TYPES = frozenset(("tinyint", "smallint", "mediumint", "int", "integer", "bigint"))
 BIGINT_MAX = 9223372036854775807  # a PostgreSQL sequence's largest value
 _NULL = "'\\\\N'"  # SQL literal for the two characters \N
 # Warnings of the documented deliberate conversion (a zero date becomes NULL): not a loss. Only a warning
@@ -298,7 +307,10 @@ class MySQLSnapshot(DataSnapshot):
             self.check_lines = packet is not None and int(packet[0]) + 1 > copyline.MAX_COPY_LINE_BYTES
             self._check_select()
             check_generated_columns(self.conn, self._sources.values())  # values checked inside MySQL
-            self._start(max(1, min(options.parallel_jobs, len(self.tables) or 1)), conversion)
+            # a table that may be read in chunks keeps every reader busy: open them all (under the lock)
+            chunkable = any(self._chunk_column(t.name) for t in self.tables)
+            wanted = options.parallel_jobs if chunkable else min(options.parallel_jobs, len(self.tables) or 1)
+            self._start(max(1, wanted), conversion)
         except BaseException:
             self.close()
             raise
@@ -405,6 +417,41 @@ class MySQLSnapshot(DataSnapshot):
                 )
         return out
 
+    def _chunk_column(self, name: str) -> str:
+        """The column a table is chunked by: its primary key's first column when that is an integer ("" if none)."""
+        table = self._sources[name]
+        pk = table.primary_key
+        if not pk or not pk.columns:
+            return ""
+        col = table.column(pk.columns[0])
+        return source_name(col) if _source_base(col) in _INTEGER_TYPES else ""
+
+    def plan_chunks(self, table: ExportTable, target: ChunkTarget) -> list[Chunk] | None:
+        """Ranges of the first primary-key column (an integer), sized from ``information_schema.TABLES``; the
+        bounds are read on the snapshot's own connection, inside the consistent snapshot."""
+        column = self._chunk_column(table.name)
+        if not column:
+            return None
+        with self.conn.cursor() as cur:
+            cur.execute(
+                "SELECT TABLE_ROWS, DATA_LENGTH FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s",
+                (self.database, table.name),
+            )
+            row = cur.fetchone()
+            rows, size = (int(row[0] or 0), int(row[1] or 0)) if row else (0, 0)
+            if target.chunk_count(rows, size) <= 1:
+                return None
+            cur.execute(f"SELECT MIN({bq(column)}), MAX({bq(column)}) FROM {bq(table.name)}")  # noqa: S608 - quoted identifiers
+            bounds = cur.fetchone()
+        lo, hi = (bounds[0], bounds[1]) if bounds else (None, None)
+        return key_chunks(
+            column,
+            None if lo is None else int(lo),
+            None if hi is None else int(hi),
+            rows,
+            target.chunk_rows(rows, size),
+        )
+
     def open_reader(self) -> TableReader:
         if not self._pending:
             raise TransshipError(
@@ -444,11 +491,26 @@ class MySQLReader(TableReader):
         MySQLSnapshot._begin(self.conn)
 
     def copy_table(self, table: ExportTable, write: Callable[[bytes], object]) -> None:
+        self._copy(table, self.snapshot.queries[table.name].sql, write)
+
+    def copy_chunk(self, table: ExportTable, chunk: Chunk, write: Callable[[bytes], object]) -> None:
+        if chunk.kind != "key":
+            raise TransshipError(
+                f"table {table.schema}.{table.name}: a MySQL table cannot be read in {chunk.kind} chunks",
+                fix="re-run export data with --start-clean true",
+            )
+        column = bq(chunk.column)
+        bounds = [f"{column} >= {int(chunk.lo)}"] if chunk.lo is not None else []
+        bounds += [f"{column} < {int(chunk.hi)}"] if chunk.hi is not None else []
+        where = f" WHERE {' AND '.join(bounds)}" if bounds else ""
+        self._copy(table, self.snapshot.queries[table.name].sql + where, write)
+
+    def _copy(self, table: ExportTable, text: str, write: Callable[[bytes], object]) -> None:
         query = self.snapshot.queries[table.name]
         label = f"{table.schema}.{table.name}"
         cur = self.conn.cursor()
         try:
-            cur.execute(query.sql)
+            cur.execute(text)
             if query.large:
                 lost = self._copy_large(cur, query, label, write)
             else:

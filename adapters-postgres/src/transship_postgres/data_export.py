@@ -7,6 +7,13 @@ PostgreSQL's COPY accepts (:data:`~transship.exporter.copyline.MAX_COPY_LINE_BYT
 naming its key and size: the source's own ``COPY TO`` fails on such a row ("out of memory", "Cannot enlarge
 string buffer", SQLSTATE 54000, or "invalid memory alloc request size" for a bytea over 512 MB), and the
 row is then found by a query over the stored sizes of the table's columns.
+
+Big tables are split into chunks (:meth:`PostgresSnapshot.plan_chunks`), each read by ``COPY (SELECT ... WHERE
+...) TO STDOUT`` on a reader of the same exported snapshot: by ranges of a one-column integer primary key (the
+same rows at any snapshot, so a resumed export keeps finished chunks), else by ranges of heap blocks
+(``ctid``, a TID range scan on PostgreSQL 14 and later; older servers copy such a table whole). The number of
+chunks comes from the table's statistics (``reltuples``/``relpages`` scaled to its current size; a table never
+analyzed is counted, in a ``TABLESAMPLE`` of about 1,000 pages when bigger) and ``pg_table_size``.
 """
 
 from __future__ import annotations
@@ -19,6 +26,8 @@ import psycopg
 from psycopg import sql
 
 from transship.sdk import (
+    Chunk,
+    ChunkTarget,
     ConfigError,
     DataExportOptions,
     DataSnapshot,
@@ -28,6 +37,7 @@ from transship.sdk import (
     TableReader,
     TransshipError,
     copyline,
+    key_chunks,
 )
 from transship.sdk import pg_connect as connect
 
@@ -58,6 +68,17 @@ _SEQUENCES_SQL = """
 SELECT s.schemaname, s.sequencename, has_sequence_privilege(format('%%I.%%I', s.schemaname, s.sequencename), 'SELECT')
 FROM pg_sequences s WHERE s.schemaname = ANY(%s) ORDER BY 1, 2
 """
+
+
+_STATS_SQL = """
+SELECT c.reltuples, c.relpages, pg_relation_size(c.oid) / current_setting('block_size')::bigint,
+       pg_table_size(c.oid),
+       (SELECT format_type(a.atttypid, NULL) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = %s)
+FROM pg_class c WHERE c.oid = %s::regclass
+"""
+_INTEGER_TYPES = frozenset(("smallint", "integer", "bigint"))
+TID_RANGE_SCAN = 140000
+SAMPLE_PAGES = 1000  # a table never analyzed is counted whole up to this size (8 MB), else in a sample this big  # the first server version that reads a ctid range without scanning the whole table
 
 
 class PostgresSnapshot(DataSnapshot):
@@ -134,6 +155,55 @@ class PostgresSnapshot(DataSnapshot):
             out.append(SequenceValue(schema, name, int(last), bool(called)))
         return out
 
+    def plan_chunks(self, table: ExportTable, target: ChunkTarget) -> list[Chunk] | None:
+        """Integer-key ranges for a table whose primary key is one integer column, else ctid ranges (PostgreSQL
+        14+); None for a table of one chunk. Read in the exporting transaction, so on the snapshot."""
+        relation = sql.Identifier(table.schema, table.name)
+        key = table.key[0] if len(table.key) == 1 else ""
+        row = self.conn.execute(_STATS_SQL, (key, relation.as_string(self.conn))).fetchone()
+        if row is None:
+            return None
+        reltuples, relpages, pages, size, key_type = (
+            float(row[0]),
+            int(row[1]),
+            int(row[2]),
+            int(row[3]),
+            row[4],
+        )
+        if pages <= 0:
+            return None
+        if reltuples >= 0 and relpages > 0:
+            rows = int(reltuples / relpages * pages)
+        else:  # never analyzed: counted, in a sample of about SAMPLE_PAGES pages of a big table
+            percent = min(100.0, 100.0 * SAMPLE_PAGES / pages)
+            sample = (
+                sql.SQL(" TABLESAMPLE SYSTEM ({})").format(sql.Literal(percent))
+                if percent < 100
+                else sql.SQL("")
+            )
+            found = self.conn.execute(
+                sql.SQL("SELECT count(*) FROM ONLY {}{}").format(relation, sample)
+            ).fetchone()
+            rows = int(int(found[0]) * 100.0 / percent) if found else 0
+        count = target.chunk_count(rows, size)
+        if count <= 1:
+            return None
+        if key and key_type in _INTEGER_TYPES:
+            lo, hi = self.conn.execute(
+                sql.SQL("SELECT min({k}), max({k}) FROM ONLY {t}").format(k=sql.Identifier(key), t=relation)
+            ).fetchone()  # type: ignore[misc]
+            return key_chunks(key, lo, hi, rows, target.chunk_rows(rows, size))
+        if self.conn.info.server_version < TID_RANGE_SCAN:
+            return None
+        per = -(-pages // min(count, pages))
+        count = -(-pages // per)
+        if count <= 1:
+            return None
+        return [
+            Chunk(i, count, "ctid", i * per if i else None, (i + 1) * per if i + 1 < count else None)
+            for i in range(count)
+        ]
+
     def open_reader(self) -> TableReader:
         reader = PostgresReader(self.adapter, self.snapshot_id)
         with self._mutex:
@@ -169,6 +239,41 @@ class PostgresReader(TableReader):
                 sql.Identifier(table.schema, table.name)
             )  # a table of no columns: an empty line per row
         )
+        self._copy(table, query, write)
+
+    def copy_chunk(
+        self, table: ExportTable, chunk: Chunk, write: Callable[[bytes | bytearray | memoryview], object]
+    ) -> None:
+        if chunk.kind == "key":
+            column: sql.Composable = sql.Identifier(chunk.column)
+            bounds: list[sql.Composable] = [sql.Literal(chunk.lo), sql.Literal(chunk.hi)]
+        elif chunk.kind == "ctid":
+            column = sql.SQL("ctid")
+            bounds = [sql.SQL("{}::tid").format(sql.Literal(f"({b},0)")) for b in (chunk.lo, chunk.hi)]
+        else:
+            raise TransshipError(
+                f"table {table.schema}.{table.name}: unknown chunk kind {chunk.kind!r}",
+                fix="re-run export data with --start-clean true",
+            )
+        conditions = [
+            sql.SQL("{} {} {}").format(column, sql.SQL(op), bound)
+            for op, bound, given in ((">=", bounds[0], chunk.lo), ("<", bounds[1], chunk.hi))
+            if given is not None
+        ]
+        cols = sql.SQL(", ").join(sql.Identifier(c) for c in table.columns)
+        query = sql.SQL("COPY (SELECT {} FROM ONLY {}{}) TO STDOUT").format(
+            cols,
+            sql.Identifier(table.schema, table.name),
+            sql.SQL(" WHERE ") + sql.SQL(" AND ").join(conditions) if conditions else sql.SQL(""),
+        )
+        self._copy(table, query, write)
+
+    def _copy(
+        self,
+        table: ExportTable,
+        query: sql.Composed,
+        write: Callable[[bytes | bytearray | memoryview], object],
+    ) -> None:
         label = f"{table.schema}.{table.name}"
         limit = copyline.MAX_COPY_LINE_BYTES
         number = 0

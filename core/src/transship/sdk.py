@@ -10,7 +10,8 @@ Groups (see ``docs/plugins.md`` for each):
 - plugin hooks: :data:`hookimpl`, :class:`AdapterRecord`, :class:`ConnectionOption`;
 - the adapter contract: :class:`SourceAdapter`, :class:`DataSnapshot`, :class:`TableReader`, :class:`ExportTable`,
   :class:`SequenceValue`, :class:`DataExportOptions`, :class:`SchemaExportOptions`, :class:`SchemaExportResult`,
-  :func:`conversion_finding`, generic data export over Python rows (:class:`RowsReader`,
+  :func:`conversion_finding`, chunked export of big tables (:class:`Chunk`, :class:`ChunkTarget`,
+  :func:`key_chunks`), generic data export over Python rows (:class:`RowsReader`,
   :class:`ListedSnapshot`, :func:`listed_tables`, :func:`identity_values`); connections: :class:`DBConfig`, :func:`supply_password`, :func:`pg_connect`,
   :func:`pg_conninfo_kwargs`, :func:`pg_libpq_env`;
 - the catalog model and DDL: :class:`Catalog`, :class:`Table`, :class:`Column`, :class:`Constraint`,
@@ -58,7 +59,9 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "AnalysisContext": ("transship.analysis", "AnalysisContext"),
     "Catalog": ("transship.catalog", "Catalog"),
     "Category": ("transship.analysis", "Category"),
+    "Chunk": ("transship.adapters.base", "Chunk"),
     "ChunkPlan": ("transship.keyranges", "ChunkPlan"),
+    "ChunkTarget": ("transship.adapters.base", "ChunkTarget"),
     "Column": ("transship.catalog", "Column"),
     "column_globs": ("transship.typemap", "column_globs"),
     "ColumnInfo": ("transship.analysis.context", "ColumnInfo"),
@@ -93,6 +96,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "Index": ("transship.catalog", "Index"),
     "INTEGER_LIMIT": ("transship.keyranges", "INTEGER_LIMIT"),
     "is_array": ("transship.analysis.nodes", "is_array"),
+    "key_chunks": ("transship.adapters.base", "key_chunks"),
     "literal": ("transship.ddl", "literal"),
     "MemoryContentReader": ("transship.verify.memory", "MemoryContentReader"),
     "MemoryTable": ("transship.verify.memory", "MemoryTable"),
@@ -174,6 +178,8 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from transship import hookimpl as hookimpl
     from transship.adapters.base import AdapterRecord as AdapterRecord
+    from transship.adapters.base import Chunk as Chunk
+    from transship.adapters.base import ChunkTarget as ChunkTarget
     from transship.adapters.base import ConnectionOption as ConnectionOption
     from transship.adapters.base import DataExportOptions as DataExportOptions
     from transship.adapters.base import DataSnapshot as DataSnapshot
@@ -184,6 +190,7 @@ if TYPE_CHECKING:
     from transship.adapters.base import SourceAdapter as SourceAdapter
     from transship.adapters.base import TableReader as TableReader
     from transship.adapters.base import conversion_finding as conversion_finding
+    from transship.adapters.base import key_chunks as key_chunks
     from transship.adapters.rows import ListedSnapshot as ListedSnapshot
     from transship.adapters.rows import RowsReader as RowsReader
     from transship.adapters.rows import identity_values as identity_values

@@ -82,7 +82,10 @@ _ADDED_COLUMNS = (
     ("import_files", "error", "TEXT"),
     ("import_batches", "errored_rows", "INTEGER NOT NULL DEFAULT 0"),
     ("import_batches", "skipped_rows", "INTEGER NOT NULL DEFAULT 0"),
+    # a file holding one chunk of a table: the Chunk as JSON (number, count, kind, lo, hi, column); NULL: whole
+    ("export_tables", "chunk", "TEXT"),
 )
+
 
 STATUS_KEY = "migration_status"
 
@@ -183,8 +186,55 @@ class MetaDB:
 
     # ----------------------------------------------------------------- typed reads and writes the commands use
     def exported_tables(self) -> list[sqlite3.Row]:
-        """Every table ``export data`` finished (all columns of ``export_tables``), by file name."""
+        """Every file ``export data`` finished (all columns of ``export_tables``), by file name: a whole table,
+        a leaf partition or a chunk of a table (a table in chunks is exported when all of its files are here;
+        an import running beside the export loads each file once it is here)."""
         return self.query("SELECT * FROM export_tables WHERE status = 'DONE' ORDER BY file_name")
+
+    def export_files(self, schema: str, name: str) -> list[sqlite3.Row]:
+        """Every file export data planned for source table ``schema.name`` (one, or one per chunk)."""
+        return self.query(
+            "SELECT * FROM export_tables WHERE source_schema = ? AND source_name = ? ORDER BY file_name",
+            (schema, name),
+        )
+
+    def plan_export_files(self, files: list[dict[str, Any]], forget: list[str]) -> None:
+        """In one transaction: drop the records of the files ``forget`` names, then record each of ``files``
+        (a dict of ``export_tables`` columns: file_name, source_schema, source_name, target_schema, target_name,
+        columns, key_columns, row_estimate, chunk) as ``NOT_STARTED``, replacing what was recorded for it."""
+        with self.tx() as db:
+            db.executemany("DELETE FROM export_tables WHERE file_name = ?", [(f,) for f in forget])
+            db.executemany(
+                "INSERT INTO export_tables (file_name, source_schema, source_name, target_schema, target_name,"
+                " columns, key_columns, status, row_estimate, chunk) VALUES (:file_name, :source_schema,"
+                " :source_name, :target_schema, :target_name, :columns, :key_columns, 'NOT_STARTED',"
+                " :row_estimate, :chunk) ON CONFLICT (file_name) DO UPDATE SET status = 'NOT_STARTED',"
+                " source_schema = excluded.source_schema, source_name = excluded.source_name,"
+                " target_schema = excluded.target_schema, target_name = excluded.target_name,"
+                " columns = excluded.columns, key_columns = excluded.key_columns,"
+                " row_estimate = excluded.row_estimate, chunk = excluded.chunk, exported_rows = 0, byte_size = 0,"
+                " checksum = NULL, error = NULL",
+                files,
+            )
+
+    def mark_export_file(
+        self, file_name: str, status: str, rows: int = 0, size: int = 0, checksum: str | None = None
+    ) -> None:
+        """Record a file as ``EXPORTING`` or ``DONE`` (with its rows, size and checksum)."""
+        if status == "DONE":
+            self.execute(
+                "UPDATE export_tables SET status = 'DONE', exported_rows = ?, byte_size = ?, checksum = ?"
+                " WHERE file_name = ?",
+                (rows, size, checksum, file_name),
+            )
+        elif status == "EXPORTING":
+            self.execute("UPDATE export_tables SET status = 'EXPORTING' WHERE file_name = ?", (file_name,))
+        else:
+            raise ValueError(f"unknown export status {status!r}")
+
+    def export_interrupted(self) -> None:
+        """After a failed run: the files that were being written are to be done again."""
+        self.execute("UPDATE export_tables SET status = 'NOT_STARTED' WHERE status = 'EXPORTING'")
 
     def planned_tables(self) -> list[sqlite3.Row]:
         """Every table ``export data`` has listed, whatever its state (a running export lists all first)."""
@@ -196,10 +246,11 @@ class MetaDB:
         return int(row[0][0]) if row else 0
 
     def export_report(self) -> list[sqlite3.Row]:
-        """(source_schema, source_name, exported_rows) of every exported table, the largest first."""
+        """(source_schema, source_name, exported_rows) of every exported table (the rows of its chunks summed),
+        the largest first."""
         return self.query(
-            "SELECT source_schema, source_name, exported_rows FROM export_tables"
-            " ORDER BY exported_rows DESC, source_schema, source_name"
+            "SELECT source_schema, source_name, SUM(exported_rows) AS exported_rows FROM export_tables"
+            " GROUP BY source_schema, source_name ORDER BY exported_rows DESC, source_schema, source_name"
         )
 
     def recorded_sequences(self) -> list[sqlite3.Row]:
@@ -252,9 +303,14 @@ class MetaDB:
                 db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
 
     def export_progress(self) -> list[sqlite3.Row]:
-        """(source_schema, source_name, status, exported_rows, row_estimate) of every table export listed."""
+        """(source_schema, source_name, status, exported_rows, row_estimate) of every table export listed, one
+        row per table: a table in chunks is ``DONE`` when all are, ``NOT_STARTED`` when none has begun, else
+        ``EXPORTING`` (its rows and estimate summed)."""
         return self.query(
-            "SELECT source_schema, source_name, status, exported_rows, row_estimate FROM export_tables"
+            "SELECT source_schema, source_name,"
+            " CASE WHEN MIN(status) = MAX(status) THEN MIN(status) ELSE 'EXPORTING' END AS status,"
+            " SUM(exported_rows) AS exported_rows, SUM(row_estimate) AS row_estimate"
+            " FROM export_tables GROUP BY source_schema, source_name"
         )
 
     def import_progress(self) -> list[sqlite3.Row]:

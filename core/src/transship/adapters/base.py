@@ -5,6 +5,9 @@ A source adapter is a class registered through the ``transship_source_adapters``
 :meth:`SourceAdapter.begin_data_export` and then copies tables in parallel through
 :class:`TableReader` objects, each bound to the same consistent snapshot.
 
+A snapshot may split big tables into :class:`Chunk` s (optional: :meth:`DataSnapshot.plan_chunks` and
+:meth:`TableReader.copy_chunk`); core then copies each chunk into a file of its own, in parallel.
+
 Data is exchanged in PostgreSQL COPY text format (TAB between columns, ``\\N`` for NULL, backslash
 escapes, one line per row), so the importer streams bytes without parsing values.
 """
@@ -21,6 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from transship.dbconfig import DBConfig
 from transship.errors import ConfigError
+from transship.keyranges import plan_ranges
 from transship.schema_files import SchemaWriter
 
 if TYPE_CHECKING:
@@ -200,6 +204,78 @@ class SequenceValue:
     is_called: bool = True
 
 
+@dataclass(frozen=True)
+class ChunkTarget:
+    """How big one chunk of a table should be: about ``rows`` rows or ``bytes`` bytes (of the source's storage),
+    whichever comes first. A table estimated at one chunk or less is copied whole."""
+
+    rows: int = 250_000
+    bytes: int = 64 << 20
+
+    def chunk_rows(self, rows: int, size: int) -> int:
+        """Rows per chunk for a table of about ``rows`` rows in ``size`` bytes (at least 1)."""
+        per = max(1, self.rows)
+        if rows > 0 and size > 0 and self.bytes > 0:
+            per = min(per, max(1, self.bytes * rows // size))
+        return per
+
+    def chunk_count(self, rows: int, size: int) -> int:
+        """How many chunks a table of about ``rows`` rows in ``size`` bytes is split into (1: copied whole)."""
+        if rows <= 0:
+            return 1
+        return max(1, -(-rows // self.chunk_rows(rows, size)))
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One part of a table, copied by one reader into a file of its own.
+
+    ``number`` is its place (0-based) among the ``count`` chunks of the table's plan. ``kind``:
+
+    - ``"key"``: the rows whose integer column ``column`` (in practice the primary key or its first column) is
+      ``lo <= value < hi``; ``None`` leaves a side open (the first chunk has no ``lo``, the last no ``hi``, so
+      every row falls into exactly one chunk whatever keys were added since the plan). The same bounds mean the
+      same rows at any snapshot: a resumed export keeps the chunks an interrupted run finished and reads the
+      others at its own snapshot.
+    - any other kind (PostgreSQL's ``"ctid"``: ``lo``/``hi`` are block numbers) is a physical range, meaningful
+      only in the snapshot that planned it: a table so planned is exported again whole when it was interrupted.
+    """
+
+    number: int
+    count: int
+    kind: str = "key"
+    lo: int | None = None
+    hi: int | None = None
+    column: str = ""
+
+    @property
+    def resumable(self) -> bool:
+        """Whether the chunk selects the same rows at another snapshot (``kind == "key"``)."""
+        return self.kind == "key"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"number": self.number, "count": self.count, "kind": self.kind, "lo": self.lo, "hi": self.hi,
+                "column": self.column}  # fmt: skip
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Chunk:
+        return cls(int(data["number"]), int(data["count"]), str(data.get("kind") or "key"),
+                   data.get("lo"), data.get("hi"), str(data.get("column") or ""))  # fmt: skip
+
+
+def key_chunks(
+    column: str, lo: int | None, hi: int | None, rows: int, rows_per_chunk: int
+) -> list[Chunk] | None:
+    """Key-range chunks over the integer ``column`` whose values run from ``lo`` to ``hi`` (inclusive) in about
+    ``rows`` rows: equal-width ranges of about ``rows_per_chunk`` rows (the planner of ``verify``,
+    :func:`transship.keyranges.plan_ranges`), the first open below and the last open above; None when that is
+    one chunk."""
+    plan = plan_ranges(lo, hi, rows, rows_per_chunk)
+    if plan.count <= 1:
+        return None
+    return [Chunk(b, plan.count, "key", *plan.spans([b])[0], column=column) for b in range(plan.count)]
+
+
 @dataclass
 class DataExportOptions:
     """Options of ``export data``; ``include`` decides whether a (schema, table) is exported."""
@@ -217,6 +293,14 @@ class TableReader(ABC):
     ) -> None:
         """Write every row of ``table`` to ``write`` in COPY text format (each row ends with ``\\n``)."""
 
+    def copy_chunk(
+        self, table: ExportTable, chunk: Chunk, write: Callable[[bytes | bytearray | memoryview], object]
+    ) -> None:
+        """Write the rows of one chunk of ``table`` (planned by :meth:`DataSnapshot.plan_chunks`, maybe by an
+        earlier run for a ``key`` chunk) like :meth:`copy_table` does. Needed only by a snapshot that plans
+        chunks."""
+        raise NotImplementedError(f"{type(self).__name__} cannot copy a chunk of a table")
+
     def close(self) -> None:
         """Release the connection."""
 
@@ -231,6 +315,18 @@ class DataSnapshot(ABC):
     @abstractmethod
     def open_reader(self) -> TableReader:
         """Open a reader that sees exactly this snapshot."""
+
+    def plan_chunks(self, table: ExportTable, target: ChunkTarget) -> list[Chunk] | None:
+        """Optional: split ``table`` into chunks of about ``target``'s size (from the source's statistics), each
+        copied by :meth:`TableReader.copy_chunk` into a file of its own, so one big table is read by several
+        readers at once. Every row must fall into exactly one chunk, at this snapshot (and, for ``key`` chunks,
+        at any other). Called from one thread, before the readers copy anything. None (the default, and for a
+        table of one chunk or less): the table is copied whole by :meth:`TableReader.copy_table`.
+
+        Core opens one reader per file to write (chunks counted), up to ``parallel_jobs``: a snapshot that opens
+        its readers up front must open ``parallel_jobs`` of them when a table may be in chunks (planned now or
+        by an earlier run)."""
+        return None
 
     def close(self) -> None:
         """End the snapshot (after every reader has finished)."""

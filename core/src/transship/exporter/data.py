@@ -1,6 +1,8 @@
 """Copy every table of a :class:`DataSnapshot` into COPY-text files, in parallel, with exact row counts.
 
-Each table goes to ``data/tmp_<file>`` first and is renamed when complete, so a file under its final
+A table goes into one file, or, when the snapshot planned it in chunks (:meth:`DataSnapshot.plan_chunks`), into
+one file per chunk (``<table>+<chunk>_data.sql``), the chunks of one table copied by several readers at once.
+Each file goes to ``data/tmp_<file>`` first and is renamed when complete, so a file under its final
 name is always whole. Row counts are the number of lines written (COPY text has one line per row);
 the size and a SHA-256 checksum (:mod:`transship.digests`) are recorded so import can detect truncated or corrupt files.
 """
@@ -19,23 +21,49 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, wait
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from transship import digests, diskfull
-from transship.adapters.base import DataSnapshot, ExportTable, TableReader
+from transship.adapters.base import Chunk, ChunkTarget, DataSnapshot, ExportTable, TableReader
 from transship.crashpoints import crash_point, declare
-from transship.errors import TransshipError
+from transship.errors import ConfigError, TransshipError
 from transship.pools import ContextThreadPool
 from transship.progress import RowProgress
 
 log = logging.getLogger(__name__)
 WRITE_BUFFER = 1 << 20
 TABLE_WRITTEN = declare(
-    "export.table_written", "a table's rows are in its fsynced tmp_ file, not yet renamed"
+    "export.table_written", "a table's (or a chunk's) rows are in its fsynced tmp_ file, not yet renamed"
 )
 TABLE_RENAMED = declare(
-    "export.table_renamed", "a table's file has its final name, the table is not yet DONE"
+    "export.table_renamed", "a table's (or a chunk's) file has its final name, the file is not yet DONE"
 )
-TABLE_DONE = declare("export.table_done", "a table is DONE in meta.db")
+TABLE_DONE = declare("export.table_done", "a table's (or a chunk's) file is DONE in meta.db")
+
+
+CHUNK_ROWS_ENV = "TRANSSHIP_EXPORT_CHUNK_ROWS"
+CHUNK_BYTES_ENV = "TRANSSHIP_EXPORT_CHUNK_BYTES"
+
+
+def chunk_target() -> ChunkTarget | None:
+    """The chunk size of big tables: ``TRANSSHIP_EXPORT_CHUNK_ROWS`` rows (default 250,000; 0: every table in
+    one file) or ``TRANSSHIP_EXPORT_CHUNK_BYTES`` bytes (default 64 MiB; 0: no byte limit), whichever is less."""
+    default = ChunkTarget()
+    values = []
+    for env, fallback in ((CHUNK_ROWS_ENV, default.rows), (CHUNK_BYTES_ENV, default.bytes)):
+        text = os.environ.get(env, "").strip().replace("_", "")
+        try:
+            value = int(text) if text else fallback
+        except ValueError:
+            value = -1
+        if value < 0:
+            raise ConfigError(
+                f"{env}={os.environ.get(env)!r} is not a whole number",
+                fix=f"set {env} to a number (0 switches it off) or unset it",
+            )
+        values.append(value)
+    rows, size = values
+    return ChunkTarget(rows, size) if rows > 0 else None
 
 
 def fsync_dir(path: Path) -> None:
@@ -106,6 +134,24 @@ class ExportCancelled(TransshipError):
     """A table stopped because another one failed or the export was interrupted (never the error shown)."""
 
 
+@dataclass(frozen=True)
+class ExportWork:
+    """One file to write: a whole table (``chunk`` None) or one chunk of it."""
+
+    table: ExportTable
+    chunk: Chunk | None = None
+    row_estimate: int = 0  # of this file
+
+    @property
+    def file_name(self) -> str:
+        return data_file_name(self.table, self.chunk.number if self.chunk is not None else None)
+
+    @property
+    def label(self) -> str:
+        name = f"{self.table.schema}.{self.table.name}"
+        return name if self.chunk is None else f"{name} (chunk {self.chunk.number + 1} of {self.chunk.count})"
+
+
 @dataclass
 class TableResult:
     table: ExportTable
@@ -114,6 +160,7 @@ class TableResult:
     size: int
     checksum: str
     seconds: float
+    chunk: Chunk | None = None
 
 
 class CountingWriter:
@@ -205,17 +252,51 @@ def _count_newlines(data: bytes | bytearray | memoryview) -> int:
     return sum(bytes(flat[i : i + WRITE_BUFFER]).count(b"\n") for i in range(0, flat.nbytes, WRITE_BUFFER))
 
 
+class _TableBars:
+    """One progress bar per table, shared by the chunks of the table that this run copies."""
+
+    def __init__(self, progress: RowProgress, work: list[ExportWork]) -> None:
+        self.progress = progress
+        self.lock = threading.Lock()
+        self.left: dict[tuple[str, str], int] = {}
+        self.rows: dict[tuple[str, str], int] = {}
+        self.tasks: dict[tuple[str, str], Any] = {}
+        for w in work:
+            key = (w.table.schema, w.table.name)
+            self.left[key] = self.left.get(key, 0) + 1
+
+    def start(self, table: ExportTable) -> Any:
+        key = (table.schema, table.name)
+        with self.lock:
+            if key not in self.tasks:
+                self.tasks[key] = self.progress.add(f"{table.schema}.{table.name}", table.row_estimate)
+                self.rows[key] = 0
+            return self.tasks[key]
+
+    def finish(self, table: ExportTable, rows: int) -> None:
+        key = (table.schema, table.name)
+        with self.lock:
+            self.rows[key] += rows
+            self.left[key] -= 1
+            if self.left[key] == 0:
+                self.progress.finish(self.tasks[key], self.rows[key])
+
+
 def export_tables(
     snapshot: DataSnapshot,
-    tables: list[ExportTable],
+    work: list[ExportWork],
     data_dir: Path,
     parallel_jobs: int,
     progress: RowProgress,
     on_start: Callable[[ExportTable, str], None],
     on_done: Callable[[TableResult], None],
 ) -> list[TableResult]:
-    """Export ``tables`` (biggest first) with up to ``parallel_jobs`` readers."""
-    order = sorted(tables, key=lambda t: -t.row_estimate)
+    """Write the files of ``work`` (the biggest tables first, a table's chunks in order) with up to
+    ``parallel_jobs`` readers."""
+    order = sorted(
+        work,
+        key=lambda w: (-w.table.row_estimate, w.table.schema, w.table.name, w.chunk.number if w.chunk else 0),
+    )
     readers: queue.Queue[TableReader] = queue.Queue()
     opened: list[TableReader] = []
     lock = threading.Lock()
@@ -225,28 +306,33 @@ def export_tables(
         readers.put(reader)
     results: list[TableResult] = []
     cancelled = threading.Event()
+    bars = _TableBars(progress, order)
 
-    def one(table: ExportTable) -> TableResult:
+    def one(item: ExportWork) -> TableResult:
         try:
-            return export_one(table)
+            return export_one(item)
         except BaseException:
-            cancelled.set()  # no new table starts, and the ones being copied stop at their next block
+            cancelled.set()  # no new file starts, and the ones being copied stop at their next block
             raise
 
-    def export_one(table: ExportTable) -> TableResult:
+    def export_one(item: ExportWork) -> TableResult:
         if cancelled.is_set():
             raise ExportCancelled("export cancelled")
+        table = item.table
         reader = readers.get()
-        name = data_file_name(table)
+        name = item.file_name
         tmp = data_dir / f"tmp_{name}"
-        label = f"{table.schema}.{table.name}"
-        task = progress.add(label, table.row_estimate)
+        label = item.label
+        task = bars.start(table)
         writer: CountingWriter | None = None
         try:
             on_start(table, name)
             start = time.monotonic()
             writer = CountingWriter(tmp, lambda n: progress.advance(task, n), cancelled)
-            reader.copy_table(table, writer.write)
+            if item.chunk is None:
+                reader.copy_table(table, writer.write)
+            else:
+                reader.copy_chunk(table, item.chunk, writer.write)
             writer.close()
         except BaseException as exc:
             if writer is not None:
@@ -256,7 +342,7 @@ def export_tables(
             full = diskfull.disk_full_error(
                 exc,
                 data_dir / name,
-                writer.bytes_needed(table.row_estimate) if writer is not None else None,
+                writer.bytes_needed(item.row_estimate or table.row_estimate) if writer is not None else None,
                 what=f"exporting table {label}",
                 fix="free space on that disk and re-run the same command: it resumes, keeping the tables already "
                 "exported (or start the migration again with another --export-dir on a disk with room)",
@@ -278,22 +364,16 @@ def export_tables(
         os.replace(tmp, data_dir / name)
         fsync_dir(data_dir)
         crash_point(TABLE_RENAMED)
-        progress.finish(task, writer.rows)
+        bars.finish(table, writer.rows)
         result = TableResult(
-            table, name, writer.rows, writer.size, digests.tagged(writer.hash), time.monotonic() - start
-        )
+            table, name, writer.rows, writer.size, digests.tagged(writer.hash), time.monotonic() - start,
+            item.chunk,
+        )  # fmt: skip
         with lock:
             results.append(result)
         on_done(result)
         crash_point(TABLE_DONE)
-        log.info(
-            "exported %s.%s: %d rows, %d bytes in %.2fs",
-            table.schema,
-            table.name,
-            result.rows,
-            result.size,
-            result.seconds,
-        )
+        log.info("exported %s: %d rows, %d bytes in %.2fs", label, result.rows, result.size, result.seconds)
         return result
 
     try:

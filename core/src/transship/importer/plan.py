@@ -30,9 +30,10 @@ def file_tasks(
     accept: Callable[[str, str], bool],
     schema_override: str | None,
 ) -> list[FileTask]:
-    """A task for every exported file whose source or target table ``accept`` takes (no batches yet)."""
+    """A task for every exported file whose source or target table ``accept`` takes (no batches yet): the file
+    of a table, or of one of its chunks or leaf partitions."""
     tasks: list[FileTask] = []
-    for r in meta.query("SELECT * FROM export_tables WHERE status = 'DONE' ORDER BY file_name"):
+    for r in meta.exported_tables():
         if not (
             accept(r["source_schema"], r["source_name"])
             or accept(r["target_schema"] or r["source_schema"], r["target_name"])
@@ -250,7 +251,7 @@ def check_truncation_scope(meta: MetaDB, tasks: list[FileTask], schema_override:
         table, parts = next(iter(sorted(left_out.items())))
         raise ConfigError(
             f"--truncate-tables would empty all of {table}, but --table-list leaves out its partition(s) "
-            f"{', '.join(sorted(parts))} (their imported rows would be lost)",
+            f"{', '.join(sorted(set(parts)))} (their imported rows would be lost)",
             fix=f"name the whole table in --table-list ({table}), or add those partitions",
         )
 

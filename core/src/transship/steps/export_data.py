@@ -1,7 +1,9 @@
 """``export data``: dump every selected table into ``data/`` on one consistent snapshot.
 
+Big tables are split into chunks when the adapter can (:meth:`DataSnapshot.plan_chunks`), one file each.
 Re-running after a crash resumes: tables whose files are complete are kept, the rest are exported again
-(at a new snapshot — the command says so; ``--start-clean`` gives one snapshot for everything).
+(at a new snapshot — the command says so; ``--start-clean`` gives one snapshot for everything); of a table in
+key-range chunks only the missing chunks are, of a table in ctid chunks every chunk.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from transship.adapters.base import DataExportOptions
 from transship.crashpoints import crash_point, declare
 from transship.errors import ConfigError, TransshipError
 from transship.exporter import state as export_state
-from transship.exporter.data import export_tables
+from transship.exporter.data import chunk_target, export_tables
 from transship.progress import RowProgress
 from transship.selection import check_patterns_matched, make_filter, table_patterns
 from transship.steps.common import get_adapter, print_table
@@ -42,6 +44,7 @@ def run(ctx: StepContext, o: ExportDataOptions) -> None:
             )
     version = adapter.check_connection()
     include, exclude = table_patterns(o)
+    target = chunk_target()
     options = DataExportOptions(include=make_filter(include, exclude), parallel_jobs=o.parallel_jobs)
     # asked before the snapshot is opened, so no source transaction waits for an answer
     if (
@@ -62,7 +65,13 @@ def run(ctx: StepContext, o: ExportDataOptions) -> None:
         )
         if o.start_clean:
             _clean(ctx)
-        todo, kept = export_state.plan_tables(meta, snapshot.tables, ed.data)
+        plan = export_state.plan_export(
+            meta,
+            snapshot.tables,
+            ed.data,
+            (lambda t: snapshot.plan_chunks(t, target)) if target is not None else (lambda t: None),
+        )
+        todo, kept = plan.tables, plan.kept_tables
         if not todo and export_state.is_finished(meta):
             ctx.console.print(
                 f"Data is already exported to {ed.data} ({kept} table(s)). Use --start-clean true to export it again, "
@@ -80,19 +89,30 @@ def run(ctx: StepContext, o: ExportDataOptions) -> None:
                 "finishing it: sequence values are read now."
             )
         else:
-            if kept:
-                ctx.console.print(
-                    f"Resuming: {kept} table(s) were exported by an earlier run and are kept; {len(todo)} remain. "
-                    "The remaining tables are read at a new snapshot (use --start-clean true for one snapshot for all)."
+            if kept or plan.kept_chunks:
+                chunks = (
+                    f" and {plan.kept_chunks} chunk(s) of partly exported tables" if plan.kept_chunks else ""
                 )
+                ctx.console.print(
+                    f"Resuming: {kept} table(s){chunks} were exported by an earlier run and are kept; {len(todo)} table(s) remain. "
+                    f"The remaining tables{' and chunks' if plan.kept_chunks else ''} are read at a new snapshot "
+                    "(use --start-clean true for one snapshot for all)."
+                )
+            if plan.redone_tables:
+                ctx.console.print(
+                    f"Exporting again whole: {', '.join(plan.redone_tables)} (chunked by physical row position, "
+                    "which does not carry over to a new snapshot)."
+                )
+            chunked = len(plan.work) - sum(1 for w in plan.work if w.chunk is None)
+            files = f" ({chunked} chunk(s) of big tables among {len(plan.work)} file(s))" if chunked else ""
             ctx.console.print(
-                f"Exporting {len(todo)} table(s) from {adapter.name} {version} ({adapter.describe()}) with {options.parallel_jobs} parallel job(s); consistency: {snapshot.consistency}"
+                f"Exporting {len(todo)} table(s){files} from {adapter.name} {version} ({adapter.describe()}) with {options.parallel_jobs} parallel job(s); consistency: {snapshot.consistency}"
             )
             with RowProgress(ctx.console, ctx.disable_pb) as progress:
                 try:
                     export_tables(
                         snapshot,
-                        todo,
+                        plan.work,
                         ed.data,
                         options.parallel_jobs,
                         progress,

@@ -129,7 +129,8 @@ def run(ctx: StepContext, o: VerifyOptions) -> None:
         try:
             with RowProgress(ctx.err, ctx.disable_pb or o.output_format == "json") as progress:
                 for (schema, name), rows in sorted(groups.items()):
-                    pairs = [(r["source_schema"], r["source_name"]) for r in rows]
+                    # one source table per leaf partition; a table in chunks has several files of one
+                    pairs = list(dict.fromkeys((r["source_schema"], r["source_name"]) for r in rows))
                     names = {p for p in pairs}
                     src_schema, src_name = next(iter(names)) if len(names) == 1 else (schema, name)
                     item = TableToCheck(

@@ -4,7 +4,8 @@
 ``schema/``, the schema applied to a real PostgreSQL database with core's :class:`SchemaImporter`, a data
 export on one snapshot with two readers, every table's COPY text loaded into that database — and checks what
 core relies on: valid object types and finding kinds, a table list with columns, COPY text with one line per
-row that PostgreSQL accepts, and exact row counts.
+row that PostgreSQL accepts, and exact row counts. A snapshot that plans chunks (asked for chunks of about a
+third of each table) must give back, over its chunks, exactly the lines of the whole table.
 
 Example (in an adapter's tests, with the fixtures of :mod:`transship.testing.pytest_plugin`)::
 
@@ -22,7 +23,13 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from transship.adapters.base import FINDING_KINDS, DataExportOptions, SchemaExportOptions, SourceAdapter
+from transship.adapters.base import (
+    FINDING_KINDS,
+    ChunkTarget,
+    DataExportOptions,
+    SchemaExportOptions,
+    SourceAdapter,
+)
 from transship.importer.schema import SchemaImporter
 from transship.schema_files import OBJECT_FILES, SchemaWriter, read_schema_files
 from transship.testing.databases import PgServer
@@ -35,6 +42,7 @@ class ContractReport:
     version: str
     rows: dict[str, int] = field(default_factory=dict)
     schema_failures: list[str] = field(default_factory=list)
+    chunked: list[str] = field(default_factory=list)  # tables the snapshot planned in chunks
 
 
 def check_adapter_contract(
@@ -76,6 +84,7 @@ def check_adapter_contract(
             assert t.columns, f"{t.schema}.{t.name} has no columns"
         readers = [snapshot.open_reader(), snapshot.open_reader()]
         errors: list[BaseException] = []
+        copied: dict[tuple[str, str], bytes] = {}
 
         def copy(reader, tables) -> None:
             try:
@@ -87,6 +96,7 @@ def check_adapter_contract(
                         chunks: list[bytes] = []
                         reader.copy_table(t, lambda b, out=chunks: out.append(bytes(b)))
                         data = b"".join(chunks)
+                        copied[(t.schema, t.name)] = data
                         assert not data or data.endswith(b"\n"), (
                             f"{t.name}: COPY text must end with a newline"
                         )
@@ -111,6 +121,24 @@ def check_adapter_contract(
             th.join()
         if errors:
             raise errors[0]
+        for t in snapshot.tables:  # chunks, where the snapshot plans them, hold the table's lines exactly
+            lines = sorted(copied[(t.schema, t.name)].splitlines())
+            planned = snapshot.plan_chunks(t, ChunkTarget(rows=max(1, len(lines) // 3)))
+            if not planned:
+                continue
+            assert [c.number for c in planned] == list(range(len(planned))), f"{t.name}: chunks out of order"
+            assert {c.count for c in planned} == {len(planned)}, f"{t.name}: chunk counts disagree"
+            parts: list[bytes] = []
+
+            def keep(b: bytes | bytearray | memoryview, out: list[bytes] = parts) -> None:
+                out.append(bytes(b))
+
+            for c in planned:
+                readers[0].copy_chunk(t, c, keep)
+            assert sorted(b"".join(parts).splitlines()) == lines, (
+                f"{t.name}: its {len(planned)} chunks do not hold exactly the table's rows"
+            )
+            report.chunked.append(t.name)
 
     with pg.connect(target_db) as conn:
         for key, expected in report.rows.items():
