@@ -158,3 +158,30 @@ def test_command_takes_voyagers_flags(cli, command: list[str], flags: list[str])
 def test_status_output_format_choices(cli, export_dir: Path, status: list[str]) -> None:
     result = cli(*status, "-e", str(export_dir), "--output-format", "xml", check=False)
     assert result.returncode == 2 and "'xml' is not one of 'table', 'json'" in result.stderr, result
+
+
+def test_top_level_help_lists_every_command_whole_at_80_columns() -> None:
+    """No summary is cut with "...", verify is in the workflow line and in the list."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "COLUMNS": "80"}
+    out = subprocess.run([sys.executable, "-m", "transship", "--help"], capture_output=True, text=True, env=env,
+                         check=True).stdout  # fmt: skip
+    assert "..." not in out.split("Commands:")[1], out
+    assert "→ verify → end migration" in " ".join(out.split()), out
+    listed = {
+        line.split()[0]
+        for line in out.split("Commands:")[1].splitlines()
+        if line.startswith("  ") and line[2] != " "
+    }
+    assert {
+        "analyze-schema",
+        "end",
+        "export",
+        "finalize-schema-post-data-import",
+        "import",
+        "plugins",
+        "verify",
+    } <= listed

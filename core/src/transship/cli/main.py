@@ -40,7 +40,25 @@ def _lazy(module: str, options: str, func: str = "run"):
     return call
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+class HelpGroup(click.Group):
+    """A group whose command list shows each command's whole first sentence, wrapped, never cut with "..."."""
+
+    group_class = type  # subgroups are HelpGroups too
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, cmd.get_short_help_str(limit=1_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(
+    cls=HelpGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110}
+)
 @click.version_option(__version__, "--version", prog_name="transship")
 def cli() -> None:
     """transship — migrate PostgreSQL, MySQL/MariaDB, Oracle and SQLite databases into PostgreSQL and YugabyteDB.
@@ -48,7 +66,7 @@ def cli() -> None:
     Sources are plugins: `transship plugins` lists the installed ones.
 
     Offline workflow: export schema → analyze-schema → (edit schema/) → export data → import schema →
-    import data → finalize-schema-post-data-import → end migration. Status at any time:
+    import data → finalize-schema-post-data-import → verify → end migration. Status at any time:
     export data status, import data status.
     """
 
@@ -231,7 +249,9 @@ def analyze_schema(ctx, params):
 
 
 # ---------------------------------------------------------------------------------------------- verify
-@cli.command("verify")
+@cli.command(
+    "verify", short_help="Prove the target holds what the source holds: counts, content, sequences, objects."
+)
 @global_options
 @source_options
 @target_options
