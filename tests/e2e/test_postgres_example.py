@@ -56,7 +56,10 @@ def test_sample_migrates_identically(pg_server, pg_db, pg_target_db, export_dir,
             "--backup-schema-files", "--backup-data-files", "true", "--save-migration-reports", "yes", "--backup-log-files", "1")  # fmt: skip
     assert (backup / "schema" / "tables" / "table.sql").is_file()
     assert any((backup / "data").glob("*_data.sql"))
-    assert (backup / "reports" / "import_data_status_report.json").is_file()
+    # each status report once, under the status command's name
+    saved = sorted(p.name for p in (backup / "reports").iterdir())
+    assert "import-data-status-report.json" in saved and "export-data-status-report.json" in saved, saved
+    assert not any("_data_status" in name for name in saved), saved
     assert any((backup / "logs").glob("*.log"))
     assert not (export_dir / "metainfo").exists() and not (export_dir / "data").exists()
     with psycopg.connect(pg_server.conninfo(pg_target_db)) as conn:

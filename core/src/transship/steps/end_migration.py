@@ -89,8 +89,9 @@ def run(ctx: StepContext, o: EndMigrationOptions) -> None:
         for f in ed.reports.glob("*"):
             if f.is_file():
                 shutil.copy2(f, reports / f.name)
-        write_json(reports / "export_data_status_report.json", export_rows(ctx))
-        write_json(reports / "import_data_status_report.json", import_rows(ctx))
+        # fresh ones, under the names the status commands give them (a copied older one is replaced)
+        write_json(reports / "export-data-status-report.json", export_rows(ctx))
+        write_json(reports / "import-data-status-report.json", import_rows(ctx))
         if not wants["backup_data_files"]:  # else they go with data/
             copy_error_files(errors_dir, backup_dir / "errors")
     if wants["backup_schema_files"] and ed.schema.is_dir():
