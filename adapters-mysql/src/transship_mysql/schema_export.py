@@ -69,8 +69,10 @@ class CatalogConverter(
             self.conv.catalog.routines.append(self.routine(r))
         for trig in self.src.triggers:
             self.conv.catalog.routines.append(self.trigger(trig))
+        by_name = {t.name: t for t in self.conv.catalog.tables}
         for tname, cols in self.on_update.items():
-            self.conv.catalog.routines.append(self.on_update_trigger(tname, cols))
+            stored = [c for c in by_name[tname].columns if not c.generated] if tname in by_name else []
+            self.conv.catalog.routines.append(self.on_update_trigger(tname, cols, stored))
         return self.conv
 
     def finish_table(self, table: Table, src: dict[str, Any]) -> None:

@@ -128,9 +128,13 @@ class RoutineConversion(ConverterBase):
             )
         return routine
 
-    def on_update_trigger(self, table: str, cols: list[Column]) -> Routine:
+    def on_update_trigger(
+        self, table: str, cols: list[Column], written: list[Column] | None = None
+    ) -> Routine:
         """MySQL's ``ON UPDATE CURRENT_TIMESTAMP`` as a BEFORE UPDATE trigger (value set when the row changed
-        and the statement did not set the column itself)."""
+        and the statement did not set the column itself). "Changed" compares the ``written`` columns (the
+        table's non-generated ones): a BEFORE trigger sees generated columns not yet computed, so comparing
+        whole rows would call a no-op UPDATE a change, which MySQL does not."""
         fn = self.registry.claim(f"{table}_on_update_fn")
         trg = fit(f"{table}_on_update")
         sets = []
@@ -147,9 +151,16 @@ class RoutineConversion(ConverterBase):
                 f"    IF NEW.{col} IS NOT DISTINCT FROM OLD.{col} THEN\n        NEW.{col} := {now};\n    END IF;"
             )
         body = "\n".join(sets)
+        if written:
+            quoted = [quote_ident(c.name) for c in written]
+            new = ", ".join(f"NEW.{n}" for n in quoted)
+            old = ", ".join(f"OLD.{n}" for n in quoted)
+            changed = f"ROW({new}) IS DISTINCT FROM ROW({old})"
+        else:
+            changed = "NEW::text IS DISTINCT FROM OLD::text"
         sql = (
             f"CREATE OR REPLACE FUNCTION {quote_ident(fn)}() RETURNS trigger\nLANGUAGE plpgsql\nAS $transship$\nBEGIN\n"
-            f"  IF NEW::text IS DISTINCT FROM OLD::text THEN\n{indent(body, '  ')}\n  END IF;\n  RETURN NEW;\nEND\n$transship$;\n\n"
+            f"  IF {changed} THEN\n{indent(body, '  ')}\n  END IF;\n  RETURN NEW;\nEND\n$transship$;\n\n"
             f"CREATE TRIGGER {quote_ident(trg)} BEFORE UPDATE ON {quote_ident(table)}\nFOR EACH ROW EXECUTE FUNCTION {quote_ident(fn)}();"
         )
         names = ", ".join(c.name for c in cols)
