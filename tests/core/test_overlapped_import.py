@@ -27,14 +27,11 @@ def _cli(m: Migration, *args: str, env: dict[str, str] | None = None) -> subproc
     )
 
 
-def test_import_overlapping_a_running_export_ends_exact(migration: Migration) -> None:
-    m = migration
-    m.export_schema()
-    m.import_schema()
-    e = ["-e", str(m.export_dir)]
-    # one table at a time, each taking a second longer after it is finished: the import catches up on each file
-    export = _cli(m, "export", "data", *e, *m.source_args(), "--disable-pb", "--parallel-jobs", "1",
-                  env={PAUSE_ENV: "export.table_done:1.0"})  # fmt: skip
+def _slow_export(m: Migration, pause: float) -> subprocess.Popen[str]:
+    """``export data`` of one table at a time, pausing ``pause`` s after each; returned once it runs and has
+    listed its tables."""
+    export = _cli(m, "export", "data", "-e", str(m.export_dir), *m.source_args(), "--disable-pb",
+                  "--parallel-jobs", "1", env={PAUSE_ENV: f"export.table_done:{pause}"})  # fmt: skip
     deadline = time.monotonic() + 30
     while (
         not (m.export_dir / "metainfo" / "meta.db").exists()
@@ -43,6 +40,15 @@ def test_import_overlapping_a_running_export_ends_exact(migration: Migration) ->
         assert time.monotonic() < deadline and export.poll() is None, export.communicate()
         time.sleep(0.05)
     time.sleep(0.3)  # the export has listed its tables
+    return export
+
+
+def test_import_overlapping_a_running_export_ends_exact(migration: Migration) -> None:
+    m = migration
+    m.export_schema()
+    m.import_schema()
+    # one table at a time, each taking a second longer after it is finished: the import catches up on each file
+    export = _slow_export(m, 1.0)
     imported = m.import_data("--batch-size", "100")
     out, err = export.communicate(timeout=60)
     assert export.returncode == 0, (out, err)
@@ -64,12 +70,7 @@ def test_import_waiting_on_an_export_that_dies_stops_with_one_line(
     m.export_schema()
     m.import_schema()
     e = ["-e", str(m.export_dir)]
-    export = _cli(m, "export", "data", *e, *m.source_args(), "--disable-pb", "--parallel-jobs", "1",
-                  env={PAUSE_ENV: "export.table_done:3.0"})  # fmt: skip
-    while ExportDir(m.export_dir).lock_holder("export") is None:
-        assert export.poll() is None, export.communicate()
-        time.sleep(0.05)
-    time.sleep(0.5)
+    export = _slow_export(m, 3.0)
     importer = _cli(m, "import", "data", *e, *m.target_args(), "--disable-pb")
     time.sleep(1.5)
     export.kill()
