@@ -179,6 +179,39 @@ def test_unknown_keys_in_command_sections_are_listed(
     assert "import-data.batch-sise" in line and "export-schema.start-clen" in line, line
 
 
+def test_voyager_keys_transship_lacks_warn_once_each_and_env_keys_apply(migration, tmp_path: Path) -> None:
+    """A voyager user's config runs: keys for features transship does not have give one warning line each; the
+    keys that stand for an environment variable set it (here: adaptive parallelism's frequency, which a bad value
+    would refuse); a typo next to them is still an error."""
+    m = migration
+    m.export_schema()
+    m.export_data()
+    m.import_schema()
+    data = {
+        "export-dir": str(m.export_dir),
+        "target": {
+            "db-host": m.server.host,
+            "db-port": m.server.port,
+            "db-user": m.server.user,
+            "db-name": m.target_db,
+        },
+        "import-data": {"skip-replication-checks": True, "metrics-port": 9000, "max-batch-size-bytes": 4096},
+    }
+    cfg = write_config(tmp_path / "voyager.yaml", data)
+    res = m.run("import", "data", "-c", str(cfg), "--disable-pb")
+    warnings = [line for line in res.stderr.splitlines() if line.startswith("WARNING:")]
+    assert warnings == [
+        f"WARNING: config file {cfg}: import-data.skip-replication-checks is not supported by transship; ignored",
+        f"WARNING: config file {cfg}: import-data.metrics-port is not supported by transship; ignored",
+    ], res.stderr
+    # MAX_BATCH_SIZE_BYTES=4096 from the file: batches of a few rows each
+    assert len(m.ledger_batches()["shop.orders_data.sql"]) > 10, m.ledger_batches()
+    data["import-data"]["skip-replication-check"] = True  # a typo stays an error
+    write_config(cfg, data)
+    bad = m.run("import", "data", "-c", str(cfg), "--disable-pb", check=False)
+    assert bad.returncode != 0 and "import-data.skip-replication-check" in bad.stderr
+
+
 @pytest.mark.parametrize(
     ("text", "needle"),
     [

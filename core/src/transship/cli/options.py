@@ -168,21 +168,58 @@ def _source_option_names() -> list[str]:
     return list(get_host().connection_options())
 
 
-def validate_sections(config: ConfigFile, root: click.Command) -> None:
-    """Keys inside per-command sections must be flags of that command (a typo is an error, never ignored)."""
+#: keys of voyager's command sections that set an environment variable transship reads too (when not set already)
+VOYAGER_ENV_KEYS = {
+    "import-data": {
+        "max-cpu-threshold": "MAX_CPU_THRESHOLD",
+        "adaptive-parallelism-frequency-seconds": "ADAPTIVE_PARALLELISM_FREQUENCY_SECONDS",
+        "min-available-memory-threshold": "MIN_AVAILABLE_MEMORY_THRESHOLD",
+        "max-batch-size-bytes": "MAX_BATCH_SIZE_BYTES",
+    },
+}
+#: keys of voyager's command sections for features transship does not have: accepted, with a warning each
+VOYAGER_UNSUPPORTED_KEYS = {
+    "export-schema": {"assessment-report-path", "assess-schema-before-export",
+                      "ybvoyager-skip-merge-constraints-transformation"},
+    "export-data": {"allow-oracle-clob-data-export", "metrics-port", "beta-fast-data-export",
+                    "queue-segment-max-bytes", "debezium-dist-dir"},
+    "import-data": {"skip-replication-checks", "max-retries-streaming", "metrics-port",
+                    "csv-reader-max-buffer-size-bytes", "ybvoyager-max-colocated-batches-in-progress",
+                    "ybvoyager-use-task-picker-for-import"},
+    "analyze-schema": {"report-unsupported-plpgsql-objects"},
+}  # fmt: skip
+
+
+def validate_sections(config: ConfigFile, root: click.Command) -> list[str]:
+    """Keys inside per-command sections must be flags of that command (a typo is an error, never ignored),
+    except voyager's keys for what transship does not have: those give one warning each (returned), and the
+    ones that stand for an environment variable set it when it is not set already."""
     known = command_sections(root)
     bad: list[str] = []
+    warnings: list[str] = []
     for key, values in config.data.items():
         name = {"export-data-from-source": "export-data", "import-data-to-target": "import-data"}.get(
             key, key
         )
-        if name in known and isinstance(values, dict):
-            bad += [f"{key}.{k}" for k in values if k not in known[name]]
+        if name not in known or not isinstance(values, dict):
+            continue
+        for k, value in values.items():
+            if k in known[name]:
+                continue
+            if k in VOYAGER_ENV_KEYS.get(name, {}):
+                os.environ.setdefault(VOYAGER_ENV_KEYS[name][k], str(value))
+            elif k in VOYAGER_UNSUPPORTED_KEYS.get(name, set()):
+                warnings.append(
+                    f"config file {config.path}: {key}.{k} is not supported by transship; ignored"
+                )
+            else:
+                bad.append(f"{key}.{k}")
     if bad:
         raise ConfigError(
             f"config file {config.path} has unknown keys: {', '.join(sorted(bad))}",
             fix="remove or rename them (each key of a command section is one of that command's flags, see --help)",
         )
+    return warnings
 
 
 def _load_config(ctx: click.Context, path: str | None) -> str | None:
@@ -195,7 +232,7 @@ def _load_config(ctx: click.Context, path: str | None) -> str | None:
         from transship.config import ConfigFile  # pydantic is loaded only when a config file is given
 
         config = ConfigFile(path, _source_option_names())
-        validate_sections(config, ctx.find_root().command)
+        ctx.meta[_CONFIG_WARNINGS] = validate_sections(config, ctx.find_root().command)
         section = getattr(ctx.command.callback, "config_section", "-".join(ctx.command_path.split()[1:]))
         ctx.default_map = {**(ctx.default_map or {}), **_config_defaults(ctx, section, config)}
     except TransshipError as exc:
@@ -205,7 +242,11 @@ def _load_config(ctx: click.Context, path: str | None) -> str | None:
     return path
 
 
-_CONFIG, _CONFIG_ERROR = "transship.config", "transship.config_error"
+_CONFIG, _CONFIG_ERROR, _CONFIG_WARNINGS = (
+    "transship.config",
+    "transship.config_error",
+    "transship.config_warnings",
+)
 
 
 def _config_defaults(ctx: click.Context, section: str, config: ConfigFile) -> dict[str, Any]:
@@ -348,6 +389,8 @@ def run_command(
                 if _CONFIG_ERROR in ctx.meta:
                     raise ctx.meta[_CONFIG_ERROR]
                 config: ConfigFile | None = ctx.meta.get(_CONFIG)
+                for warning in ctx.meta.get(_CONFIG_WARNINGS, []):
+                    err.print(f"WARNING: {warning}", markup=False, highlight=False)
                 if config is not None and config.holds_password() and config.others_can_read():
                     err.print(
                         f"WARNING: config file {config.path} holds a password and other users can read it"
