@@ -17,7 +17,7 @@ def test_on_update_timestamp_follows_mysql(
 ) -> None:
     with mysql_server.connect(mysql_db) as conn, conn.cursor() as cur:
         cur.execute(
-            "CREATE TABLE t (id INT PRIMARY KEY, a INT, doubled INT AS (a * 2) STORED,"
+            "CREATE TABLE t (id INT PRIMARY KEY, a INT, doc JSON, doubled INT AS (a * 2) STORED,"
             " changed TIMESTAMP NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP)"
         )
     src = ["--source-db-type", "mysql", "--source-db-host", mysql_server.host, "--source-db-port",

@@ -155,7 +155,8 @@ class RoutineConversion(ConverterBase):
             quoted = [quote_ident(c.name) for c in written]
             new = ", ".join(f"NEW.{n}" for n in quoted)
             old = ", ".join(f"OLD.{n}" for n in quoted)
-            changed = f"ROW({new}) IS DISTINCT FROM ROW({old})"
+            # compared as text: json and other types without an equality operator compare too
+            changed = f"ROW({new})::text IS DISTINCT FROM ROW({old})::text"
         else:
             changed = "NEW::text IS DISTINCT FROM OLD::text"
         sql = (
