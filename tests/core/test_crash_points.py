@@ -212,7 +212,9 @@ def test_import_survives_20_terminations_at_random_moments(base: Base, tmp_path:
     rng = random.Random(20)
     # a retry budget above the 20 kills: a slow piece of work (index builds, counts on a loaded machine) may
     # meet every one of them, which the default 8 tries per piece would rightly give up on
-    env = dict(os.environ, TRANSSHIP_NO_PASSWORD_PROMPT="1", TRANSSHIP_RETRY_ATTEMPTS="25", **FAST_RETRY)
+    # each batch pauses 10 ms once recorded, so the (faster) import lasts long enough for the 20 kills
+    env = dict(os.environ, TRANSSHIP_NO_PASSWORD_PROMPT="1", TRANSSHIP_RETRY_ATTEMPTS="25", **FAST_RETRY,
+               TRANSSHIP_PAUSE_AT="import.batch_recorded:0.01")  # fmt: skip
     try:
         proc = subprocess.Popen(
             [sys.executable, "-m", "transship", "import", "data", *e, *base.tgt(target), "--disable-pb",
