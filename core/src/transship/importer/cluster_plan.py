@@ -7,7 +7,7 @@ from typing import Any
 
 import psycopg
 
-from transship.errors import ConfigError, TransshipError
+from transship.errors import ConfigError
 from transship.importer import adaptive
 from transship.sinks.base import ImportSink
 from transship.sinks.cluster import Cluster, Node, NodeHealth, discover, parse_endpoints
@@ -78,6 +78,7 @@ def plan_load(
         is_cluster=cluster_target,
         endpoints=endpoints,
         use_public_ip=use_public_ip,
+        cores=not parallel_jobs,  # only the default parallelism needs them (a COPY FROM PROGRAM per node)
     )
     notes: list[str] = []
     if parallel_jobs:
@@ -119,13 +120,7 @@ def node_connector(sink: ImportSink, health: NodeHealth) -> Any:
     given = sink.given_node()
 
     def connect() -> psycopg.Connection:
-        node = health.choose(given if given in health.nodes else health.nodes[0])
-        try:
-            conn = sink.connect(autocommit=True, node=node)
-        except TransshipError:
-            health.failed(node)
-            raise
-        health.answered(node)
-        return conn
+        home = given if given in health.nodes else health.nodes[0]
+        return health.open(home, lambda n: sink.connect(autocommit=True, node=n))[0]
 
     return connect

@@ -200,13 +200,8 @@ class DataLoader:
     def _conn(self) -> psycopg.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None or conn.closed:
-            node = self.health.choose(getattr(self._local, "home", self.nodes[0]))
-            try:
-                conn = self.sink.connect(autocommit=True, node=node)
-            except TransshipError:
-                self.health.failed(node)
-                raise
-            self.health.answered(node)
+            home = getattr(self._local, "home", self.nodes[0])
+            conn, node = self.health.open(home, lambda n: self.sink.connect(autocommit=True, node=n))
             self.health.using(node, +1)
             self._local.node = node
             for stmt in self.sink.session_settings():

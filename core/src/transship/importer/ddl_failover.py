@@ -85,7 +85,7 @@ class DdlFailover:
             return sink.connect(autocommit=True, node=node)
 
         try:
-            cluster = discover(given, conn, connect, is_cluster=True)
+            cluster = discover(given, conn, connect, is_cluster=True, cores=False)
             nodes = list(cluster.nodes)
             for note in cluster.notes:
                 log.warning("%s", note)

@@ -135,10 +135,12 @@ def discover(
     is_cluster: bool,
     endpoints: list[Node] | None = None,
     use_public_ip: bool = False,
+    cores: bool = True,
 ) -> Cluster:
     """The nodes to load into: ``endpoints`` when given, else ``yb_servers()``'s primary nodes on a cluster, else
     ``given``. Nodes that cannot be reached are left out with a note (behind a load balancer ``yb_servers()``
-    lists addresses the client may not reach: then only ``given`` is used)."""
+    lists addresses the client may not reach: then only ``given`` is used). ``cores``: count the cluster's cores
+    too (one more connection per node; only the default parallelism needs them)."""
     if endpoints:
         nodes, how = endpoints, "--target-endpoints"
     elif is_cluster:
@@ -173,7 +175,7 @@ def discover(
             + (" (try --use-public-ip)" if not use_public_ip else "")
         ]
         return Cluster([given], "the given host", notes=notes)
-    return Cluster(reachable, how, count_cores(connect, reachable), notes)
+    return Cluster(reachable, how, count_cores(connect, reachable) if cores else None, notes)
 
 
 def _same(a: Node, b: Node) -> bool:
@@ -244,6 +246,20 @@ class NodeHealth:
             if up:
                 return min(up, key=lambda n: (self._users[n], self.nodes.index(n)))
             return min(self.nodes, key=lambda n: self._retry_at.get(n, 0.0))
+
+    def open(
+        self, home: Node, connect: Callable[[Node], psycopg.Connection]
+    ) -> tuple[psycopg.Connection, Node]:
+        """A connection to ``home``, or to the node :meth:`choose` picks while it does not answer; the node
+        is marked failed or answering by the outcome."""
+        node = self.choose(home)
+        try:
+            conn = connect(node)
+        except TransshipError:
+            self.failed(node)
+            raise
+        self.answered(node)
+        return conn, node
 
     def using(self, node: Node, delta: int) -> None:
         """A connection to ``node`` opened (+1) or closed (-1)."""

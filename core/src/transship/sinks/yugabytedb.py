@@ -27,11 +27,3 @@ class YugabyteSink(ImportSink):
 
     def is_cluster(self, conn: psycopg.Connection) -> bool:
         return self.detect(conn)
-
-    def default_parallel_jobs(self, conn: psycopg.Connection) -> int:
-        """Unused for a cluster: :meth:`transship.sinks.cluster.Cluster.default_parallel_jobs` decides."""
-        try:
-            nodes = conn.execute("SELECT count(*) FROM yb_servers()").fetchone()
-            return max(2, 2 * int(nodes[0])) if nodes else 2
-        except psycopg.Error:
-            return 2
