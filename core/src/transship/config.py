@@ -107,65 +107,75 @@ _Schemas = Annotated[str | list[str] | None, PlainValidator(_schemas)]
 _Section = dict[Any, Any] | None  # a command section: its keys are checked against the command's flags
 
 
-class ConnectionSection(BaseModel):
+def _dashed(name: str) -> str:
+    return name.replace("_", "-")
+
+
+class _YamlModel(BaseModel):
+    """A mapping of the YAML file: its keys are the fields' names with ``-`` for ``_`` (``db-host``)."""
+
+    model_config = ConfigDict(alias_generator=_dashed)
+
+
+class ConnectionSection(_YamlModel):
     """``source:`` or ``target:``: where the database is and how to log in (``--source-db-host`` ...).
 
     ``source:`` also takes the connection options the installed adapters declare
     (:class:`transship.adapters.base.ConnectionOption`, e.g. ``oracle-db-sid``): :func:`layout_for`.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", alias_generator=_dashed)
 
     name: _String = None
-    db_type: _String = Field(None, alias="db-type")
-    db_host: _String = Field(None, alias="db-host")
-    db_port: _Port = Field(None, alias="db-port")
-    db_user: _String = Field(None, alias="db-user")
-    db_password: _Password = Field(None, alias="db-password")
-    db_name: _String = Field(None, alias="db-name")
-    db_schema: _Schemas = Field(None, alias="db-schema")  # "a,b" or [a, b]
-    ssl_mode: _String = Field(None, alias="ssl-mode")
-    ssl_cert: _String = Field(None, alias="ssl-cert")
-    ssl_key: _String = Field(None, alias="ssl-key")
-    ssl_root_cert: _String = Field(None, alias="ssl-root-cert")
-    ssl_crl: _String = Field(None, alias="ssl-crl")
+    db_type: _String = None
+    db_host: _String = None
+    db_port: _Port = None
+    db_user: _String = None
+    db_password: _Password = None
+    db_name: _String = None
+    db_schema: _Schemas = None  # "a,b" or [a, b]
+    ssl_mode: _String = None
+    ssl_cert: _String = None
+    ssl_key: _String = None
+    ssl_root_cert: _String = None
+    ssl_crl: _String = None
 
 
-class GlobalKeys(BaseModel):
+class GlobalKeys(_YamlModel):
     """The top-level settings (a flag of any command that no section sets)."""
 
-    export_dir: Any = Field(None, alias="export-dir")
-    log_level: Any = Field(None, alias="log-level")
-    send_diagnostics: Any = Field(None, alias="send-diagnostics")
-    profile: Any = Field(None, alias="profile")
-    control_plane_type: Any = Field(None, alias="control-plane-type")
-    java_home: Any = Field(None, alias="java-home")
-    local_call_home_service_host: Any = Field(None, alias="local-call-home-service-host")
-    local_call_home_service_port: Any = Field(None, alias="local-call-home-service-port")
-    yb_tserver_port: Any = Field(None, alias="yb-tserver-port")
-    tns_admin: Any = Field(None, alias="tns-admin")
+    export_dir: Any = None
+    log_level: Any = None
+    send_diagnostics: Any = None
+    profile: Any = None
+    control_plane_type: Any = None
+    java_home: Any = None
+    local_call_home_service_host: Any = None
+    local_call_home_service_port: Any = None
+    yb_tserver_port: Any = None
+    tns_admin: Any = None
     #: transship extension: user type rules (docs/type-mapping-mysql.md, docs/type-mapping-oracle.md), checked by
     #: transship.typemap when an adapter reads them
-    type_mapping: Any = Field(None, alias="type-mapping")
+    type_mapping: Any = None
 
 
-class CommandSections(BaseModel):
+class CommandSections(_YamlModel):
     """One section per command, holding that command's flags (checked by ``cli.options.validate_sections``)."""
 
-    assess_migration: _Section = Field(None, alias="assess-migration")
-    analyze_schema: _Section = Field(None, alias="analyze-schema")
-    export_schema: _Section = Field(None, alias="export-schema")
-    export_data: _Section = Field(None, alias="export-data")
-    export_data_from_source: _Section = Field(None, alias="export-data-from-source")
-    export_data_status: _Section = Field(None, alias="export-data-status")
-    import_schema: _Section = Field(None, alias="import-schema")
-    finalize_schema_post_data_import: _Section = Field(None, alias="finalize-schema-post-data-import")
-    import_data: _Section = Field(None, alias="import-data")
-    import_data_to_target: _Section = Field(None, alias="import-data-to-target")
-    import_data_status: _Section = Field(None, alias="import-data-status")
-    import_data_file: _Section = Field(None, alias="import-data-file")
-    end_migration: _Section = Field(None, alias="end-migration")
-    yugabyted_control_plane: _Section = Field(None, alias="yugabyted-control-plane")
+    assess_migration: _Section = None
+    analyze_schema: _Section = None
+    export_schema: _Section = None
+    export_data: _Section = None
+    export_data_from_source: _Section = None
+    export_data_status: _Section = None
+    import_schema: _Section = None
+    finalize_schema_post_data_import: _Section = None
+    import_data: _Section = None
+    import_data_to_target: _Section = None
+    import_data_status: _Section = None
+    import_data_file: _Section = None
+    end_migration: _Section = None
+    yugabyted_control_plane: _Section = None
 
 
 def _yaml_keys(model: type[BaseModel]) -> set[str]:
@@ -185,7 +195,7 @@ class ConfigLayout(GlobalKeys, CommandSections):
     ``source:`` takes the connection options of the installed adapters too (:func:`layout_for`).
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", alias_generator=_dashed)
 
     source: ConnectionSection | None = None
     target: ConnectionSection | None = None
