@@ -108,3 +108,22 @@ def test_a_failed_node_waits_longer_each_time_and_comes_back() -> None:
     health.failed(a)
     health.failed(b)  # every node down: the one due first
     assert health.choose(a) in (a, b)
+
+
+def test_adaptive_parallelism_off_with_a_note_without_metrics(
+    cluster: tuple[SimCluster, YugabyteSink, str],
+) -> None:
+    """A YugabyteDB before 2.20.3/2024.1 has no yb_servers_metrics(): the default (balanced) turns itself off and
+    says so; --adaptive-parallelism-max without adaptive parallelism is refused."""
+    from transship.importer.cluster_plan import plan_load
+
+    _sim, sink, conninfo = cluster
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute("DROP FUNCTION yb_servers_metrics()")
+    kw = {"parallel_jobs": 3, "target_endpoints": [], "use_public_ip": False, "enable_adaptive": None}
+    with sink.connect() as conn:
+        plan = plan_load(sink, conn, mode=None, maximum=None, **kw)  # type: ignore[arg-type]
+        assert plan.mode == "disabled" and plan.maximum == 3
+        assert any("no yb_servers_metrics()" in line for line in plan.lines()), plan.lines()
+        with pytest.raises(ConfigError, match="--adaptive-parallelism-max needs adaptive parallelism"):
+            plan_load(sink, conn, mode="balanced", maximum=6, **kw)  # type: ignore[arg-type]
