@@ -132,6 +132,8 @@ def test_cli_target_type_in_every_report_format(tmp_path: Path) -> None:
     bad = run_cli("analyze-schema", "-e", str(exp), "--target-db-type", "postgresql", "--target-db-version",
                   "2024.2.0.0", check=False)  # fmt: skip
     assert bad.returncode == 1 and "not a PostgreSQL version" in bad.stderr and "fix:" in bad.stderr, bad
+    bad = run_cli("analyze-schema", "-e", str(exp), "--target-db-version", "16.2", check=False)
+    assert bad.returncode == 1 and "add --target-db-type postgresql" in bad.stderr, bad
     bad = run_cli("analyze-schema", "-e", str(exp), "--target-db-type", "oracle", check=False)
     assert bad.returncode == 2 and "'oracle' is not one of" in bad.stderr, bad
 

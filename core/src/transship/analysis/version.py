@@ -153,4 +153,10 @@ def parse_target_version(target_type: str, text: str | None) -> TargetVersion:
     """The version ``text`` for a target of ``target_type``; its default when ``text`` is empty."""
     if target_type == POSTGRESQL:
         return PGVersion.parse(text) if text else PGVersion.newest()
+    m = _PG_VERSION.match((text or "").strip())
+    if m and 2 < int(m.group(1)) < 2000:
+        raise ConfigError(  # 15 or 16.2: meant for a PostgreSQL target
+            f"--target-db-version {text!r} is a PostgreSQL version, and the target is YugabyteDB",
+            fix="add --target-db-type postgresql, or give a YugabyteDB version like 2024.2.0.0",
+        )
     return YBVersion.parse(text or DEFAULT_TARGET_DB_VERSION)
