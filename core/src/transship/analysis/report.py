@@ -12,6 +12,7 @@ from transship import __version__
 from transship.analysis.builtin import guess_name
 from transship.analysis.engine import AnalysisResult
 from transship.analysis.nodes import created_object
+from transship.analysis.version import target_label
 from transship.schema_files import IMPORT_ORDER
 
 DESCRIPTION = "Objects that will be created on the target YugabyteDB or PostgreSQL database."
@@ -83,6 +84,11 @@ def _notes(result: AnalysisResult, source: SourceInfo) -> list[str]:
         notes.append(UNCATEGORIZED_NOTE)
     if source.db_type == "oracle":
         notes.append(ORACLE_NOTE)
+    if result.rules_not_for_target:
+        notes.append(
+            f"{len(result.rules_not_for_target)} selected rule(s) do not apply to the target "
+            f"{target_label(result.target_version)} and were not run."
+        )
     if result.hidden_as_fixed:
         notes.append(
             f"{result.hidden_as_fixed} finding(s) are not listed because target version {result.target_version} fixed them."
@@ -96,14 +102,15 @@ def _notes(result: AnalysisResult, source: SourceInfo) -> list[str]:
 
 
 def build_report(result: AnalysisResult, source: SourceInfo) -> dict[str, Any]:
-    """The report document: ``{VoyagerVersion, TargetDBVersion, Summary, Issues, ...}``.
+    """The report document: ``{VoyagerVersion, TargetDBType, TargetDBVersion, Summary, Issues, ...}``.
 
     ``VoyagerVersion`` keeps voyager's key and carries transship's version, so tools that read voyager's
     JSON read ours. Extras per issue: ``RuleCode``, ``RuleName``, ``Impact``, ``LineNumber``; extras at
-    the top: ``FailedRules``, ``RulesRun``.
+    the top: ``TargetDBType`` (``postgresql`` or ``yugabytedb``), ``FailedRules``, ``RulesRun``.
     """
     return {
         "VoyagerVersion": f"transship {__version__}",
+        "TargetDBType": result.target_type,
         "TargetDBVersion": str(result.target_version),
         "Summary": {
             "Description": DESCRIPTION,

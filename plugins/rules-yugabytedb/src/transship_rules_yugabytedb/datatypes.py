@@ -24,7 +24,7 @@ from transship.sdk import (
     is_array,
     range_var_name,
 )
-from transship_rules_yugabytedb.base import FIXED_PG15, YBRule, column_defs, constraints, key_columns
+from transship_rules_yugabytedb.base import BOTH, FIXED_PG15, YBRule, column_defs, constraints, key_columns
 
 # voyager type suffix -> the PostgreSQL type name(s) as pglast reports them
 UNSUPPORTED_TYPES: dict[str, tuple[str, ...]] = {
@@ -163,6 +163,7 @@ def _build() -> list[type[Rule]]:
         label = _label(key)
         rules.append(_make(_UnsupportedDatatype, f"UNSUPPORTED_DATATYPE_{key}", f"Unsupported datatype - {label}.",
                            type_label=label, type_names=names, minimum_versions_fixed_in=FIXED_PG15,
+                           targets=BOTH, postgresql_since="14",  # PostgreSQL 14 added the multirange types
                            suggestion="Multirange data type is not yet supported in YugabyteDB; store the ranges in an array of ranges or a child table."))  # fmt: skip
     for key, names in INDEX_UNSUPPORTED.items():
         label = _label(key)
