@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from transship.analysis.catalogue import check_docs_base_url
 from transship.analysis.engine import AnalysisResult, Analyzer
 from transship.analysis.registry import installed_rules
 from transship.analysis.report import SourceInfo, build_report
@@ -56,6 +57,7 @@ def run(ctx: StepContext, o: AnalyzeOptions) -> AnalysisResult:
     ed = ctx.export_dir
     formats = parse_formats(items_text(o.output_formats))
     target = YBVersion.parse(o.target_db_version or DEFAULT_TARGET_DB_VERSION)
+    docs_base_url = check_docs_base_url(o.docs_base_url)
     status = ctx.meta.status()
     if not status.get("export_schema_done"):
         raise ExportDirError(
@@ -67,8 +69,9 @@ def run(ctx: StepContext, o: AnalyzeOptions) -> AnalysisResult:
             f"no schema files under {ed.schema}",
             fix="run 'transship export schema --start-clean true' to export again",
         )
+    installed = installed_rules()
     rules = select_rules(
-        [r.rule for r in installed_rules()],
+        [r.rule for r in installed],
         parse_patterns(items_text(o.rules)),
         parse_patterns(items_text(o.exclude_rules)),
     )
@@ -77,8 +80,8 @@ def run(ctx: StepContext, o: AnalyzeOptions) -> AnalysisResult:
         rules, target, load_export_findings(ed.metainfo), source.db_type or None, root=ed.root
     )
     result = analyzer.analyse_dir(ed.schema)
-    doc = build_report(result, source)
-    paths = write_reports(doc, ed.reports, formats)
+    doc = build_report(result, source, docs_base_url)
+    paths = write_reports(doc, ed.reports, formats, installed)
     ctx.meta.update_status(analyze_schema_done=True, analyze_schema_issue_count=len(result.issues))
     _print_summary(ctx, result, doc)
     for path in paths:
