@@ -7,6 +7,7 @@ Set ``TRANSSHIP_REPORT_SCREENSHOTS=/some/dir`` to keep full-page screenshots of 
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -87,6 +88,13 @@ return {viewport: vw, inner: window.innerWidth, scroll: document.documentElement
 """
 
 
+SORT = """
+var table = document.querySelectorAll('table.sortable')[arguments[0]], idx = arguments[1];
+table.tHead.rows[0].cells[idx].click();
+return Array.prototype.map.call(table.tBodies[0].rows, function (r) { return r.cells[idx].innerText.trim(); });
+"""
+
+
 def _show(driver: Any, page: Path, width: int) -> dict[str, Any]:
     driver.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride",
@@ -100,8 +108,6 @@ def _show(driver: Any, page: Path, width: int) -> dict[str, Any]:
         shot = driver.execute_cdp_cmd(
             "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}
         )
-        import base64
-
         Path(shots, f"{page.stem}-{width}.png").write_bytes(base64.b64decode(shot["data"]))
     return measured
 
@@ -247,11 +253,16 @@ def test_reports_fit_the_window_and_every_link_works(
                     f"{page.name}: docs links shown as text: {measured['plainRefs'][:5]}"
                 )
                 relative, absolute = _check_links(page, measured["hrefs"], cache)
-                if page == analysis:
-                    assert relative >= 10 and absolute >= 100, (
-                        relative,
-                        absolute,
-                    )  # the catalogue and docs/GitHub
+                if page != analysis:
+                    continue
+                # links to the catalogue beside the report, and to the YugabyteDB docs and GitHub
+                assert relative >= 10 and absolute >= 100, (relative, absolute)
+                # a click on a header sorts its table by its column (each table counts its own columns)
+                for n, column in ((0, 0), (3, 1), (3, 4)):
+                    up = driver.execute_script(SORT, n, column)
+                    down = driver.execute_script(SORT, n, column)
+                    assert len(set(up)) > 1 and up == sorted(up, key=str.lower), (n, column, up)
+                    assert down == sorted(up, key=str.lower, reverse=True), (n, column, down)
     finally:
         driver.quit()
     hygiene = [i for i in doc["Issues"] if i["RuleCode"] == "TABLE_WITHOUT_PRIMARY_KEY"]
