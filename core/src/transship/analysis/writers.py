@@ -147,8 +147,8 @@ def _link(url: str, text: str) -> str:
 
 
 ISSUE_COLUMNS: tuple[Column, ...] = (
-    ("#", 4, "num inline"), ("Rule", 12, "inline"), ("Impact", 6, "inline"), ("Object type", 7, "inline"),
-    ("Object", 11, ""), ("Reason and SQL", 26, ""), ("File:line", 9, "path"), ("Suggestion", 12, ""),
+    ("#", 4, "num inline"), ("Rule", 12, "inline"), ("Impact", 6, "inline"), ("Object type", 8, "inline"),
+    ("Object", 10, ""), ("Reason and SQL", 26, ""), ("File:line", 9, "path"), ("Suggestion", 12, ""),
     ("Fixed in", 8, "fixed inline"), ("Links", 5, "links inline"),
 )  # fmt: skip
 SUMMARY_COLUMNS: tuple[Column, ...] = (
