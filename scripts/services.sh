@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Start PostgreSQL and MariaDB on 127.0.0.1 (installing the Debian packages when missing), and wait until
-# both accept connections; install Debian's chromium and chromium-driver when missing (the HTML reports are
-# checked in headless Chromium). Idempotent: does nothing when all is there and both already run.
+# both accept connections. Idempotent: does nothing when both already run.
 set -euo pipefail
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -54,15 +53,4 @@ if ! my_up; then
     as_root mariadb -e "ALTER USER root@localhost IDENTIFIED VIA unix_socket OR mysql_native_password USING PASSWORD('')" || true
   fi
   wait_for MariaDB my_up
-fi
-
-# headless Chromium for tests/core/test_html_reports.py; without root or apt-get that test skips, saying why
-if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
-  if command -v apt-get >/dev/null && { [ "$(id -u)" = 0 ] || sudo -n true 2>/dev/null; }; then
-    echo "installing Chromium (Debian packages)..."
-    apt_install --no-install-recommends chromium chromium-driver fonts-liberation \
-      || echo "WARNING: installing chromium failed; the HTML report test will fail until it is installed" >&2
-  else
-    echo "NOTE: no root apt-get to install chromium; the HTML report test will skip" >&2
-  fi
 fi

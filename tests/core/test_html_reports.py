@@ -41,7 +41,7 @@ def _browser() -> Any:
     if missing:
         if os.geteuid() == 0 and shutil.which("apt-get"):
             pytest.fail(
-                f"{', '.join(missing)} missing, though apt-get could install them: run bash scripts/services.sh "
+                f"{', '.join(missing)} missing, though apt-get could install them: run bash scripts/browser.sh "
                 "(it installs Debian's chromium and chromium-driver)"
             )
         pytest.skip(
