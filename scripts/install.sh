@@ -15,7 +15,9 @@ if [ ! -x .venv/bin/python ]; then
 fi
 shopt -s nullglob
 EXAMPLE_PACK=plugins/rules-example
-stamp=$( (cat core/pyproject.toml adapters-*/pyproject.toml plugins/*/pyproject.toml; echo "without $EXAMPLE_PACK") | sha1sum | cut -c1-40)
+# the test tools (selenium drives Debian's chromium in tests/core/test_html_reports.py; no browser download)
+tools=(pytest pytest-xdist ruff mypy types-PyYAML import-linter selenium)
+stamp=$( (cat core/pyproject.toml adapters-*/pyproject.toml plugins/*/pyproject.toml; echo "without $EXAMPLE_PACK ${tools[*]}") | sha1sum | cut -c1-40)
 if [ -f .venv/.transship-installed ] && [ "$(cat .venv/.transship-installed)" = "$stamp" ] && .venv/bin/transship --version >/dev/null 2>&1 && [ -x .venv/bin/lint-imports ]; then
   exit 0  # already installed from these project files
 fi
@@ -23,7 +25,7 @@ pkgs=(-e ./core -e ./adapters-postgres -e ./adapters-mysql -e ./adapters-oracle)
 for d in plugins/*/; do [ -f "$d/pyproject.toml" ] && [ "${d%/}" != "$EXAMPLE_PACK" ] && pkgs+=(-e "./$d"); done
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
 log=$(mktemp)
-if ! .venv/bin/python -m pip install -q --disable-pip-version-check "${pkgs[@]}" pytest pytest-xdist ruff mypy types-PyYAML import-linter >"$log" 2>&1; then
+if ! .venv/bin/python -m pip install -q --disable-pip-version-check "${pkgs[@]}" "${tools[@]}" >"$log" 2>&1; then
   cat "$log" >&2; rm -f "$log"
   echo "ERROR: installing transship into .venv failed (pip output above); fix: check network access to PyPI and re-run" >&2; exit 1
 fi

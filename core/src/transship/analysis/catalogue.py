@@ -1,16 +1,36 @@
-"""Generate the rule catalogue (``docs/rules.md``) from the installed rules.
+"""Generate the rule catalogue (``docs/rules.md``) from the installed rules, and its HTML page shipped with the
+schema analysis report; resolve the rules' docs links.
 
 python -m transship.analysis.catalogue > docs/rules.md
+
+A rule's ``docs_link`` is a URL, or a path in transship's documentation (``docs/rules.md#rule-<code>``, what the
+hygiene pack's rules use). The report turns such a path into a link that works where the report is read
+(:func:`resolve_link`): by default to the catalogue page written beside the report
+(``reports/schema_analysis_rules.html#rule-<code>``, the same anchors, so it works offline), or, with
+``analyze-schema --docs-base-url URL`` (YAML ``analyze-schema: docs-base-url:``, env ``TRANSSHIP_DOCS_BASE_URL``),
+to ``URL/rules.md#rule-<code>`` of a hosted copy of ``docs/``.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from collections import defaultdict
+from urllib.parse import urlsplit
 
+from transship import __version__
 from transship.analysis.registry import InstalledRule, installed_rules
 from transship.analysis.rule import Rule
 from transship.analysis.version import POSTGRESQL
+from transship.errors import ConfigError
+from transship.htmlpage import CSS, Column, breakable, esc, head, is_url, row
+
+REPO_DOCS = "docs/"
+"""The prefix of a docs link that is a path in transship's documentation."""
+REPO_CATALOGUE = "docs/rules.md"
+CATALOGUE_PAGE = "schema_analysis_rules.html"
+"""The catalogue as HTML, written into ``reports/`` beside the report; a relative link goes there."""
+DOCS_BASE_URL_ENV = "TRANSSHIP_DOCS_BASE_URL"
 
 HEADER = """# Analysis rule catalogue
 
@@ -21,7 +41,8 @@ or group (globs allowed), e.g. `--exclude-rules 'INDEX_ON_*'` or `--rules hygien
 older than 15 only, because PostgreSQL 15 added the construct. "Fixed in" lists, per YugabyteDB release series,
 the first version without the limitation: on that version or newer the issue is not reported (see
 `--target-db-version`). Each row has the anchor `#rule-<code in lower case>`, which the "Docs Link" of the
-hygiene pack's issues points to.
+hygiene pack's issues points to: `analyze-schema` writes this catalogue as a page beside its
+report (`reports/schema_analysis_rules.html`, same anchors) and links there, or under `--docs-base-url`.
 """
 
 
@@ -66,6 +87,108 @@ def render(rules: list[InstalledRule]) -> str:
             )
         out.append("")
     return "\n".join(out)
+
+
+def check_docs_base_url(url: str | None) -> str | None:
+    """``--docs-base-url``: an absolute http(s) URL of a hosted copy of transship's ``docs/`` folder."""
+    if url is None or not url.strip():
+        return None
+    url = url.strip()
+    parts = urlsplit(url)
+    if (
+        parts.scheme not in ("https", "http")
+        or not parts.netloc
+        or parts.query
+        or parts.fragment
+        or " " in url
+    ):
+        raise ConfigError(
+            f"--docs-base-url {url!r} is not an http(s) URL of a folder",
+            fix="give the URL of a hosted copy of transship's docs/ folder, e.g. "
+            "https://github.com/ORG/transship/blob/main/docs/",
+        )
+    return url.rstrip("/") + "/"
+
+
+def resolve_link(link: str, docs_base_url: str | None = None) -> str:
+    """Where a rule's docs link points from the report: a URL stays as it is; a path in transship's docs
+    (``docs/rules.md#rule-x``) becomes ``<docs_base_url>rules.md#rule-x`` when a base URL is set, else the
+    catalogue page beside the report (``schema_analysis_rules.html#rule-x``); anything else is kept (and shown
+    as text)."""
+    link = link.strip()
+    if not link or is_url(link) or not link.startswith(REPO_DOCS):
+        return link
+    path, sep, anchor = link.partition("#")
+    if docs_base_url:
+        return docs_base_url + path.removeprefix(REPO_DOCS) + sep + anchor
+    if path == REPO_CATALOGUE:
+        return CATALOGUE_PAGE + sep + anchor
+    return link
+
+
+def is_shipped(link: str) -> bool:
+    """``link`` points into the catalogue page written beside the report."""
+    return link.partition("#")[0] == CATALOGUE_PAGE
+
+
+def _inline(text: str) -> str:
+    """Escaped text with ``code`` spans as ``<code>``."""
+    return re.sub(r"`([^`]+)`", lambda m: f"<code>{m.group(1)}</code>", esc(" ".join(str(text).split())))
+
+
+CATALOGUE_COLUMNS: tuple[Column, ...] = (
+    ("Code", 16, "inline"), ("Name", 16, "inline"), ("Groups", 9, "inline"), ("Impact", 6, "inline"),
+    ("Category", 10, "inline"), ("Description", 18, ""), ("Suggestion", 18, ""), ("Fixed in", 7, "fixed"),
+)  # fmt: skip
+
+
+def render_html(rules: list[InstalledRule]) -> str:
+    """The catalogue as one self-contained HTML page (``reports/schema_analysis_rules.html``): one table per
+    distribution, one row per rule, each with the id ``rule-<code>`` that docs links point to."""
+    by_dist: dict[str, list[InstalledRule]] = defaultdict(list)
+    for installed in rules:
+        by_dist[installed.distribution].append(installed)
+    sections = []
+    for dist in sorted(by_dist):
+        items = sorted(by_dist[dist], key=lambda r: r.rule.code)
+        rows = []
+        for item in items:
+            r = item.rule
+            cells = (
+                f"<code>{breakable(r.code)}</code>",
+                f"<code>{breakable(r.name)}</code>",
+                esc(", ".join(g for g in r.groups if g != "all")),
+                esc(r.impact),
+                breakable(r.category),
+                _inline(r.description),
+                _inline(r.suggestion),
+                "".join(f"<span>{esc(v)}</span>" for _, v in sorted(r.minimum_versions_fixed_in.items())),
+            )
+            rows.append(row(CATALOGUE_COLUMNS, cells, f' id="{rule_anchor(r.code)}"'))
+        sections.append(
+            f"<h2>{esc(dist)} <span class=count>({len(items)} rule{'' if len(items) == 1 else 's'})</span></h2>"
+            f"<table class=cards>{head(CATALOGUE_COLUMNS)}<tbody>{''.join(rows)}</tbody></table>"
+        )
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Analysis rule catalogue</title>
+<style>{CSS}
+.count {{ color: #666; font-weight: normal; }}
+</style>
+</head>
+<body>
+<h1>Analysis rule catalogue</h1>
+<p>The rules installed with transship {esc(__version__)}: {len(rules)} rules from {len(by_dist)} packs. The
+schema analysis report (<code>schema_analysis_report.html</code> beside this page) links each issue's rule here.
+"Fixed in" lists, per YugabyteDB release series, the first version without the limitation: on that version or
+newer the issue is not reported (see <code>--target-db-version</code>).</p>
+{"".join(sections)}
+</body>
+</html>
+"""
 
 
 def main() -> None:

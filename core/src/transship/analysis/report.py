@@ -10,6 +10,7 @@ from pglast import ast
 
 from transship import __version__
 from transship.analysis.builtin import guess_name
+from transship.analysis.catalogue import resolve_link
 from transship.analysis.engine import AnalysisResult
 from transship.analysis.nodes import created_object
 from transship.analysis.version import target_label
@@ -101,12 +102,16 @@ def _notes(result: AnalysisResult, source: SourceInfo) -> list[str]:
     return notes
 
 
-def build_report(result: AnalysisResult, source: SourceInfo) -> dict[str, Any]:
+def build_report(
+    result: AnalysisResult, source: SourceInfo, docs_base_url: str | None = None
+) -> dict[str, Any]:
     """The report document: ``{VoyagerVersion, TargetDBType, TargetDBVersion, Summary, Issues, ...}``.
 
     ``VoyagerVersion`` keeps voyager's key and carries transship's version, so tools that read voyager's
     JSON read ours. Extras per issue: ``RuleCode``, ``RuleName``, ``Impact``, ``LineNumber``; extras at
-    the top: ``TargetDBType`` (``postgresql`` or ``yugabytedb``), ``FailedRules``, ``RulesRun``.
+    the top: ``TargetDBType`` (``postgresql`` or ``yugabytedb``), ``FailedRules``, ``RulesRun``. ``DocsLink``
+    and ``Links`` are resolved for where the report is read (:func:`~transship.analysis.catalogue.resolve_link`):
+    a path in transship's docs becomes the catalogue page beside the report, or a URL under ``docs_base_url``.
     """
     return {
         "VoyagerVersion": f"transship {__version__}",
@@ -130,13 +135,13 @@ def build_report(result: AnalysisResult, source: SourceInfo) -> dict[str, Any]:
                 "FilePath": i.file,
                 "Suggestion": i.suggestion,
                 "GH": i.gh,
-                "DocsLink": i.docs_link,
+                "DocsLink": resolve_link(i.docs_link, docs_base_url),
                 "MinimumVersionsFixedIn": i.minimum_versions_fixed_in or None,
                 "RuleCode": i.rule_code,
                 "RuleName": i.rule_name,
                 "Impact": i.impact,
                 "LineNumber": i.line,
-                "Links": i.links,
+                "Links": [resolve_link(u, docs_base_url) for u in i.links],
             }
             for i in result.issues
         ],

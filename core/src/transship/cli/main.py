@@ -250,6 +250,11 @@ def import_data_status(ctx, params):
 )
 @click.option("--rules", help="Only these rules (codes, names or groups; globs).")
 @click.option("--exclude-rules", help="Skip these rules (codes, names or groups; globs).")
+@click.option(
+    "--docs-base-url", envvar="TRANSSHIP_DOCS_BASE_URL",
+    help="URL of a hosted copy of transship's docs/: the reports' docs links point there "
+    "(default: reports/schema_analysis_rules.html beside the report).",
+)  # fmt: skip
 @run_command("analyze-schema", "analyze-schema", needs_init=True)
 def analyze_schema(ctx, params):
     """Analyse the exported (and possibly edited) schema and write reports/schema_analysis_report.*."""

@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from transship.analysis.catalogue import check_docs_base_url
 from transship.analysis.engine import AnalysisResult, Analyzer
 from transship.analysis.registry import installed_rules
 from transship.analysis.report import SourceInfo, build_report
@@ -90,6 +91,7 @@ def run(ctx: StepContext, o: AnalyzeOptions) -> AnalysisResult:
     formats = parse_formats(items_text(o.output_formats))
     if o.target_db_type:
         check_target_type(o.target_db_type)
+    docs_base_url = check_docs_base_url(o.docs_base_url)
     status = ctx.meta.status()
     if not status.get("export_schema_done"):
         raise ExportDirError(
@@ -102,8 +104,9 @@ def run(ctx: StepContext, o: AnalyzeOptions) -> AnalysisResult:
             fix="run 'transship export schema --start-clean true' to export again",
         )
     target = choose_target(ctx, o, status)
+    installed = installed_rules()
     rules = select_rules(
-        [r.rule for r in installed_rules()],
+        [r.rule for r in installed],
         parse_patterns(items_text(o.rules)),
         parse_patterns(items_text(o.exclude_rules)),
     )
@@ -112,8 +115,8 @@ def run(ctx: StepContext, o: AnalyzeOptions) -> AnalysisResult:
         rules, target, load_export_findings(ed.metainfo), source.db_type or None, root=ed.root
     )
     result = analyzer.analyse_dir(ed.schema)
-    doc = build_report(result, source)
-    paths = write_reports(doc, ed.reports, formats)
+    doc = build_report(result, source, docs_base_url)
+    paths = write_reports(doc, ed.reports, formats, installed)
     ctx.meta.update_status(analyze_schema_done=True, analyze_schema_issue_count=len(result.issues))
     _print_summary(ctx, result, doc)
     for path in paths:

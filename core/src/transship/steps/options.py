@@ -54,6 +54,9 @@ class AnalyzeOptions:
     target_db_version: str | None = None
     rules: list[str] = field(default_factory=list)  # codes, names or groups; globs
     exclude_rules: list[str] = field(default_factory=list)
+    #: a hosted copy of transship's docs/ folder: docs links that are paths in it point there (else to the
+    #: catalogue page written beside the report)
+    docs_base_url: str | None = None
 
 
 @dataclass
