@@ -55,6 +55,7 @@ from transship.sdk import (
     copyline,
     key_chunks,
 )
+from transship_mysql import client_copy
 from transship_mysql.connection import as_text, connect
 from transship_mysql.generated import check_generated_columns
 from transship_mysql.names import bq, source_name
@@ -224,6 +225,9 @@ class TableQuery:
     large: list[LargeColumn] = field(default_factory=list)
     key: list[str] = field(default_factory=list)  # primary-key column names
     key_index: list[int] = field(default_factory=list)  # their field positions in the line
+    # for the MariaDB client (transship_mysql.client_copy): the lines and marker lines; None: pymysql only
+    client_sql: str | None = None
+    client_key: str = ""  # the backtick-quoted integer key of the "!" rows
 
 
 def _source_ref(col: Column) -> str:
@@ -249,11 +253,13 @@ def select_sql(table: Table, columns: list[Column], limit: int | None = None) ->
     )
     if not columns:
         query.sql = f"SELECT '' FROM {source}"  # noqa: S608 - identifiers are backtick-quoted
+        query.client_sql = query.sql
         return query
     query.line = f"CONCAT_WS('\\t', {', '.join(column_sql(c) for c in columns)})"
     query.large = [LargeColumn(i, c.name, kind) for i, c in enumerate(columns) if (kind := large_kind(c))]
     if not query.large:
         query.sql = f"SELECT {query.line} FROM {source}"  # noqa: S608 - identifiers are backtick-quoted
+        query.client_sql = f"SELECT IFNULL({query.line}, '\\rNULL') FROM {source}"  # noqa: S608 - quoted identifiers
         return query
     refs = [_source_ref(columns[lc.index]) for lc in query.large]
     size = " + ".join(
@@ -264,6 +270,14 @@ def select_sql(table: Table, columns: list[Column], limit: int | None = None) ->
         f", IF(LENGTH({q}) > {CLIENT_ESCAPE_BYTES} AND {size} < {limit}, {q}, NULL)" for q in refs
     )
     query.sql = f"SELECT {query.line}{extra}, IF({size} < {limit}, NULL, {size}) FROM {source}"  # noqa: S608 - identifiers are backtick-quoted
+    if len(key) == 1 and _source_base(columns[query.key_index[0]]) in _INTEGER_TYPES:
+        # rows with a value the client encodes come as a marker with their key, and are fetched through pymysql
+        query.client_key = _source_ref(columns[query.key_index[0]])
+        big = " OR ".join(f"LENGTH({q}) > {CLIENT_ESCAPE_BYTES}" for q in refs)
+        query.client_sql = (
+            f"SELECT IF({big} OR {size} >= {limit}, CONCAT('\\r!', {query.client_key}), IFNULL({query.line}, '\\rNULL')) "  # noqa: S608 - quoted identifiers
+            f"FROM {source}"
+        )
     return query
 
 
@@ -474,6 +488,13 @@ class MySQLSnapshot(DataSnapshot):
                 conn.close()
 
 
+def _lost_rows(label: str, lost: int) -> ExportFailed:
+    return ExportFailed(
+        f"table {label}: {lost} row(s) came back empty from the server (a row larger than max_allowed_packet)",
+        fix="raise it on the source (SET GLOBAL max_allowed_packet = 1073741824), then re-run export data",
+    )
+
+
 class _Abort(Exception):
     """Raised inside a table's read loop to stop it; the connection is then closed (the rest is not read)."""
 
@@ -489,9 +510,23 @@ class MySQLReader(TableReader):
         self.snapshot = snapshot
         self.conn = connect(snapshot.config, raw=True, streaming=True)
         MySQLSnapshot._begin(self.conn)
+        self.client: client_copy.ClientSession | None = None
+        command = None if snapshot.check_lines else client_copy.client_command(snapshot.config)
+        if command is not None:
+            try:  # started here, so under the export's read lock like the pymysql connection
+                self.client = client_copy.ClientSession(command, snapshot.config)
+            except client_copy.ClientUnavailable as exc:
+                client_copy.warn_once(
+                    "client-failed",
+                    f"the MariaDB client could not connect to the source ({exc}): exporting with pymysql instead (slower)",
+                )
 
     def copy_table(self, table: ExportTable, write: Callable[[bytes], object]) -> None:
-        self._copy(table, self.snapshot.queries[table.name].sql, write)
+        query = self.snapshot.queries[table.name]
+        if self.client is not None and query.client_sql is not None:
+            self._copy_client(table, query.client_sql, write)
+            return
+        self._copy(table, query.sql, write)
 
     def copy_chunk(self, table: ExportTable, chunk: Chunk, write: Callable[[bytes], object]) -> None:
         if chunk.kind != "key":
@@ -503,7 +538,36 @@ class MySQLReader(TableReader):
         bounds = [f"{column} >= {int(chunk.lo)}"] if chunk.lo is not None else []
         bounds += [f"{column} < {int(chunk.hi)}"] if chunk.hi is not None else []
         where = f" WHERE {' AND '.join(bounds)}" if bounds else ""
-        self._copy(table, self.snapshot.queries[table.name].sql + where, write)
+        query = self.snapshot.queries[table.name]
+        if self.client is not None and query.client_sql is not None:
+            self._copy_client(table, query.client_sql + where, write)
+            return
+        self._copy(table, query.sql + where, write)
+
+    def _copy_client(self, table: ExportTable, text: str, write: Callable[[bytes], object]) -> None:
+        """Copy through the MariaDB client session; rows with client-encoded values through pymysql."""
+        assert self.client is not None
+        query = self.snapshot.queries[table.name]
+        label = f"{table.schema}.{table.name}"
+
+        def fetch(keys: list[int]) -> None:
+            listed = ", ".join(str(int(k)) for k in keys)
+            self._copy(table, f"{query.sql} WHERE {query.client_key} IN ({listed})", write)
+
+        try:
+            lost, count, warnings = self.client.copy(text, write, fetch)
+        except client_copy.ClientFailed as exc:
+            raise ExportFailed(
+                f"exporting table {label} failed: {exc}",
+                fix="fix the cause and re-run export data (tables already exported are kept)",
+            ) from None
+        found = [w for w in warnings if not _DELIBERATE.search(w[2])]
+        if found:
+            raise self._locate(query, label, found)
+        if count and not warnings:  # the server counted warnings it did not list: read again to name them
+            self._copy(table, text.replace(query.client_sql or "", query.sql, 1), lambda _data: None)
+        if lost:
+            raise _lost_rows(label, lost)
 
     def _copy(self, table: ExportTable, text: str, write: Callable[[bytes], object]) -> None:
         query = self.snapshot.queries[table.name]
@@ -530,10 +594,7 @@ class MySQLReader(TableReader):
             if found:
                 raise self._locate(query, label, found)
         if lost:
-            raise ExportFailed(
-                f"table {label}: {lost} row(s) came back empty from the server (a row larger than max_allowed_packet)",
-                fix="raise it on the source (SET GLOBAL max_allowed_packet = 1073741824), then re-run export data",
-            )
+            raise _lost_rows(label, lost)
 
     def _copy_small(self, cur: Any, query: TableQuery, label: str, write: Callable[[bytes], object]) -> int:
         """Tables without columns that can be large: the server-made lines, FETCH_ROWS at a time."""
@@ -750,6 +811,9 @@ class MySQLReader(TableReader):
         return copyline.describe_key(query.key, list(values))
 
     def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
+            self.client = None
         if self.conn.open:
             try:
                 self.conn.close()

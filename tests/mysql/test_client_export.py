@@ -1,0 +1,234 @@
+"""MySQL/MariaDB data export through a ``mariadb`` client session per reader (transship_mysql.client_copy).
+
+- the client and pymysql write the same rows (values COPY escapes, CR, NULLs, zero dates, large text and blobs
+  fetched by key, chunks), the client was really used, and a password never reaches its command line;
+- no client on the PATH, or a client that cannot connect: pymysql exports, with one warning in the log;
+- a client that fails mid-copy stops the export with one line naming the table and MySQL's error, keeps
+  nothing of it, and the re-run completes;
+- a killed export leaves no client behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli
+from transship_mysql.client_copy import DRIVER_ENV
+
+CLIENT = "/usr/bin/mariadb"
+pytestmark = pytest.mark.skipif(not Path(CLIENT).exists(), reason=f"needs {CLIENT} (MariaDB client)")
+
+
+def _flags(server, db: str, user: str | None = None) -> list[str]:  # type: ignore[no-untyped-def]
+    return ["--source-db-type", "mysql", "--source-db-host", server.host, "--source-db-port", str(server.port),
+            "--source-db-user", user or server.user, "--source-db-name", db]  # fmt: skip
+
+
+def _fake_client(folder: Path, body: str) -> dict[str, str]:
+    """PATH finding a ``mariadb`` script with ``body`` first (it must answer ``--version`` like MariaDB's)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    script = folder / "mariadb"
+    script.write_text(
+        '#!/bin/sh\nif [ "$1" = --version ]; then echo "mariadb from 11.0-MariaDB, fake"; exit 0; fi\n'
+        + body
+        + "\n",
+        encoding="utf-8",
+    )
+    script.chmod(0o755)
+    return {"PATH": f"{folder}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
+def _sorted_lines(export_dir: Path, table: str) -> str:
+    lines = sorted(
+        line for f in (export_dir / "data").glob(f"{table}*_data.sql") for line in f.read_bytes().splitlines()
+    )
+    return hashlib.sha256(b"\n".join(lines)).hexdigest() + f" {len(lines)}"
+
+
+def _export(export_dir: Path, src: list[str], env: dict[str, str], check: bool = True):  # type: ignore[no-untyped-def]
+    return run_cli("export", "data", "-e", str(export_dir), *src, "--disable-pb", "true", "--parallel-jobs", "2",
+                   "--yes", env={"TRANSSHIP_EXPORT_CHUNK_ROWS": "400", **env}, check=check)  # fmt: skip
+
+
+def _run(server, db: str, *statements: str) -> None:  # type: ignore[no-untyped-def]
+    conn = server.connect(db)
+    try:
+        with conn.cursor() as cur:
+            for stmt in statements:
+                cur.execute(stmt)
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def test_client_and_pymysql_write_the_same_rows_and_the_password_stays_off_the_command_line(
+    mysql_server, mysql_db, tmp_path: Path
+) -> None:
+    user, password = f"ts_cli_{secrets.token_hex(4)}", 'p"w\\x y#'
+    _run(
+        mysql_server, mysql_db,
+        "CREATE TABLE mixed (id INT PRIMARY KEY, t TEXT, b LONGBLOB, d DATETIME, e ENUM('a','b'), j JSON, f FLOAT)",
+        "INSERT INTO mixed SELECT seq, IF(seq % 7 = 0, NULL, CONCAT('tab\\there\\nnl\\rcr \\\\ ü€ ', seq)), "
+        "IF(seq % 50 = 0, REPEAT(UNHEX('00FF0A0D5C'), 2000), UNHEX(MD5(seq))), "
+        "IF(seq % 9 = 0, '0000-00-00 00:00:00', '2024-01-02 03:04:05'), IF(seq % 2, 'a', 'b'), "
+        "JSON_OBJECT('k', seq), seq / 3 FROM seq_1_to_2000",
+        "UPDATE mixed SET t = REPEAT(CONCAT('long\\t\\r\\n', id), 900) WHERE id % 40 = 0",
+        "CREATE TABLE nokey (v VARCHAR(20))",
+        "INSERT INTO nokey SELECT CONCAT('v\\r', seq) FROM seq_1_to_300",
+        f"CREATE USER '{user}'@'%' IDENTIFIED BY '{password.replace(chr(92), chr(92) * 2)}'",
+        f"GRANT ALL ON `{mysql_db}`.* TO '{user}'@'%'",
+        f"GRANT RELOAD ON *.* TO '{user}'@'%'",
+    )  # fmt: skip
+    try:
+        src = _flags(mysql_server, mysql_db, user)
+        env_pw = {"SOURCE_DB_PASSWORD": password}
+        calls = tmp_path / "calls"
+        fake = _fake_client(tmp_path / "bin", f'echo "$*" >> "{calls}"\nexec {CLIENT} "$@"')
+        fast, slow = tmp_path / "fast", tmp_path / "slow"
+        for d in (fast, slow):
+            d.mkdir()
+            run_cli("export", "schema", "-e", str(d), *src, "--yes", env=env_pw)
+        _export(fast, src, {**fake, **env_pw})
+        _export(slow, src, {DRIVER_ENV: "pymysql", **env_pw})
+        assert len(list((fast / "data").glob("mixed+*_data.sql"))) >= 3, "mixed went in chunks"
+        for table in ("mixed", "nokey"):
+            assert _sorted_lines(fast, table) == _sorted_lines(slow, table), table
+        started = calls.read_text().splitlines()
+        assert len(started) == 2, "one client session per reader"
+        assert not any(password in line or 'p\\"w' in line for line in started), "the password is in argv"
+        assert "exporting MySQL data with pymysql" not in (fast / "logs" / "export-data.log").read_text()
+    finally:
+        _run(mysql_server, mysql_db, f"DROP USER '{user}'@'%'")
+
+
+def test_no_client_on_the_path_exports_with_pymysql_and_says_so(
+    mysql_server, mysql_db, tmp_path: Path
+) -> None:
+    _run(
+        mysql_server,
+        mysql_db,
+        "CREATE TABLE t (id INT PRIMARY KEY)",
+        "INSERT INTO t SELECT seq FROM seq_1_to_50",
+    )
+    src = _flags(mysql_server, mysql_db)
+    export_dir = tmp_path / "e"
+    export_dir.mkdir()
+    run_cli("export", "schema", "-e", str(export_dir), *src, "--yes")
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    _export(export_dir, src, {"PATH": str(empty)})
+    log = (export_dir / "logs" / "export-data.log").read_text()
+    assert log.count("no MariaDB client (mariadb) on the PATH: exporting MySQL data with pymysql") == 1, log
+    assert (export_dir / "data" / "t_data.sql").read_bytes().count(b"\n") == 50
+
+
+def test_a_client_that_cannot_connect_falls_back_to_pymysql(mysql_server, mysql_db, tmp_path: Path) -> None:
+    _run(
+        mysql_server,
+        mysql_db,
+        "CREATE TABLE t (id INT PRIMARY KEY)",
+        "INSERT INTO t SELECT seq FROM seq_1_to_70",
+    )
+    src = _flags(mysql_server, mysql_db)
+    export_dir = tmp_path / "e"
+    export_dir.mkdir()
+    run_cli("export", "schema", "-e", str(export_dir), *src, "--yes")
+    fake = _fake_client(
+        tmp_path / "bin", "echo \"ERROR 2002 (HY000): Can't connect to server on 'x' (115)\" >&2; exit 1"
+    )
+    _export(export_dir, src, fake)
+    log = (export_dir / "logs" / "export-data.log").read_text()
+    assert (
+        log.count("the MariaDB client could not connect to the source (Can't connect to server on 'x'") == 1
+    ), log
+    assert (export_dir / "data" / "t_data.sql").read_bytes().count(b"\n") == 70
+
+
+def test_a_client_failing_mid_copy_stops_with_one_line_and_the_rerun_completes(
+    mysql_server, mysql_db, tmp_path: Path
+) -> None:
+    _run(
+        mysql_server,
+        mysql_db,
+        "CREATE TABLE t (id INT PRIMARY KEY)",
+        "INSERT INTO t SELECT seq FROM seq_1_to_100",
+    )
+    src = _flags(mysql_server, mysql_db)
+    export_dir = tmp_path / "e"
+    export_dir.mkdir()
+    run_cli("export", "schema", "-e", str(export_dir), *src, "--yes")
+    fake = _fake_client(
+        tmp_path / "bin",
+        "printf '#transship-ready\\n1\\n2\\n'; sleep 0.2; "
+        "echo 'ERROR 2013 (HY000) at line 8: Lost connection to server during query' >&2; exit 1",
+    )
+    res = _export(export_dir, src, fake, check=False)
+    assert res.returncode != 0
+    assert (
+        f"exporting table {mysql_db}.t failed: Lost connection to server during query (MySQL error 2013)"
+        in res.stderr
+    ), res
+    assert "please report" not in res.stderr + res.stdout
+    assert not list((export_dir / "data").glob("t_data.sql")), "nothing is kept of the table"
+    _export(export_dir, src, {})
+    assert (export_dir / "data" / "t_data.sql").read_bytes().count(b"\n") == 100
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children = task / "children"
+        if children.exists():
+            found += [int(c) for c in children.read_text().split()]
+    return found
+
+
+@pytest.mark.skipif(
+    not Path("/usr/bin/setpriv").exists(), reason="needs setpriv (util-linux) for the parent-death signal"
+)
+def test_a_killed_export_leaves_no_client_behind(mysql_server, mysql_db, tmp_path: Path) -> None:
+    _run(
+        mysql_server,
+        mysql_db,
+        "CREATE TABLE t (id INT PRIMARY KEY)",
+        "INSERT INTO t SELECT seq FROM seq_1_to_10",
+    )
+    src = _flags(mysql_server, mysql_db)
+    export_dir = tmp_path / "e"
+    export_dir.mkdir()
+    run_cli("export", "schema", "-e", str(export_dir), *src, "--yes")
+    fake = _fake_client(tmp_path / "bin", "printf '#transship-ready\\n'; exec sleep 120")
+    env = dict(os.environ, **fake, TRANSSHIP_NO_PASSWORD_PROMPT="1")
+    proc = subprocess.Popen([sys.executable, "-m", "transship", "export", "data", "-e", str(export_dir), *src,
+                             "--disable-pb", "true", "--yes"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        children: list[int] = []
+        while time.monotonic() < deadline and not children:
+            children = [
+                c for c in _children(proc.pid) if Path(f"/proc/{c}/comm").read_text().strip() == "sleep"
+            ]
+            time.sleep(0.05)
+        assert children, "the export never started its client"
+        time.sleep(0.3)  # the export is waiting for the rows now
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(Path(f"/proc/{c}").exists() for c in children):
+            time.sleep(0.05)
+        assert not [c for c in children if Path(f"/proc/{c}").exists()], (
+            "the client outlived the killed export"
+        )
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
