@@ -59,7 +59,7 @@ def test_fk_on_a_plain_unique_index_goes_through_the_whole_workflow(
             "INSERT INTO xyz SELECT g, 'v' || g FROM generate_series(1, 300) g;"
             "INSERT INTO abc SELECT g % 300 + 1 FROM generate_series(1, 1000) g;"
         )
-    out = migrate(pg_server, pg_db, pg_target_db, "public", export_dir)
+    migrate(pg_server, pg_db, pg_target_db, "public", export_dir)
     assert _index_and_fk_order(export_dir) == ["idx", "FK abc_xyz_id_fkey"]
     _assert_no_retry(export_dir)
     assert "1 unique index(es) go before the foreign key(s) referencing their columns" in _schema_log(
@@ -117,7 +117,7 @@ def test_fk_on_a_unique_constraint_and_on_a_primary_key(pg_server, pg_db, pg_tar
     statements = read_schema_files(export_dir / "schema")
     assert order_for_foreign_keys(statements) is statements  # nothing needed moving
     assert _index_and_fk_order(export_dir) == ["FK child_pcode_fkey", "FK child_pid_fkey", "parent_other"]
-    out = migrate(pg_server, pg_db, pg_target_db, "public", export_dir)
+    migrate(pg_server, pg_db, pg_target_db, "public", export_dir)
     _assert_no_retry(export_dir)
     assert _foreign_keys(pg_server, pg_target_db) == [
         ("child_pcode_fkey", "parent", "parent_code_key", True),
@@ -220,7 +220,7 @@ def test_fk_on_a_unique_index_of_a_partitioned_table(pg_server, pg_db, pg_target
             "INSERT INTO xyz SELECT g, 'v' || g FROM generate_series(1, 500) g;"
             "INSERT INTO abc SELECT g % 500 + 1 FROM generate_series(1, 700) g;"
         )
-    out = migrate(pg_server, pg_db, pg_target_db, "public", export_dir)
+    migrate(pg_server, pg_db, pg_target_db, "public", export_dir)
     assert _index_and_fk_order(export_dir) == ["FK abc_xyz_id_fkey", "xyz_id", "xyz_1_id_idx", "xyz_2_id_idx"]
     assert "retrying 1 statement(s) whose dependencies were missing" in _schema_log(export_dir)
     assert _foreign_keys(pg_server, pg_target_db)[0] == ("abc_xyz_id_fkey", "xyz", "xyz_id", True)
