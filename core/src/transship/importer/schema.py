@@ -1,7 +1,8 @@
 """Apply exported schema files to the target in dependency order.
 
 Statements run one by one in autocommit. One that fails because something it needs does not exist yet is
-retried after the others, round after round, until a round makes no progress. ``NOT VALID`` constraints
+retried after the others, round after round, until a round makes no progress. A unique index a foreign key
+rests on goes before that foreign key (:mod:`transship.importer.fk_order`). ``NOT VALID`` constraints
 are held back for ``finalize-schema-post-data-import`` (the data may not satisfy them yet). On a cluster, a
 node that fails mid-statement is left for another one (:mod:`transship.importer.ddl_failover`).
 """
@@ -136,10 +137,8 @@ class SchemaImporter:
                     result.held_back += 1
                 continue
             work.append(st)
-        if mode == "schema":
-            work = order_for_foreign_keys(
-                work
-            )  # a foreign key's unique index before it (see importer/fk_order.py)
+        if mode == "schema":  # a foreign key's unique index goes before it (see importer/fk_order.py)
+            work = order_for_foreign_keys(work)
         current_path: Path | None = None
         pending = work
         first_round = True
