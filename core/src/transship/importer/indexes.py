@@ -136,6 +136,24 @@ def pending(conn: psycopg.Connection, ledger: str, migration_uuid: str) -> list[
     return [(str(s), str(n), str(d)) for s, n, d in rows]
 
 
+def waiting_primary_keys(
+    conn: psycopg.Connection, ledger: str, migration_uuid: str
+) -> list[tuple[str, str, str]]:
+    """(schema, table, key) of the primary keys dropped for a load and not yet built again."""
+    exists = conn.execute(
+        "SELECT to_regclass(%s)", (sql.Identifier(ledger, TABLE).as_string(conn),)
+    ).fetchone()
+    if not exists or exists[0] is None:
+        return []
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT schema_name, table_name, index_name FROM {} WHERE migration_uuid = %s AND kind = %s ORDER BY 1, 2"
+        ).format(sql.Identifier(ledger, TABLE)),
+        (migration_uuid, PRIMARY_KEY),
+    ).fetchall()
+    return [(str(s), str(t), str(n)) for s, t, n in rows]
+
+
 def rebuild(
     connect: Callable[[], psycopg.Connection], ledger: str, migration_uuid: str, parallel: int,
     on_done: Callable[[str], None] | None = None,

@@ -56,43 +56,63 @@ def file_tasks(
 
 
 def check_targets(conn: psycopg.Connection, tasks: list[FileTask]) -> None:
-    """Every target table exists and has every exported column; one error listing all that do not."""
+    """Every target table exists and has every exported column; one error listing all that do not, each table
+    once (the files of a table's leaf partitions or chunks all load into it)."""
     missing: list[str] = []
-    bad_columns: list[str] = []
+    absent: dict[str, list[str]] = {}  # table -> exported columns it lacks
+    found: dict[tuple[str, str], tuple[set[str], list[str], tuple[str | None, list[str]]] | None] = {}
     for t in tasks:
-        name = sql.Identifier(t.schema, t.table).as_string(conn)
-        row = conn.execute("SELECT to_regclass(%s)::oid", (name,)).fetchone()
-        oid = row[0] if row else None
-        if oid is None:
-            if qualified(t.schema, t.table) not in missing:
-                missing.append(qualified(t.schema, t.table))
+        key = (t.schema, t.table)
+        if key not in found:
+            found[key] = _target_table(conn, t.schema, t.table)
+        target = found[key]
+        label = qualified(t.schema, t.table)
+        if target is None:
+            if label not in missing:
+                missing.append(label)
             continue
-        attrs = conn.execute(
-            "SELECT attname, attgenerated <> '' FROM pg_attribute WHERE attrelid = %s AND attnum > 0 AND NOT attisdropped",
-            (oid,),
-        ).fetchall()
-        cols = {r[0] for r in attrs}
-        t.generated = [r[0] for r in attrs if r[1]]
-        pk = conn.execute(
-            "SELECT c.conname, ARRAY(SELECT a.attname FROM unnest(c.conkey) WITH ORDINALITY k(n, o)"
-            " JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.o)"
-            " FROM pg_constraint c WHERE c.conrelid = %s AND c.contype = 'p'",
-            (oid,),
-        ).fetchone()
-        t.pk_constraint, t.pk_columns = (str(pk[0]), list(pk[1])) if pk else (None, [])
-        absent = [c for c in t.columns if c not in cols]
-        if absent:
-            bad_columns.append(f"{qualified(t.schema, t.table)} ({', '.join(absent)})")
+        cols, generated, (pk_name, pk_cols) = target
+        t.generated, t.pk_constraint, t.pk_columns = list(generated), pk_name, list(pk_cols)
+        for c in t.columns:
+            if c not in cols and c not in absent.setdefault(label, []):
+                absent[label].append(c)
     if missing:
         raise ImportFailed(
             f"the target lacks table(s): {', '.join(missing)}",
             fix="run 'transship import schema' first, create them, or leave them out with --exclude-table-list",
         )
+    bad_columns = [f"{label} ({', '.join(cols)})" for label, cols in absent.items() if cols]
     if bad_columns:
         raise ImportFailed(
             f"target table(s) lack exported column(s): {'; '.join(bad_columns)}",
             fix="add the columns on the target (or re-run import schema)",
         )
+
+
+def _target_table(
+    conn: psycopg.Connection, schema: str, table: str
+) -> tuple[set[str], list[str], tuple[str | None, list[str]]] | None:
+    """(columns, generated columns, (primary key, its columns)) of a target table; None when it does not exist."""
+    name = sql.Identifier(schema, table).as_string(conn)
+    row = conn.execute("SELECT to_regclass(%s)::oid", (name,)).fetchone()
+    oid = row[0] if row else None
+    if oid is None:
+        return None
+    attrs = conn.execute(
+        "SELECT attname, attgenerated <> '' FROM pg_attribute WHERE attrelid = %s AND attnum > 0 AND NOT attisdropped",
+        (oid,),
+    ).fetchall()
+    pk = conn.execute(
+        "SELECT c.conname, ARRAY(SELECT a.attname FROM unnest(c.conkey) WITH ORDINALITY k(n, o)"
+        " JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.o)"
+        " FROM pg_constraint c WHERE c.conrelid = %s AND c.contype = 'p'",
+        (oid,),
+    ).fetchone()
+    return (
+        {str(r[0]) for r in attrs},
+        [str(r[0]) for r in attrs if r[1]],
+        (str(pk[0]), [str(c) for c in pk[1]]) if pk else (None, []),
+    )
 
 
 def refix_for(t: FileTask) -> str:

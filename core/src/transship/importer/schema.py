@@ -1,7 +1,8 @@
 """Apply exported schema files to the target in dependency order.
 
 Statements run one by one in autocommit. One that fails because something it needs does not exist yet is
-retried after the others, round after round, until a round makes no progress. ``NOT VALID`` constraints
+retried after the others, round after round, until a round makes no progress. A unique index a foreign key
+rests on goes before that foreign key (:mod:`transship.importer.fk_order`). ``NOT VALID`` constraints
 are held back for ``finalize-schema-post-data-import`` (the data may not satisfy them yet). On a cluster, a
 node that fails mid-statement is left for another one (:mod:`transship.importer.ddl_failover`).
 """
@@ -18,6 +19,7 @@ import psycopg
 
 from transship.errors import ImportFailed
 from transship.importer.ddl_failover import DdlFailover, already_applied, connection_lost
+from transship.importer.fk_order import order_for_foreign_keys
 from transship.schema_files import FAILED_FILE, SchemaStatement
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,9 @@ _NOT_VALID = re.compile(r"\bNOT\s+VALID\s*$", re.I)
 _ALTER_ADD_CONSTRAINT = re.compile(r"^ALTER\s+TABLE\b.*\bADD\s+CONSTRAINT\b", re.I | re.S)
 _MISSING_DEPENDENCY = {"42P01", "42704", "42883", "3F000", "42703", "42P10"}
 _ALREADY_EXISTS = {"42P07", "42710", "42723", "42P06", "42701", "42P04", "42P16", "42P17", "42809", "55000"}
+#: a foreign key whose unique index is not there yet (on a partitioned table it is valid only once its partitions'
+#: indexes are attached, later in INDEXES_table.sql): retried like a missing dependency
+_NO_UNIQUE_KEY = re.compile(r"there is no unique constraint matching given keys", re.I)
 _EXISTS_TEXT = re.compile(
     r"already exists|multiple primary keys|is already a partition|already an identity column|is already attached",
     re.I,
@@ -132,6 +137,8 @@ class SchemaImporter:
                     result.held_back += 1
                 continue
             work.append(st)
+        if mode == "schema":  # a foreign key's unique index goes before it (see importer/fk_order.py)
+            work = order_for_foreign_keys(work)
         current_path: Path | None = None
         pending = work
         first_round = True
@@ -203,7 +210,7 @@ class SchemaImporter:
         ):
             if self.ignore_exist or re.match(r'^schema "public" already exists', message):
                 return "exists", message
-        if code in _MISSING_DEPENDENCY:
+        if code in _MISSING_DEPENDENCY or (code == "42830" and _NO_UNIQUE_KEY.search(message)):
             return "missing", f"{code}: {message}"
         return "error", f"{code}: {message}" if code else message
 
@@ -217,6 +224,10 @@ class SchemaImporter:
                 fix=(
                     "re-run with --ignore-exist to skip objects that already exist"
                     if hint
+                    else "a foreign key needs a primary key, a unique constraint or a unique index (not partial, not on "
+                    "expressions) on exactly the referenced columns: create one on the target (or import the INDEX "
+                    "objects too), then re-run import schema"
+                    if _NO_UNIQUE_KEY.search(message)
                     else "edit the statement in that file (see the analysis report), then re-run import schema; or use --continue-on-error to collect failures in schema/failed.sql"
                 ),
             )

@@ -10,14 +10,17 @@ import re
 
 import psycopg
 
-from transship.errors import ConfigError, ExportDirError
-from transship.importer import target_schemas
+from transship.errors import ConfigError, ExportDirError, ImportFailed
+from transship.identifiers import qualified
+from transship.importer import indexes, target_schemas
 from transship.importer.ddl_failover import DdlFailover
-from transship.importer.schema import SchemaImporter, SchemaImportResult
+from transship.importer.fk_order import foreign_keys
+from transship.importer.schema import SchemaImporter, SchemaImportResult, is_not_valid_constraint
 from transship.schema_files import (
     FAILED_FILE,
     IMPORT_ORDER,
     OBJECT_FILES,
+    SchemaStatement,
     existing_object_types,
     read_schema_files,
 )
@@ -148,6 +151,7 @@ def finalize(ctx: StepContext, o: FinalizeOptions) -> None:
     with conn:
         importer = _importer(ctx, sink, conn, o, "finalize-schema-post-data-import")
         statements = read_schema_files(ctx.export_dir.schema, ["TABLE", "PARTITION"])
+        _check_keys_built(ctx, sink, conn, statements)
         try:
             result = importer.run(statements, mode="post-snapshot")
             _report(ctx, result, "Post-snapshot import (NOT VALID constraints)", importer)
@@ -156,6 +160,32 @@ def finalize(ctx: StepContext, o: FinalizeOptions) -> None:
         finally:
             importer.conn.close()  # another node's, after a failover
     ctx.meta.update_status(finalize_done=True)
+
+
+def _check_keys_built(
+    ctx: StepContext, sink: ImportSink, conn: psycopg.Connection, statements: list[SchemaStatement]
+) -> None:
+    """A foreign key finalize adds must find the primary key it references: import data drops a primary key that
+    no foreign key references yet for the load (the NOT VALID ones wait for finalize) and builds it after it."""
+    migration_uuid = ctx.meta.status().get("migration_uuid")
+    waiting = indexes.waiting_primary_keys(conn, sink.ledger_schema, migration_uuid) if migration_uuid else []
+    if not waiting:
+        return
+    schema = target_schema_for(ctx)
+    referenced = {
+        fk.table[1]
+        for st in statements
+        if is_not_valid_constraint(st.statement.body)
+        for fk in foreign_keys(st.statement.body)
+    }
+    needed = [(s, t, n) for s, t, n in waiting if t in referenced]
+    if needed:
+        names = ", ".join(f"{n} of {qualified(schema or s, t)}" for s, t, n in needed)
+        raise ImportFailed(
+            f"the primary key(s) {names}, dropped by import data for the load, are not built yet, and foreign keys"
+            " to be added now reference them",
+            fix="re-run import data to the end (it resumes and builds them), then finalize-schema-post-data-import",
+        )
 
 
 def _refresh_mviews(ctx: StepContext, conn: psycopg.Connection, search_path: str | None) -> None:
