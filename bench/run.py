@@ -67,6 +67,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--jobs", type=int, default=2, help="parallelism for every tool (default 2 = this machine's cores)"
     )
     p.add_argument(
+        "--runs", type=int, default=3, help="rounds of every tool, reported as medians (default 3)"
+    )
+    p.add_argument(
         "--keep-databases", action="store_true", help="keep the databases and work dirs for a look"
     )
     p.add_argument("--pg-host", default=os.environ.get("PGHOST", "127.0.0.1"))
@@ -83,6 +86,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args.tools = wanted
     if args.jobs < 1:
         p.error("--jobs must be at least 1")
+    if args.runs < 1:
+        p.error("--runs must be at least 1")
     return args
 
 
@@ -227,27 +232,32 @@ def main(argv: list[str]) -> int:
         record["source_checks"] = source_checks
         record["total_rows"] = total_rows
 
-        # --- timed runs, one at a time ---
-        for spec in specs:
-            target = f"{prefix}_{spec.tool.replace('+', '_').replace('-', '_')}_{'my2pg' if spec.path == runs.MYSQL_TO_PG else 'pg2pg'}"
-            print(f"\n{spec.tool} {spec.path} → {target}", flush=True)
-            created_pg.append(target)
-            pg.create(target)
-            pg.checkpoint()
-            work_dir = work_root / target
-            work_dir.mkdir()
-            result = runs.execute(spec, ctx, target, work_dir)
-            results.append(result)
-            if result.status == "ran":
-                check_target(result, pg, source_checks[spec.path], pg_digests, ctx.pg_source)
-                if spec.tool == "transship" and result.status == "ok":
-                    measure_verify(result, ctx, target, work_dir)
-                    if spec.path == runs.PG_TO_PG:
-                        measure_orders_import(result, ctx, work_dir, created_pg)
-            if not args.keep_databases:
-                pg.drop(target)
-                created_pg.remove(target)
-                shutil.rmtree(work_dir, ignore_errors=True)
+        # --- timed runs, one at a time; every tool once per round, the side measurements in the first ---
+        for round_no in range(args.runs):
+            for spec in specs:
+                name = f"{spec.tool.replace('+', '_').replace('-', '_')}_{'my2pg' if spec.path == runs.MYSQL_TO_PG else 'pg2pg'}"
+                target = f"{prefix}_{name}" + (f"_r{round_no + 1}" if args.runs > 1 else "")
+                print(
+                    f"\n{spec.tool} {spec.path} → {target} (round {round_no + 1} of {args.runs})", flush=True
+                )
+                created_pg.append(target)
+                pg.create(target)
+                pg.checkpoint()
+                work_dir = work_root / target
+                work_dir.mkdir()
+                result = runs.execute(spec, ctx, target, work_dir)
+                result.round = round_no
+                results.append(result)
+                if result.status == "ran":
+                    check_target(result, pg, source_checks[spec.path], pg_digests, ctx.pg_source)
+                    if spec.tool == "transship" and result.status == "ok" and round_no == 0:
+                        measure_verify(result, ctx, target, work_dir)
+                        if spec.path == runs.PG_TO_PG:
+                            measure_orders_import(result, ctx, work_dir, created_pg)
+                if not args.keep_databases:
+                    pg.drop(target)
+                    created_pg.remove(target)
+                    shutil.rmtree(work_dir, ignore_errors=True)
     finally:
         if args.keep_databases:
             print(f"\nkept: PostgreSQL {created_pg}, MariaDB {created_mysql}, work dir {work_root}")
@@ -256,9 +266,11 @@ def main(argv: list[str]) -> int:
             shutil.rmtree(work_root, ignore_errors=True)
 
     print("\n" + report.table(results, total_rows))
+    print("\n" + report.median_table(results))
     record["finished_at"] = dt.datetime.now().isoformat(timespec="seconds")
     record["load_average_at_end"] = round(os.getloadavg()[0], 2)
     record["results"] = report.as_json(results, total_rows)
+    record["medians"] = report.medians(results)
     RESULTS_DIR.mkdir(exist_ok=True)
     out = RESULTS_DIR / f"{stamp}.json"
     out.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n")

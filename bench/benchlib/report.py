@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import statistics
+
 from .runs import MYSQL_TO_PG, RunResult
 
 SHORT_PATH = {MYSQL_TO_PG: "MySQL→PG"}
@@ -23,12 +25,57 @@ def ratios(results: list[RunResult]) -> dict[int, dict[str, float | str]]:
             continue
         out[i] = {}
         for peer in results:
-            if peer.tool.startswith("transship") or peer.path != r.path:
+            if peer.tool.startswith("transship") or peer.path != r.path or peer.round != r.round:
                 continue
             out[i][peer.tool] = (
                 round(r.wall_s / peer.wall_s, 2) if peer.status == "ok" and peer.wall_s else peer.status
             )
     return out
+
+
+def medians(results: list[RunResult]) -> list[dict[str, object]]:
+    """Per tool and path over the rounds: the median total wall time, and for transship the ratio of its median
+    to each peer's median (a tool with a failed or wrong round gets that status instead of a median)."""
+    groups: dict[tuple[str, str], list[RunResult]] = {}
+    for r in results:
+        if r.status != "skipped":
+            groups.setdefault((r.tool, r.path), []).append(r)
+    out: list[dict[str, object]] = []
+    for (tool, path), runs in groups.items():
+        bad = [r.status for r in runs if r.status != "ok"]
+        walls = [round(r.wall_s, 3) for r in runs]
+        out.append({"tool": tool, "path": path, "runs": len(runs), "wall_s": walls,
+                    "median_wall_s": None if bad else round(statistics.median(walls), 3),
+                    "status": bad[0] if bad else "ok"})  # fmt: skip
+    for entry in out:
+        if not str(entry["tool"]).startswith("transship") or entry["median_wall_s"] is None:
+            continue
+        entry["ratio_vs_peer"] = {
+            str(peer["tool"]): round(float(entry["median_wall_s"]) / float(peer["median_wall_s"]), 2)  # type: ignore[arg-type]
+            if peer["median_wall_s"]
+            else peer["status"]
+            for peer in out
+            if not str(peer["tool"]).startswith("transship") and peer["path"] == entry["path"]
+        }
+    return out
+
+
+def median_table(results: list[RunResult]) -> str:
+    """Medians over the rounds, with transship's ratios to its peers (the numbers issue 13's targets are in)."""
+    rounds = 1 + max((r.round for r in results), default=0)
+    head = f"{'tool':<20} {'path':<8} {'median wall':>11}  {'runs':<28} vs peer (ratio of medians)"
+    lines = [f"medians of {rounds} round(s):", head, "-" * len(head)]
+    for m in medians(results):
+        runs = ", ".join(f"{w:.2f}" for w in m["wall_s"])  # type: ignore[attr-defined]
+        median = f"{m['median_wall_s']:10.2f}s" if m["median_wall_s"] is not None else f"{m['status']:>11}"
+        ratio = m.get("ratio_vs_peer")
+        note = (
+            ", ".join(f"{v:.2f}× {p}" if isinstance(v, float) else f"{p} {v}" for p, v in ratio.items())
+            if isinstance(ratio, dict) and ratio
+            else "(peer)"
+        )
+        lines.append(f"{m['tool']:<20} {short_path(str(m['path'])):<8} {median}  {runs:<28} {note}")
+    return "\n".join(lines)
 
 
 def fmt_rss(kb: int) -> str:
@@ -85,6 +132,7 @@ def as_json(results: list[RunResult], total_rows: int) -> list[dict[str, object]
             {
                 "tool": r.tool,
                 "path": r.path,
+                "round": r.round,
                 "status": r.status,
                 "reason": r.reason,
                 "wall_s": round(r.wall_s, 3),

@@ -42,6 +42,7 @@ class RunResult:
     steps: list[Measurement] = field(default_factory=list)
     verification: dict[str, object] = field(default_factory=dict)
     target_db: str = ""
+    round: int = 0  # which of the --runs rounds (every tool runs once per round, in the same order)
 
     @property
     def wall_s(self) -> float:
