@@ -24,7 +24,16 @@ from transship.sdk import (
     is_array,
     range_var_name,
 )
-from transship_rules_yugabytedb.base import FIXED_PG15, YBRule, column_defs, constraints, key_columns
+from transship_rules_yugabytedb.base import (
+    FIXED_PG15,
+    YBRule,
+    column_defs,
+    constraint_name,
+    constraints,
+    key_columns,
+    scan_function_bodies,
+    table_statement_parents,
+)
 
 # voyager type suffix -> the PostgreSQL type name(s) as pglast reports them
 UNSUPPORTED_TYPES: dict[str, tuple[str, ...]] = {
@@ -76,11 +85,22 @@ class _UnsupportedDatatype(YBRule):
 def column_type(
     ctx: AnalysisContext, table_name: str, column: str, stmt: AnalysedStatement
 ) -> tuple[str, bool]:
-    """``(base type, is array)`` of a column, from the schema model or the statement itself."""
-    table = ctx.model.table(table_name)
-    if table is not None and column in table.columns:
-        info = table.columns[column]
-        return info.type, info.array
+    """``(base type, is array)`` of a column, from the schema model or the statement itself.
+
+    Columns a table gets from its parent (``PARTITION OF``, ``INHERITS``, ``LIKE``) are looked up there.
+    """
+    seen: set[str] = set()
+    todo = [table_name]
+    while todo:
+        name = todo.pop(0)
+        table = ctx.model.table(name)
+        if table is None or table.name.lower() in seen:
+            continue
+        seen.add(table.name.lower())
+        info = table.column(column)
+        if info is not None:
+            return info.type, info.array
+        todo += table_statement_parents(table.statement)
     for _t, col in column_defs(stmt):
         if col.colname == column:
             return ctx.model.resolve_type(col.typeName), is_array(col.typeName)
@@ -115,7 +135,7 @@ class _PkUkOnType(_KeyOnType):
             if bad:
                 yield Finding(
                     f"Primary key and Unique constraints on columns with {self.type_label} data type are not yet supported in YugabyteDB (column {', '.join(bad)}).",
-                    object_name=constraint_object(table, con.conname),
+                    object_name=constraint_object(table, constraint_name(con, table, cols)),
                 )
 
 
@@ -131,17 +151,30 @@ class _IndexOnType(_KeyOnType):
         ):
             return
         table = range_var_name(node.relation)
-        bad = [
-            p.name
-            for p in node.indexParams or ()
-            if isinstance(p, ast.IndexElem)
-            and p.name
-            and self.matches(ctx, *column_type(ctx, table, p.name, stmt))
-        ]
+        bad = []
+        for p in node.indexParams or ():
+            if not isinstance(p, ast.IndexElem):
+                continue
+            if p.name and self.matches(ctx, *column_type(ctx, table, p.name, stmt)):
+                bad.append(str(p.name))
+            elif isinstance(p.expr, ast.TypeCast) and self.matches(
+                ctx, ctx.model.resolve_type(p.expr.typeName), is_array(p.expr.typeName)
+            ):  # an expression cast to the type: the key is of that type
+                bad.append(f"({type_text(p.expr)})")
         if bad:
             yield Finding(
                 f"Indexes on columns with {self.type_label} data type are not yet supported in YugabyteDB (column {', '.join(bad)})."
             )
+
+
+def type_text(cast: ast.TypeCast) -> str:
+    """``expr::type`` of an index expression, for the reason."""
+    from pglast.stream import RawStream
+
+    try:
+        return str(RawStream()(cast))
+    except Exception:  # noqa: BLE001 - the reason only names it
+        return "expression"
 
 
 def _label(key: str) -> str:
@@ -175,4 +208,4 @@ def _build() -> list[type[Rule]]:
     return rules
 
 
-RULES = _build()
+RULES = scan_function_bodies(_build())

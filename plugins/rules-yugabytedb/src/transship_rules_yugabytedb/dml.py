@@ -25,7 +25,7 @@ from transship.sdk import (
     strings,
     type_name,
 )
-from transship_rules_yugabytedb.base import FIXED_PG15, YBRule
+from transship_rules_yugabytedb.base import FIXED_PG15, YBRule, scan_function_bodies
 
 
 class _Dml(YBRule):
@@ -330,10 +330,10 @@ class Rule_TWO_PHASE_COMMIT(_Dml):
             yield Finding("Two-Phase Commit is not supported yet in YugabyteDB.")
 
 
-RULES: list[type[Rule]] = [
+RULES: list[type[Rule]] = scan_function_bodies([
     Rule_ADVISORY_LOCKS, *_system_column_rules(), Rule_XML_FUNCTIONS, Rule_REGEX_FUNCTIONS,
     Rule_ANY_VALUE_AGGREGATE_FUNCTION, Rule_RANGE_AGGREGATE_FUNCTION, Rule_JSON_CONSTRUCTOR_FUNCTION,
     Rule_JSON_QUERY_FUNCTION, Rule_LARGE_OBJECT_FUNCTIONS, Rule_JSONB_SUBSCRIPTING, Rule_JSON_TYPE_PREDICATE,
     Rule_COPY_FROM_WHERE, Rule_COPY_ON_ERROR, Rule_FETCH_WITH_TIES, Rule_CTE_WITH_MATERIALIZED_CLAUSE,
     Rule_MERGE_STATEMENT, Rule_LISTEN_NOTIFY, Rule_NON_DECIMAL_INTEGER_LITERAL, Rule_TWO_PHASE_COMMIT,
-]  # fmt: skip
+])  # fmt: skip

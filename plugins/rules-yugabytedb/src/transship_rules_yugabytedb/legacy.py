@@ -13,7 +13,14 @@ from collections.abc import Iterable
 from typing import ClassVar
 
 from pglast import ast
-from pglast.enums import AlterTableType, FetchDirection, ObjectType, TableLikeOption, ViewCheckOption
+from pglast.enums import (
+    AlterTableType,
+    ConstrType,
+    FetchDirection,
+    ObjectType,
+    TableLikeOption,
+    ViewCheckOption,
+)
 
 from transship.sdk import (
     AnalysedStatement,
@@ -27,7 +34,15 @@ from transship.sdk import (
     type_name,
 )
 from transship.sdk import range_var_name as rv_name
-from transship_rules_yugabytedb.base import DOCS_MYSQL, DOCS_ORACLE, YBRule, alter_cmds, column_defs
+from transship_rules_yugabytedb.base import (
+    DOCS_MYSQL,
+    DOCS_ORACLE,
+    YBRule,
+    alter_cmds,
+    column_defs,
+    constraints,
+    scan_function_bodies,
+)
 
 
 class _Legacy(YBRule):
@@ -71,15 +86,32 @@ class Rule_RANGE_WITH_OFFSET(_Legacy):
 
 
 class Rule_CURSOR_FETCH_DIRECTION(_Legacy):
-    """FETCH with a direction other than NEXT/FORWARD (PRIOR, FIRST, LAST, ABSOLUTE, RELATIVE, BACKWARD)."""
+    """FETCH or MOVE with a direction other than NEXT/FORWARD (PRIOR, FIRST, LAST, ABSOLUTE, RELATIVE, BACKWARD).
+
+    Top-level and SQL-body ``FETCH`` statements, and the ``FETCH``/``MOVE`` statements of PL/pgSQL bodies
+    (PL/pgSQL statements, which the body reader turns into SQL ``FETCH``/``MOVE``). voyager's regular expression
+    also flags ``FETCH NEXT``/``FETCH FORWARD``, which YugabyteDB's forward-only cursors run.
+    """
 
     scan_bodies = True
     impact = Impact.LEVEL_2
     suggestion = "Only FETCH NEXT/FORWARD works on YugabyteDB cursors; verify the statement on your YugabyteDB version."
+    gh = "https://github.com/yugabyte/yugabyte-db/issues/6514"
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
-        if isinstance(stmt.node, ast.FetchStmt) and stmt.node.direction != FetchDirection.FETCH_FORWARD:
-            yield Finding("This FETCH clause might not be supported yet (only FETCH NEXT/FORWARD is).")
+        node = stmt.node
+        found = isinstance(node, ast.FetchStmt) and (
+            node.direction != FetchDirection.FETCH_FORWARD or int(node.howMany or 0) < 0
+        )
+        if found:
+            name = (
+                str(node.portalname or "") if isinstance(node, ast.FetchStmt) and not stmt.in_body else None
+            )
+            yield Finding(
+                "This FETCH clause might not be supported yet (only FETCH NEXT/FORWARD is).",
+                object_type="CURSOR",
+                object_name=name,
+            )
 
 
 def _target_type(node: ast.Node | None) -> ObjectType | None:
@@ -148,8 +180,10 @@ class Rule_WHERE_CURRENT_OF(_Legacy):
     suggestion = "Use the primary key of the fetched row in the WHERE clause."
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
-        if any(True for _ in stmt.find(ast.CurrentOfExpr)):
-            yield Finding("WHERE CURRENT OF not supported yet.")
+        for expr in stmt.find(ast.CurrentOfExpr):
+            name = str(expr.cursor_name or "") if not stmt.in_body else None
+            yield Finding("WHERE CURRENT OF not supported yet.", object_type="CURSOR", object_name=name)
+            return
 
 
 class _Text(_Legacy):
@@ -262,12 +296,22 @@ class Rule_CREATE_ACCESS_METHOD(_Node):
     suggestion = "Remove it and the objects that use the access method."
 
 
-class Rule_REINDEX(_Node):
+class Rule_REINDEX(_Legacy):
     """REINDEX is not supported."""
 
-    nodes = (ast.ReindexStmt,)
     reason = "REINDEX is not supported."
     suggestion = "Remove it from the exported schema (indexes are built fresh on import)."
+    gh = "https://github.com/yugabyte/yugabyte-db/issues/10267"
+
+    def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
+        node = stmt.node
+        if isinstance(node, ast.ReindexStmt):
+            kind = str(node.kind.name).removeprefix("REINDEX_OBJECT_") if node.kind is not None else ""
+            name = rv_name(node.relation) if node.relation is not None else str(node.name or "")
+            if stmt.in_body:
+                yield Finding(self.reason)
+            else:
+                yield Finding(self.reason, object_type=kind or None, object_name=name)
 
 
 class Rule_CREATE_TABLE_LIKE_INCLUDING_ALL(_Legacy):
@@ -350,11 +394,32 @@ ALTER_RULES = [
     _alter("ALTER_TABLE_RESET", "ALTER TABLE ... RESET (storage parameter) is not supported.", (T.AT_ResetRelOptions,), "ALTER TABLE RESET not supported yet."),
     _alter("ALTER_TABLE_OPTIONS", "ALTER TABLE ... OPTIONS (foreign table options) is not supported.", (T.AT_GenericOptions,), "ALTER TABLE OPTIONS not supported yet."),
     _alter("ALTER_TYPE_DROP_ATTRIBUTE", "ALTER TYPE ... DROP ATTRIBUTE is not supported.", (T.AT_DropColumn,), "ALTER TYPE DROP ATTRIBUTE not supported yet.", (ObjectType.OBJECT_TYPE,)),
-    _alter("ALTER_TYPE", "ALTER TYPE ... ADD/ALTER ATTRIBUTE is not supported.", (T.AT_AddColumn, T.AT_AlterColumnType), "ALTER TYPE not supported yet.", (ObjectType.OBJECT_TYPE,)),
     _alter("ALTER_TABLE_INHERIT", "ALTER TABLE ... INHERIT is not supported.", (T.AT_AddInherit, T.AT_DropInherit), "ALTER TABLE INHERIT not supported yet."),
     _alter("ALTER_TABLE_VALIDATE_CONSTRAINT", "ALTER TABLE ... VALIDATE CONSTRAINT is not supported.", (T.AT_ValidateConstraint,), "ALTER TABLE VALIDATE CONSTRAINT not supported yet."),
     _alter("ALTER_VIEW", "ALTER VIEW ... (column defaults, options) is not supported.", tuple(T), "ALTER VIEW not supported yet.", (ObjectType.OBJECT_VIEW,)),
 ]  # fmt: skip
+
+
+class Rule_ALTER_TYPE(_Alter):
+    """ALTER TYPE ... ADD/ALTER ATTRIBUTE (composite types) and ALTER TYPE ... SET (base types) are not supported.
+
+    voyager's regular expression flags every ``ALTER TYPE``; ``ADD VALUE``/``RENAME VALUE`` of enums,
+    ``RENAME TO``, ``OWNER TO`` and ``SET SCHEMA`` work on YugabyteDB and are not reported. ``DROP ATTRIBUTE``
+    and ``RENAME ATTRIBUTE`` have their own rules.
+    """
+
+    subtypes = (T.AT_AddColumn, T.AT_AlterColumnType)
+    objtypes = (ObjectType.OBJECT_TYPE,)
+    reason = "ALTER TYPE not supported yet."
+    gh = "https://github.com/yugabyte/yugabyte-db/issues/1893"
+
+    def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
+        node = stmt.node
+        if isinstance(node, ast.AlterTypeStmt):
+            name = None if stmt.in_body else ".".join(strings(node.typeName))
+            yield Finding(self.reason, object_type=None if stmt.in_body else "TYPE", object_name=name)
+            return
+        yield from super().check(stmt, ctx)
 
 
 class Rule_ALTER_TABLE_SET_SCHEMA(_Node):
@@ -435,19 +500,29 @@ class Rule_ORACLE_UNSUPPORTED_DATATYPE(_Legacy):
 
 
 class Rule_FOREIGN_TABLE_WITH_KEYS(_Legacy):
-    """Foreign table with PRIMARY KEY or REFERENCES constraints."""
+    """Foreign table with PRIMARY KEY or REFERENCES constraints (CREATE or ALTER FOREIGN TABLE)."""
 
     suggestion = "Remove the PRIMARY KEY/REFERENCES constraints from the foreign table."
+    gh = "https://github.com/yugabyte/yugabyte-db/issues/10698"
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
-        from pglast.enums import ConstrType
-
-        from transship_rules_yugabytedb.base import constraints
-
-        if isinstance(stmt.node, ast.CreateForeignTableStmt):
-            kinds = {c.contype for c, _t, _cols, _d in constraints(stmt)}
-            if kinds & {ConstrType.CONSTR_PRIMARY, ConstrType.CONSTR_FOREIGN}:
-                yield Finding("Primary key constraints and REFERENCES are not supported on foreign tables.")
+        node = stmt.node
+        if not (
+            isinstance(node, ast.CreateForeignTableStmt)
+            or (isinstance(node, ast.AlterTableStmt) and node.objtype == ObjectType.OBJECT_FOREIGN_TABLE)
+        ):
+            return
+        kinds = {c.contype for c, _t, _cols, _d in constraints(stmt)}
+        what = [
+            label
+            for kind, label in (
+                (ConstrType.CONSTR_PRIMARY, "Primary key"),
+                (ConstrType.CONSTR_FOREIGN, "Foreign key"),
+            )
+            if kind in kinds
+        ]
+        if what:
+            yield Finding(f"{' and '.join(what)} constraints are not supported on foreign tables.")
 
 
 class Rule_CREATE_CONVERSION(_Node):
@@ -470,11 +545,11 @@ class Rule_ALTER_CONVERSION(_Node):
         return _target_type(node) == ObjectType.OBJECT_CONVERSION
 
 
-RULES: list[type[Rule]] = [
+RULES: list[type[Rule]] = scan_function_bodies([
     Rule_VIEW_WITH_CHECK_OPTION, Rule_RANGE_WITH_OFFSET, Rule_CURSOR_FETCH_DIRECTION, Rule_ALTER_AGGREGATE,
     Rule_DROP_MULTIPLE_OBJECTS, Rule_DROP_INDEX_CONCURRENTLY, Rule_WHERE_CURRENT_OF, Rule_BULK_COLLECT, Rule_WITH_OIDS,
     Rule_SET_WITH_OIDS, Rule_DROP_TEMPORARY_TABLE, Rule_JSON_ARRAYAGG, Rule_COMPOUND_TRIGGER, Rule_CREATE_ACCESS_METHOD,
-    Rule_REINDEX, Rule_CREATE_TABLE_LIKE_INCLUDING_ALL, Rule_LIKE_CLAUSE, *ALTER_RULES, Rule_ALTER_TABLE_SET_SCHEMA,
+    Rule_REINDEX, Rule_CREATE_TABLE_LIKE_INCLUDING_ALL, Rule_LIKE_CLAUSE, *ALTER_RULES, Rule_ALTER_TYPE, Rule_ALTER_TABLE_SET_SCHEMA,
     Rule_CREATE_SCHEMA_WITH_ELEMENTS, Rule_ALTER_TYPE_RENAME_ATTRIBUTE, Rule_ALTER_TABLESPACE, Rule_LANGUAGE_C_FUNCTION,
     Rule_ORACLE_UNSUPPORTED_DATATYPE, Rule_FOREIGN_TABLE_WITH_KEYS, Rule_CREATE_CONVERSION, Rule_ALTER_CONVERSION,
-]  # fmt: skip
+])  # fmt: skip
