@@ -164,8 +164,9 @@ def scan_function_bodies(rules: list[type[Rule]]) -> list[type[Rule]]:
     voyager checks every statement of a PL/pgSQL body with the detectors it uses for top-level statements
     and reports what it finds on the function (``FUNCTION public.f``); a DDL statement a function runs
     fails on the target just as it would in the schema. A rule reports at most one issue per function
-    (several ``COPY ... WHERE`` in one body are one issue, as in voyager); top-level statements are
-    unchanged.
+    (several ``COPY ... WHERE`` in one body are one issue, as in voyager), named after the function: an
+    issue found in a body is on the function, not on the table or constraint the statement names. A rule
+    with ``body_object_type`` (``CURSOR``) keeps that object type. Top-level statements are unchanged.
     """
     for rule in rules:
         if not rule.parsed_only:  # the text rules read the whole function already
@@ -188,6 +189,8 @@ def _once_per_body(check: Any) -> Any:
             return
         for finding in check(self, stmt, ctx):
             reported.add(id(stmt.parent))
+            finding.object_type = getattr(self, "body_object_type", None)
+            finding.object_name = None
             yield finding
             return
 

@@ -42,7 +42,7 @@ class Rule_STORED_GENERATED_COLUMNS(YBRule):
     minimum_versions_fixed_in = FIXED_PG15
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
-        if not isinstance(stmt.node, ast.CreateStmt):
+        if not isinstance(stmt.node, ast.CreateStmt | ast.AlterTableStmt):
             return
         cols = [
             str(col.colname)

@@ -97,6 +97,7 @@ class Rule_CURSOR_FETCH_DIRECTION(_Legacy):
     impact = Impact.LEVEL_2
     suggestion = "Only FETCH NEXT/FORWARD works on YugabyteDB cursors; verify the statement on your YugabyteDB version."
     gh = "https://github.com/yugabyte/yugabyte-db/issues/6514"
+    body_object_type = "CURSOR"
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
         node = stmt.node
@@ -178,11 +179,14 @@ class Rule_WHERE_CURRENT_OF(_Legacy):
     scan_bodies = True
     impact = Impact.LEVEL_2
     suggestion = "Use the primary key of the fetched row in the WHERE clause."
+    gh = "https://github.com/yugabyte/yugabyte-db/issues/737"
+    body_object_type = "CURSOR"
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
         for expr in stmt.find(ast.CurrentOfExpr):
-            name = str(expr.cursor_name or "") if not stmt.in_body else None
-            yield Finding("WHERE CURRENT OF not supported yet.", object_type="CURSOR", object_name=name)
+            yield Finding(
+                "WHERE CURRENT OF not supported yet.", object_type="CURSOR", object_name=expr.cursor_name
+            )
             return
 
 
@@ -198,12 +202,41 @@ class _Text(_Legacy):
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
         if stmt.node is None or isinstance(stmt.node, self.parsed_nodes):
-            if self.pattern.search(_without_comments(stmt.sql)):
-                yield Finding(self.reason)
+            text = _without_comments(stmt.sql)
+            if self.pattern.search(text):
+                otype, name = unparsed_subject(text) if stmt.node is None else (None, None)
+                yield Finding(self.reason, object_type=otype, object_name=name)
 
 
 def _without_comments(sql: str) -> str:
     return re.sub(r"--[^\n]*|/\*.*?\*/", " ", sql, flags=re.S)
+
+
+_UNPARSED_SUBJECT = re.compile(
+    r"^\s*(?:CREATE|ALTER|DROP)\s+(?:OR\s+REPLACE\s+)?"
+    r"(?P<mods>(?:(?:TEMPORARY|TEMP|UNLOGGED|GLOBAL|LOCAL|MATERIALIZED|UNIQUE|CONSTRAINT|FOREIGN|EDITIONABLE|NONEDITIONABLE)\s+)*)"
+    r"(?P<kind>TABLE|VIEW|INDEX|FUNCTION|PROCEDURE|TRIGGER|SEQUENCE|TYPE|PACKAGE(?:\s+BODY)?)\s+"
+    r"(?:IF\s+(?:NOT\s+)?EXISTS\s+)?(?:ONLY\s+)?(?P<name>[\w.\"$]+)",
+    re.I,
+)
+
+
+def unparsed_subject(sql: str) -> tuple[str | None, str | None]:
+    """``(object type, name)`` of a statement PostgreSQL cannot parse, from its first words.
+
+    ``CREATE TABLE public.t (...) WITH OIDS`` -> ``("TABLE", "public.t")``; ``(None, None)`` (the file's
+    object type, no name) when the statement does not start like that.
+    """
+    m = _UNPARSED_SUBJECT.match(sql)
+    if m is None:
+        return None, None
+    kind = " ".join(m.group("kind").upper().split())
+    mods = m.group("mods").upper().split()
+    if kind == "VIEW" and "MATERIALIZED" in mods:
+        kind = "MVIEW"
+    elif kind == "TABLE" and "FOREIGN" in mods:
+        kind = "FOREIGN TABLE"
+    return kind, m.group("name")
 
 
 class Rule_BULK_COLLECT(_Text):
@@ -283,9 +316,14 @@ class _Node(_Legacy):
     def accept(self, node: ast.Node) -> bool:
         return True
 
+    def subject(self, node: ast.Node) -> tuple[str | None, str | None]:
+        """``(object type, name)`` of the issue when the statement's own subject is not the right one."""
+        return None, None
+
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
         if isinstance(stmt.node, self.nodes) and self.accept(stmt.node):
-            yield Finding(self.reason)
+            otype, name = self.subject(stmt.node)
+            yield Finding(self.reason, object_type=otype, object_name=name)
 
 
 class Rule_CREATE_ACCESS_METHOD(_Node):
@@ -308,10 +346,7 @@ class Rule_REINDEX(_Legacy):
         if isinstance(node, ast.ReindexStmt):
             kind = str(node.kind.name).removeprefix("REINDEX_OBJECT_") if node.kind is not None else ""
             name = rv_name(node.relation) if node.relation is not None else str(node.name or "")
-            if stmt.in_body:
-                yield Finding(self.reason)
-            else:
-                yield Finding(self.reason, object_type=kind or None, object_name=name)
+            yield Finding(self.reason, object_type=kind or None, object_name=name)
 
 
 class Rule_CREATE_TABLE_LIKE_INCLUDING_ALL(_Legacy):
@@ -416,8 +451,7 @@ class Rule_ALTER_TYPE(_Alter):
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
         node = stmt.node
         if isinstance(node, ast.AlterTypeStmt):
-            name = None if stmt.in_body else ".".join(strings(node.typeName))
-            yield Finding(self.reason, object_type=None if stmt.in_body else "TYPE", object_name=name)
+            yield Finding(self.reason, object_type="TYPE", object_name=".".join(strings(node.typeName)))
             return
         yield from super().check(stmt, ctx)
 
@@ -454,6 +488,9 @@ class Rule_ALTER_TYPE_RENAME_ATTRIBUTE(_Node):
     def accept(self, node: ast.Node) -> bool:
         return isinstance(node, ast.RenameStmt) and node.renameType == ObjectType.OBJECT_ATTRIBUTE
 
+    def subject(self, node: ast.Node) -> tuple[str | None, str | None]:
+        return "TYPE", None
+
 
 class Rule_ALTER_TABLESPACE(_Node):
     """ALTER TABLESPACE is not supported."""
@@ -467,6 +504,13 @@ class Rule_ALTER_TABLESPACE(_Node):
             isinstance(node, ast.AlterTableSpaceOptionsStmt)
             or _target_type(node) == ObjectType.OBJECT_TABLESPACE
         )
+
+    def subject(self, node: ast.Node) -> tuple[str | None, str | None]:
+        if isinstance(node, ast.AlterTableSpaceOptionsStmt):
+            return "TABLESPACE", str(node.tablespacename)
+        if isinstance(node, ast.RenameStmt):
+            return "TABLESPACE", str(node.subname or "")
+        return "TABLESPACE", None
 
 
 class Rule_LANGUAGE_C_FUNCTION(_Node):
