@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from pglast import ast
-from pglast.enums import ConstrType
+from pglast.enums import AlterTableType, ConstrType
 
 from transship.sdk import (
     AnalysedStatement,
@@ -21,12 +21,12 @@ from transship.sdk import (
     Impact,
     Rule,
     constraint_object,
-    is_array,
     range_var_name,
 )
 from transship_rules_yugabytedb.base import (
     FIXED_PG15,
     YBRule,
+    alter_cmds,
     column_defs,
     constraint_name,
     constraints,
@@ -76,6 +76,12 @@ class _UnsupportedDatatype(YBRule):
             for table, col in column_defs(stmt)
             if ctx.model.resolve_type(col.typeName) in self.type_names
         ]
+        cols += [  # ALTER TABLE ... ALTER COLUMN c TYPE xml
+            f"{range_var_name(node.relation)}.{cmd.name}"
+            for node, cmd in alter_cmds(stmt, AlterTableType.AT_AlterColumnType)
+            if isinstance(cmd.def_, ast.ColumnDef)
+            and ctx.model.resolve_type(cmd.def_.typeName) in self.type_names
+        ]
         if cols:
             yield Finding(
                 f"{self.type_label} datatype is not yet supported in YugabyteDB. Affected column: {', '.join(cols)}."
@@ -103,7 +109,7 @@ def column_type(
         todo += table_statement_parents(table.statement)
     for _t, col in column_defs(stmt):
         if col.colname == column:
-            return ctx.model.resolve_type(col.typeName), is_array(col.typeName)
+            return ctx.model.resolve_type(col.typeName), ctx.model.is_array_type(col.typeName)
     return "", False
 
 
@@ -158,7 +164,7 @@ class _IndexOnType(_KeyOnType):
             if p.name and self.matches(ctx, *column_type(ctx, table, p.name, stmt)):
                 bad.append(str(p.name))
             elif isinstance(p.expr, ast.TypeCast) and self.matches(
-                ctx, ctx.model.resolve_type(p.expr.typeName), is_array(p.expr.typeName)
+                ctx, ctx.model.resolve_type(p.expr.typeName), ctx.model.is_array_type(p.expr.typeName)
             ):  # an expression cast to the type: the key is of that type
                 bad.append(f"({type_text(p.expr)})")
         if bad:
