@@ -17,7 +17,9 @@ edit by hand (a test checks it is up to date). Select rules with `--rules` / `--
 or group (globs allowed), e.g. `--exclude-rules 'INDEX_ON_*'` or `--rules hygiene`. "Fixed in" lists, per
 YugabyteDB release series, the first version without the limitation: on that version or newer the issue is
 not reported (see `--target-db-version`). Each row has the anchor `#rule-<code in lower case>`, which the
-"Docs Link" of the hygiene pack's issues points to.
+"Docs Link" of the hygiene pack's issues points to. [analysis-vs-voyager.md](analysis-vs-voyager.md) says
+where these rules answer differently from yb-voyager's `analyze-schema` (and why), and has the rule × object
+kind table of the fixtures.
 """
 
 
