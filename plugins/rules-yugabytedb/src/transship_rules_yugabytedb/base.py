@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from pglast import ast
 from pglast.enums import AlterTableType, ConstrType
 
-from transship.sdk import AnalysedStatement, Rule, range_var_name
+from transship.sdk import AnalysedStatement, Rule, pg_object_name, range_var_name
 
 DOCS = "https://docs.yugabyte.com/preview/yugabyte-voyager/known-issues/postgresql/"
 DOCS_MYSQL = "https://docs.yugabyte.com/preview/yugabyte-voyager/known-issues/mysql/"
@@ -110,21 +110,6 @@ def key_columns(con: ast.Constraint, columns: list[str] | None) -> list[str]:
 
 # -- helpers added for the object-kind coverage (issue 14) ---------------------------------------------------
 
-NAMEDATALEN = 64
-
-
-def _object_name(name1: str, name2: str | None, label: str) -> str:
-    """PostgreSQL's ``makeObjectName``: ``name1_name2_label``, name1/name2 cut so the result fits in 63 bytes."""
-    overhead = len(label) + 1 + (1 if name2 else 0)
-    avail = NAMEDATALEN - 1 - overhead
-    n1, n2 = len(name1), len(name2 or "")
-    while n1 + n2 > avail:
-        if n1 > n2:
-            n1 -= 1
-        else:
-            n2 -= 1
-    return name1[:n1] + (f"_{(name2 or '')[:n2]}" if name2 else "") + f"_{label}"
-
 
 def constraint_name(con: ast.Constraint, table: str, columns: list[str] | None = None) -> str:
     """The constraint's name, or the one PostgreSQL gives an unnamed constraint (``t_pkey``, ``t_a_b_key``,
@@ -139,11 +124,11 @@ def constraint_name(con: ast.Constraint, table: str, columns: list[str] | None =
         return str(con.conname)
     bare = table.rsplit(".", 1)[-1]
     if con.contype == ConstrType.CONSTR_PRIMARY:
-        return _object_name(bare, None, "pkey")
+        return pg_object_name(bare, None, "pkey")
     if con.contype == ConstrType.CONSTR_UNIQUE:
-        return _object_name(bare, "_".join(key_columns(con, columns)) or None, "key")
+        return pg_object_name(bare, "_".join(key_columns(con, columns)) or None, "key")
     if con.contype == ConstrType.CONSTR_FOREIGN:
-        return _object_name(
+        return pg_object_name(
             bare, "_".join(columns if columns is not None else strings(con.fk_attrs)) or None, "fkey"
         )
     if con.contype == ConstrType.CONSTR_EXCLUSION:
@@ -152,9 +137,9 @@ def constraint_name(con: ast.Constraint, table: str, columns: list[str] | None =
             for e in con.exclusions or ()
             if isinstance(e, tuple | list) and e and isinstance(e[0], ast.IndexElem) and e[0].name
         ]
-        return _object_name(bare, "_".join(cols) or None, "excl")
+        return pg_object_name(bare, "_".join(cols) or None, "excl")
     if con.contype == ConstrType.CONSTR_CHECK:
-        return _object_name(bare, "_".join(columns or ()) or None, "check")
+        return pg_object_name(bare, "_".join(columns or ()) or None, "check")
     return bare
 
 
