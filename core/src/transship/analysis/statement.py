@@ -110,9 +110,14 @@ _ASSIGN_TARGET = re.compile(
 
 
 def _assigned_expression(query: str) -> str:
-    """``NEW.total := a + b`` / ``arr[1] = x`` -> the expression after the target."""
+    """``NEW.total := a + b`` -> ``a + b``; a subscripted target is kept as a second item, for the rules
+    about subscripts: ``NEW.doc['a'] := x`` -> ``x, NEW.doc['a']``."""
     m = _ASSIGN_TARGET.match(query)
-    return query[m.end() :] if m else query.split(":=", 1)[-1]
+    if m is None:
+        return query.split(":=", 1)[-1]
+    target = query[: m.end()].rstrip().removesuffix("=").removesuffix(":").strip()
+    expr = query[m.end() :]
+    return f"{expr}, {target}" if "[" in target else expr
 
 
 def _body_statements(stmt: AnalysedStatement) -> Iterator[AnalysedStatement]:
