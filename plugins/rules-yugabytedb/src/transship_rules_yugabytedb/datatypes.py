@@ -71,20 +71,21 @@ class _UnsupportedDatatype(YBRule):
     type_names: ClassVar[tuple[str, ...]] = ()
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
+        """One issue per column, as voyager ("Affected column: c")."""
         cols = [
-            f"{table}.{col.colname}"
-            for table, col in column_defs(stmt)
+            str(col.colname)
+            for _table, col in column_defs(stmt)
             if ctx.model.resolve_type(col.typeName) in self.type_names
         ]
         cols += [  # ALTER TABLE ... ALTER COLUMN c TYPE xml
-            f"{range_var_name(node.relation)}.{cmd.name}"
-            for node, cmd in alter_cmds(stmt, AlterTableType.AT_AlterColumnType)
+            str(cmd.name)
+            for _node, cmd in alter_cmds(stmt, AlterTableType.AT_AlterColumnType)
             if isinstance(cmd.def_, ast.ColumnDef)
             and ctx.model.resolve_type(cmd.def_.typeName) in self.type_names
         ]
-        if cols:
+        for col in cols:
             yield Finding(
-                f"{self.type_label} datatype is not yet supported in YugabyteDB. Affected column: {', '.join(cols)}."
+                f"{self.type_label} datatype is not yet supported in YugabyteDB. Affected column: {col}."
             )
 
 
@@ -138,9 +139,9 @@ class _PkUkOnType(_KeyOnType):
             if con.contype not in (ConstrType.CONSTR_PRIMARY, ConstrType.CONSTR_UNIQUE):
                 continue
             bad = [c for c in key_columns(con, cols) if self.matches(ctx, *column_type(ctx, table, c, stmt))]
-            if bad:
+            for col in bad:  # one issue per key column, as voyager
                 yield Finding(
-                    f"Primary key and Unique constraints on columns with {self.type_label} data type are not yet supported in YugabyteDB (column {', '.join(bad)}).",
+                    f"Primary key and Unique constraints on columns with {self.type_label} data type are not yet supported in YugabyteDB (column {col}).",
                     object_name=constraint_object(table, constraint_name(con, table, cols)),
                 )
 
@@ -167,9 +168,9 @@ class _IndexOnType(_KeyOnType):
                 ctx, ctx.model.resolve_type(p.expr.typeName), ctx.model.is_array_type(p.expr.typeName)
             ):  # an expression cast to the type: the key is of that type
                 bad.append(f"({type_text(p.expr)})")
-        if bad:
+        for col in bad:  # one issue per index column, as voyager
             yield Finding(
-                f"Indexes on columns with {self.type_label} data type are not yet supported in YugabyteDB (column {', '.join(bad)})."
+                f"Indexes on columns with {self.type_label} data type are not yet supported in YugabyteDB (column {col})."
             )
 
 
