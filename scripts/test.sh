@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
 bash scripts/services.sh
+bash scripts/browser.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check . >/dev/null || { .venv/bin/ruff format --check .; echo "ERROR: files are not ruff-formatted; fix: .venv/bin/ruff format ." >&2; exit 1; }
 .venv/bin/mypy core/src adapters-*/src plugins/*/src

@@ -214,11 +214,19 @@ def test_cli_bad_flags(tmp_path: Path, args: list[str], message: str) -> None:
 
 
 def test_cli_rules_command() -> None:
-    out = run_cli("rules", "--group", "example", "--output-format", "json")
-    rules = json.loads(out.stdout)
+    from click.testing import CliRunner
+
+    from tests.example_pack import example_registered
+    from transship.cli.rules import rules_cmd
+
+    with example_registered():  # in-process: the example pack is registered, not installed
+        out = CliRunner().invoke(rules_cmd, ["--group", "example", "--output-format", "json"])
+    assert out.exit_code == 0, out.output
+    rules = json.loads(out.output)
     assert [r["code"] for r in rules] == ["Example_L001"] and rules[0][
         "distribution"
     ] == "transship-rules-example"
+    assert "Example_L001" not in run_cli("rules").stdout  # a user's venv has no example pack
     table = run_cli("rules", "--group", "hygiene").stdout
     assert "TABLE_WITHOUT_PRIMARY_KEY" in table and "UNLOGGED_TABLES" not in table
 

@@ -6,15 +6,25 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO, run_cli
 from transship.analysis import Analyzer, YBVersion
-from transship.analysis.catalogue import rule_anchor
+from transship.analysis.catalogue import (
+    CATALOGUE_PAGE,
+    check_docs_base_url,
+    render_html,
+    resolve_link,
+    rule_anchor,
+)
 from transship.analysis.comments import find_comments
 from transship.analysis.registry import installed_rules
 from transship.analysis.selection import select_rules
 from transship.analysis.writers import to_html
+from transship.errors import ConfigError
 from transship.plugins import PluginHost
 from transship.schema_files import OBJECT_FILES
+from transship.state import MetaDB
 from transship.testing.databases import MySQLServer
 
 OLD = YBVersion.parse("2.20.0.0")
@@ -150,22 +160,44 @@ def _doc_with_links(*links: str) -> dict:
             "Issues": [{**issue, "DocsLink": link} for link in links]}  # fmt: skip
 
 
-def test_html_links_only_http_urls() -> None:
+def test_html_links_only_http_urls_and_the_catalogue_page() -> None:
     html = to_html(
         _doc_with_links(
-            "https://docs.yugabyte.com/x", "docs/rules.md#rule-lossy-conversion", "javascript:alert(1)"
+            "https://docs.yugabyte.com/x",
+            "schema_analysis_rules.html#rule-lossy-conversion",
+            "docs/rules.md#rule-lossy-conversion",
+            "javascript:alert(1)",
         )
     )
     assert '<a href="https://docs.yugabyte.com/x"' in html
+    assert '<a href="schema_analysis_rules.html#rule-lossy-conversion">' in html  # the page beside the report
     hrefs = re.findall(r'href="([^"]*)"', html)
-    assert all(h.startswith(("https://", "http://", "#")) for h in hrefs), hrefs
+    assert all(h.startswith(("https://", "http://", "#", "schema_analysis_rules.html#")) for h in hrefs), (
+        hrefs
+    )
     assert "docs/rules.md#rule-lossy-conversion" in html and "javascript:alert(1)" in html  # shown as text
+
+
+def test_docs_links_resolve_to_the_shipped_catalogue_or_a_docs_base_url() -> None:
+    assert resolve_link("docs/rules.md#rule-x") == "schema_analysis_rules.html#rule-x"
+    base = check_docs_base_url("https://example.org/transship/docs")
+    assert base == "https://example.org/transship/docs/"
+    assert resolve_link("docs/rules.md#rule-x", base) == "https://example.org/transship/docs/rules.md#rule-x"
+    assert resolve_link("docs/verify.md", base) == "https://example.org/transship/docs/verify.md"
+    assert resolve_link("docs/verify.md") == "docs/verify.md"  # not shipped: kept, shown as text
+    for kept in ("https://docs.yugabyte.com/x#y", "https://github.com/yugabyte/yugabyte-db/issues/7850", ""):
+        assert resolve_link(kept, base) == kept
+    for bad in ("docs/", "ftp://example.org/docs", "https://", "https://example.org/docs?x=1"):
+        with pytest.raises(ConfigError, match="--docs-base-url"):
+            check_docs_base_url(bad)
+    assert check_docs_base_url("") is None and check_docs_base_url(None) is None
 
 
 def test_docs_links_are_urls_or_catalogue_anchors() -> None:
     catalogue = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
-    rules = [r.rule for r in installed_rules(PluginHost())]
-    for rule in rules:
+    rules = installed_rules(PluginHost())
+    page = render_html(rules)
+    for rule in (r.rule for r in rules):
         link = rule.docs_link
         if not link or link.startswith(("https://", "http://")):
             continue
@@ -174,8 +206,41 @@ def test_docs_links_are_urls_or_catalogue_anchors() -> None:
         assert f'<a id="{anchor}"></a>`{rule.code}`' in catalogue, (
             f"{rule.code}: no anchor {anchor} in rules.md"
         )
-    hygiene = [r for r in rules if r.name.startswith("hygiene.")]
+        assert f'<tr id="{anchor}">' in page, f"{rule.code}: no anchor {anchor} in {CATALOGUE_PAGE}"
+    hygiene = [r.rule for r in rules if r.rule.name.startswith("hygiene.")]
     assert hygiene and all(r.docs_link == f"docs/rules.md#{rule_anchor(r.code)}" for r in hygiene)
+
+
+def test_docs_base_url_from_the_config_file_and_the_environment(tmp_path: Path) -> None:
+    exp = tmp_path / "exp"
+    for sub in ("schema/tables", "metainfo", "reports"):
+        (exp / sub).mkdir(parents=True)
+    (exp / "schema" / "tables" / "table.sql").write_text("CREATE TABLE t (id int);\n", encoding="utf-8")
+    meta = MetaDB(exp / "metainfo" / "meta.db")
+    meta.update_status(export_schema_done=True, source_db_type="postgresql", source_conf={"name": "db"})
+    meta.close()
+    config = tmp_path / "mig.yaml"
+    config.write_text(
+        f"export-dir: {exp}\nanalyze-schema:\n  docs-base-url: https://docs.example.org/transship/docs/\n",
+        encoding="utf-8",
+    )
+
+    def docs_link(*args: str, env: dict[str, str] | None = None) -> str:
+        run_cli("analyze-schema", *args, "--output-format", "json", env=env)
+        doc = json.loads((exp / "reports" / "schema_analysis_report.json").read_text(encoding="utf-8"))
+        (issue,) = [i for i in doc["Issues"] if i["RuleCode"] == "TABLE_WITHOUT_PRIMARY_KEY"]
+        assert (exp / "reports" / CATALOGUE_PAGE).is_file()  # written whatever the formats
+        return str(issue["DocsLink"])
+
+    anchor = "rules.md#rule-table-without-primary-key"
+    assert docs_link("-e", str(exp)) == f"schema_analysis_rules.html#{anchor.partition('#')[2]}"
+    assert docs_link("-c", str(config)) == f"https://docs.example.org/transship/docs/{anchor}"
+    env = {"TRANSSHIP_DOCS_BASE_URL": "https://mirror.example.org/docs"}
+    assert (
+        docs_link("-c", str(config), env=env) == f"https://mirror.example.org/docs/{anchor}"
+    )  # env beats file
+    bad = run_cli("analyze-schema", "-e", str(exp), "--docs-base-url", "docs/", check=False)
+    assert bad.returncode == 1 and "--docs-base-url 'docs/' is not an http(s) URL" in bad.stderr
 
 
 def test_rules_command_refuses_an_unknown_group() -> None:

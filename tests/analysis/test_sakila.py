@@ -65,7 +65,7 @@ def _check_reports(export: Path) -> dict:
     txt = (reports / "schema_analysis_report.txt").read_text(encoding="utf-8")
     assert txt.count("Issue in Object") == len(doc["Issues"])
     html = (reports / "schema_analysis_report.html").read_text(encoding="utf-8")
-    assert html.count("<tr><td class=num>") == len(doc["Issues"])
+    assert html.count('<tr><td data-label="#"') == len(doc["Issues"])
     return doc
 
 

@@ -136,7 +136,7 @@ COMMAND_FLAGS: list[tuple[list[str], list[str]]] = [
     (["import", "data"], GLOBAL_FLAGS + TARGET_FLAGS + ["--parallel-jobs", "--batch-size", "--table-list", "--exclude-table-list",
                                                         "--start-clean", "--truncate-tables", "--disable-pb"]),
     (["import", "data", "status"], GLOBAL_FLAGS + ["--output-format"]),
-    (["analyze-schema"], GLOBAL_FLAGS + ["--output-format"]),
+    (["analyze-schema"], GLOBAL_FLAGS + ["--output-format", "--target-db-version", "--target-db-type"]),
     (["end", "migration"], GLOBAL_FLAGS + TARGET_FLAGS + ["--backup-schema-files", "--backup-data-files", "--save-migration-reports",
                                                           "--backup-log-files", "--backup-dir"]),
 ]  # fmt: skip

@@ -14,6 +14,7 @@ from transship.adapters.base import DataExportOptions
 from transship.dbconfig import DBConfig
 from transship_postgres.adapter import PostgresAdapter
 from transship_postgres.data_export import PostgresReader
+from transship_postgres.psql_copy import DRIVER_ENV
 
 # 100 MB each; the text holds characters COPY escapes (TAB, LF, backslash) and multi-byte ones
 TEXT_100MB = r"repeat(E'ü€\t\n\\' || repeat('x', 92), 1000000)"
@@ -48,8 +49,9 @@ def test_100mb_value_arrives_whole_within_memory_target(
         assert runs[step].peak_rss <= limit, f"{step}: {peaks(runs)}; limit {limit / MB:.0f} MB"
 
 
+@pytest.mark.parametrize("driver", ["psql", "psycopg"])
 def test_row_over_the_copy_line_limit_stops_the_export_naming_key_and_size(
-    pg_server, pg_db, export_dir: Path
+    driver: str, pg_server, pg_db, export_dir: Path
 ):
     with pg_server.connect(pg_db) as conn:
         conn.execute("CREATE TABLE blobs (id int PRIMARY KEY, b bytea)")
@@ -72,7 +74,7 @@ def test_row_over_the_copy_line_limit_stops_the_export_naming_key_and_size(
         ),
     ):
         res = run_cli("export", "data", *e, *src, "--table-list", table, "--disable-pb", "true",
-                      env={"TRANSSHIP_MAX_COPY_LINE_BYTES": "100000"}, check=False)  # fmt: skip
+                      env={"TRANSSHIP_MAX_COPY_LINE_BYTES": "100000", DRIVER_ENV: driver}, check=False)  # fmt: skip
         assert res.returncode != 0, res
         assert expected in " ".join((res.stdout + res.stderr).split()), res
         assert not list((export_dir / "data").glob(f"*{table}*")), "nothing is kept for the table"

@@ -40,6 +40,8 @@ from transship.sdk import (
     key_chunks,
 )
 from transship.sdk import pg_connect as connect
+from transship.sdk import pg_conninfo_kwargs as conninfo_kwargs
+from transship_postgres import psql_copy
 
 if TYPE_CHECKING:
     from transship_postgres.adapter import PostgresAdapter
@@ -205,7 +207,7 @@ class PostgresSnapshot(DataSnapshot):
         ]
 
     def open_reader(self) -> TableReader:
-        reader = PostgresReader(self.adapter, self.snapshot_id)
+        reader = PostgresReader(self.adapter, self.snapshot_id, psql_copy.psql_command())
         with self._mutex:
             self._readers.append(reader)
         return reader
@@ -220,13 +222,40 @@ class PostgresSnapshot(DataSnapshot):
 
 
 class PostgresReader(TableReader):
-    """One connection inside the exported snapshot."""
+    """Reads tables inside the exported snapshot: through a ``psql`` child per table or chunk when
+    ``psql_command`` is given (:mod:`transship_postgres.psql_copy`), else on its own psycopg connection.
 
-    def __init__(self, adapter: PostgresAdapter, snapshot_id: str) -> None:
-        self.conn = connect(adapter.config, "source", autocommit=False)
-        self.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        self.conn.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot_id)))
-        self.conn.execute("SET client_encoding = 'UTF8'")
+    The psycopg connection is opened only when needed (no psql, or to name a row too large for COPY), so a
+    reader holds one server connection either way.
+    """
+
+    def __init__(
+        self, adapter: PostgresAdapter, snapshot_id: str, psql_command: list[str] | None = None
+    ) -> None:
+        self.adapter = adapter
+        self.snapshot_id = snapshot_id
+        self.psql_command = psql_command
+        self._conn: psycopg.Connection | None = None
+        if psql_command is None:
+            self._conn = self._connect()
+
+    def _connect(self) -> psycopg.Connection:
+        conn = connect(self.adapter.config, "source", autocommit=False)
+        try:
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            conn.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(self.snapshot_id)))
+            conn.execute("SET client_encoding = 'UTF8'")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    @property
+    def conn(self) -> psycopg.Connection:
+        """The reader's psycopg connection on the snapshot (opened on first use)."""
+        if self._conn is None:
+            self._conn = self._connect()
+        return self._conn
 
     def copy_table(
         self, table: ExportTable, write: Callable[[bytes | bytearray | memoryview], object]
@@ -274,6 +303,16 @@ class PostgresReader(TableReader):
         query: sql.Composed,
         write: Callable[[bytes | bytearray | memoryview], object],
     ) -> None:
+        if self.psql_command is not None:
+            try:
+                self._copy_psql(self.psql_command, table, query, write)
+                return
+            except psql_copy.PsqlUnavailable as exc:
+                psql_copy.warn_once(
+                    "psql-failed",
+                    f"psql could not connect to the source ({exc}): exporting with psycopg instead (slower)",
+                )
+                self.psql_command = None
         label = f"{table.schema}.{table.name}"
         limit = copyline.MAX_COPY_LINE_BYTES
         number = 0
@@ -293,6 +332,35 @@ class PostgresReader(TableReader):
             self.conn.execute("ROLLBACK TO SAVEPOINT transship_copy")
             raise self.locate_too_large(table, str(exc).strip().splitlines()[0]) from None
         self.conn.execute("RELEASE SAVEPOINT transship_copy")
+
+    def _copy_psql(
+        self,
+        command: list[str],
+        table: ExportTable,
+        query: sql.Composed,
+        write: Callable[[bytes | bytearray | memoryview], object],
+    ) -> None:
+        label = f"{table.schema}.{table.name}"
+        try:
+            psql_copy.copy_out(
+                command,
+                conninfo_kwargs(self.adapter.config),
+                self.snapshot_id,
+                query.as_string(None),
+                write,
+            )
+        except psql_copy.LineTooLong as exc:
+            name = _row_name_from_prefix(table, exc.prefix, exc.number, exc.complete)
+            if name is None:
+                raise self.locate_too_large(table, "a line longer than the COPY limit") from None
+            raise copyline.line_too_large(label, name, exc.size) from None
+        except psql_copy.PsqlFailed as exc:
+            if exc.too_large:
+                raise self.locate_too_large(table, exc.reason) from None
+            raise ExportFailed(
+                f"exporting table {label} failed: {exc.reason}",
+                fix="fix the cause and re-run export data (tables already exported are kept)",
+            ) from None
 
     def locate_too_large(self, table: ExportTable, reason: str) -> ExportFailed:
         """The error for a row the source could not put into one COPY line: the row whose columns are the
@@ -327,11 +395,11 @@ class PostgresReader(TableReader):
         )
 
     def close(self) -> None:
-        if not self.conn.closed:
+        if self._conn is not None and not self._conn.closed:
             try:
-                self.conn.rollback()
+                self._conn.rollback()
             finally:
-                self.conn.close()
+                self._conn.close()
 
 
 def _too_large(exc: psycopg.Error) -> bool:
@@ -350,6 +418,15 @@ def _size_estimate(column: str, type_name: str) -> sql.Composable:
         cast = sql.SQL("::text") if type_name == "xml" else sql.SQL("")  # binary-coercible: no detoasting
         return sql.SQL("coalesce(octet_length({}{}), 0)").format(ident, cast)
     return sql.SQL("coalesce(pg_column_size({}), 0)").format(ident)  # as stored: maybe compressed
+
+
+def _row_name_from_prefix(table: ExportTable, prefix: bytes, number: int, complete: bool) -> str | None:
+    """:func:`_row_name` from the first bytes of a line, or None when its key fields are not all in them."""
+    keys = [k for k in table.key if k in table.columns]
+    fields = prefix.rstrip(b"\n").split(b"\t") if complete else prefix.split(b"\t")[:-1]
+    if keys and max(table.columns.index(k) for k in keys) >= len(fields):
+        return None
+    return _row_name(table, prefix if complete else b"\t".join(fields), number)
 
 
 def _row_name(table: ExportTable, line: bytes, number: int) -> str:

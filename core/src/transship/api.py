@@ -249,7 +249,7 @@ def _step(
     return StepResult(output=buffer.getvalue(), messages=notes.getvalue())
 
 
-_LOGGERS = ("transship", "psycopg", "pymysql", "oracledb")
+_LOGGERS = ("transship", "psycopg", "pymysql", "oracledb", "")  # "": the root, where plugins' loggers go
 _Saved = list[tuple[logging.Logger, list[logging.Handler], int, bool]]
 
 

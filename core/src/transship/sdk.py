@@ -33,7 +33,8 @@ Groups (see ``docs/plugins.md`` for each):
   :class:`PgContentSource`, :func:`count_rows`, the row hashes (:data:`ROW_HASHES`,
   :data:`PROBE_TEXT`);
 - import sinks: :class:`ImportSink`;
-- analysis rules: :class:`Rule`, :class:`Finding`, :class:`Impact`, :class:`Category`,
+- analysis rules: :class:`Rule` (``targets``: a subset of :data:`TARGET_TYPES`, i.e. :data:`TARGET_POSTGRESQL`
+  and :data:`TARGET_YUGABYTEDB`; ``postgresql_since``; :class:`PGVersion`), :class:`Finding`, :class:`Impact`, :class:`Category`,
   :class:`AnalysedStatement`, :class:`AnalysisContext`, :class:`TableInfo`, :class:`ColumnInfo`,
   :class:`Comment`, :func:`rule_anchor`, :func:`constraint_object` and the parse-tree helpers
   :func:`func_name`, :func:`type_name`, :func:`range_var_name`, :func:`strings`, :func:`is_array`,
@@ -47,7 +48,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-SDK_VERSION = "2.0"
+SDK_VERSION = "2.1"
 """Major.minor: the major number changes when a name is removed or changes meaning."""
 
 # name -> (module, attribute in it; None: the module itself)
@@ -143,6 +144,10 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "TableInfo": ("transship.analysis.context", "TableInfo"),
     "TableReader": ("transship.adapters.base", "TableReader"),
     "TableSpec": ("transship.verify.content", "TableSpec"),
+    "TARGET_POSTGRESQL": ("transship.analysis.version", "POSTGRESQL"),
+    "TARGET_TYPES": ("transship.analysis.version", "TARGET_TYPES"),
+    "TARGET_YUGABYTEDB": ("transship.analysis.version", "YUGABYTEDB"),
+    "PGVersion": ("transship.analysis.version", "PGVersion"),
     "TEXT_INLINE_BYTES": ("transship.verify.canonical", "TEXT_INLINE_BYTES"),
     "text_reference": ("transship.verify.canonical", "text_reference"),
     "TransshipError": ("transship.errors", "TransshipError"),
@@ -216,6 +221,10 @@ if TYPE_CHECKING:
     from transship.analysis.nodes import range_var_name as range_var_name
     from transship.analysis.nodes import strings as strings
     from transship.analysis.nodes import type_name as type_name
+    from transship.analysis.version import POSTGRESQL as TARGET_POSTGRESQL  # noqa: F401 - exported (see _EXPORTS)
+    from transship.analysis.version import TARGET_TYPES as TARGET_TYPES
+    from transship.analysis.version import YUGABYTEDB as TARGET_YUGABYTEDB  # noqa: F401 - exported (see _EXPORTS)
+    from transship.analysis.version import PGVersion as PGVersion
     from transship.catalog import Catalog as Catalog
     from transship.catalog import Column as Column
     from transship.catalog import Constraint as Constraint

@@ -21,7 +21,7 @@ from transship.analysis.nodes import (
     type_signature,
 )
 from transship.analysis.statement import AnalysedStatement
-from transship.analysis.version import YBVersion
+from transship.analysis.version import TargetVersion, target_label, target_type_of
 from transship.sqlsplit import strip_leading_comments
 
 
@@ -297,7 +297,9 @@ class SchemaModel:
 
 @dataclass
 class AnalysisContext:
-    """Handed to every rule: the whole schema, the target version and what adapters reported at export.
+    """Handed to every rule: the whole schema, the target (``target_version`` is a ``YBVersion`` for a
+    YugabyteDB target, a ``PGVersion`` for a PostgreSQL one; ``target_type`` names it) and what adapters
+    reported at export.
 
     :ivar export_findings: notes the source adapter recorded during ``export schema``
         (``metainfo/schema_export_findings.json``): dicts with ``kind`` (one of
@@ -311,12 +313,22 @@ class AnalysisContext:
 
     statements: list[AnalysedStatement]
     model: SchemaModel
-    target_version: YBVersion
+    target_version: TargetVersion
     source_db_type: str | None = None
     export_findings: list[dict[str, Any]] = field(default_factory=list)
     sources: dict[Path, str] = field(default_factory=dict)
     schema_dir: Path | None = None
     """The export dir's ``schema/`` folder when the files come from one."""
+
+    @property
+    def target_type(self) -> str:
+        """``postgresql`` or ``yugabytedb``: what ``target_version`` is a version of."""
+        return target_type_of(self.target_version)
+
+    @property
+    def target_label(self) -> str:
+        """The target in a sentence: ``PostgreSQL 15``, ``YugabyteDB 2024.2.0.0``."""
+        return target_label(self.target_version)
 
     @cached_property
     def comments(self) -> list[tuple[Path, Comment]]:

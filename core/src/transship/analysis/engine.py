@@ -13,7 +13,7 @@ from transship.analysis.context import AnalysisContext, SchemaModel
 from transship.analysis.model import Category, FailedRule, Finding, Issue
 from transship.analysis.rule import Rule
 from transship.analysis.statement import AnalysedStatement, parse_statement
-from transship.analysis.version import YBVersion, is_fixed_in
+from transship.analysis.version import TargetVersion, YBVersion, is_fixed_in, target_type_of
 from transship.schema_files import OBJECT_FILES, SchemaStatement, read_schema_files
 
 log = logging.getLogger(__name__)
@@ -27,10 +27,17 @@ class AnalysisResult:
     issues: list[Issue]
     failed_rules: list[FailedRule]
     rules_run: list[type[Rule]]
-    target_version: YBVersion
+    target_version: TargetVersion
     hidden_as_fixed: int = 0
     """Findings not reported because the target version fixed them."""
     notes: list[str] = field(default_factory=list)
+    rules_not_for_target: list[type[Rule]] = field(default_factory=list)
+    """Selected rules that were not run: they do not apply to the target's type or version."""
+
+    @property
+    def target_type(self) -> str:
+        """``postgresql`` or ``yugabytedb`` (from the type of ``target_version``)."""
+        return target_type_of(self.target_version)
 
 
 def parse_schema(items: Iterable[SchemaStatement]) -> list[AnalysedStatement]:
@@ -44,8 +51,10 @@ def parse_schema(items: Iterable[SchemaStatement]) -> list[AnalysedStatement]:
 class Analyzer:
     """Runs rules over statements.
 
-    :param rules: the rule classes to run (already selected).
-    :param target_version: issues fixed in this version are not reported.
+    :param rules: the rule classes to run (already selected); those that do not apply to the target
+        (:meth:`Rule.applies_to`) are left out.
+    :param target_version: a :class:`YBVersion` (a YugabyteDB target) or a
+        :class:`~transship.analysis.version.PGVersion` (a PostgreSQL target); issues fixed in it are not reported.
     :param export_findings: notes recorded by the source adapter at export time.
     :param root: file paths in the report are shown relative to this directory when inside it.
     """
@@ -53,13 +62,16 @@ class Analyzer:
     def __init__(
         self,
         rules: Iterable[type[Rule]],
-        target_version: YBVersion,
+        target_version: TargetVersion,
         export_findings: list[dict[str, Any]] | None = None,
         source_db_type: str | None = None,
         root: Path | None = None,
     ) -> None:
-        self.rule_classes = sorted(rules, key=lambda r: (r.order, r.code))
         self.target_version = target_version
+        self.target_type = target_type_of(target_version)
+        chosen = sorted(rules, key=lambda r: (r.order, r.code))
+        self.rule_classes = [r for r in chosen if r.applies_to(self.target_type, target_version)]
+        self.rules_not_for_target = [r for r in chosen if r not in self.rule_classes]
         self.export_findings = export_findings or []
         self.source_db_type = source_db_type
         self.root = root
@@ -100,7 +112,14 @@ class Analyzer:
             sources or {},
             schema_dir,
         )
-        result = AnalysisResult(statements, [], [], list(self.rule_classes), self.target_version)
+        result = AnalysisResult(
+            statements,
+            [],
+            [],
+            list(self.rule_classes),
+            self.target_version,
+            rules_not_for_target=list(self.rules_not_for_target),
+        )
         rules = [cls() for cls in self.rule_classes]
         broken: set[str] = set()
         for stmt in statements:
@@ -152,7 +171,9 @@ class Analyzer:
                 top = target.parent or target
                 top.finding_count += 1
                 target.finding_count += 1
-            if is_fixed_in(rule.minimum_versions_fixed_in, self.target_version):
+            if isinstance(self.target_version, YBVersion) and is_fixed_in(
+                rule.minimum_versions_fixed_in, self.target_version
+            ):
                 result.hidden_as_fixed += 1
                 continue
             result.issues.append(self._issue(rule, finding, target))

@@ -10,8 +10,10 @@ from pglast import ast
 
 from transship import __version__
 from transship.analysis.builtin import guess_name
+from transship.analysis.catalogue import resolve_link
 from transship.analysis.engine import AnalysisResult
 from transship.analysis.nodes import created_object
+from transship.analysis.version import target_label
 from transship.schema_files import IMPORT_ORDER
 
 DESCRIPTION = "Objects that will be created on the target YugabyteDB or PostgreSQL database."
@@ -83,6 +85,11 @@ def _notes(result: AnalysisResult, source: SourceInfo) -> list[str]:
         notes.append(UNCATEGORIZED_NOTE)
     if source.db_type == "oracle":
         notes.append(ORACLE_NOTE)
+    if result.rules_not_for_target:
+        notes.append(
+            f"{len(result.rules_not_for_target)} selected rule(s) do not apply to the target "
+            f"{target_label(result.target_version)} and were not run."
+        )
     if result.hidden_as_fixed:
         notes.append(
             f"{result.hidden_as_fixed} finding(s) are not listed because target version {result.target_version} fixed them."
@@ -95,15 +102,20 @@ def _notes(result: AnalysisResult, source: SourceInfo) -> list[str]:
     return notes
 
 
-def build_report(result: AnalysisResult, source: SourceInfo) -> dict[str, Any]:
-    """The report document: ``{VoyagerVersion, TargetDBVersion, Summary, Issues, ...}``.
+def build_report(
+    result: AnalysisResult, source: SourceInfo, docs_base_url: str | None = None
+) -> dict[str, Any]:
+    """The report document: ``{VoyagerVersion, TargetDBType, TargetDBVersion, Summary, Issues, ...}``.
 
     ``VoyagerVersion`` keeps voyager's key and carries transship's version, so tools that read voyager's
     JSON read ours. Extras per issue: ``RuleCode``, ``RuleName``, ``Impact``, ``LineNumber``; extras at
-    the top: ``FailedRules``, ``RulesRun``.
+    the top: ``TargetDBType`` (``postgresql`` or ``yugabytedb``), ``FailedRules``, ``RulesRun``. ``DocsLink``
+    and ``Links`` are resolved for where the report is read (:func:`~transship.analysis.catalogue.resolve_link`):
+    a path in transship's docs becomes the catalogue page beside the report, or a URL under ``docs_base_url``.
     """
     return {
         "VoyagerVersion": f"transship {__version__}",
+        "TargetDBType": result.target_type,
         "TargetDBVersion": str(result.target_version),
         "Summary": {
             "Description": DESCRIPTION,
@@ -123,13 +135,13 @@ def build_report(result: AnalysisResult, source: SourceInfo) -> dict[str, Any]:
                 "FilePath": i.file,
                 "Suggestion": i.suggestion,
                 "GH": i.gh,
-                "DocsLink": i.docs_link,
+                "DocsLink": resolve_link(i.docs_link, docs_base_url),
                 "MinimumVersionsFixedIn": i.minimum_versions_fixed_in or None,
                 "RuleCode": i.rule_code,
                 "RuleName": i.rule_name,
                 "Impact": i.impact,
                 "LineNumber": i.line,
-                "Links": i.links,
+                "Links": [resolve_link(u, docs_base_url) for u in i.links],
             }
             for i in result.issues
         ],

@@ -2,7 +2,9 @@
 
 A rule is a class: ``code``, dotted ``name``, ``groups``, a docstring whose first line is its description,
 ``impact``, ``category``, ``suggestion``, ``docs_link`` and, when a target release fixed the limitation,
-``minimum_versions_fixed_in`` (series -> first fixed version). ``check()`` is called for every parsed
+``minimum_versions_fixed_in`` (series -> first fixed version), and ``targets``: the target types
+(``postgresql``, ``yugabytedb``) the rule applies to, with ``postgresql_since`` for a construct PostgreSQL
+only has from that version on (the rule applies to older PostgreSQL targets only). ``check()`` is called for every parsed
 statement and yields :class:`~transship.analysis.model.Finding`; ``check_schema()`` runs once after all
 statements for rules that need the whole schema (e.g. foreign keys without an index).
 
@@ -27,6 +29,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
 from transship.analysis.model import Category, Finding, Impact
+from transship.analysis.version import POSTGRESQL, TARGET_TYPES, PGVersion, TargetVersion
+from transship.errors import ConfigError
 
 if TYPE_CHECKING:
     from transship.analysis.context import AnalysisContext
@@ -59,6 +63,12 @@ class Rule:
     """A GitHub issue tracking the limitation."""
     minimum_versions_fixed_in: ClassVar[dict[str, str]] = {}
     """Release series -> first target version without the limitation (``{"2.25": "2.25.0.0"}``)."""
+    targets: ClassVar[frozenset[str]] = TARGET_TYPES
+    """The target types (``--target-db-type``) the rule applies to: ``postgresql``, ``yugabytedb`` (default both).
+    Rules for other targets are not run."""
+    postgresql_since: ClassVar[str] = ""
+    """On a ``postgresql`` target: the PostgreSQL version that added the construct (``"17"``); the rule then
+    applies only to older PostgreSQL targets. Empty: every PostgreSQL version (when ``postgresql`` is a target)."""
     parsed_only: ClassVar[bool] = True
     """Only statements that parsed are checked; ``False`` also feeds unparsed ones (``stmt.node`` is None)."""
     scan_bodies: ClassVar[bool] = False
@@ -92,6 +102,28 @@ class Rule:
         if "all" not in cls.groups:
             cls.groups = ("all", *cls.groups)
         cls.impact = Impact(cls.impact)
+        targets = frozenset(cls.targets)
+        if not targets or not targets <= TARGET_TYPES:
+            raise RuleDefinitionError(
+                f"rule {cls.code}: targets {sorted(targets)} must be a non-empty set of {sorted(TARGET_TYPES)}"
+            )
+        cls.targets = targets
+        if cls.postgresql_since:
+            try:
+                PGVersion.parse(cls.postgresql_since)
+            except ConfigError:
+                raise RuleDefinitionError(
+                    f"rule {cls.code}: postgresql_since {cls.postgresql_since!r} is not a PostgreSQL version like '15'"
+                ) from None
+
+    @classmethod
+    def applies_to(cls, target_type: str, target_version: TargetVersion | None = None) -> bool:
+        """True when the rule is run for a target of this type and version."""
+        if target_type not in cls.targets:
+            return False
+        if target_type == POSTGRESQL and cls.postgresql_since and isinstance(target_version, PGVersion):
+            return target_version < PGVersion.parse(cls.postgresql_since)
+        return True
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
         """Findings for one statement. Default: none."""
@@ -115,6 +147,8 @@ class Rule:
             "docs_link": cls.docs_link,
             "gh": cls.gh,
             "minimum_versions_fixed_in": dict(cls.minimum_versions_fixed_in),
+            "targets": sorted(cls.targets),
+            "postgresql_since": cls.postgresql_since,
         }
 
 

@@ -7,7 +7,9 @@ A fixture file maps a rule code to scripts that must raise it (``fail``) and scr
       fail: ["CREATE UNLOGGED TABLE t (id int);"]
       pass: ["CREATE TABLE t (id int);"]
 
-A case may be a mapping ``{sql: ..., export_findings: [...]}`` to feed adapter notes. Families of rules
+A case may be a mapping ``{sql: ..., export_findings: [...], target: "postgresql 15"}`` to feed adapter notes
+or analyse for another target (default: a YugabyteDB older than every fix, or PostgreSQL 11 for a rule that
+does not apply to YugabyteDB). Families of rules
 share ``_templates``: ``{rule: "PK_UK_ON_{key}_DATATYPE", params: {JSONB: jsonb}, fail: [...], pass: [...]}``
 where ``{type}`` in the scripts is replaced by each param value.
 
@@ -48,7 +50,14 @@ import yaml
 
 from transship.analysis.engine import AnalysisResult, Analyzer
 from transship.analysis.rule import Rule
-from transship.analysis.version import YBVersion
+from transship.analysis.version import (
+    OLDEST_POSTGRESQL,
+    YUGABYTEDB,
+    TargetVersion,
+    YBVersion,
+    check_target_type,
+    parse_target_version,
+)
 
 OLDEST_TARGET = "2.0.0.0"
 """Target version for rule cases: older than every fix, so no finding is hidden."""
@@ -73,11 +82,23 @@ class RuleCase:
     """The object name each issue must have (fail cases)."""
     count: int | None = None
     """How many issues the rule must raise (fail cases; default 1 when ``kind`` is set)."""
+    target: str = ""
+    """``"postgresql 15"``, ``"yugabytedb 2.20.0.0"`` or a bare type; empty: see :meth:`target_for`."""
+
+    def target_for(self, rule: type[Rule]) -> TargetVersion:
+        """The version analysed for: ``target``, else the oldest YugabyteDB, else PostgreSQL 11."""
+        if self.target:
+            kind, _, version = self.target.partition(" ")
+            return parse_target_version(check_target_type(kind), version.strip() or None)
+        if YUGABYTEDB in rule.targets:
+            return YBVersion.parse(OLDEST_TARGET)
+        return parse_target_version("postgresql", str(OLDEST_POSTGRESQL))
 
     @property
     def id(self) -> str:
         where = f"{self.kind}-" if self.kind else ""
-        return f"{self.code}-{where}{'fail' if self.expect_issue else 'pass'}{self.index}"
+        on = f"@{self.target.replace(' ', '-')}" if self.target else ""
+        return f"{self.code}-{where}{'fail' if self.expect_issue else 'pass'}{self.index}{on}"
 
     @property
     def object_kind(self) -> str | None:
@@ -86,7 +107,7 @@ class RuleCase:
 
     def run(self, rule: type[Rule]) -> list[str]:
         """Analyse the script with ``rule`` alone; the codes reported (failed rules included)."""
-        analyzer = Analyzer([rule], YBVersion.parse(OLDEST_TARGET), self.export_findings)
+        analyzer = Analyzer([rule], self.target_for(rule), self.export_findings)
         self.result = analyzer.analyse_sql(self.sql)
         return [i.rule_code for i in self.result.issues] + [
             f"FAILED:{f.rule_code}" for f in self.result.failed_rules
@@ -121,7 +142,7 @@ class RuleCase:
         return f"{self.source}: expected {want} from {self.code} for:\n{self.sql}\ngot issues {got} failed {failed}"
 
 
-_CASE_KEYS = ("kind", "object_type", "object_name", "count")
+_CASE_KEYS = ("kind", "object_type", "object_name", "count", "target")
 
 
 def _cases(

@@ -1,8 +1,8 @@
-"""Write the report document as json, txt, xml or html (one self-contained file each)."""
+"""Write the report document as json, txt, xml or html (one self-contained file each), and beside them the rule
+catalogue page the docs links point to (``schema_analysis_rules.html``)."""
 
 from __future__ import annotations
 
-import html
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -12,7 +12,10 @@ from string import Template
 from typing import Any
 
 from transship import diskfull
+from transship.analysis.catalogue import CATALOGUE_PAGE, is_shipped, render_html
+from transship.analysis.registry import InstalledRule
 from transship.errors import ConfigError
+from transship.htmlpage import CSS, Column, breakable, esc, head, is_url, row
 
 REPORT_BASENAME = "schema_analysis_report"
 FORMATS = ("html", "json", "txt", "xml")
@@ -57,6 +60,7 @@ def to_txt(doc: dict[str, Any]) -> str:
         f"Database Name         : {s['DbName']}",
         f"Schema Name(s)        : {', '.join(s['SchemaNames'])}",
         f"DB Version            : {s['DbVersion']}",
+        f"Target DB Type        : {doc.get('TargetDBType', '')}",
         f"Target DB Version     : {doc['TargetDBVersion']}",
         "",
         "Schema Summary",
@@ -128,21 +132,30 @@ def to_xml(doc: dict[str, Any]) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def _e(value: Any) -> str:
-    return html.escape("" if value is None else str(value))
-
-
-def _is_url(value: str) -> bool:
-    return value.strip().lower().startswith(("https://", "http://"))
+_e = esc
 
 
 def _link(url: str, text: str) -> str:
-    """An ``<a>`` for an http(s) URL; any other value (a repository path, a note) as plain text."""
+    """An ``<a>`` for an http(s) URL or the catalogue page beside the report; any other value (a repository
+    path, a note) as plain text."""
     if not url:
         return ""
-    if _is_url(url):
+    if is_url(url):
         return f'<a href="{_e(url.strip())}" rel="noreferrer">{_e(text)}</a>'
+    if is_shipped(url):
+        return f'<a href="{_e(url.strip())}">{_e(text)}</a>'
     return f"<span class=ref>{_e(text)}: {_e(url)}</span>"
+
+
+ISSUE_COLUMNS: tuple[Column, ...] = (
+    ("#", 4, "num inline"), ("Rule", 12, "inline"), ("Impact", 6, "inline"), ("Object type", 8, "inline"),
+    ("Object", 10, ""), ("Reason and SQL", 26, ""), ("File:line", 9, "path"), ("Suggestion", 12, ""),
+    ("Fixed in", 8, "fixed inline"), ("Links", 5, "links inline"),
+)  # fmt: skip
+SUMMARY_COLUMNS: tuple[Column, ...] = (
+    ("Object type", 14, ""), ("Total", 7, "num inline"), ("Without issues", 9, "num inline"),
+    ("With issues", 9, "num inline"), ("Object names", 45, "names"), ("Details", 16, ""),
+)  # fmt: skip
 
 
 def to_html(doc: dict[str, Any]) -> str:
@@ -154,15 +167,24 @@ def to_html(doc: dict[str, Any]) -> str:
             ("Database name", s["DbName"]),
             ("Schema name(s)", ", ".join(s["SchemaNames"])),
             ("DB version", s["DbVersion"]),
+            ("Target DB type", doc.get("TargetDBType", "")),
             ("Target DB version", doc["TargetDBVersion"]),
             ("Rules run", doc["RulesRun"]),
             ("Issues", len(doc["Issues"])),
         )
     )
     summary_rows = "".join(
-        f"<tr><td>{_e(o['ObjectType'])}</td><td class=num>{o['TotalCount']}</td>"
-        f"<td class=num>{o['TotalCount'] - o['InvalidCount']}</td><td class='num{' bad' if o['InvalidCount'] else ''}'>{o['InvalidCount']}</td>"
-        f"<td class=names>{_e(o['ObjectNames'])}</td><td>{_e(o['Details'])}</td></tr>"
+        row(
+            SUMMARY_COLUMNS,
+            (
+                _e(o["ObjectType"]),
+                str(o["TotalCount"]),
+                str(o["TotalCount"] - o["InvalidCount"]),
+                ("bad" if o["InvalidCount"] else "", str(o["InvalidCount"])),
+                breakable(o["ObjectNames"]),
+                breakable(o["Details"]),
+            ),
+        )
         for o in s["DatabaseObjects"]
     )
     groups: dict[str, list[tuple[int, dict[str, Any]]]] = {}
@@ -182,24 +204,33 @@ def to_html(doc: dict[str, Any]) -> str:
                 if x
             )
             where = i["FilePath"] + (f":{i['LineNumber']}" if i["LineNumber"] else "")
-            rows.append(
-                f"<tr><td class=num>{n}</td><td><code>{_e(i['RuleCode'])}</code></td><td>{_e(i['Impact'])}</td>"
-                f"<td>{_e(i['ObjectType'])}</td><td>{_e(i['ObjectName'])}</td>"
-                f"<td>{_e(i['Reason'])}<details><summary>SQL</summary><pre>{_e(i['SqlStatement'])}</pre></details></td>"
-                f"<td class=path>{_e(where)}</td><td>{_e(i['Suggestion'])}</td>"
-                f"<td>{_e(_fixed_in(i['MinimumVersionsFixedIn']))}</td><td>{links}</td></tr>"
+            cells = (
+                str(n),
+                f"<code>{breakable(i['RuleCode'])}</code>",
+                _e(i["Impact"]),
+                _e(i["ObjectType"]),
+                breakable(i["ObjectName"]),
+                f"{_e(i['Reason'])}<details><summary>SQL</summary><pre>{_e(i['SqlStatement'])}</pre></details>",
+                breakable(where, "/"),
+                _e(i["Suggestion"]),
+                # one version a line (each names its release series)
+                "".join(
+                    f"<span>{_e(v)}</span>" for _, v in sorted((i["MinimumVersionsFixedIn"] or {}).items())
+                ),
+                links,
             )
+            rows.append(row(ISSUE_COLUMNS, cells))
         sections.append(
             f"<section><h3>{_e(category)} <span class=count>({len(rows)})</span></h3>"
-            "<table class=sortable><thead><tr><th>#</th><th>Rule</th><th>Impact</th><th>Object type</th><th>Object</th>"
-            "<th>Reason and SQL</th><th>File:line</th><th>Suggestion</th><th>Fixed in</th><th>Links</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table></section>"
+            f"<table class='sortable cards'>{head(ISSUE_COLUMNS)}<tbody>{''.join(rows)}</tbody></table></section>"
         )
     notes = "".join(f"<li>{_e(n)}</li>" for n in s["Notes"])
     template = Template(
         resources.files("transship.analysis").joinpath("templates/report.html").read_text(encoding="utf-8")
     )
     return template.substitute(
+        style=CSS,
+        summary_head=head(SUMMARY_COLUMNS),
         title=_e(f"Schema analysis report — {s['DbName'] or 'schema'}"),
         description=_e(s["Description"]),
         info_rows=info_rows,
@@ -217,17 +248,27 @@ WRITERS: dict[str, Callable[[dict[str, Any]], str]] = {
 }
 
 
-def write_reports(doc: dict[str, Any], reports_dir: Path, formats: list[str]) -> list[Path]:
-    """Write ``reports/schema_analysis_report.<fmt>`` for each format (overwriting); returns the paths."""
+def _write(path: Path, text: str) -> None:
+    tmp = path.with_suffix(f"{path.suffix}.tmp")
+    data = text.encode("utf-8")
+    with diskfull.on_disk_full(path, len(data), remove=[tmp]):
+        diskfull.simulate(diskfull.FILE, path)
+        tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def write_reports(
+    doc: dict[str, Any], reports_dir: Path, formats: list[str], rules: list[InstalledRule] | None = None
+) -> list[Path]:
+    """Write ``reports/schema_analysis_report.<fmt>`` for each format (overwriting); returns the paths. With
+    ``rules`` (the installed rules), also the catalogue page the reports' docs links point to
+    (``reports/schema_analysis_rules.html``, not among the paths returned)."""
     reports_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for fmt in formats:
         path = reports_dir / f"{REPORT_BASENAME}.{fmt}"
-        tmp = path.with_suffix(f".{fmt}.tmp")
-        data = WRITERS[fmt](doc).encode("utf-8")
-        with diskfull.on_disk_full(path, len(data), remove=[tmp]):
-            diskfull.simulate(diskfull.FILE, path)
-            tmp.write_bytes(data)
-        tmp.replace(path)
+        _write(path, WRITERS[fmt](doc))
         paths.append(path)
+    if rules is not None:
+        _write(reports_dir / CATALOGUE_PAGE, render_html(rules))
     return paths

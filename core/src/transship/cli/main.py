@@ -239,9 +239,22 @@ def import_data_status(ctx, params):
 @cli.command("analyze-schema")
 @global_options
 @click.option("--output-format", help="html, json, txt, xml or a comma list (default: html and json).")
-@click.option("--target-db-version", help="YugabyteDB version the report is for, e.g. 2024.2.0.0.")
+@click.option(
+    "--target-db-type", type=click.Choice(["postgresql", "yugabytedb"], case_sensitive=False), default=None,
+    help="The target the report is for (default: the one import schema connected to, else yugabytedb).",
+)  # fmt: skip
+@click.option(
+    "--target-db-version",
+    help="The target's version: YugabyteDB e.g. 2024.2.0.0, PostgreSQL e.g. 15 or 16.2 (default: the one import "
+    "schema connected to, else YugabyteDB 2024.2.0.0 or the newest PostgreSQL the parser knows).",
+)
 @click.option("--rules", help="Only these rules (codes, names or groups; globs).")
 @click.option("--exclude-rules", help="Skip these rules (codes, names or groups; globs).")
+@click.option(
+    "--docs-base-url", envvar="TRANSSHIP_DOCS_BASE_URL",
+    help="URL of a hosted copy of transship's docs/: the reports' docs links point there "
+    "(default: reports/schema_analysis_rules.html beside the report).",
+)  # fmt: skip
 @run_command("analyze-schema", "analyze-schema", needs_init=True)
 def analyze_schema(ctx, params):
     """Analyse the exported (and possibly edited) schema and write reports/schema_analysis_report.*."""

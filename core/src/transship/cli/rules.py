@@ -21,6 +21,7 @@ def rules_cmd(groups: tuple[str, ...], output_format: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from transship.analysis.catalogue import targets_text
     from transship.analysis.registry import installed_rules
     from transship.errors import ConfigError, TransshipError
 
@@ -44,11 +45,12 @@ def rules_cmd(groups: tuple[str, ...], output_format: str) -> None:
         click.echo(json.dumps([{**r.rule.info(), "distribution": r.distribution} for r in rules], indent=2))
         return
     table = Table(title=f"transship analysis rules ({len(rules)})")
-    for col in ("code", "name", "impact", "fixed in", "description", "pack"):
+    for col in ("code", "name", "impact", "targets", "fixed in", "description", "pack"):
         table.add_column(col, overflow="fold")
     for r in rules:
         fixed = ", ".join(sorted(r.rule.minimum_versions_fixed_in.values()))
-        table.add_row(r.rule.code, r.rule.name, str(r.rule.impact), fixed, r.rule.description, r.distribution)
+        table.add_row(r.rule.code, r.rule.name, str(r.rule.impact), targets_text(r.rule), fixed,
+                      r.rule.description, r.distribution)  # fmt: skip
     import sys
 
     Console(soft_wrap=True, width=None if sys.stdout.isatty() else 220).print(table)

@@ -41,6 +41,12 @@ class ImportSink(ABC):
         """True when ``conn`` is a server this sink is made for (used when --target-db-type is not given)."""
         return False
 
+    def server_version(self, conn: psycopg.Connection) -> str | None:
+        """The target's version as ``analyze-schema --target-db-version`` takes it (PostgreSQL: ``15.4``);
+        recorded by the import commands so the analysis defaults to it. None when unknown."""
+        row = conn.execute("SHOW server_version").fetchone()
+        return str(row[0]).split(" ", 1)[0] if row and row[0] else None
+
     def connect(self, autocommit: bool = True, node: Node | None = None) -> psycopg.Connection:
         """A new connection to the target (to ``node`` of a cluster when given)."""
         cfg = (

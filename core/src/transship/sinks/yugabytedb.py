@@ -25,5 +25,13 @@ class YugabyteSink(ImportSink):
         row = conn.execute("SELECT count(*) FROM pg_proc WHERE proname = 'yb_servers'").fetchone()
         return bool(row and row[0])
 
+    def server_version(self, conn: psycopg.Connection) -> str | None:
+        """The YugabyteDB release (``2.20.1.0``) from ``version()``: ``PostgreSQL 11.2-YB-2.20.1.0-b0 on ...``."""
+        import re
+
+        row = conn.execute("SELECT version()").fetchone()
+        m = re.search(r"-YB-(\d+(?:\.\d+){1,3})", str(row[0]) if row else "")
+        return m.group(1) if m else None
+
     def is_cluster(self, conn: psycopg.Connection) -> bool:
         return self.detect(conn)

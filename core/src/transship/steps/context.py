@@ -126,8 +126,26 @@ def call_locked(
 _DRIVER_LOGGERS = ("psycopg", "pymysql", "oracledb")
 
 
+#: Loggers of adapter and plugin packages (``transship_postgres``, ``transship_mysql``, a third party's
+#: ``transship_<name>``): reached through a filter on the root logger, since their names are not known here.
+PLUGIN_LOGGER_PREFIX = "transship_"
+
+
+class _OurRecords(logging.Filter):
+    """Records of transship, its plugins and the drivers; not those of other libraries reaching the root."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.name.startswith(("transship", *_DRIVER_LOGGERS))  # PLUGIN_LOGGER_PREFIX included
+
+
 def setup_logging(export_dir: ExportDir, command: str, level: str) -> None:
-    """``transship`` and the drivers' loggers into ``logs/<command>.log`` of the export dir, nowhere else."""
+    """``transship``'s, the plugins' and the drivers' loggers into ``logs/<command>.log`` of the export dir,
+    nowhere else."""
+    root = logging.getLogger()
+    for h in list(root.handlers):
+        if getattr(h, "transship_plugins", False):
+            root.removeHandler(h)
+            h.close()
     logger = logging.getLogger("transship")
     drivers = [logging.getLogger(name) for name in _DRIVER_LOGGERS]
     for lg in (logger, *drivers):
@@ -148,3 +166,7 @@ def setup_logging(export_dir: ExportDir, command: str, level: str) -> None:
         logger.addHandler(handler)
         for lg in drivers:
             lg.addHandler(handler)
+        handler.addFilter(_OurRecords())
+        handler.transship_plugins = True  # type: ignore[attr-defined]
+        root.addHandler(handler)  # the plugins' loggers propagate to the root
+        root.setLevel(logger.level)

@@ -48,9 +48,15 @@ class ExportSchemaOptions:
 class AnalyzeOptions:
     CLI_NAMES: ClassVar[dict[str, str]] = {"output_formats": "output_format"}
     output_formats: list[str] = field(default_factory=list)  # empty: html and json
+    #: None: the target import schema connected to (recorded in the export dir), else yugabytedb
+    target_db_type: Literal["postgresql", "yugabytedb"] | None = None
+    #: None: the recorded target's version, else the newest (2024.2.0.0 for YugabyteDB)
     target_db_version: str | None = None
     rules: list[str] = field(default_factory=list)  # codes, names or groups; globs
     exclude_rules: list[str] = field(default_factory=list)
+    #: a hosted copy of transship's docs/ folder: docs links that are paths in it point there (else to the
+    #: catalogue page written beside the report)
+    docs_base_url: str | None = None
 
 
 @dataclass

@@ -50,7 +50,12 @@ def open_target(ctx: StepContext) -> tuple[ImportSink, psycopg.Connection]:
     conf = cfg.public_dict()
     if not explicit:  # detected: detect again next time rather than pinning it
         conf["db_type"] = None
-    ctx.meta.update_status(target_conf=conf, target_db_type=sink.name)
+    try:
+        version = sink.server_version(conn)
+    except psycopg.Error:
+        version = None  # analyze-schema then analyses for the newest version
+    # analyze-schema takes the target's type and version from here (unless its options say otherwise)
+    ctx.meta.update_status(target_conf=conf, target_db_type=sink.name, target_db_version=version)
     return sink, conn
 
 

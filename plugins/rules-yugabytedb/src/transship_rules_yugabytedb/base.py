@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import dataclasses
+import functools
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, ClassVar
 
 from pglast import ast
 from pglast.enums import AlterTableType, ConstrType
 
-from transship.sdk import AnalysedStatement, Rule, pg_object_name, range_var_name
+from transship.sdk import (
+    TARGET_POSTGRESQL,
+    TARGET_YUGABYTEDB,
+    AnalysedStatement,
+    AnalysisContext,
+    Finding,
+    Rule,
+    pg_object_name,
+    range_var_name,
+)
 
 DOCS = "https://docs.yugabyte.com/preview/yugabyte-voyager/known-issues/postgresql/"
 DOCS_MYSQL = "https://docs.yugabyte.com/preview/yugabyte-voyager/known-issues/mysql/"
@@ -23,12 +34,24 @@ FIXED_ADD_PK_PARTITIONED = {
 }  # fmt: skip
 
 
+YB_ONLY = frozenset({TARGET_YUGABYTEDB})
+BOTH = frozenset({TARGET_POSTGRESQL, TARGET_YUGABYTEDB})
+"""For a rule that also holds on PostgreSQL: fails on every PostgreSQL, or (with ``postgresql_since``) is
+syntax that PostgreSQL only has from that version on."""
+
+
 class YBRule(Rule):
-    """Base of the YugabyteDB rules: group ``yugabytedb``, name ``yugabytedb.<code in lower case>``."""
+    """Base of the YugabyteDB rules: group ``yugabytedb``, name ``yugabytedb.<code in lower case>``.
+
+    They apply to a YugabyteDB target only; a rule that also holds on PostgreSQL sets ``targets = BOTH`` (and
+    ``postgresql_since`` for syntax newer than some PostgreSQL). On a PostgreSQL target the reasons, which
+    are voyager's and say "in YugabyteDB", name the target instead ("in PostgreSQL 15").
+    """
 
     abstract = True
     groups: ClassVar[tuple[str, ...]] = ("all", "yugabytedb")
     docs_link: ClassVar[str] = DOCS
+    targets: ClassVar[frozenset[str]] = YB_ONLY
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         if not cls.__dict__.get("abstract", False):
@@ -37,7 +60,27 @@ class YBRule(Rule):
             code = cls.__dict__.get("code") or cls.__name__.removeprefix("Rule_")
             if not cls.__dict__.get("name"):
                 cls.name = "yugabytedb." + code.lower()
+        for method in ("check", "check_schema"):
+            own = cls.__dict__.get(method)
+            if own is not None and not getattr(own, "_names_target", False):
+                setattr(cls, method, _naming_the_target(own))
         super().__init_subclass__(**kwargs)
+
+
+def _naming_the_target(method: Callable[..., Iterable[Finding] | None]) -> Callable[..., Iterator[Finding]]:
+    """``method``'s findings with "in YugabyteDB" in their reason replaced by the target on a PostgreSQL one."""
+
+    @functools.wraps(method)
+    def wrapper(self: Rule, *args: Any) -> Iterator[Finding]:
+        ctx: AnalysisContext = args[-1]
+        for finding in method(self, *args) or ():
+            if ctx.target_type == TARGET_POSTGRESQL and "in YugabyteDB" in finding.reason:
+                reason = finding.reason.replace("in YugabyteDB", f"in {ctx.target_label}")
+                finding = dataclasses.replace(finding, reason=reason)
+            yield finding
+
+    wrapper._names_target = True  # type: ignore[attr-defined]
+    return wrapper
 
 
 def constraints(stmt: AnalysedStatement) -> Iterator[tuple[ast.Constraint, str, list[str] | None, bool]]:

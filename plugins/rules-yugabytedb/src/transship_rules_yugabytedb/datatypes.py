@@ -24,6 +24,7 @@ from transship.sdk import (
     range_var_name,
 )
 from transship_rules_yugabytedb.base import (
+    BOTH,
     FIXED_PG15,
     YBRule,
     alter_cmds,
@@ -203,6 +204,7 @@ def _build() -> list[type[Rule]]:
         label = _label(key)
         rules.append(_make(_UnsupportedDatatype, f"UNSUPPORTED_DATATYPE_{key}", f"Unsupported datatype - {label}.",
                            type_label=label, type_names=names, minimum_versions_fixed_in=FIXED_PG15,
+                           targets=BOTH, postgresql_since="14",  # PostgreSQL 14 added the multirange types
                            suggestion="Multirange data type is not yet supported in YugabyteDB; store the ranges in an array of ranges or a child table."))  # fmt: skip
     for key, names in INDEX_UNSUPPORTED.items():
         label = _label(key)

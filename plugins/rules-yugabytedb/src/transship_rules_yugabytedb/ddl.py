@@ -19,6 +19,7 @@ from transship.sdk import (
     range_var_name,
 )
 from transship_rules_yugabytedb.base import (
+    BOTH,
     FIXED_ADD_PK_PARTITIONED,
     FIXED_PG15,
     FIXED_UNLOGGED,
@@ -37,6 +38,8 @@ TRIGGER_TYPE_BEFORE = 2
 class Rule_STORED_GENERATED_COLUMNS(YBRule):
     """Stored generated columns are not supported."""
 
+    targets = BOTH
+    postgresql_since = "12"
     groups = ("tables",)
     suggestion = "Using Triggers to update the generated columns is one way to work around this issue."
     minimum_versions_fixed_in = FIXED_PG15
@@ -287,6 +290,8 @@ class Rule_REFERENCING_CLAUSE_IN_TRIGGER(YBRule):
 class Rule_BEFORE_ROW_TRIGGER_ON_PARTITIONED_TABLE(YBRule):
     """BEFORE ROW triggers on partitioned tables are not supported."""
 
+    targets = BOTH
+    postgresql_since = "13"
     groups = ("triggers", "partitions")
     suggestion = "Create the triggers on individual partitions."
     minimum_versions_fixed_in = FIXED_PG15
@@ -340,6 +345,7 @@ class _PartitionedTable(YBRule):
 class Rule_EXPRESSION_PARTITION_WITH_PK_UK(_PartitionedTable):
     """Partitioning by an expression on a table with a primary or unique key."""
 
+    targets = BOTH
     suggestion = "Remove the Constriant from the table definition"
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
@@ -353,6 +359,7 @@ class Rule_EXPRESSION_PARTITION_WITH_PK_UK(_PartitionedTable):
 class Rule_MULTI_COLUMN_LIST_PARTITION(_PartitionedTable):
     """LIST partitioning on more than one column."""
 
+    targets = BOTH
     suggestion = "Make it a single column partition by list or choose other supported Partitioning methods"
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
@@ -364,6 +371,7 @@ class Rule_MULTI_COLUMN_LIST_PARTITION(_PartitionedTable):
 class Rule_INSUFFICIENT_COLUMNS_IN_PK_FOR_PARTITION(_PartitionedTable):
     """Primary key of a partitioned table lacks partition key columns."""
 
+    targets = BOTH
     suggestion = "Add all Partition columns to Primary Key"
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
@@ -381,6 +389,8 @@ class Rule_INSUFFICIENT_COLUMNS_IN_PK_FOR_PARTITION(_PartitionedTable):
 class Rule_FOREIGN_KEY_REFERENCED_PARTITIONED_TABLE(YBRule):
     """Foreign key referencing a partitioned table."""
 
+    targets = BOTH
+    postgresql_since = "12"
     groups = ("constraints", "partitions")
     suggestion = "No workaround available; drop the foreign key or reference a non-partitioned table."
     minimum_versions_fixed_in = FIXED_PG15
@@ -399,6 +409,7 @@ class Rule_FOREIGN_KEY_REFERENCED_PARTITIONED_TABLE(YBRule):
 class Rule_FOREIGN_TABLE(YBRule):
     """Foreign tables need their SERVER and USER MAPPING created by hand."""
 
+    targets = BOTH
     groups = ("tables",)
     category = Category.MIGRATION_CAVEATS
     suggestion = (
@@ -437,6 +448,8 @@ class Rule_INHERITANCE(YBRule):
 class Rule_SECURITY_INVOKER_VIEWS(YBRule):
     """Views with security_invoker are not supported."""
 
+    targets = BOTH
+    postgresql_since = "15"
     groups = ("views",)
     suggestion = "Remove the security_invoker option; grant privileges so the view works with definer rights."
     minimum_versions_fixed_in = FIXED_PG15
@@ -465,6 +478,8 @@ def _collation_option(node: ast.Node, name: str) -> object:
 class Rule_DETERMINISTIC_OPTION_WITH_COLLATION(YBRule):
     """The deterministic option of CREATE COLLATION is not supported."""
 
+    targets = BOTH
+    postgresql_since = "12"
     groups = ("collations",)
     suggestion = "Remove the deterministic = true option; collations are deterministic by default."
     minimum_versions_fixed_in = FIXED_PG15
@@ -482,6 +497,8 @@ class Rule_DETERMINISTIC_OPTION_WITH_COLLATION(YBRule):
 class Rule_NON_DETERMINISTIC_COLLATION(YBRule):
     """Non-deterministic collations are not supported."""
 
+    targets = BOTH
+    postgresql_since = "12"
     groups = ("collations",)
     suggestion = (
         "Use a deterministic collation and compare with lower()/citext where case-insensitivity is needed."
@@ -500,6 +517,8 @@ class Rule_NON_DETERMINISTIC_COLLATION(YBRule):
 class Rule_SQL_BODY_IN_FUNCTION(YBRule):
     """SQL-standard function bodies (BEGIN ATOMIC / RETURN expr) are not supported."""
 
+    targets = BOTH
+    postgresql_since = "14"
     groups = ("functions",)
     suggestion = "Write the body as a string: AS $$ ... $$."
     minimum_versions_fixed_in = FIXED_PG15
@@ -512,6 +531,8 @@ class Rule_SQL_BODY_IN_FUNCTION(YBRule):
 class Rule_UNIQUE_NULLS_NOT_DISTINCT(YBRule):
     """UNIQUE NULLS NOT DISTINCT is not supported."""
 
+    targets = BOTH
+    postgresql_since = "15"
     groups = ("constraints", "indexes")
     suggestion = (
         "Remove NULLS NOT DISTINCT; enforce it with a partial unique index on the non-null rows plus a check."
@@ -551,6 +572,8 @@ _PG17_DB_OPTIONS = ("builtin_locale", "icu_rules")
 class Rule_DATABASE_OPTIONS_PG15(YBRule):
     """CREATE DATABASE options added in PostgreSQL 15."""
 
+    targets = BOTH
+    postgresql_since = "15"
     groups = ("database",)
     impact = Impact.LEVEL_2
     suggestion = "Remove the options from CREATE DATABASE."
@@ -570,6 +593,8 @@ class Rule_DATABASE_OPTIONS_PG15(YBRule):
 class Rule_DATABASE_OPTIONS_PG17(YBRule):
     """CREATE DATABASE options added in PostgreSQL 17."""
 
+    targets = BOTH
+    postgresql_since = "17"
     groups = ("database",)
     impact = Impact.LEVEL_2
     suggestion = "Remove the options from CREATE DATABASE."

@@ -25,7 +25,7 @@ from transship.sdk import (
     strings,
     type_name,
 )
-from transship_rules_yugabytedb.base import FIXED_PG15, YBRule, scan_function_bodies
+from transship_rules_yugabytedb.base import BOTH, FIXED_PG15, YBRule, scan_function_bodies
 
 
 class _Dml(YBRule):
@@ -121,6 +121,8 @@ class Rule_XML_FUNCTIONS(_Dml):
 class Rule_REGEX_FUNCTIONS(_Functions):
     """regexp_count, regexp_instr and regexp_like are not supported."""
 
+    targets = BOTH
+    postgresql_since = "15"
     label = "Regex functions"
     functions = frozenset({"regexp_count", "regexp_instr", "regexp_like"})
     suggestion = "Rewrite with regexp_matches/regexp_replace or ~ operators."
@@ -130,6 +132,8 @@ class Rule_REGEX_FUNCTIONS(_Functions):
 class Rule_ANY_VALUE_AGGREGATE_FUNCTION(_Functions):
     """The any_value aggregate is not supported."""
 
+    targets = BOTH
+    postgresql_since = "16"
     label = "Aggregate function any_value"
     functions = frozenset({"any_value"})
     suggestion = "Use min() or max() instead of any_value()."
@@ -138,6 +142,8 @@ class Rule_ANY_VALUE_AGGREGATE_FUNCTION(_Functions):
 class Rule_RANGE_AGGREGATE_FUNCTION(_Functions):
     """range_agg and range_intersect_agg are not supported."""
 
+    targets = BOTH
+    postgresql_since = "14"
     label = "Range aggregate functions"
     functions = frozenset({"range_agg", "range_intersect_agg"})
     suggestion = "Aggregate the ranges in application code or a PL/pgSQL function."
@@ -147,6 +153,8 @@ class Rule_RANGE_AGGREGATE_FUNCTION(_Functions):
 class Rule_JSON_CONSTRUCTOR_FUNCTION(_Nodes):
     """SQL/JSON constructors (JSON_OBJECT, JSON_ARRAY, JSON_OBJECTAGG, JSON_ARRAYAGG ...) are not supported."""
 
+    targets = BOTH
+    postgresql_since = "16"
     nodes = (ast.JsonObjectConstructor, ast.JsonArrayConstructor, ast.JsonArrayQueryConstructor, ast.JsonObjectAgg,
              ast.JsonArrayAgg, ast.JsonParseExpr, ast.JsonScalarExpr, ast.JsonSerializeExpr)  # fmt: skip
     reason = "JSON constructor functions (JSON_OBJECT, JSON_ARRAY, JSON_OBJECTAGG, JSON_ARRAYAGG, JSON, JSON_SCALAR, JSON_SERIALIZE) are not yet supported in YugabyteDB."
@@ -156,6 +164,8 @@ class Rule_JSON_CONSTRUCTOR_FUNCTION(_Nodes):
 class Rule_JSON_QUERY_FUNCTION(_Nodes):
     """SQL/JSON query functions (JSON_QUERY, JSON_VALUE, JSON_EXISTS, JSON_TABLE) are not supported."""
 
+    targets = BOTH
+    postgresql_since = "17"
     nodes = (ast.JsonFuncExpr, ast.JsonTable)
     reason = "JSON query functions (JSON_QUERY, JSON_VALUE, JSON_EXISTS, JSON_TABLE) are not yet supported in YugabyteDB."
     suggestion = "Use jsonb operators (->, ->>, @?, jsonb_path_query) instead."
@@ -178,6 +188,8 @@ _JSONB_FUNCS = re.compile(r"^(to_jsonb|jsonb_.*)$")
 class Rule_JSONB_SUBSCRIPTING(_Dml):
     """jsonb subscripting (col['key']) is not supported."""
 
+    targets = BOTH
+    postgresql_since = "14"
     suggestion = "Use Arrow operators (-> / ->>) to get the required json data"
     minimum_versions_fixed_in = FIXED_PG15
 
@@ -254,6 +266,8 @@ def _plpgsql_jsonb_variables(tree: Any) -> set[str]:
 class Rule_JSON_TYPE_PREDICATE(_Nodes):
     """IS JSON predicates are not supported."""
 
+    targets = BOTH
+    postgresql_since = "16"
     nodes = (ast.JsonIsPredicate,)
     reason = "IS JSON predicate expressions are not yet supported in YugabyteDB."
     suggestion = "Validate with a cast inside a PL/pgSQL function, or in the application."
@@ -262,6 +276,8 @@ class Rule_JSON_TYPE_PREDICATE(_Nodes):
 class Rule_COPY_FROM_WHERE(_Dml):
     """COPY FROM ... WHERE is not supported."""
 
+    targets = BOTH
+    postgresql_since = "12"
     suggestion = "Load into a staging table and INSERT ... SELECT ... WHERE."
     minimum_versions_fixed_in = FIXED_PG15
 
@@ -273,6 +289,8 @@ class Rule_COPY_FROM_WHERE(_Dml):
 class Rule_COPY_ON_ERROR(_Dml):
     """COPY ... ON_ERROR is not supported."""
 
+    targets = BOTH
+    postgresql_since = "17"
     suggestion = "Clean the input first, or load into a staging table with text columns."
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
@@ -285,6 +303,8 @@ class Rule_COPY_ON_ERROR(_Dml):
 class Rule_FETCH_WITH_TIES(_Dml):
     """FETCH FIRST ... WITH TIES is not supported."""
 
+    targets = BOTH
+    postgresql_since = "13"
     suggestion = "Use rank() in a subquery and filter on it."
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
@@ -295,6 +315,8 @@ class Rule_FETCH_WITH_TIES(_Dml):
 class Rule_CTE_WITH_MATERIALIZED_CLAUSE(_Dml):
     """WITH ... AS [NOT] MATERIALIZED is not supported."""
 
+    targets = BOTH
+    postgresql_since = "12"
     suggestion = "Remove the [NOT] MATERIALIZED keywords from the CTE."
     minimum_versions_fixed_in = FIXED_PG15
 
@@ -308,6 +330,8 @@ class Rule_CTE_WITH_MATERIALIZED_CLAUSE(_Dml):
 class Rule_MERGE_STATEMENT(_Nodes):
     """MERGE statements are not supported."""
 
+    targets = BOTH
+    postgresql_since = "15"
     nodes = (ast.MergeStmt,)
     reason = "MERGE statement is not yet supported in YugabyteDB."
     suggestion = "Use PL/pgSQL to write the logic to get this functionality"
@@ -332,6 +356,8 @@ _NON_DECIMAL = re.compile(r"0[xXoObB][0-9a-fA-F_]+$")
 class Rule_NON_DECIMAL_INTEGER_LITERAL(_Dml):
     """Hexadecimal, octal and binary integer literals (0x1F, 0o17, 0b101) are not supported."""
 
+    targets = BOTH
+    postgresql_since = "16"
     suggestion = "Write the literal in decimal."
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:

@@ -35,6 +35,7 @@ from transship.sdk import (
 )
 from transship.sdk import range_var_name as rv_name
 from transship_rules_yugabytedb.base import (
+    BOTH,
     DOCS_MYSQL,
     DOCS_ORACLE,
     YBRule,
@@ -242,6 +243,7 @@ def unparsed_subject(sql: str) -> tuple[str | None, str | None]:
 class Rule_BULK_COLLECT(_Text):
     """Oracle BULK COLLECT left in converted code."""
 
+    targets = BOTH
     pattern = re.compile(r"\bBULK\s+COLLECT\b", re.I)
     reason = "BULK COLLECT keyword of oracle is not converted into PostgreSQL compatible syntax"
     suggestion = "Rewrite the loop with SELECT ... INTO an array (array_agg) or a FOR loop."
@@ -252,6 +254,7 @@ class Rule_BULK_COLLECT(_Text):
 class Rule_WITH_OIDS(_Text):
     """CREATE TABLE ... WITH OIDS is not supported."""
 
+    targets = BOTH
     pattern = re.compile(r"(?<!SET\s)\bWITH\s+OIDS\b", re.I)
     reason = "OIDs are not supported for user tables."
     suggestion = "Remove WITH OIDS; add an identity column if the application needs a row id."
@@ -273,6 +276,7 @@ class Rule_WITH_OIDS(_Text):
 class Rule_SET_WITH_OIDS(_Text):
     """ALTER TABLE ... SET WITH OIDS is not supported."""
 
+    targets = BOTH
     pattern = re.compile(r"\bSET\s+WITH\s+OIDS\b", re.I)
     reason = "ALTER TABLE ... SET WITH OIDS is not supported."
     suggestion = "Remove it from the exported schema."
@@ -281,6 +285,7 @@ class Rule_SET_WITH_OIDS(_Text):
 class Rule_DROP_TEMPORARY_TABLE(_Text):
     """MySQL's DROP TEMPORARY TABLE left in converted code."""
 
+    targets = BOTH
     pattern = re.compile(r"\bDROP\s+TEMPORARY\s+TABLE\b", re.I)
     reason = "temporary table is not a supported clause for drop"
     suggestion = 'remove "temporary" and change it to "drop table"'
@@ -291,6 +296,7 @@ class Rule_DROP_TEMPORARY_TABLE(_Text):
 class Rule_JSON_ARRAYAGG(_Text):
     """MySQL's JSON_ARRAYAGG() in a statement that does not parse."""
 
+    targets = BOTH
     pattern = re.compile(r"\bJSON_ARRAYAGG\s*\(", re.I)
     reason = "JSON_ARRAYAGG() function is not available in PostgreSQL"
     suggestion = "Rename the function to JSON_AGG()"
@@ -300,6 +306,7 @@ class Rule_JSON_ARRAYAGG(_Text):
 class Rule_COMPOUND_TRIGGER(_Text):
     """Oracle COMPOUND TRIGGER is not supported."""
 
+    targets = BOTH
     pattern = re.compile(r"\bCOMPOUND\s+TRIGGER\b", re.I)
     reason = "COMPOUND TRIGGER not supported in YugabyteDB."
     suggestion = "Split it into separate BEFORE/AFTER statement and row triggers."
@@ -516,6 +523,7 @@ class Rule_ALTER_TABLESPACE(_Node):
 class Rule_LANGUAGE_C_FUNCTION(_Node):
     """Functions in LANGUAGE C need their shared library on the target."""
 
+    targets = BOTH
     nodes = (ast.CreateFunctionStmt,)
     reason = "LANGUAGE C not supported yet."
     suggestion = "Install the library on every target node, or rewrite the function in PL/pgSQL."
@@ -533,6 +541,7 @@ _ORACLE_TYPES = ("anydata", "anydataset", "anytype", "uritype")
 class Rule_ORACLE_UNSUPPORTED_DATATYPE(_Legacy):
     """Oracle AnyData, AnyDataSet, AnyType or URIType columns."""
 
+    targets = BOTH
     docs_link = DOCS_ORACLE
     impact = Impact.LEVEL_3
     suggestion = "Remove the column or change it to a supported type (e.g. text or jsonb)."
@@ -546,6 +555,7 @@ class Rule_ORACLE_UNSUPPORTED_DATATYPE(_Legacy):
 class Rule_FOREIGN_TABLE_WITH_KEYS(_Legacy):
     """Foreign table with PRIMARY KEY or REFERENCES constraints (CREATE or ALTER FOREIGN TABLE)."""
 
+    targets = BOTH
     suggestion = "Remove the PRIMARY KEY/REFERENCES constraints from the foreign table."
     gh = "https://github.com/yugabyte/yugabyte-db/issues/10698"
 
