@@ -38,7 +38,7 @@ Groups (see ``docs/plugins.md`` for each):
   :class:`AnalysedStatement`, :class:`AnalysisContext`, :class:`TableInfo`, :class:`ColumnInfo`,
   :class:`Comment`, :func:`rule_anchor`, :func:`constraint_object` and the parse-tree helpers
   :func:`func_name`, :func:`type_name`, :func:`range_var_name`, :func:`strings`, :func:`is_array`,
-  :func:`defelem_value`, :func:`object_type_name`, :func:`parse_type_signature`.
+  :func:`defelem_value`, :func:`object_type_name`, :func:`parse_type_signature`, :func:`pg_object_name`.
 
 Names are loaded on first use (``transship --help`` stays fast with every plugin installed).
 """
@@ -123,6 +123,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "PLAIN_GENERATED_KEY": ("transship.typemap", "PLAIN_GENERATED_KEY"),
     "quote_ident": ("transship.identifiers", "quote_ident"),
     "range_var_name": ("transship.analysis.nodes", "range_var_name"),
+    "pg_object_name": ("transship.analysis.nodes", "pg_object_name"),
     "Routine": ("transship.catalog", "Routine"),
     "RowValues": ("transship.verify.content", "RowValues"),
     "Rule": ("transship.analysis", "Rule"),
@@ -216,6 +217,7 @@ if TYPE_CHECKING:
     from transship.analysis.nodes import is_array as is_array
     from transship.analysis.nodes import object_type_name as object_type_name
     from transship.analysis.nodes import parse_type_signature as parse_type_signature
+    from transship.analysis.nodes import pg_object_name as pg_object_name
     from transship.analysis.nodes import range_var_name as range_var_name
     from transship.analysis.nodes import strings as strings
     from transship.analysis.nodes import type_name as type_name

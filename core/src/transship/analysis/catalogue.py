@@ -43,6 +43,8 @@ the first version without the limitation: on that version or newer the issue is 
 `--target-db-version`). Each row has the anchor `#rule-<code in lower case>`, which the "Docs Link" of the
 hygiene pack's issues points to: `analyze-schema` writes this catalogue as a page beside its
 report (`reports/schema_analysis_rules.html`, same anchors) and links there, or under `--docs-base-url`.
+[analysis-vs-voyager.md](analysis-vs-voyager.md) says where these rules answer differently from yb-voyager's
+`analyze-schema` (and why), and has the rule × object kind table of the fixtures.
 """
 
 

@@ -113,6 +113,8 @@ class SchemaModel:
         self.composite_types: set[str] = set()
         self.enum_types: set[str] = set()
         self.domains: dict[str, str] = {}
+        self.array_domains: set[str] = set()
+        """Domains over an array type (``CREATE DOMAIN d AS int[]``)."""
         stmts = [s for s in statements if s.node is not None and s.parent is None]
         for s in stmts:  # types first, so columns resolve domains
             self._add_type(s)
@@ -155,6 +157,19 @@ class SchemaModel:
             seen += 1
         return base
 
+    def is_array_type(self, tn: ast.TypeName | None) -> bool:
+        """An array column, written as one (``int[]``) or through a domain over an array."""
+        if is_array(tn):
+            return True
+        base, seen = type_name(tn), 0
+        while seen < 10:
+            if base in self.array_domains:
+                return True
+            if base not in self.domains:
+                return False
+            base, seen = self.domains[base], seen + 1
+        return False
+
     def is_composite(self, base: str) -> bool:
         return base in self.composite_types
 
@@ -166,7 +181,10 @@ class SchemaModel:
         elif isinstance(node, ast.CreateEnumStmt):
             self.enum_types.add(strings(node.typeName)[-1].lower())
         elif isinstance(node, ast.CreateDomainStmt):
-            self.domains[strings(node.domainname)[-1].lower()] = type_name(node.typeName)
+            name = strings(node.domainname)[-1].lower()
+            self.domains[name] = type_name(node.typeName)
+            if is_array(node.typeName):
+                self.array_domains.add(name)
 
     def _add_table(self, s: AnalysedStatement, node: ast.CreateStmt) -> None:
         info = TableInfo(range_var_name(node.relation), s)
@@ -189,7 +207,7 @@ class SchemaModel:
         return ColumnInfo(
             str(elt.colname),
             self.resolve_type(elt.typeName),
-            is_array(elt.typeName),
+            self.is_array_type(elt.typeName),
             declared=type_signature(elt.typeName),
             has_default=any(c.contype == ConstrType.CONSTR_DEFAULT for c in cons),
             generated=any(c.contype == ConstrType.CONSTR_GENERATED for c in cons),
@@ -243,7 +261,11 @@ class SchemaModel:
             del table.columns[col.name]
         elif cmd.subtype == AlterTableType.AT_AlterColumnType and isinstance(cmd.def_, ast.ColumnDef):
             tn = cmd.def_.typeName
-            col.type, col.array, col.declared = self.resolve_type(tn), is_array(tn), type_signature(tn)
+            col.type, col.array, col.declared = (
+                self.resolve_type(tn),
+                self.is_array_type(tn),
+                type_signature(tn),
+            )
             col.statement, col.location = s, -1
         elif cmd.subtype == AlterTableType.AT_ColumnDefault:
             col.has_default = cmd.def_ is not None

@@ -170,10 +170,41 @@ def _object_list_name(obj: Any) -> str:
     return ""
 
 
+NAMEDATALEN = 64
+
+
+def pg_object_name(name1: str, name2: str | None, label: str) -> str:
+    """PostgreSQL's ``makeObjectName``: ``name1_name2_label`` with name1/name2 cut to fit in 63 bytes.
+
+    The name PostgreSQL gives an unnamed index (``t_a_b_idx``) or constraint (``t_pkey``, ``t_a_key``).
+    """
+    overhead = len(label) + 1 + (1 if name2 else 0)
+    avail = NAMEDATALEN - 1 - overhead
+    n1, n2 = len(name1), len(name2 or "")
+    while n1 + n2 > avail:
+        if n1 > n2:
+            n1 -= 1
+        else:
+            n2 -= 1
+    return name1[:n1] + (f"_{(name2 or '')[:n2]}" if name2 else "") + f"_{label}"
+
+
+def index_name(node: ast.IndexStmt) -> str:
+    """The index's name, or the one PostgreSQL gives an unnamed index: ``<table>_<columns>_idx``
+    (``expr`` for an expression)."""
+    if node.idxname:
+        return str(node.idxname)
+    table = str(node.relation.relname) if node.relation is not None else ""
+    cols = [
+        str(p.name) if isinstance(p, ast.IndexElem) and p.name else "expr" for p in node.indexParams or ()
+    ]
+    return pg_object_name(table, "_".join(cols) or None, "idx")
+
+
 def created_object(node: ast.Node) -> tuple[str, str] | None:
     """``(object type, name)`` of what a statement creates, or ``None`` (ALTER, SET, COMMENT ...).
 
-    Index names follow voyager: ``"<index> ON <table>"``.
+    Index names follow voyager: ``"<index> ON <table>"`` (an unnamed index gets PostgreSQL's name).
     """
     match node:
         case ast.CreateForeignTableStmt():
@@ -182,7 +213,7 @@ def created_object(node: ast.Node) -> tuple[str, str] | None:
             kind = "PARTITION" if node.partbound is not None else "TABLE"
             return kind, range_var_name(node.relation)
         case ast.IndexStmt():
-            return "INDEX", f"{node.idxname or ''} ON {range_var_name(node.relation)}".strip()
+            return "INDEX", f"{index_name(node)} ON {range_var_name(node.relation)}"
         case ast.ViewStmt():
             return "VIEW", range_var_name(node.view)
         case ast.CreateTableAsStmt():

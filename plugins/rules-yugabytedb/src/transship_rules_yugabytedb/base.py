@@ -17,6 +17,7 @@ from transship.sdk import (
     AnalysisContext,
     Finding,
     Rule,
+    pg_object_name,
     range_var_name,
 )
 
@@ -148,3 +149,93 @@ def key_columns(con: ast.Constraint, columns: list[str] | None) -> list[str]:
     from transship.sdk import strings
 
     return columns if columns is not None else strings(con.keys)
+
+
+# -- helpers added for the object-kind coverage (issue 14) ---------------------------------------------------
+
+
+def constraint_name(con: ast.Constraint, table: str, columns: list[str] | None = None) -> str:
+    """The constraint's name, or the one PostgreSQL gives an unnamed constraint (``t_pkey``, ``t_a_b_key``,
+    ``t_a_fkey``, ``t_a_excl``, ``t_a_check``): the name ``pg_dump`` and the target will show.
+
+    voyager names an unnamed primary key ``<table>_<columns>_pkey``; PostgreSQL (and so the target) names it
+    ``<table>_pkey``, which is what is reported here.
+    """
+    from transship.sdk import strings
+
+    if con.conname:
+        return str(con.conname)
+    bare = table.rsplit(".", 1)[-1]
+    if con.contype == ConstrType.CONSTR_PRIMARY:
+        return pg_object_name(bare, None, "pkey")
+    if con.contype == ConstrType.CONSTR_UNIQUE:
+        return pg_object_name(bare, "_".join(key_columns(con, columns)) or None, "key")
+    if con.contype == ConstrType.CONSTR_FOREIGN:
+        return pg_object_name(
+            bare, "_".join(columns if columns is not None else strings(con.fk_attrs)) or None, "fkey"
+        )
+    if con.contype == ConstrType.CONSTR_EXCLUSION:
+        cols = [
+            str(e[0].name)
+            for e in con.exclusions or ()
+            if isinstance(e, tuple | list) and e and isinstance(e[0], ast.IndexElem) and e[0].name
+        ]
+        return pg_object_name(bare, "_".join(cols) or None, "excl")
+    if con.contype == ConstrType.CONSTR_CHECK:
+        return pg_object_name(bare, "_".join(columns or ()) or None, "check")
+    return bare
+
+
+def scan_function_bodies(rules: list[type[Rule]]) -> list[type[Rule]]:
+    """Also run ``rules`` on the statements inside function, procedure and DO bodies, once per object.
+
+    voyager checks every statement of a PL/pgSQL body with the detectors it uses for top-level statements
+    and reports what it finds on the function (``FUNCTION public.f``); a DDL statement a function runs
+    fails on the target just as it would in the schema. A rule reports at most one issue per function
+    (several ``COPY ... WHERE`` in one body are one issue, as in voyager), named after the function: an
+    issue found in a body is on the function, not on the table or constraint the statement names. A rule
+    with ``body_object_type`` (``CURSOR``) keeps that object type. Top-level statements are unchanged.
+    """
+    for rule in rules:
+        if not rule.parsed_only:  # the text rules read the whole function already
+            continue
+        rule.scan_bodies = True
+        check = rule.check
+        if getattr(check, "_once_per_body", False):
+            continue
+        rule.check = _once_per_body(check)  # type: ignore[method-assign]
+    return rules
+
+
+def _once_per_body(check: Any) -> Any:
+    def once(self: Rule, stmt: AnalysedStatement, ctx: Any) -> Iterator[Any]:
+        if stmt.parent is None:
+            yield from check(self, stmt, ctx)
+            return
+        reported: set[int] = self.__dict__.setdefault("_bodies_reported", set())
+        if id(stmt.parent) in reported:
+            return
+        for finding in check(self, stmt, ctx):
+            reported.add(id(stmt.parent))
+            finding.object_type = getattr(self, "body_object_type", None)
+            finding.object_name = None
+            yield finding
+            return
+
+    once._once_per_body = True  # type: ignore[attr-defined]
+    once.__doc__ = check.__doc__
+    return once
+
+
+def table_statement_parents(stmt: AnalysedStatement | None) -> list[str]:
+    """The tables a ``CREATE TABLE`` inherits its columns from (``PARTITION OF p``, ``INHERITS (p)``, ``LIKE p``)."""
+    node = stmt.node if stmt is not None else None
+    if not isinstance(node, ast.CreateStmt):
+        return []
+    out = [range_var_name(r) for r in node.inhRelations or () if isinstance(r, ast.RangeVar)]
+    out += [
+        range_var_name(e.relation)
+        for e in node.tableElts or ()
+        if isinstance(e, ast.TableLikeClause) and e.relation is not None
+    ]
+    return out

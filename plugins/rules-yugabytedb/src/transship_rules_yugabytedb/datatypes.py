@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from pglast import ast
-from pglast.enums import ConstrType
+from pglast.enums import AlterTableType, ConstrType
 
 from transship.sdk import (
     AnalysedStatement,
@@ -21,10 +21,20 @@ from transship.sdk import (
     Impact,
     Rule,
     constraint_object,
-    is_array,
     range_var_name,
 )
-from transship_rules_yugabytedb.base import BOTH, FIXED_PG15, YBRule, column_defs, constraints, key_columns
+from transship_rules_yugabytedb.base import (
+    BOTH,
+    FIXED_PG15,
+    YBRule,
+    alter_cmds,
+    column_defs,
+    constraint_name,
+    constraints,
+    key_columns,
+    scan_function_bodies,
+    table_statement_parents,
+)
 
 # voyager type suffix -> the PostgreSQL type name(s) as pglast reports them
 UNSUPPORTED_TYPES: dict[str, tuple[str, ...]] = {
@@ -62,28 +72,46 @@ class _UnsupportedDatatype(YBRule):
     type_names: ClassVar[tuple[str, ...]] = ()
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
+        """One issue per column, as voyager ("Affected column: c")."""
         cols = [
-            f"{table}.{col.colname}"
-            for table, col in column_defs(stmt)
+            str(col.colname)
+            for _table, col in column_defs(stmt)
             if ctx.model.resolve_type(col.typeName) in self.type_names
         ]
-        if cols:
+        cols += [  # ALTER TABLE ... ALTER COLUMN c TYPE xml
+            str(cmd.name)
+            for _node, cmd in alter_cmds(stmt, AlterTableType.AT_AlterColumnType)
+            if isinstance(cmd.def_, ast.ColumnDef)
+            and ctx.model.resolve_type(cmd.def_.typeName) in self.type_names
+        ]
+        for col in cols:
             yield Finding(
-                f"{self.type_label} datatype is not yet supported in YugabyteDB. Affected column: {', '.join(cols)}."
+                f"{self.type_label} datatype is not yet supported in YugabyteDB. Affected column: {col}."
             )
 
 
 def column_type(
     ctx: AnalysisContext, table_name: str, column: str, stmt: AnalysedStatement
 ) -> tuple[str, bool]:
-    """``(base type, is array)`` of a column, from the schema model or the statement itself."""
-    table = ctx.model.table(table_name)
-    if table is not None and column in table.columns:
-        info = table.columns[column]
-        return info.type, info.array
+    """``(base type, is array)`` of a column, from the schema model or the statement itself.
+
+    Columns a table gets from its parent (``PARTITION OF``, ``INHERITS``, ``LIKE``) are looked up there.
+    """
+    seen: set[str] = set()
+    todo = [table_name]
+    while todo:
+        name = todo.pop(0)
+        table = ctx.model.table(name)
+        if table is None or table.name.lower() in seen:
+            continue
+        seen.add(table.name.lower())
+        info = table.column(column)
+        if info is not None:
+            return info.type, info.array
+        todo += table_statement_parents(table.statement)
     for _t, col in column_defs(stmt):
         if col.colname == column:
-            return ctx.model.resolve_type(col.typeName), is_array(col.typeName)
+            return ctx.model.resolve_type(col.typeName), ctx.model.is_array_type(col.typeName)
     return "", False
 
 
@@ -112,10 +140,10 @@ class _PkUkOnType(_KeyOnType):
             if con.contype not in (ConstrType.CONSTR_PRIMARY, ConstrType.CONSTR_UNIQUE):
                 continue
             bad = [c for c in key_columns(con, cols) if self.matches(ctx, *column_type(ctx, table, c, stmt))]
-            if bad:
+            for col in bad:  # one issue per key column, as voyager
                 yield Finding(
-                    f"Primary key and Unique constraints on columns with {self.type_label} data type are not yet supported in YugabyteDB (column {', '.join(bad)}).",
-                    object_name=constraint_object(table, con.conname),
+                    f"Primary key and Unique constraints on columns with {self.type_label} data type are not yet supported in YugabyteDB (column {col}).",
+                    object_name=constraint_object(table, constraint_name(con, table, cols)),
                 )
 
 
@@ -131,17 +159,30 @@ class _IndexOnType(_KeyOnType):
         ):
             return
         table = range_var_name(node.relation)
-        bad = [
-            p.name
-            for p in node.indexParams or ()
-            if isinstance(p, ast.IndexElem)
-            and p.name
-            and self.matches(ctx, *column_type(ctx, table, p.name, stmt))
-        ]
-        if bad:
+        bad = []
+        for p in node.indexParams or ():
+            if not isinstance(p, ast.IndexElem):
+                continue
+            if p.name and self.matches(ctx, *column_type(ctx, table, p.name, stmt)):
+                bad.append(str(p.name))
+            elif isinstance(p.expr, ast.TypeCast) and self.matches(
+                ctx, ctx.model.resolve_type(p.expr.typeName), ctx.model.is_array_type(p.expr.typeName)
+            ):  # an expression cast to the type: the key is of that type
+                bad.append(f"({type_text(p.expr)})")
+        for col in bad:  # one issue per index column, as voyager
             yield Finding(
-                f"Indexes on columns with {self.type_label} data type are not yet supported in YugabyteDB (column {', '.join(bad)})."
+                f"Indexes on columns with {self.type_label} data type are not yet supported in YugabyteDB (column {col})."
             )
+
+
+def type_text(cast: ast.TypeCast) -> str:
+    """``expr::type`` of an index expression, for the reason."""
+    from pglast.stream import RawStream
+
+    try:
+        return str(RawStream()(cast))
+    except Exception:  # noqa: BLE001 - the reason only names it
+        return "expression"
 
 
 def _label(key: str) -> str:
@@ -176,4 +217,4 @@ def _build() -> list[type[Rule]]:
     return rules
 
 
-RULES = _build()
+RULES = scan_function_bodies(_build())

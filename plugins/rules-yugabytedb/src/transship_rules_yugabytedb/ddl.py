@@ -26,7 +26,9 @@ from transship_rules_yugabytedb.base import (
     YBRule,
     alter_cmds,
     column_defs,
+    constraint_name,
     constraints,
+    scan_function_bodies,
 )
 
 TRIGGER_TYPE_ROW = 1
@@ -43,7 +45,7 @@ class Rule_STORED_GENERATED_COLUMNS(YBRule):
     minimum_versions_fixed_in = FIXED_PG15
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
-        if not isinstance(stmt.node, ast.CreateStmt):
+        if not isinstance(stmt.node, ast.CreateStmt | ast.AlterTableStmt):
             return
         cols = [
             str(col.colname)
@@ -181,11 +183,11 @@ class Rule_EXCLUSION_CONSTRAINTS(YBRule):
     suggestion = "Refer to the docs link for the workaround (a trigger that checks for conflicting rows)."
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
-        for con, table, _c, _d in constraints(stmt):
+        for con, table, cols, _d in constraints(stmt):
             if con.contype == ConstrType.CONSTR_EXCLUSION:
                 yield Finding(
                     "Exclusion constraints are not yet supported in YugabyteDB.",
-                    object_name=constraint_object(table, con.conname),
+                    object_name=constraint_object(table, constraint_name(con, table, cols)),
                 )
 
 
@@ -197,11 +199,11 @@ class Rule_DEFERRABLE_CONSTRAINTS(YBRule):
     suggestion = "Remove these constraints from the exported schema and make the neccessary changes to the application to work on target seamlessly"
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
-        for con, table, _c, deferrable in constraints(stmt):
+        for con, table, cols, deferrable in constraints(stmt):
             if deferrable and con.contype != ConstrType.CONSTR_FOREIGN:
                 yield Finding(
                     "DEFERRABLE constraints not supported yet.",
-                    object_name=constraint_object(table, con.conname),
+                    object_name=constraint_object(table, constraint_name(con, table, cols)),
                 )
 
 
@@ -322,7 +324,7 @@ class Rule_ALTER_TABLE_ADD_PK_ON_PARTITIONED_TABLE(YBRule):
             if con.contype == ConstrType.CONSTR_PRIMARY and table is not None and table.partitioned:
                 yield Finding(
                     "Adding primary key to a partitioned table is not supported yet.",
-                    object_name=constraint_object(table_name, con.conname),
+                    object_name=constraint_object(table_name, constraint_name(con, table_name, None)),
                 )
 
 
@@ -394,13 +396,13 @@ class Rule_FOREIGN_KEY_REFERENCED_PARTITIONED_TABLE(YBRule):
     minimum_versions_fixed_in = FIXED_PG15
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
-        for con, table, _c, _d in constraints(stmt):
+        for con, table, cols, _d in constraints(stmt):
             if con.contype == ConstrType.CONSTR_FOREIGN:
                 ref = ctx.model.table(con.pktable)
                 if ref is not None and ref.partitioned:
                     yield Finding(
                         f"Foreign key constraint references partitioned table {ref.name}, which is not yet supported.",
-                        object_name=constraint_object(table, con.conname),
+                        object_name=constraint_object(table, constraint_name(con, table, cols)),
                     )
 
 
@@ -540,11 +542,11 @@ class Rule_UNIQUE_NULLS_NOT_DISTINCT(YBRule):
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
         if isinstance(stmt.node, ast.IndexStmt) and stmt.node.nulls_not_distinct:
             yield Finding("Unique index with NULLS NOT DISTINCT is not supported yet.")
-        for con, table, _c, _d in constraints(stmt):
+        for con, table, cols, _d in constraints(stmt):
             if con.nulls_not_distinct:
                 yield Finding(
                     "Unique constraint with NULLS NOT DISTINCT is not supported yet.",
-                    object_name=constraint_object(table, con.conname),
+                    object_name=constraint_object(table, constraint_name(con, table, cols)),
                 )
 
 
@@ -635,7 +637,7 @@ class Rule_UNSUPPORTED_EXTENSION(YBRule):
             yield Finding(f"This extension is not supported in YugabyteDB: {stmt.node.extname}.")
 
 
-RULES = [
+RULES = scan_function_bodies([
     Rule_STORED_GENERATED_COLUMNS, Rule_UNLOGGED_TABLES, Rule_UNSUPPORTED_GIST_INDEX_METHOD,
     Rule_UNSUPPORTED_BRIN_INDEX_METHOD, Rule_UNSUPPORTED_SPGIST_INDEX_METHOD, Rule_STORAGE_PARAMETERS,
     Rule_ALTER_TABLE_SET_COLUMN_ATTRIBUTE, Rule_ALTER_TABLE_CLUSTER_ON, Rule_ALTER_TABLE_DISABLE_RULE,
@@ -647,4 +649,4 @@ RULES = [
     Rule_DETERMINISTIC_OPTION_WITH_COLLATION, Rule_NON_DETERMINISTIC_COLLATION, Rule_SQL_BODY_IN_FUNCTION,
     Rule_UNIQUE_NULLS_NOT_DISTINCT, Rule_COMPRESSION_CLAUSE_IN_TABLE, Rule_DATABASE_OPTIONS_PG15,
     Rule_DATABASE_OPTIONS_PG17, Rule_UNSUPPORTED_EXTENSION,
-]  # fmt: skip
+])  # fmt: skip

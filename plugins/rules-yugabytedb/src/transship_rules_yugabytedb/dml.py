@@ -25,7 +25,7 @@ from transship.sdk import (
     strings,
     type_name,
 )
-from transship_rules_yugabytedb.base import BOTH, FIXED_PG15, YBRule
+from transship_rules_yugabytedb.base import BOTH, FIXED_PG15, YBRule, scan_function_bodies
 
 
 class _Dml(YBRule):
@@ -210,11 +210,32 @@ class Rule_JSONB_SUBSCRIPTING(_Dml):
 
     @staticmethod
     def _jsonb_columns(stmt: AnalysedStatement, ctx: AnalysisContext) -> set[str]:
+        """Names that hold a jsonb value: columns of the tables the statement reads; in a function body
+        also every jsonb column of the schema (``NEW.doc``, as voyager) and the jsonb parameters and
+        variables of the function."""
         cols: set[str] = set()
         for rv in stmt.find(ast.RangeVar):
             table = ctx.model.table(range_var_name(rv))
             if table is not None:
                 cols |= {c.name for c in table.columns.values() if c.type == "jsonb" and not c.array}
+        parent = stmt.parent
+        if parent is not None:
+            cols |= {
+                c.name
+                for t in ctx.model.tables.values()
+                for c in t.columns.values()
+                if c.type == "jsonb" and not c.array
+            }
+            if isinstance(parent.node, ast.CreateFunctionStmt):
+                cols |= {
+                    str(p.name)
+                    for p in parent.node.parameters or ()
+                    if isinstance(p, ast.FunctionParameter)
+                    and p.name
+                    and ctx.model.resolve_type(p.argType) == "jsonb"
+                    and not ctx.model.is_array_type(p.argType)
+                }
+            cols |= _plpgsql_jsonb_variables(parent.plpgsql)
         return cols
 
     @staticmethod
@@ -227,6 +248,19 @@ class Rule_JSONB_SUBSCRIPTING(_Dml):
         if isinstance(arg, ast.FuncCall):
             return bool(_JSONB_FUNCS.match(func_name(arg)))
         return False
+
+
+def _plpgsql_jsonb_variables(tree: Any) -> set[str]:
+    """The PL/pgSQL variables declared ``jsonb``."""
+    out: set[str] = set()
+    for function in tree if isinstance(tree, list) else [tree] if tree else []:
+        body = function.get("PLpgSQL_function", {}) if isinstance(function, dict) else {}
+        for datum in body.get("datums") or ():
+            var = datum.get("PLpgSQL_var") if isinstance(datum, dict) else None
+            typname = ((var or {}).get("datatype") or {}).get("PLpgSQL_type", {}).get("typname", "")
+            if var and str(typname).lower().rsplit(".", 1)[-1] in ("jsonb", "pg_catalog.jsonb"):
+                out.add(str(var.get("refname")))
+    return out
 
 
 class Rule_JSON_TYPE_PREDICATE(_Nodes):
@@ -356,10 +390,10 @@ class Rule_TWO_PHASE_COMMIT(_Dml):
             yield Finding("Two-Phase Commit is not supported yet in YugabyteDB.")
 
 
-RULES: list[type[Rule]] = [
+RULES: list[type[Rule]] = scan_function_bodies([
     Rule_ADVISORY_LOCKS, *_system_column_rules(), Rule_XML_FUNCTIONS, Rule_REGEX_FUNCTIONS,
     Rule_ANY_VALUE_AGGREGATE_FUNCTION, Rule_RANGE_AGGREGATE_FUNCTION, Rule_JSON_CONSTRUCTOR_FUNCTION,
     Rule_JSON_QUERY_FUNCTION, Rule_LARGE_OBJECT_FUNCTIONS, Rule_JSONB_SUBSCRIPTING, Rule_JSON_TYPE_PREDICATE,
     Rule_COPY_FROM_WHERE, Rule_COPY_ON_ERROR, Rule_FETCH_WITH_TIES, Rule_CTE_WITH_MATERIALIZED_CLAUSE,
     Rule_MERGE_STATEMENT, Rule_LISTEN_NOTIFY, Rule_NON_DECIMAL_INTEGER_LITERAL, Rule_TWO_PHASE_COMMIT,
-]  # fmt: skip
+])  # fmt: skip

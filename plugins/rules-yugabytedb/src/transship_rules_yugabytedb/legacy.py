@@ -13,7 +13,14 @@ from collections.abc import Iterable
 from typing import ClassVar
 
 from pglast import ast
-from pglast.enums import AlterTableType, FetchDirection, ObjectType, TableLikeOption, ViewCheckOption
+from pglast.enums import (
+    AlterTableType,
+    ConstrType,
+    FetchDirection,
+    ObjectType,
+    TableLikeOption,
+    ViewCheckOption,
+)
 
 from transship.sdk import (
     AnalysedStatement,
@@ -27,7 +34,16 @@ from transship.sdk import (
     type_name,
 )
 from transship.sdk import range_var_name as rv_name
-from transship_rules_yugabytedb.base import BOTH, DOCS_MYSQL, DOCS_ORACLE, YBRule, alter_cmds, column_defs
+from transship_rules_yugabytedb.base import (
+    BOTH,
+    DOCS_MYSQL,
+    DOCS_ORACLE,
+    YBRule,
+    alter_cmds,
+    column_defs,
+    constraints,
+    scan_function_bodies,
+)
 
 
 class _Legacy(YBRule):
@@ -71,15 +87,33 @@ class Rule_RANGE_WITH_OFFSET(_Legacy):
 
 
 class Rule_CURSOR_FETCH_DIRECTION(_Legacy):
-    """FETCH with a direction other than NEXT/FORWARD (PRIOR, FIRST, LAST, ABSOLUTE, RELATIVE, BACKWARD)."""
+    """FETCH or MOVE with a direction other than NEXT/FORWARD (PRIOR, FIRST, LAST, ABSOLUTE, RELATIVE, BACKWARD).
+
+    Top-level and SQL-body ``FETCH`` statements, and the ``FETCH``/``MOVE`` statements of PL/pgSQL bodies
+    (PL/pgSQL statements, which the body reader turns into SQL ``FETCH``/``MOVE``). voyager's regular expression
+    also flags ``FETCH NEXT``/``FETCH FORWARD``, which YugabyteDB's forward-only cursors run.
+    """
 
     scan_bodies = True
     impact = Impact.LEVEL_2
     suggestion = "Only FETCH NEXT/FORWARD works on YugabyteDB cursors; verify the statement on your YugabyteDB version."
+    gh = "https://github.com/yugabyte/yugabyte-db/issues/6514"
+    body_object_type = "CURSOR"
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
-        if isinstance(stmt.node, ast.FetchStmt) and stmt.node.direction != FetchDirection.FETCH_FORWARD:
-            yield Finding("This FETCH clause might not be supported yet (only FETCH NEXT/FORWARD is).")
+        node = stmt.node
+        found = isinstance(node, ast.FetchStmt) and (
+            node.direction != FetchDirection.FETCH_FORWARD or int(node.howMany or 0) < 0
+        )
+        if found:
+            name = (
+                str(node.portalname or "") if isinstance(node, ast.FetchStmt) and not stmt.in_body else None
+            )
+            yield Finding(
+                "This FETCH clause might not be supported yet (only FETCH NEXT/FORWARD is).",
+                object_type="CURSOR",
+                object_name=name,
+            )
 
 
 def _target_type(node: ast.Node | None) -> ObjectType | None:
@@ -146,10 +180,15 @@ class Rule_WHERE_CURRENT_OF(_Legacy):
     scan_bodies = True
     impact = Impact.LEVEL_2
     suggestion = "Use the primary key of the fetched row in the WHERE clause."
+    gh = "https://github.com/yugabyte/yugabyte-db/issues/737"
+    body_object_type = "CURSOR"
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
-        if any(True for _ in stmt.find(ast.CurrentOfExpr)):
-            yield Finding("WHERE CURRENT OF not supported yet.")
+        for expr in stmt.find(ast.CurrentOfExpr):
+            yield Finding(
+                "WHERE CURRENT OF not supported yet.", object_type="CURSOR", object_name=expr.cursor_name
+            )
+            return
 
 
 class _Text(_Legacy):
@@ -164,12 +203,41 @@ class _Text(_Legacy):
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
         if stmt.node is None or isinstance(stmt.node, self.parsed_nodes):
-            if self.pattern.search(_without_comments(stmt.sql)):
-                yield Finding(self.reason)
+            text = _without_comments(stmt.sql)
+            if self.pattern.search(text):
+                otype, name = unparsed_subject(text) if stmt.node is None else (None, None)
+                yield Finding(self.reason, object_type=otype, object_name=name)
 
 
 def _without_comments(sql: str) -> str:
     return re.sub(r"--[^\n]*|/\*.*?\*/", " ", sql, flags=re.S)
+
+
+_UNPARSED_SUBJECT = re.compile(
+    r"^\s*(?:CREATE|ALTER|DROP)\s+(?:OR\s+REPLACE\s+)?"
+    r"(?P<mods>(?:(?:TEMPORARY|TEMP|UNLOGGED|GLOBAL|LOCAL|MATERIALIZED|UNIQUE|CONSTRAINT|FOREIGN|EDITIONABLE|NONEDITIONABLE)\s+)*)"
+    r"(?P<kind>TABLE|VIEW|INDEX|FUNCTION|PROCEDURE|TRIGGER|SEQUENCE|TYPE|PACKAGE(?:\s+BODY)?)\s+"
+    r"(?:IF\s+(?:NOT\s+)?EXISTS\s+)?(?:ONLY\s+)?(?P<name>[\w.\"$]+)",
+    re.I,
+)
+
+
+def unparsed_subject(sql: str) -> tuple[str | None, str | None]:
+    """``(object type, name)`` of a statement PostgreSQL cannot parse, from its first words.
+
+    ``CREATE TABLE public.t (...) WITH OIDS`` -> ``("TABLE", "public.t")``; ``(None, None)`` (the file's
+    object type, no name) when the statement does not start like that.
+    """
+    m = _UNPARSED_SUBJECT.match(sql)
+    if m is None:
+        return None, None
+    kind = " ".join(m.group("kind").upper().split())
+    mods = m.group("mods").upper().split()
+    if kind == "VIEW" and "MATERIALIZED" in mods:
+        kind = "MVIEW"
+    elif kind == "TABLE" and "FOREIGN" in mods:
+        kind = "FOREIGN TABLE"
+    return kind, m.group("name")
 
 
 class Rule_BULK_COLLECT(_Text):
@@ -255,9 +323,14 @@ class _Node(_Legacy):
     def accept(self, node: ast.Node) -> bool:
         return True
 
+    def subject(self, node: ast.Node) -> tuple[str | None, str | None]:
+        """``(object type, name)`` of the issue when the statement's own subject is not the right one."""
+        return None, None
+
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
         if isinstance(stmt.node, self.nodes) and self.accept(stmt.node):
-            yield Finding(self.reason)
+            otype, name = self.subject(stmt.node)
+            yield Finding(self.reason, object_type=otype, object_name=name)
 
 
 class Rule_CREATE_ACCESS_METHOD(_Node):
@@ -268,12 +341,19 @@ class Rule_CREATE_ACCESS_METHOD(_Node):
     suggestion = "Remove it and the objects that use the access method."
 
 
-class Rule_REINDEX(_Node):
+class Rule_REINDEX(_Legacy):
     """REINDEX is not supported."""
 
-    nodes = (ast.ReindexStmt,)
     reason = "REINDEX is not supported."
     suggestion = "Remove it from the exported schema (indexes are built fresh on import)."
+    gh = "https://github.com/yugabyte/yugabyte-db/issues/10267"
+
+    def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
+        node = stmt.node
+        if isinstance(node, ast.ReindexStmt):
+            kind = str(node.kind.name).removeprefix("REINDEX_OBJECT_") if node.kind is not None else ""
+            name = rv_name(node.relation) if node.relation is not None else str(node.name or "")
+            yield Finding(self.reason, object_type=kind or None, object_name=name)
 
 
 class Rule_CREATE_TABLE_LIKE_INCLUDING_ALL(_Legacy):
@@ -356,11 +436,31 @@ ALTER_RULES = [
     _alter("ALTER_TABLE_RESET", "ALTER TABLE ... RESET (storage parameter) is not supported.", (T.AT_ResetRelOptions,), "ALTER TABLE RESET not supported yet."),
     _alter("ALTER_TABLE_OPTIONS", "ALTER TABLE ... OPTIONS (foreign table options) is not supported.", (T.AT_GenericOptions,), "ALTER TABLE OPTIONS not supported yet."),
     _alter("ALTER_TYPE_DROP_ATTRIBUTE", "ALTER TYPE ... DROP ATTRIBUTE is not supported.", (T.AT_DropColumn,), "ALTER TYPE DROP ATTRIBUTE not supported yet.", (ObjectType.OBJECT_TYPE,)),
-    _alter("ALTER_TYPE", "ALTER TYPE ... ADD/ALTER ATTRIBUTE is not supported.", (T.AT_AddColumn, T.AT_AlterColumnType), "ALTER TYPE not supported yet.", (ObjectType.OBJECT_TYPE,)),
     _alter("ALTER_TABLE_INHERIT", "ALTER TABLE ... INHERIT is not supported.", (T.AT_AddInherit, T.AT_DropInherit), "ALTER TABLE INHERIT not supported yet."),
     _alter("ALTER_TABLE_VALIDATE_CONSTRAINT", "ALTER TABLE ... VALIDATE CONSTRAINT is not supported.", (T.AT_ValidateConstraint,), "ALTER TABLE VALIDATE CONSTRAINT not supported yet."),
     _alter("ALTER_VIEW", "ALTER VIEW ... (column defaults, options) is not supported.", tuple(T), "ALTER VIEW not supported yet.", (ObjectType.OBJECT_VIEW,)),
 ]  # fmt: skip
+
+
+class Rule_ALTER_TYPE(_Alter):
+    """ALTER TYPE ... ADD/ALTER ATTRIBUTE (composite types) and ALTER TYPE ... SET (base types) are not supported.
+
+    voyager's regular expression flags every ``ALTER TYPE``; ``ADD VALUE``/``RENAME VALUE`` of enums,
+    ``RENAME TO``, ``OWNER TO`` and ``SET SCHEMA`` work on YugabyteDB and are not reported. ``DROP ATTRIBUTE``
+    and ``RENAME ATTRIBUTE`` have their own rules.
+    """
+
+    subtypes = (T.AT_AddColumn, T.AT_AlterColumnType)
+    objtypes = (ObjectType.OBJECT_TYPE,)
+    reason = "ALTER TYPE not supported yet."
+    gh = "https://github.com/yugabyte/yugabyte-db/issues/1893"
+
+    def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
+        node = stmt.node
+        if isinstance(node, ast.AlterTypeStmt):
+            yield Finding(self.reason, object_type="TYPE", object_name=".".join(strings(node.typeName)))
+            return
+        yield from super().check(stmt, ctx)
 
 
 class Rule_ALTER_TABLE_SET_SCHEMA(_Node):
@@ -395,6 +495,9 @@ class Rule_ALTER_TYPE_RENAME_ATTRIBUTE(_Node):
     def accept(self, node: ast.Node) -> bool:
         return isinstance(node, ast.RenameStmt) and node.renameType == ObjectType.OBJECT_ATTRIBUTE
 
+    def subject(self, node: ast.Node) -> tuple[str | None, str | None]:
+        return "TYPE", None
+
 
 class Rule_ALTER_TABLESPACE(_Node):
     """ALTER TABLESPACE is not supported."""
@@ -408,6 +511,13 @@ class Rule_ALTER_TABLESPACE(_Node):
             isinstance(node, ast.AlterTableSpaceOptionsStmt)
             or _target_type(node) == ObjectType.OBJECT_TABLESPACE
         )
+
+    def subject(self, node: ast.Node) -> tuple[str | None, str | None]:
+        if isinstance(node, ast.AlterTableSpaceOptionsStmt):
+            return "TABLESPACE", str(node.tablespacename)
+        if isinstance(node, ast.RenameStmt):
+            return "TABLESPACE", str(node.subname or "")
+        return "TABLESPACE", None
 
 
 class Rule_LANGUAGE_C_FUNCTION(_Node):
@@ -443,20 +553,30 @@ class Rule_ORACLE_UNSUPPORTED_DATATYPE(_Legacy):
 
 
 class Rule_FOREIGN_TABLE_WITH_KEYS(_Legacy):
-    """Foreign table with PRIMARY KEY or REFERENCES constraints."""
+    """Foreign table with PRIMARY KEY or REFERENCES constraints (CREATE or ALTER FOREIGN TABLE)."""
 
     targets = BOTH
     suggestion = "Remove the PRIMARY KEY/REFERENCES constraints from the foreign table."
+    gh = "https://github.com/yugabyte/yugabyte-db/issues/10698"
 
     def check(self, stmt: AnalysedStatement, ctx: AnalysisContext) -> Iterable[Finding]:
-        from pglast.enums import ConstrType
-
-        from transship_rules_yugabytedb.base import constraints
-
-        if isinstance(stmt.node, ast.CreateForeignTableStmt):
-            kinds = {c.contype for c, _t, _cols, _d in constraints(stmt)}
-            if kinds & {ConstrType.CONSTR_PRIMARY, ConstrType.CONSTR_FOREIGN}:
-                yield Finding("Primary key constraints and REFERENCES are not supported on foreign tables.")
+        node = stmt.node
+        if not (
+            isinstance(node, ast.CreateForeignTableStmt)
+            or (isinstance(node, ast.AlterTableStmt) and node.objtype == ObjectType.OBJECT_FOREIGN_TABLE)
+        ):
+            return
+        kinds = {c.contype for c, _t, _cols, _d in constraints(stmt)}
+        what = [
+            label
+            for kind, label in (
+                (ConstrType.CONSTR_PRIMARY, "Primary key"),
+                (ConstrType.CONSTR_FOREIGN, "Foreign key"),
+            )
+            if kind in kinds
+        ]
+        if what:
+            yield Finding(f"{' and '.join(what)} constraints are not supported on foreign tables.")
 
 
 class Rule_CREATE_CONVERSION(_Node):
@@ -479,11 +599,11 @@ class Rule_ALTER_CONVERSION(_Node):
         return _target_type(node) == ObjectType.OBJECT_CONVERSION
 
 
-RULES: list[type[Rule]] = [
+RULES: list[type[Rule]] = scan_function_bodies([
     Rule_VIEW_WITH_CHECK_OPTION, Rule_RANGE_WITH_OFFSET, Rule_CURSOR_FETCH_DIRECTION, Rule_ALTER_AGGREGATE,
     Rule_DROP_MULTIPLE_OBJECTS, Rule_DROP_INDEX_CONCURRENTLY, Rule_WHERE_CURRENT_OF, Rule_BULK_COLLECT, Rule_WITH_OIDS,
     Rule_SET_WITH_OIDS, Rule_DROP_TEMPORARY_TABLE, Rule_JSON_ARRAYAGG, Rule_COMPOUND_TRIGGER, Rule_CREATE_ACCESS_METHOD,
-    Rule_REINDEX, Rule_CREATE_TABLE_LIKE_INCLUDING_ALL, Rule_LIKE_CLAUSE, *ALTER_RULES, Rule_ALTER_TABLE_SET_SCHEMA,
+    Rule_REINDEX, Rule_CREATE_TABLE_LIKE_INCLUDING_ALL, Rule_LIKE_CLAUSE, *ALTER_RULES, Rule_ALTER_TYPE, Rule_ALTER_TABLE_SET_SCHEMA,
     Rule_CREATE_SCHEMA_WITH_ELEMENTS, Rule_ALTER_TYPE_RENAME_ATTRIBUTE, Rule_ALTER_TABLESPACE, Rule_LANGUAGE_C_FUNCTION,
     Rule_ORACLE_UNSUPPORTED_DATATYPE, Rule_FOREIGN_TABLE_WITH_KEYS, Rule_CREATE_CONVERSION, Rule_ALTER_CONVERSION,
-]  # fmt: skip
+])  # fmt: skip
