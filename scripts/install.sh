@@ -17,7 +17,7 @@ shopt -s nullglob
 EXAMPLE_PACK=plugins/rules-example
 # the test tools (selenium drives Debian's chromium in tests/core/test_html_reports.py; no browser download)
 tools=(pytest pytest-xdist ruff mypy types-PyYAML import-linter selenium)
-stamp=$( (cat core/pyproject.toml adapters-*/pyproject.toml plugins/*/pyproject.toml; echo "without $EXAMPLE_PACK ${tools[*]}") | sha1sum | cut -c1-40)
+stamp=$( (cat core/pyproject.toml adapters-*/pyproject.toml plugins/*/pyproject.toml; echo "without $EXAMPLE_PACK (source .pth 2) ${tools[*]}") | sha1sum | cut -c1-40)
 if [ -f .venv/.transship-installed ] && [ "$(cat .venv/.transship-installed)" = "$stamp" ] && .venv/bin/transship --version >/dev/null 2>&1 && [ -x .venv/bin/lint-imports ]; then
   exit 0  # already installed from these project files
 fi
@@ -36,6 +36,8 @@ if .venv/bin/python -m pip show -q transship-rules-example >/dev/null 2>&1; then
 fi
 rm -rf "$EXAMPLE_PACK"/src/*.egg-info  # its metadata, left by such an install, would make it a plugin again
 site=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-echo "$PWD/$EXAMPLE_PACK/src" > "$site/transship-example-pack-source.pth"
+rm -f "$site/transship-example-pack-source.pth"  # its earlier name
+# named like the pack's distribution, so tests that hide the rule packs (transship_rules*) hide it too
+echo "$PWD/$EXAMPLE_PACK/src" > "$site/transship_rules_example-source.pth"
 .venv/bin/transship --version >/dev/null
 echo "$stamp" > .venv/.transship-installed

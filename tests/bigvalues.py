@@ -34,26 +34,45 @@ class MeasuredRun:
         return f"<rc={self.returncode} peak={self.peak_rss / MB:.0f} MB\nstdout:\n{self.stdout}\nstderr:\n{self.stderr}>"
 
 
+# Linux keeps a process's peak RSS across exec: a CLI forked straight from a pytest worker would report the
+# worker's own peak (hundreds of MB after thousands of tests). So a small launcher (a fresh interpreter) forks the
+# CLI and reports the CLI's peak as ``os.wait4`` gives it: the CLI's own and its children's (psql, mariadb).
+_LAUNCHER = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.executable, [sys.executable, "-m", "transship", *sys.argv[2:]])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as f:
+    f.write(str(usage.ru_maxrss * 1024))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_cli_measured(*args: str, env: dict[str, str] | None = None, check: bool = True) -> MeasuredRun:
-    """``transship ARGS`` as a child process; its peak RSS comes from ``os.wait4`` on that child only
-    (``RUSAGE_CHILDREN`` would mix in every other child of the test process)."""
+    """``transship ARGS`` as a child process; its peak RSS (with its own children's) through a small launcher,
+    not inherited from the test process."""
     full_env = dict(os.environ)
     full_env["TRANSSHIP_NO_PASSWORD_PROMPT"] = "1"
     full_env.update(env or {})
     start = time.monotonic()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "transship", *args], stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=full_env
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        peak_file = Path(tmp) / "peak"
+        proc = subprocess.run(
+            [sys.executable, "-c", _LAUNCHER, str(peak_file), *args], stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+            env=full_env, check=False,
         )  # fmt: skip
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
         out.seek(0)
         err.seek(0)
         run = MeasuredRun(
             proc.returncode,
             out.read().decode("utf-8", "replace"),
             err.read().decode("utf-8", "replace"),
-            usage.ru_maxrss * 1024,  # KiB on Linux
+            int(peak_file.read_text()) if peak_file.exists() else 0,
             time.monotonic() - start,
         )
     if check:

@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import psycopg
 
+from tests.bigvalues import run_cli_measured
 from transship.testing.databases import PgServer, temp_pg_database
 
 LIMIT_KB = 300 * 1024
@@ -42,15 +42,10 @@ def _migrate(pg: PgServer, rows: int, wide: int, work: Path) -> tuple[int, int]:
 
 
 def _peak(argv: list[str]) -> int:
-    env = {**os.environ, "TRANSSHIP_NO_PASSWORD_PROMPT": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "transship", *argv], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)  # fmt: skip
-    assert proc.stderr is not None
-    err = proc.stderr.read()
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    assert proc.returncode == 0, err
-    return int(usage.ru_maxrss)
+    """Peak RSS in KB of ``transship ARGV`` (with its children), through tests.bigvalues' launcher: a process
+    forked straight from the pytest worker would report the worker's own peak."""
+    run = run_cli_measured(*argv)
+    return run.peak_rss // 1024
 
 
 def test_peak_memory_is_bounded_and_flat_as_rows_grow(pg_server: PgServer, tmp_path: Path) -> None:
