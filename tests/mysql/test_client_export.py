@@ -232,3 +232,23 @@ def test_a_killed_export_leaves_no_client_behind(mysql_server, mysql_db, tmp_pat
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_enum_labels_copy_would_escape_and_plain_ones_arrive_exactly(
+    mysql_server, mysql_db, pg_server, pg_target_db, tmp_path: Path
+) -> None:
+    """Plain labels are sent as they are (no REPLACE per value); labels with TAB, LF, CR or a backslash are
+    escaped like any text."""
+    from tests.mysql.mysql_flow import migrate
+
+    _run(
+        mysql_server, mysql_db,
+        "CREATE TABLE e (id INT PRIMARY KEY, plain ENUM('new','it''s paid','a b'), odd ENUM('t\\tab','back\\\\slash','n\\nl','c\\rr'))",
+        "INSERT INTO e VALUES (1, 'new', 't\\tab'), (2, 'it''s paid', 'back\\\\slash'), (3, 'a b', 'n\\nl'), (4, NULL, 'c\\rr'), (5, 'new', NULL)",
+    )  # fmt: skip
+    (tmp_path / "e").mkdir()
+    migrate(tmp_path / "e", mysql_server, mysql_db, pg_server, pg_target_db, "public")
+    with pg_server.connect(pg_target_db) as conn:
+        got = conn.execute("SELECT id, plain::text, odd::text FROM e ORDER BY id").fetchall()
+    assert got == [(1, "new", "t\tab"), (2, "it's paid", "back\\slash"), (3, "a b", "n\nl"), (4, None, "c\rr"),
+                   (5, "new", None)]  # fmt: skip

@@ -59,7 +59,7 @@ from transship_mysql import client_copy
 from transship_mysql.connection import as_text, connect
 from transship_mysql.generated import check_generated_columns
 from transship_mysql.names import bq, source_name
-from transship_mysql.types import BINARY_TYPES, SPATIAL_TYPES, TEXT_TYPES
+from transship_mysql.types import BINARY_TYPES, SPATIAL_TYPES, TEXT_TYPES, enum_labels
 
 if TYPE_CHECKING:
     from transship_mysql.convert.base import Conversion
@@ -167,6 +167,9 @@ def column_expr(col: Column) -> str:
         expr = f"CONCAT('(', ST_X({q}), ',', ST_Y({q}), ')')"
     elif base in SPATIAL_TYPES:
         expr = f"ST_AsText({q})"
+    elif base == "enum" and stype is not None and _plain_labels(enum_labels(stype.typemod)):
+        # always one of its labels (or ''), none of which COPY escapes: no REPLACE per value
+        expr = f"CONVERT({q} USING utf8mb4) COLLATE utf8mb4_bin"
     elif base in TEXT_TYPES or base in ("json", "enum", "set"):
         expr = _escape(f"REPLACE({q}, '\\0', '')")
     elif base in _PLAIN_TYPES:
@@ -178,6 +181,13 @@ def column_expr(col: Column) -> str:
     if large_kind(col) is not None:
         expr = f"IF(LENGTH({q}) > {CLIENT_ESCAPE_BYTES}, '', {expr})"
     return expr
+
+
+def _plain_labels(labels: list[str]) -> bool:
+    """Whether every label is printable ASCII without a backslash (nothing COPY escapes, no NUL)."""
+    return bool(labels) and all(
+        label.isascii() and label.isprintable() and "\\" not in label for label in labels
+    )
 
 
 def large_kind(col: Column) -> str | None:

@@ -61,14 +61,19 @@ def parse_type(column_type: str, datetime_precision: int | None = None) -> Sourc
 
 
 def enum_labels(typemod: str | None) -> list[str]:
-    """``'a','b''c'`` -> ``["a", "b'c"]`` (MySQL doubles quotes and may backslash-escape)."""
+    """``'a','b''c','d\\ne'`` -> ``["a", "b'c", "d<LF>e"]`` (MySQL doubles quotes and backslash-escapes LF, CR and
+    backslashes)."""
     if not typemod:
         return []
     labels = []
     for m in re.finditer(r"'((?:[^'\\]|''|\\.)*)'", typemod):
         raw = m.group(1).replace("''", "'")
-        labels.append(re.sub(r"\\(.)", r"\1", raw))
+        labels.append(re.sub(r"\\(.)", lambda e: _ESCAPES.get(e.group(1), e.group(1)), raw, flags=re.S))
     return labels
+
+
+# what a backslash sequence in COLUMN_TYPE stands for (MariaDB writes a label's LF and CR as \n and \r)
+_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "0": "\0", "Z": "\x1a", "b": "\b"}
 
 
 class _RuleOptions(TypedDict, total=False):

@@ -28,8 +28,25 @@ from transship.schema_files import SchemaWriter
 
 
 def literal(text: str) -> str:
-    """A PostgreSQL string literal (standard_conforming_strings on)."""
-    return "'" + text.replace("'", "''") + "'"
+    """A PostgreSQL string literal (standard_conforming_strings on). Text with control characters (LF, CR,
+    TAB, ...) becomes an ``E'...'`` literal with backslash escapes, so the DDL file holds none of them raw: a
+    CR read back with newline translation would otherwise become a LF."""
+    if not any(c < " " for c in text):
+        return "'" + text.replace("'", "''") + "'"
+    out = []
+    for c in text:
+        if c == "\\":
+            out.append("\\\\")
+        elif c == "'":
+            out.append("''")
+        elif c < " ":
+            out.append(_CONTROL_ESCAPES.get(c) or f"\\x{ord(c):02x}")
+        else:
+            out.append(c)
+    return "E'" + "".join(out) + "'"
+
+
+_CONTROL_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
 
 
 def _name(schema: str | None, name: str, qualify: bool) -> str:
