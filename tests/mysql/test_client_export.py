@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.bigvalues import packet_setting_lock
 from tests.conftest import run_cli
 from transship_mysql.client_copy import DRIVER_ENV
 
@@ -97,15 +98,18 @@ def test_client_and_pymysql_write_the_same_rows_and_the_password_stays_off_the_c
         for d in (fast, slow):
             d.mkdir()
             run_cli("export", "schema", "-e", str(d), *src, "--yes", env=env_pw)
-        _export(fast, src, {**fake, **env_pw})
+        with packet_setting_lock():  # a raised max_allowed_packet (another test's) would mean pymysql reads
+            _export(fast, src, {**fake, **env_pw})
         _export(slow, src, {DRIVER_ENV: "pymysql", **env_pw})
         assert len(list((fast / "data").glob("mixed+*_data.sql"))) >= 3, "mixed went in chunks"
         for table in ("mixed", "nokey"):
             assert _sorted_lines(fast, table) == _sorted_lines(slow, table), table
+        log = (fast / "logs" / "export-data.log").read_text()
+        assert calls.exists(), f"the client never ran: {log}"
         started = calls.read_text().splitlines()
         assert len(started) == 2, "one client session per reader"
         assert not any(password in line or 'p\\"w' in line for line in started), "the password is in argv"
-        assert "exporting MySQL data with pymysql" not in (fast / "logs" / "export-data.log").read_text()
+        assert "exporting MySQL data with pymysql" not in log
     finally:
         _run(mysql_server, mysql_db, f"DROP USER '{user}'@'%'")
 

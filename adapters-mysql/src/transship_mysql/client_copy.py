@@ -16,8 +16,8 @@ The output is framed so that no row is looked at in Python on the common path:
 - ``CRNULL`` is a row the server could not build (over ``max_allowed_packet``);
 - after the rows: an end marker with ``@@warning_count``, the ``SHOW WARNINGS`` lines, a last marker.
 
-The password goes through a ``--defaults-extra-file`` readable only by this user, removed once the client
-runs; the child dies with the export (``setpriv --pdeathsig KILL``). ``TRANSSHIP_MYSQL_EXPORT_DRIVER=pymysql``
+The password goes through the client's only option file, a pipe (``--defaults-file=/dev/fd/N``: no user's or
+system option file is read, nothing is written to disk); the child dies with the export (``setpriv --pdeathsig KILL``). ``TRANSSHIP_MYSQL_EXPORT_DRIVER=pymysql``
 turns the fast path off; without a MariaDB client (or when it cannot connect) pymysql reads, and the log says
 so once.
 """
@@ -29,6 +29,7 @@ import fcntl
 import io
 import logging
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -49,6 +50,9 @@ FETCH_KEYS = 1000  # rows with client-encoded values fetched by key, this many a
 PIPE_BYTES = 1 << 20
 
 Warning_ = tuple[str, int, str]
+_WARNING = re.compile(
+    rb"(Warning|Note|Error)\t(\d+)\t(.*)", re.S
+)  # a SHOW WARNINGS row (its message may hold TABs)
 
 _lock = threading.Lock()
 _warned: set[str] = set()
@@ -116,43 +120,50 @@ class ClientSession:
     """One ``mariadb`` client process holding a consistent-snapshot transaction."""
 
     def __init__(self, command: list[str], config: DBConfig) -> None:
-        fd, options = tempfile.mkstemp(prefix="transship-", suffix=".cnf")
         self._errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
+        self._finished = True  # no copy is under way (a stopped one leaves the client writing: it is killed)
+        # the only option file the client reads (never a user's ~/.my.cnf or /etc/mysql: an init-command or
+        # safe-updates there would change what is read) comes through a pipe: the password never touches a disk
+        read_end, write_end = os.pipe()
+        options = "[client]\n" + (f"password={_option_value(config.password)}\n" if config.password else "")
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:  # mkstemp: readable by this user only
-                f.write("[client]\n")
-                if config.password:
-                    f.write(f"password={_option_value(config.password)}\n")
-            args = [*command, f"--defaults-extra-file={options}", "--batch", "--raw", "--skip-column-names",
-                    "--quick", "--unbuffered", "--skip-reconnect", "--default-character-set=utf8mb4",
-                    "--max-allowed-packet=1073741824", "--connect-timeout=15",
-                    f"--host={config.host or 'localhost'}", f"--port={int(config.port or 3306)}",
-                    f"--user={config.user or 'root'}", *([f"--database={config.name}"] if config.name else [])]  # fmt: skip
-            try:
-                self.proc = subprocess.Popen(  # noqa: S603 - a fixed program; statements go through stdin
-                    args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._errors, bufsize=0
-                )
-            except OSError as exc:
-                raise ClientUnavailable(f"cannot start the MariaDB client: {exc}") from exc
-            assert self.proc.stdin is not None and self.proc.stdout is not None
-            self._out = typing.cast(io.RawIOBase, self.proc.stdout)
-            with contextlib.suppress(OSError):
-                fcntl.fcntl(self._out.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-            start = [*SESSION_SQL, "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ",
-                     "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY", f"SELECT '{READY.decode()}'"]  # fmt: skip
-            self._carry = b""
-            try:
-                self._send(start)
-                line = self._line()
-            except ClientFailed as exc:
-                self.close()
-                raise ClientUnavailable(str(exc)) from None
-            if line != READY:
-                self.close()
-                raise ClientUnavailable(f"unexpected client output {line[:80]!r}")
+            os.write(write_end, options.encode("utf-8"))  # far below a pipe's capacity
         finally:
-            with contextlib.suppress(OSError):
-                os.unlink(options)
+            os.close(write_end)
+        args = [*command, f"--defaults-file=/dev/fd/{read_end}", "--batch", "--raw", "--skip-column-names",
+                "--quick", "--unbuffered", "--skip-reconnect", "--default-character-set=utf8mb4",
+                "--max-allowed-packet=1073741824", "--connect-timeout=15",
+                f"--host={config.host or 'localhost'}", f"--port={int(config.port or 3306)}",
+                f"--user={config.user or 'root'}", *([f"--database={config.name}"] if config.name else [])]  # fmt: skip
+        try:
+            self.proc = subprocess.Popen(  # noqa: S603 - a fixed program; statements go through stdin
+                args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._errors, bufsize=0,
+                pass_fds=(read_end,), start_new_session=True,  # Ctrl-C is the export's to handle, not the client's
+            )  # fmt: skip
+        except OSError as exc:
+            self._errors.close()
+            raise ClientUnavailable(f"cannot start the MariaDB client: {exc}") from exc
+        finally:
+            os.close(read_end)
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self._out = typing.cast(io.RawIOBase, self.proc.stdout)
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(self._out.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+        # a reader may pause the stream while it fetches rows with large values through pymysql: the server must
+        # not drop the query meanwhile (net_write_timeout, 60 s by default)
+        start = [*SESSION_SQL, "SET SESSION net_write_timeout = 86400",
+                 "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ",
+                 "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY", f"SELECT '{READY.decode()}'"]  # fmt: skip
+        self._carry = b""
+        try:
+            self._send(start)
+            line = self._line()
+        except ClientFailed as exc:
+            self.close()
+            raise ClientUnavailable(str(exc)) from None
+        if line != READY:
+            self.close()
+            raise ClientUnavailable(f"unexpected client output {line[:80]!r}")
 
     def _send(self, statements: list[str]) -> None:
         assert self.proc.stdin is not None
@@ -183,7 +194,8 @@ class ClientSession:
         lines = [line.strip() for line in text.splitlines() if line.strip()]
         if not lines:
             return f"the MariaDB client exited (code {self.proc.poll()})"
-        first = lines[0]
+        # the client prints the failing statement between dashed lines before its "ERROR ..." line
+        first = next((line for line in lines if line.startswith("ERROR")), lines[0])
         if (
             first.startswith("ERROR") and ": " in first
         ):  # "ERROR 1146 (42S02) at line 3: Table ... doesn't exist"
@@ -201,6 +213,7 @@ class ClientSession:
         which no server-made line holds); write the lines, hand the ``!`` keys to ``fetch`` in groups.
 
         Returns (rows the server could not build, the statement's warning count, its warnings)."""
+        self._finished = False
         self._send(
             [
                 sql,
@@ -260,16 +273,24 @@ class ClientSession:
                         raise ClientFailed("unexpected client output after the rows")
                     if keys:
                         fetch(keys)
+                    self._finished = True
                     return lost, count, warnings
-                level, code, message = (line.split(b"\t", 2) + [b"", b""])[:3]
-                warnings.append(
-                    (level.decode("utf-8", "replace"), int(code or 0), message.decode("utf-8", "replace"))
-                )
+                found = _WARNING.match(line)
+                if found is None and warnings:  # the message of the warning before held a newline
+                    level, code, message = warnings[-1]
+                    warnings[-1] = (level, code, message + "\n" + line.decode("utf-8", "replace"))
+                    continue
+                if found is None:
+                    raise ClientFailed(f"unexpected client output {line[:80]!r}")
+                warnings.append((found[1].decode(), int(found[2]), found[3].decode("utf-8", "replace")))
 
     def close(self) -> None:
-        """End the session (the transaction ends with it)."""
+        """End the session (the transaction ends with it); a client stopped mid-copy is killed, not waited for
+        (it would block writing rows nobody reads)."""
         proc = getattr(self, "proc", None)
         if proc is not None:
+            if not self._finished:
+                proc.kill()
             with contextlib.suppress(OSError):
                 if proc.stdin is not None:
                     proc.stdin.close()

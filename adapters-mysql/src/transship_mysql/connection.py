@@ -10,11 +10,12 @@ import pymysql.cursors
 from transship.sdk import ConnectionFailed, DBConfig, supply_password
 
 # Session settings every connection uses: backslash escapes in literals on (the dump SQL relies on
-# them), no zero-date rejection on reads, UTC for TIMESTAMP values, large GROUP_CONCAT results.
+# them), no zero-date rejection on reads, UTC for TIMESTAMP values, large GROUP_CONCAT results, every row.
 SESSION_SQL = (
     "SET SESSION sql_mode = 'NO_ENGINE_SUBSTITUTION'",
     "SET SESSION time_zone = '+00:00'",
     "SET SESSION group_concat_max_len = 4294967295",
+    "SET SESSION sql_select_limit = 18446744073709551615",  # a global limit would cut every table short
 )
 
 

@@ -589,14 +589,22 @@ class MySQLReader(TableReader):
                 lost = self._copy_large(cur, query, label, write)
             else:
                 lost = self._copy_small(cur, query, label, write)
-        except _Abort as stop:
+        except BaseException as exc:
             # the rows not read yet are dropped with the connection, not drained
             result = getattr(cur, "_result", None)
             if result is not None:
                 result.unbuffered_active = False
             cur.connection = None
             self.close()
-            raise stop.error from None
+            if isinstance(exc, _Abort):
+                raise exc.error from None
+            if isinstance(exc, pymysql.err.MySQLError):
+                code, text = (exc.args[0], exc.args[1]) if len(exc.args) > 1 else ("?", str(exc))
+                raise ExportFailed(
+                    f"exporting table {label} failed: {text} (MySQL error {code})",
+                    fix="fix the cause and re-run export data (tables already exported are kept)",
+                ) from None
+            raise
         warnings = cur.warning_count
         cur.close()
         if warnings:

@@ -90,6 +90,7 @@ class PostgresSnapshot(DataSnapshot):
 
     def __init__(self, adapter: PostgresAdapter, options: DataExportOptions) -> None:
         self.adapter = adapter
+        self._psql = psql_copy.psql_command()  # checked before anything is done (a bad setting is one line)
         self.conn = connect(adapter.config, "source", autocommit=False)
         try:
             self.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
@@ -207,7 +208,7 @@ class PostgresSnapshot(DataSnapshot):
         ]
 
     def open_reader(self) -> TableReader:
-        reader = PostgresReader(self.adapter, self.snapshot_id, psql_copy.psql_command())
+        reader = PostgresReader(self.adapter, self.snapshot_id, self._psql)
         with self._mutex:
             self._readers.append(reader)
         return reader
@@ -245,6 +246,8 @@ class PostgresReader(TableReader):
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             conn.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(self.snapshot_id)))
             conn.execute("SET client_encoding = 'UTF8'")
+            for stmt in psql_copy.SESSION_SQL:
+                conn.execute(stmt)
         except BaseException:
             conn.close()
             raise
@@ -351,9 +354,15 @@ class PostgresReader(TableReader):
             )
         except psql_copy.LineTooLong as exc:
             name = _row_name_from_prefix(table, exc.prefix, exc.number, exc.complete)
-            if name is None:
-                raise self.locate_too_large(table, "a line longer than the COPY limit") from None
-            raise copyline.line_too_large(label, name, exc.size) from None
+            if name is None:  # its key is further in the line than psql_copy keeps: psycopg reads it whole
+                saved, self.psql_command = self.psql_command, None
+                try:
+                    self._copy(table, query, lambda _data: None)
+                finally:
+                    self.psql_command = saved
+            raise copyline.line_too_large(
+                label, name or f"number {exc.number} in COPY order", exc.size
+            ) from None
         except psql_copy.PsqlFailed as exc:
             if exc.too_large:
                 raise self.locate_too_large(table, exc.reason) from None

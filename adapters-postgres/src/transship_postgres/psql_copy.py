@@ -38,6 +38,18 @@ log = logging.getLogger(__name__)
 
 DRIVER_ENV = "TRANSSHIP_PG_EXPORT_DRIVER"
 BLOCK = 1 << 20
+SESSION_SQL = (
+    "SET statement_timeout = 0",
+    "SET idle_in_transaction_session_timeout = 0",
+    # the COPY text of dates, intervals, floats and bytea in forms any target reads back as the same values,
+    # whatever the source database or role sets (pg_dump sets the same)
+    "SET DateStyle = ISO",
+    "SET IntervalStyle = postgres",
+    "SET extra_float_digits = 3",
+    "SET TimeZone = 'UTC'",
+    "SET bytea_output = hex",
+)
+"""Session settings of every export reader, the psql children's and the psycopg connections'."""
 PREFIX = 64 * 1024  # bytes kept of the line being read, to name a row too large for one COPY line
 _TOO_LARGE_WORDS = ("out of memory", "Cannot enlarge string buffer", "invalid memory alloc request size")
 
@@ -165,15 +177,16 @@ def copy_out(
         env["PGPASSWORD"] = conninfo["password"]
     snapshot = snapshot_id.replace("'", "''")
     args = [*command, "-X", "-q", "-w", "-v", "ON_ERROR_STOP=1",
-            "-c", "SET statement_timeout = 0", "-c", "SET idle_in_transaction_session_timeout = 0",
+            *(arg for stmt in SESSION_SQL for arg in ("-c", stmt)),
             "-c", "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
             "-c", f"SET TRANSACTION SNAPSHOT '{snapshot}'",
             "-c", query, "-c", "COMMIT", "-d", make_conninfo(**keywords)]  # fmt: skip
     with tempfile.TemporaryFile() as errors:
         try:
             proc = subprocess.Popen(  # noqa: S603 - a fixed program; the query is one argument, no shell
-                args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors, env=env, bufsize=0
-            )
+                args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors, env=env, bufsize=0,
+                start_new_session=True,  # Ctrl-C is the export's to handle (it stops the copy), not psql's
+            )  # fmt: skip
         except OSError as exc:
             raise PsqlUnavailable(f"cannot start psql: {exc}") from exc
         assert proc.stdout is not None
@@ -212,7 +225,7 @@ def copy_out(
         errors.seek(0)
         text = errors.read().decode("utf-8", "replace")
     reason = _first_error(text) or f"psql exited with code {code}"
-    if not wrote and (code == 2 or "psql: error:" in text):  # psql could not connect (or start at all)
+    if not wrote and "psql: error:" in text:  # psql could not connect (or start at all)
         raise PsqlUnavailable(reason)
     raise PsqlFailed(reason)
 
