@@ -109,7 +109,8 @@ class ClientUnavailable(Exception):
 
 
 class ClientFailed(Exception):
-    """The client or the server stopped a copy: the first error line."""
+    """A copy stopped by the server, the client or the driver: its one-line reason (the exporter adds the table,
+    the chunk and the fix)."""
 
 
 def _option_value(text: str) -> str:

@@ -564,13 +564,7 @@ class MySQLReader(TableReader):
             listed = ", ".join(str(int(k)) for k in keys)
             self._copy(table, f"{query.sql} WHERE {query.client_key} IN ({listed})", write)
 
-        try:
-            lost, count, warnings = self.client.copy(text, write, fetch)
-        except client_copy.ClientFailed as exc:
-            raise ExportFailed(
-                f"exporting table {label} failed: {exc}",
-                fix="fix the cause and re-run export data (tables already exported are kept)",
-            ) from None
+        lost, count, warnings = self.client.copy(text, write, fetch)  # ClientFailed: named by the exporter
         found = [w for w in warnings if not _DELIBERATE.search(w[2])]
         if found:
             raise self._locate(query, label, found)
@@ -598,12 +592,9 @@ class MySQLReader(TableReader):
             self.close()
             if isinstance(exc, _Abort):
                 raise exc.error from None
-            if isinstance(exc, pymysql.err.MySQLError):
+            if isinstance(exc, pymysql.err.MySQLError):  # one line; the exporter names the table and chunk
                 code, text = (exc.args[0], exc.args[1]) if len(exc.args) > 1 else ("?", str(exc))
-                raise ExportFailed(
-                    f"exporting table {label} failed: {text} (MySQL error {code})",
-                    fix="fix the cause and re-run export data (tables already exported are kept)",
-                ) from None
+                raise client_copy.ClientFailed(f"{text} (MySQL error {code})") from None
             raise
         warnings = cur.warning_count
         cur.close()

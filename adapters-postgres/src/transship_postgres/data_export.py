@@ -366,10 +366,7 @@ class PostgresReader(TableReader):
         except psql_copy.PsqlFailed as exc:
             if exc.too_large:
                 raise self.locate_too_large(table, exc.reason) from None
-            raise ExportFailed(
-                f"exporting table {label} failed: {exc.reason}",
-                fix="fix the cause and re-run export data (tables already exported are kept)",
-            ) from None
+            raise  # the exporter names the table (and chunk) and the fix
 
     def locate_too_large(self, table: ExportTable, reason: str) -> ExportFailed:
         """The error for a row the source could not put into one COPY line: the row whose columns are the
