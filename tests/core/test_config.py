@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.conftest import run_cli
+
 
 def write_config(path: Path, data: dict[str, Any]) -> Path:
     """The config file, readable by its owner only (one holding a password that others can read gets a warning)."""
@@ -248,3 +250,30 @@ def test_missing_config_file(cli, export_dir: Path, tmp_path: Path, one_line_err
     missing = tmp_path / "nope.yaml"
     line = one_line_error(cli("export", "schema", "-c", str(missing), "-e", str(export_dir), check=False))
     assert f"config file {missing} not found" in line and "--config-file" in line
+
+
+def test_voyager_globals_sections_and_hidden_flags_transship_lacks_warn_once_each(tmp_path: Path) -> None:
+    """voyager's global keys, sections of commands transship does not have, and import data's hidden flags: one
+    warning line each naming the key; a typo in a section transship has, or a misspelt section, stays an error."""
+    export_dir = tmp_path / "e"
+    export_dir.mkdir()
+    data = {
+        "export-dir": str(export_dir),
+        "profile": True,
+        "java-home": "/usr/lib/jvm",
+        "assess-migration": {"iops-capture-interval": 0},
+        "import-data-file": {"format": "csv"},
+        "import-data": {"skip-node-health-checks": True, "disable-transactional-writes": False},
+    }
+    cfg = write_config(tmp_path / "voyager.yaml", data)
+    res = run_cli("export", "data", "status", "-c", str(cfg), check=False)
+    warnings = sorted(line for line in res.stderr.splitlines() if line.startswith("WARNING:"))
+    assert warnings == sorted(
+        f"WARNING: config file {cfg}: {key} is not supported by transship; ignored"
+        for key in ("profile", "java-home", "assess-migration.iops-capture-interval", "import-data-file.format",
+                    "import-data.skip-node-health-checks", "import-data.disable-transactional-writes")
+    ), res.stderr  # fmt: skip
+    for typo in ({"assess-migraton": {"x": 1}}, {"import-data": {"skip-node-health-check": True}}):
+        write_config(cfg, {"export-dir": str(export_dir), **typo})
+        bad = run_cli("export", "data", "status", "-c", str(cfg), check=False)
+        assert bad.returncode != 0 and next(iter(typo)) in bad.stderr, bad

@@ -185,22 +185,45 @@ VOYAGER_UNSUPPORTED_KEYS = {
                     "queue-segment-max-bytes", "debezium-dist-dir"},
     "import-data": {"skip-replication-checks", "max-retries-streaming", "metrics-port",
                     "csv-reader-max-buffer-size-bytes", "ybvoyager-max-colocated-batches-in-progress",
-                    "ybvoyager-use-task-picker-for-import"},
+                    "ybvoyager-use-task-picker-for-import",
+                    # voyager's hidden flags
+                    "disable-transactional-writes", "truncate-splits", "max-concurrent-batch-productions",
+                    "enable-random-batch-production", "skip-node-health-checks", "skip-disk-usage-health-checks",
+                    "prometheus-metrics-port", "disable-sequential-scan-on-update-deletes",
+                    # live migration only
+                    "cdc-partition-key", "cdc-partition-key-overrides", "use-partition-root"},
     "analyze-schema": {"report-unsupported-plpgsql-objects"},
 }  # fmt: skip
+
+
+#: voyager's global keys for what transship does not have (send-diagnostics is a flag: transship never sends)
+VOYAGER_UNSUPPORTED_GLOBALS = ("profile", "control-plane-type", "java-home", "local-call-home-service-host",
+                               "local-call-home-service-port", "yb-tserver-port", "tns-admin")  # fmt: skip
 
 
 def validate_sections(config: ConfigFile, root: click.Command) -> list[str]:
     """Keys inside per-command sections must be flags of that command (a typo is an error, never ignored),
     except voyager's keys for what transship does not have: those give one warning each (returned), and the
     ones that stand for an environment variable set it when it is not set already."""
+    from transship.config import COMMAND_SECTIONS
+
     known = command_sections(root)
     bad: list[str] = []
-    warnings: list[str] = []
+    warnings: list[str] = [
+        f"config file {config.path}: {key} is not supported by transship; ignored"
+        for key in VOYAGER_UNSUPPORTED_GLOBALS
+        if config.data.get(key) is not None
+    ]
     for key, values in config.data.items():
         name = {"export-data-from-source": "export-data", "import-data-to-target": "import-data"}.get(
             key, key
         )
+        if name in COMMAND_SECTIONS and name not in known and isinstance(values, dict):
+            # a section of a voyager command transship does not have (assess-migration, import-data-file, ...)
+            warnings += [
+                f"config file {config.path}: {key}.{k} is not supported by transship; ignored" for k in values
+            ]
+            continue
         if name not in known or not isinstance(values, dict):
             continue
         for k, value in values.items():
