@@ -273,10 +273,30 @@ def main(argv: list[str]) -> int:
     record["medians"] = report.medians(results)
     RESULTS_DIR.mkdir(exist_ok=True)
     out = RESULTS_DIR / f"{stamp}.json"
+    record = _portable(record, {str(work_root): "<work dir>", str(REPO): "."})
     out.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
     print(f"\nwritten: {out.relative_to(REPO)}")
     bad = [r for r in results if r.tool.startswith("transship") and r.status != "ok"]
     return 1 if bad else 0
+
+
+def _portable(value: object, prefixes: dict[str, str]) -> object:
+    """``value`` with this machine's paths made relative: the repository as ``.``, the temporary work dir by
+    name, any other absolute path relative to the repository (the JSON is quoted in docs/)."""
+    if isinstance(value, dict):
+        return {k: _portable(v, prefixes) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_portable(v, prefixes) for v in value]
+    if isinstance(value, str):
+        return " ".join(_portable_word(word, prefixes) for word in value.split(" "))
+    return value
+
+
+def _portable_word(word: str, prefixes: dict[str, str]) -> str:
+    for prefix, name in prefixes.items():
+        if word == prefix or word.startswith(prefix + os.sep):
+            return name + word[len(prefix) :]
+    return os.path.relpath(word, REPO) if word.startswith(os.sep) and Path(word).exists() else word
 
 
 def check_target(
