@@ -273,8 +273,8 @@ def main(argv: list[str]) -> int:
     record["medians"] = report.medians(results)
     RESULTS_DIR.mkdir(exist_ok=True)
     out = RESULTS_DIR / f"{stamp}.json"
-    record = _portable(record, {str(work_root): "<work dir>", str(REPO): "."})
-    out.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+    portable = _portable(record, {str(work_root): "<work dir>", str(REPO): "."})
+    out.write_text(json.dumps(portable, indent=2, ensure_ascii=False) + "\n")
     print(f"\nwritten: {out.relative_to(REPO)}")
     bad = [r for r in results if r.tool.startswith("transship") and r.status != "ok"]
     return 1 if bad else 0
