@@ -25,19 +25,16 @@ so once.
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import io
+import functools
 import logging
 import os
 import re
 import shutil
 import subprocess
 import tempfile
-import threading
-import typing
 from collections.abc import Callable
 
-from transship.sdk import ConfigError, DBConfig
+from transship.sdk import DBConfig, children
 from transship_mysql.connection import SESSION_SQL
 
 log = logging.getLogger(__name__)
@@ -47,48 +44,32 @@ READY = b"#transship-ready"
 END = b"#transship-end"
 DONE = b"#transship-done"
 FETCH_KEYS = 1000  # rows with client-encoded values fetched by key, this many at a time
-PIPE_BYTES = 1 << 20
 
 Warning_ = tuple[str, int, str]
 _WARNING = re.compile(
     rb"(Warning|Note|Error)\t(\d+)\t(.*)", re.S
 )  # a SHOW WARNINGS row (its message may hold TABs)
 
-_lock = threading.Lock()
-_warned: set[str] = set()
-_client: list[list[str] | None] = []
-
 
 def warn_once(key: str, message: str) -> None:
     """Log ``message`` once per process."""
-    with _lock:
-        if key in _warned:
-            return
-        _warned.add(key)
-    log.warning("%s", message)
+    children.warn_once(log, key, message)
 
 
 def client_command(config: DBConfig) -> list[str] | None:
     """The command that starts the MariaDB client, or None to read with pymysql."""
-    driver = os.environ.get(DRIVER_ENV, "").strip().lower()
-    if driver not in ("", "mariadb", "pymysql"):
-        raise ConfigError(
-            f"{DRIVER_ENV}={driver!r} is not a driver", fix="set it to mariadb or pymysql, or unset it"
-        )
-    if driver == "pymysql":
+    if children.driver_setting(DRIVER_ENV, "mariadb", "pymysql") == "pymysql":
         return None
     if (config.ssl_mode or "").lower() not in ("", "disable", "allow", "prefer"):
         return None  # TLS settings: pymysql's, not translated to the client's options
-    with _lock:
-        if not _client:
-            _client.append(_find_client())
-        found = _client[0]
+    found = _find_client()
     if found is None:
         warn_once("no-client", "no MariaDB client (mariadb) on the PATH: exporting MySQL data with pymysql (slower); "
                   "install it (e.g. mariadb-client) for the fast path")  # fmt: skip
     return found
 
 
+@functools.cache  # once per process
 def _find_client() -> list[str] | None:
     for name in ("mariadb", "mysql"):
         path = shutil.which(name)
@@ -99,8 +80,7 @@ def _find_client() -> list[str] | None:
         except (OSError, subprocess.SubprocessError):
             continue
         if "MariaDB" in version:  # MySQL's own client takes other TLS and option spellings
-            setpriv = shutil.which("setpriv")
-            return [setpriv, "--pdeathsig", "KILL", "--", path] if setpriv else [path]
+            return children.dying_with_parent(path)
     return None
 
 
@@ -146,10 +126,8 @@ class ClientSession:
             raise ClientUnavailable(f"cannot start the MariaDB client: {exc}") from exc
         finally:
             os.close(read_end)
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self._out = typing.cast(io.RawIOBase, self.proc.stdout)
-        with contextlib.suppress(OSError):
-            fcntl.fcntl(self._out.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+        assert self.proc.stdin is not None
+        self._out = children.raw_pipe(self.proc.stdout)
         # a reader may pause the stream while it fetches rows with large values through pymysql: the server must
         # not drop the query meanwhile (net_write_timeout, 60 s by default)
         start = [*SESSION_SQL, "SET SESSION net_write_timeout = 86400",
@@ -176,7 +154,7 @@ class ClientSession:
 
     def _read(self) -> bytes:
         """The next bytes of output (what the pipe holds, up to 1 MiB); ``ClientFailed`` at the end of it."""
-        chunk = self._out.read(PIPE_BYTES)
+        chunk = self._out.read(children.PIPE_BYTES)
         if not chunk:
             raise ClientFailed(self._reason())
         return chunk

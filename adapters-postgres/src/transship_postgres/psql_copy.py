@@ -17,22 +17,17 @@ would: a ``REPEATABLE READ, READ ONLY`` transaction on the exported snapshot, th
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import io
 import logging
 import os
 import shutil
 import subprocess
 import tempfile
-import threading
-import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from psycopg.conninfo import make_conninfo
 
-from transship.sdk import ConfigError, copyline
+from transship.sdk import children, copyline
 
 log = logging.getLogger(__name__)
 
@@ -53,35 +48,22 @@ SESSION_SQL = (
 PREFIX = 64 * 1024  # bytes kept of the line being read, to name a row too large for one COPY line
 _TOO_LARGE_WORDS = ("out of memory", "Cannot enlarge string buffer", "invalid memory alloc request size")
 
-_lock = threading.Lock()
-_warned: set[str] = set()
-
 
 def psql_command() -> list[str] | None:
     """The command that starts psql (with the parent-death signal where possible), or None for psycopg."""
-    driver = os.environ.get(DRIVER_ENV, "").strip().lower()
-    if driver not in ("", "psql", "psycopg"):
-        raise ConfigError(
-            f"{DRIVER_ENV}={driver!r} is not a driver", fix="set it to psql or psycopg, or unset it"
-        )
-    if driver == "psycopg":
+    if children.driver_setting(DRIVER_ENV, "psql", "psycopg") == "psycopg":
         return None
     psql = shutil.which("psql")
     if psql is None:
         warn_once("no-psql", "psql is not on the PATH: exporting PostgreSQL data with psycopg (slower); "
                   "install the PostgreSQL client (e.g. postgresql-client) for the fast path")  # fmt: skip
         return None
-    setpriv = shutil.which("setpriv")
-    return [setpriv, "--pdeathsig", "KILL", "--", psql] if setpriv else [psql]
+    return children.dying_with_parent(psql)
 
 
 def warn_once(key: str, message: str) -> None:
     """Log ``message`` once per process."""
-    with _lock:
-        if key in _warned:
-            return
-        _warned.add(key)
-    log.warning("%s", message)
+    children.warn_once(log, key, message)
 
 
 class PsqlUnavailable(Exception):
@@ -189,10 +171,7 @@ def copy_out(
             )  # fmt: skip
         except OSError as exc:
             raise PsqlUnavailable(f"cannot start psql: {exc}") from exc
-        assert proc.stdout is not None
-        stdout = typing.cast(io.RawIOBase, proc.stdout)  # bufsize=0: the pipe's raw file
-        with contextlib.suppress(OSError):  # a bigger pipe: fewer wake-ups (Linux; the default is 64 KiB)
-            fcntl.fcntl(proc.stdout.fileno(), fcntl.F_SETPIPE_SZ, BLOCK)
+        stdout = children.raw_pipe(proc.stdout)
         lines = LineLimit(limit)
         wrote = False
         try:
@@ -219,7 +198,7 @@ def copy_out(
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
-            proc.stdout.close()
+            stdout.close()
         if code == 0:
             return
         errors.seek(0)

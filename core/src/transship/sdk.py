@@ -20,6 +20,8 @@ Groups (see ``docs/plugins.md`` for each):
   :func:`quote_ident`, :func:`always_quote`, :func:`split_sql`;
 - type mapping: :class:`TypeRule`, :class:`SourceType`, :class:`TypeMapper`, :func:`column_globs`,
   :data:`NO_MATCH_RULE`, :data:`PLAIN_GENERATED_KEY`;
+- rows through a client program in a child process: :mod:`children` (driver setting, parent-death command,
+  raw pipe, one-time warning);
 - COPY text: :mod:`copyline` (Python values as fields with ``copy_field``, cursor rows as lines with
   ``write_rows``, escaping, hex, line limits, row names in errors);
 - errors: :class:`TransshipError`, :class:`ConfigError`, :class:`ConnectionFailed`, :class:`ExportFailed`,
@@ -98,6 +100,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "INTEGER_LIMIT": ("transship.keyranges", "INTEGER_LIMIT"),
     "is_array": ("transship.analysis.nodes", "is_array"),
     "key_chunks": ("transship.adapters.base", "key_chunks"),
+    "children": ("transship.exporter.children", None),
     "literal": ("transship.ddl", "literal"),
     "MemoryContentReader": ("transship.verify.memory", "MemoryContentReader"),
     "MemoryTable": ("transship.verify.memory", "MemoryTable"),
@@ -249,6 +252,7 @@ if TYPE_CHECKING:
     from transship.errors import DataFileError as DataFileError
     from transship.errors import ExportFailed as ExportFailed
     from transship.errors import TransshipError as TransshipError
+    from transship.exporter import children as children
     from transship.exporter import copyline as copyline
     from transship.identifiers import always_quote as always_quote
     from transship.identifiers import quote_ident as quote_ident
