@@ -11,17 +11,13 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.bigvalues import packet_setting_lock
+from tests.child_programs import SETPRIV, assert_no_child_outlives_a_killed_cli, fake_program
 from tests.conftest import run_cli
 from transship_mysql.client_copy import DRIVER_ENV
 
@@ -35,17 +31,18 @@ def _flags(server, db: str, user: str | None = None) -> list[str]:  # type: igno
 
 
 def _fake_client(folder: Path, body: str) -> dict[str, str]:
-    """PATH finding a ``mariadb`` script with ``body`` first (it must answer ``--version`` like MariaDB's)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    script = folder / "mariadb"
-    script.write_text(
-        '#!/bin/sh\nif [ "$1" = --version ]; then echo "mariadb from 11.0-MariaDB, fake"; exit 0; fi\n'
-        + body
-        + "\n",
-        encoding="utf-8",
-    )
-    script.chmod(0o755)
-    return {"PATH": f"{folder}{os.pathsep}{os.environ.get('PATH', '')}"}
+    """PATH finding a ``mariadb`` script with ``body`` first (answering ``--version`` like MariaDB's)."""
+    return fake_program(folder, "mariadb", body, version="mariadb from 11.0-MariaDB, fake")
+
+
+def _exported_schema(server, db: str, tmp_path: Path, rows: int) -> tuple[list[str], Path]:  # type: ignore[no-untyped-def]
+    """A table ``t`` of ``rows`` keys and its exported schema: (source flags, export dir)."""
+    _run(server, db, "CREATE TABLE t (id INT PRIMARY KEY)", f"INSERT INTO t SELECT seq FROM seq_1_to_{rows}")
+    src = _flags(server, db)
+    export_dir = tmp_path / "e"
+    export_dir.mkdir()
+    run_cli("export", "schema", "-e", str(export_dir), *src, "--yes")
+    return src, export_dir
 
 
 def _sorted_lines(export_dir: Path, table: str) -> str:
@@ -117,16 +114,7 @@ def test_client_and_pymysql_write_the_same_rows_and_the_password_stays_off_the_c
 def test_no_client_on_the_path_exports_with_pymysql_and_says_so(
     mysql_server, mysql_db, tmp_path: Path
 ) -> None:
-    _run(
-        mysql_server,
-        mysql_db,
-        "CREATE TABLE t (id INT PRIMARY KEY)",
-        "INSERT INTO t SELECT seq FROM seq_1_to_50",
-    )
-    src = _flags(mysql_server, mysql_db)
-    export_dir = tmp_path / "e"
-    export_dir.mkdir()
-    run_cli("export", "schema", "-e", str(export_dir), *src, "--yes")
+    src, export_dir = _exported_schema(mysql_server, mysql_db, tmp_path, 50)
     empty = tmp_path / "empty-bin"
     empty.mkdir()
     _export(export_dir, src, {"PATH": str(empty)})
@@ -136,16 +124,7 @@ def test_no_client_on_the_path_exports_with_pymysql_and_says_so(
 
 
 def test_a_client_that_cannot_connect_falls_back_to_pymysql(mysql_server, mysql_db, tmp_path: Path) -> None:
-    _run(
-        mysql_server,
-        mysql_db,
-        "CREATE TABLE t (id INT PRIMARY KEY)",
-        "INSERT INTO t SELECT seq FROM seq_1_to_70",
-    )
-    src = _flags(mysql_server, mysql_db)
-    export_dir = tmp_path / "e"
-    export_dir.mkdir()
-    run_cli("export", "schema", "-e", str(export_dir), *src, "--yes")
+    src, export_dir = _exported_schema(mysql_server, mysql_db, tmp_path, 70)
     fake = _fake_client(
         tmp_path / "bin", "echo \"ERROR 2002 (HY000): Can't connect to server on 'x' (115)\" >&2; exit 1"
     )
@@ -160,16 +139,7 @@ def test_a_client_that_cannot_connect_falls_back_to_pymysql(mysql_server, mysql_
 def test_a_client_failing_mid_copy_stops_with_one_line_and_the_rerun_completes(
     mysql_server, mysql_db, tmp_path: Path
 ) -> None:
-    _run(
-        mysql_server,
-        mysql_db,
-        "CREATE TABLE t (id INT PRIMARY KEY)",
-        "INSERT INTO t SELECT seq FROM seq_1_to_100",
-    )
-    src = _flags(mysql_server, mysql_db)
-    export_dir = tmp_path / "e"
-    export_dir.mkdir()
-    run_cli("export", "schema", "-e", str(export_dir), *src, "--yes")
+    src, export_dir = _exported_schema(mysql_server, mysql_db, tmp_path, 100)
     fake = _fake_client(
         tmp_path / "bin",
         "printf '#transship-ready\\n1\\n2\\n'; sleep 0.2; "
@@ -187,55 +157,13 @@ def test_a_client_failing_mid_copy_stops_with_one_line_and_the_rerun_completes(
     assert (export_dir / "data" / "t_data.sql").read_bytes().count(b"\n") == 100
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        children = task / "children"
-        if children.exists():
-            found += [int(c) for c in children.read_text().split()]
-    return found
-
-
-@pytest.mark.skipif(
-    not Path("/usr/bin/setpriv").exists(), reason="needs setpriv (util-linux) for the parent-death signal"
-)
+@pytest.mark.skipif(not SETPRIV.exists(), reason="needs setpriv (util-linux) for the parent-death signal")
 def test_a_killed_export_leaves_no_client_behind(mysql_server, mysql_db, tmp_path: Path) -> None:
-    _run(
-        mysql_server,
-        mysql_db,
-        "CREATE TABLE t (id INT PRIMARY KEY)",
-        "INSERT INTO t SELECT seq FROM seq_1_to_10",
-    )
-    src = _flags(mysql_server, mysql_db)
-    export_dir = tmp_path / "e"
-    export_dir.mkdir()
-    run_cli("export", "schema", "-e", str(export_dir), *src, "--yes")
+    src, export_dir = _exported_schema(mysql_server, mysql_db, tmp_path, 10)
     fake = _fake_client(tmp_path / "bin", "printf '#transship-ready\\n'; exec sleep 120")
-    env = dict(os.environ, **fake, TRANSSHIP_NO_PASSWORD_PROMPT="1")
-    proc = subprocess.Popen([sys.executable, "-m", "transship", "export", "data", "-e", str(export_dir), *src,
-                             "--disable-pb", "true", "--yes"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    try:
-        deadline = time.monotonic() + 30
-        children: list[int] = []
-        while time.monotonic() < deadline and not children:
-            children = [
-                c for c in _children(proc.pid) if Path(f"/proc/{c}/comm").read_text().strip() == "sleep"
-            ]
-            time.sleep(0.05)
-        assert children, "the export never started its client"
-        time.sleep(0.3)  # the export is waiting for the rows now
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(10)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and any(Path(f"/proc/{c}").exists() for c in children):
-            time.sleep(0.05)
-        assert not [c for c in children if Path(f"/proc/{c}").exists()], (
-            "the client outlived the killed export"
-        )
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    assert_no_child_outlives_a_killed_cli(
+        ["export", "data", "-e", str(export_dir), *src, "--disable-pb", "true", "--yes"], fake
+    )
 
 
 def test_enum_labels_copy_would_escape_and_plain_ones_arrive_exactly(

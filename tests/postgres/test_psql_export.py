@@ -12,15 +12,11 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
+from tests.child_programs import SETPRIV, assert_no_child_outlives_a_killed_cli, fake_program
 from tests.conftest import run_cli
 from tests.e2e.pgflow import source_flags
 from transship_postgres.psql_copy import BLOCK, DRIVER_ENV, LineLimit, LineTooLong
@@ -56,11 +52,7 @@ def _files(export_dir: Path) -> dict[str, str]:
 
 def _fake_psql(folder: Path, body: str) -> dict[str, str]:
     """An environment whose PATH finds a ``psql`` script with ``body`` first."""
-    folder.mkdir(parents=True, exist_ok=True)
-    script = folder / "psql"
-    script.write_text("#!/bin/sh\n" + body + "\n", encoding="utf-8")
-    script.chmod(0o755)
-    return {"PATH": f"{folder}{os.pathsep}{os.environ.get('PATH', '')}"}
+    return fake_program(folder, "psql", body)
 
 
 def _export(export_dir: Path, src: list[str], env: dict[str, str], check: bool = True):  # type: ignore[no-untyped-def]
@@ -147,18 +139,7 @@ def test_psql_failing_mid_copy_stops_with_one_line_and_the_rerun_completes(
     assert (export_dir / "data" / "t_data.sql").read_bytes().count(b"\n") == 100
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        children = task / "children"
-        if children.exists():
-            found += [int(c) for c in children.read_text().split()]
-    return found
-
-
-@pytest.mark.skipif(
-    not Path("/usr/bin/setpriv").exists(), reason="needs setpriv (util-linux) for the parent-death signal"
-)
+@pytest.mark.skipif(not SETPRIV.exists(), reason="needs setpriv (util-linux) for the parent-death signal")
 def test_a_killed_export_leaves_no_psql_behind(pg_server, pg_db, tmp_path: Path) -> None:
     with pg_server.connect(pg_db) as conn:
         conn.execute("CREATE TABLE t (id int); INSERT INTO t SELECT generate_series(1, 10)")
@@ -166,28 +147,10 @@ def test_a_killed_export_leaves_no_psql_behind(pg_server, pg_db, tmp_path: Path)
     export_dir = tmp_path / "e"
     export_dir.mkdir()
     run_cli("export", "schema", "-e", str(export_dir), *src)
-    env = dict(os.environ, **_fake_psql(tmp_path / "bin", "exec sleep 120"), TRANSSHIP_NO_PASSWORD_PROMPT="1")
-    proc = subprocess.Popen([sys.executable, "-m", "transship", "export", "data", "-e", str(export_dir), *src,
-                             "--disable-pb", "true"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    try:
-        deadline = time.monotonic() + 30
-        children: list[int] = []
-        while time.monotonic() < deadline and not children:
-            children = [
-                c for c in _children(proc.pid) if Path(f"/proc/{c}/comm").read_text().strip() == "sleep"
-            ]
-            time.sleep(0.05)
-        assert children, "the export never started its psql"
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(10)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and any(Path(f"/proc/{c}").exists() for c in children):
-            time.sleep(0.05)
-        assert not [c for c in children if Path(f"/proc/{c}").exists()], "psql outlived the killed export"
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    fake = _fake_psql(tmp_path / "bin", "exec sleep 120")
+    assert_no_child_outlives_a_killed_cli(
+        ["export", "data", "-e", str(export_dir), *src, "--disable-pb", "true"], fake
+    )
 
 
 def _feed(limit: int, data: bytes, block: int = BLOCK) -> LineLimit:
