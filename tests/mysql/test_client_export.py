@@ -184,3 +184,32 @@ def test_enum_labels_copy_would_escape_and_plain_ones_arrive_exactly(
         got = conn.execute("SELECT id, plain::text, odd::text FROM e ORDER BY id").fetchall()
     assert got == [(1, "new", "t\tab"), (2, "it's paid", "back\\slash"), (3, "a b", "n\nl"), (4, None, "c\rr"),
                    (5, "new", None)]  # fmt: skip
+
+
+def test_warnings_the_client_counted_but_did_not_list_are_found_by_reading_again(
+    mysql_server, mysql_db, tmp_path: Path
+) -> None:
+    """A server may count warnings that SHOW WARNINGS then does not list (the client reports 1, lists none):
+    the table is read again through pymysql, whose warning names the table, column and row."""
+    _run(
+        mysql_server, mysql_db,
+        "CREATE TABLE flags (id INT PRIMARY KEY, answer VARCHAR(10))",
+        "INSERT INTO flags VALUES (1, '1'), (2, 'yes'), (3, '0')",
+    )  # fmt: skip
+    config = tmp_path / "rules.yaml"
+    config.write_text(
+        "type-mapping:\n  rules:\n    - name: answers.as.boolean\n      source: varchar\n      target: boolean\n"
+    )
+    src = _flags(mysql_server, mysql_db)
+    export_dir = tmp_path / "e"
+    export_dir.mkdir()
+    run_cli("export", "schema", "-e", str(export_dir), "-c", str(config), *src, "--yes")
+    fake = _fake_client(
+        tmp_path / "bin",
+        "printf '#transship-ready\\n1\\tt\\n2\\tf\\n3\\tf\\n\\r#transship-end\\t1\\n\\r#transship-done\\n'; cat > /dev/null",
+    )
+    res = run_cli("export", "data", "-e", str(export_dir), "-c", str(config), *src, "--disable-pb", "true",
+                  "--yes", env=fake, check=False)  # fmt: skip
+    assert res.returncode != 0, res
+    assert f"table {mysql_db}.flags, column answer, row id=2" in res.stderr, res
+    assert not list((export_dir / "data").glob("flags*_data.sql")), "nothing is kept of the table"

@@ -206,10 +206,12 @@ class ClientSession:
         keys: list[int] = []
         warnings: list[Warning_] = []
         in_rows = True
-        carry = self._carry
+        carry = self._carry  # output already read (after the ready line) is handled before reading more
         self._carry = b""
+        read = not carry
         while True:
-            data = carry + self._read() if carry else self._read()
+            data = carry + self._read() if read else carry
+            read = True
             last = data.rfind(b"\n")
             if last < 0:
                 carry = data
