@@ -119,12 +119,16 @@ def defer(
     return len(rows)
 
 
-def pending(conn: psycopg.Connection, ledger: str, migration_uuid: str) -> list[tuple[str, str, str]]:
-    """(schema, index, definition) recorded and not yet rebuilt."""
-    exists = conn.execute(
+def _ledger_exists(conn: psycopg.Connection, ledger: str) -> bool:
+    found = conn.execute(
         "SELECT to_regclass(%s)", (sql.Identifier(ledger, TABLE).as_string(conn),)
     ).fetchone()
-    if not exists or exists[0] is None:
+    return found is not None and found[0] is not None
+
+
+def pending(conn: psycopg.Connection, ledger: str, migration_uuid: str) -> list[tuple[str, str, str]]:
+    """(schema, index, definition) recorded and not yet rebuilt."""
+    if not _ledger_exists(conn, ledger):
         return []
     rows = conn.execute(
         sql.SQL(
@@ -140,10 +144,7 @@ def waiting_primary_keys(
     conn: psycopg.Connection, ledger: str, migration_uuid: str
 ) -> list[tuple[str, str, str]]:
     """(schema, table, key) of the primary keys dropped for a load and not yet built again."""
-    exists = conn.execute(
-        "SELECT to_regclass(%s)", (sql.Identifier(ledger, TABLE).as_string(conn),)
-    ).fetchone()
-    if not exists or exists[0] is None:
+    if not _ledger_exists(conn, ledger):
         return []
     rows = conn.execute(
         sql.SQL(
