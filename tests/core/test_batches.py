@@ -89,3 +89,21 @@ def test_checksum_of_an_earlier_version_still_verifies(tmp_path):
     assert sum(b.rows for b in B.plan_batches(path, 7, 0, 30, old, "fix")) == 30
     with pytest.raises(DataFileError, match="corrupt"):
         B.plan_batches(path, 7, 0, 30, old[:-1] + ("0" if old[-1] != "0" else "1"), "fix")
+
+
+def test_a_file_whose_rows_fit_is_read_once(tmp_path, monkeypatch):
+    """Boundaries, batch checksums and the file's checksum come from one read; a row over the byte limit met
+    mid-batch (its batch ends at an earlier newline) is the only case hashed again."""
+    monkeypatch.setattr(B, "READ_CHUNK", 64)
+    rows = [f"{i}\trow {i}\n".encode() for i in range(100)]
+    path, data, digest = _write(tmp_path, rows)
+    again = []
+    real = B.with_checksums
+    monkeypatch.setattr(B, "with_checksums", lambda *a: again.append(a) or real(*a))
+    plan = B.plan_batches(path, 7, 0, 100, digest, "fix")
+    assert not again and all(b.checksum == hashlib.sha256(data[b.start : b.end]).hexdigest() for b in plan)
+    rows = [b"a\n" * 3, b"y" * 500 + b"\n", b"b\n"]
+    path, data, digest = _write(tmp_path, rows)
+    plan = B.plan_batches(path, 10, 100, 5, digest, "fix")
+    assert again and [(b.rows, b.end - b.start) for b in plan] == [(3, 6), (1, 501), (1, 2)]
+    assert all(b.checksum == hashlib.sha256(data[b.start : b.end]).hexdigest() for b in plan)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from transship import digests
 from transship.errors import DataFileError
@@ -70,8 +71,15 @@ def plan_batches(
     """Cut ``path`` into batches of at most ``batch_size`` rows and ``max_bytes`` bytes (a row larger than
     ``max_bytes`` is a batch of its own), give each batch its checksum, and verify the row count and the
     file's checksum recorded at export."""
-    batches = _cut(path, batch_size, max_bytes, expected_rows, refix)
-    return with_checksums(path, batches, checksum, refix)
+    whole = digests.hash_for(checksum)
+    batches, hashed = _cut(path, batch_size, max_bytes, expected_rows, refix, whole)
+    if not hashed:  # a batch closed behind bytes already hashed into the next one: hash again
+        return with_checksums(path, batches, checksum, refix)
+    if checksum and not digests.matches(whole, checksum):
+        raise DataFileError(
+            f"data file {path} is corrupt (its checksum differs from the one recorded at export)", fix=refix
+        )
+    return batches
 
 
 def with_checksums(path: Path, batches: list[Batch], checksum: str | None, refix: str) -> list[Batch]:
@@ -102,9 +110,21 @@ def with_checksums(path: Path, batches: list[Batch], checksum: str | None, refix
     return out
 
 
-def _cut(path: Path, batch_size: int, max_bytes: int, expected_rows: int, refix: str) -> list[Batch]:
-    """Batch boundaries only (row and byte limits), and the row count check."""
+def _cut(
+    path: Path, batch_size: int, max_bytes: int, expected_rows: int, refix: str, whole: Any
+) -> tuple[list[Batch], bool]:
+    """Batch boundaries (row and byte limits) and the row count check, in one read of the file that also
+    feeds ``whole`` and gives each batch its checksum.
+
+    Returns the batches and whether their checksums are set: a batch cut at an
+    earlier newline than the bytes already hashed (a row larger than the byte limit met mid-batch) leaves
+    them unset, for :func:`with_checksums`.
+    """
     batches: list[Batch] = []
+    part = digests.new_hash()
+    hashed = 0  # absolute offset up to which ``part`` holds the open batch's bytes
+    exact = True
+    view = memoryview(b"")
     done_rows = 0  # rows in closed batches
     batch_start = 0  # absolute offset where the open batch starts
     batch_rows = 0
@@ -113,8 +133,15 @@ def _cut(path: Path, batch_size: int, max_bytes: int, expected_rows: int, refix:
     last_byte = b"\n"
 
     def close(end: int, rows: int) -> None:
-        nonlocal done_rows, batch_start, batch_rows
-        batches.append(Batch(len(batches) + 1, batch_start, end, rows, done_rows + 1))
+        nonlocal done_rows, batch_start, batch_rows, part, hashed, exact
+        if end >= hashed and end - offset <= len(view):
+            part.update(view[hashed - offset : end - offset])
+            hashed = end
+        else:
+            exact = False
+        digest = part.hexdigest() if exact else ""
+        part = digests.new_hash()
+        batches.append(Batch(len(batches) + 1, batch_start, end, rows, done_rows + 1, digest))
         done_rows += rows
         batch_start = end
         batch_rows = 0
@@ -123,6 +150,8 @@ def _cut(path: Path, batch_size: int, max_bytes: int, expected_rows: int, refix:
         while chunk := f.read(READ_CHUNK):
             last_byte = chunk[-1:]
             n = len(chunk)
+            whole.update(chunk)
+            view = memoryview(chunk)
             pos = 0
             while pos < n:
                 need = batch_size - batch_rows
@@ -156,6 +185,9 @@ def _cut(path: Path, batch_size: int, max_bytes: int, expected_rows: int, refix:
                         last_nl = offset + chunk.rfind(b"\n", pos, n) + 1
                     batch_rows += cnt
                     break
+            if exact and hashed >= offset:
+                part.update(view[hashed - offset :])
+                hashed = offset + n
             offset += n
     if offset and last_byte != b"\n":
         raise DataFileError(f"data file {path} is truncated: its last row has no line end", fix=refix)
@@ -165,4 +197,4 @@ def _cut(path: Path, batch_size: int, max_bytes: int, expected_rows: int, refix:
         raise DataFileError(
             f"data file {path} holds {done_rows:,} rows, export wrote {expected_rows:,}", fix=refix
         )
-    return batches
+    return batches, exact

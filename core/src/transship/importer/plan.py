@@ -8,8 +8,11 @@ export's file checksum) and stored in ``meta.db``; every later run reuses it, so
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -21,6 +24,7 @@ from transship.importer.batches import Batch, check_checksum, check_file, plan_b
 from transship.importer.data import FileTask
 from transship.state import MetaDB
 
+PLAN_THREADS = min(4, os.cpu_count() or 1)
 PLAN_STORED = declare("import.plan_stored", "a file's batch plan is stored in meta.db")
 
 
@@ -154,12 +158,16 @@ def plan_tasks(
         r["file_name"]: r
         for r in meta.query("SELECT file_name, exported_rows, byte_size, checksum FROM export_tables")
     }
+    stored = {t.file_name: _stored_plan(meta, t.file_name) for t in tasks}
+    fresh = _plan_files(
+        [t for t in tasks if stored[t.file_name] is None], exported, batch_size, max_bytes
+    )  # fmt: skip
     for t in tasks:
         e = exported[t.file_name]
         refix = refix_for(t)
-        check_file(t.path, int(e["byte_size"]), refix)
-        batches = _stored_plan(meta, t.file_name)
+        batches = stored[t.file_name]
         if batches is not None:
+            check_file(t.path, int(e["byte_size"]), refix)
             if any(not b.checksum for b in batches):  # a plan stored by an earlier version of transship
                 batches = with_checksums(t.path, batches, e["checksum"], refix)
                 with meta.tx() as db:
@@ -173,9 +181,10 @@ def plan_tasks(
                     f"NOTE: {t.label} keeps its original batches of {info[0][0]:,} rows (import had started); --batch-size applies to new tables."
                 )
         else:
-            batches = plan_batches(
-                t.path, batch_size, max_bytes, int(e["exported_rows"]), e["checksum"], refix
-            )
+            planned = fresh[t.file_name]
+            if isinstance(planned, BaseException):
+                raise planned
+            batches = planned
             _store_plan(meta, t, batch_size, max_bytes, batches, int(e["exported_rows"]), int(e["byte_size"]))
         t.batches = batches
         earlier = [key for key in committed if key.split("@", 1)[0] == t.file_name and key != t.ledger_key]
@@ -205,6 +214,28 @@ def plan_tasks(
                 " WHERE file_name = ? AND batch_number = ?",
                 [(*errored.get(n, (0, 0)), t.file_name, n) for n in done],
             )
+
+
+def _plan_files(
+    tasks: list[FileTask], exported: dict[str, Any], batch_size: int, max_bytes: int
+) -> dict[str, list[Batch] | BaseException]:
+    """New batch plans of ``tasks``' files, several files at a time: reading and hashing a file releases the
+    GIL, and nothing else runs while import data plans. A file's error is returned, raised in task order."""
+
+    def plan(t: FileTask) -> list[Batch] | BaseException:
+        e = exported[t.file_name]
+        try:
+            check_file(t.path, int(e["byte_size"]), refix_for(t))
+            return plan_batches(
+                t.path, batch_size, max_bytes, int(e["exported_rows"]), e["checksum"], refix_for(t)
+            )
+        except TransshipError as exc:
+            return exc
+
+    if len(tasks) < 2:
+        return {t.file_name: plan(t) for t in tasks}
+    with ThreadPoolExecutor(min(PLAN_THREADS, len(tasks)), thread_name_prefix="plan") as pool:
+        return dict(zip((t.file_name for t in tasks), pool.map(plan, tasks), strict=True))
 
 
 def _stored_plan(meta: MetaDB, file_name: str) -> list[Batch] | None:
