@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import psycopg
 import pytest
 
 from tests.core.conftest import Migration
@@ -59,8 +60,23 @@ def test_import_overlapping_a_running_export_ends_exact(migration: Migration) ->
     assert len(waves) >= 2, imported.stdout  # files loaded while the export still ran, then the rest
     assert "Import data complete" in imported.stdout
     m.assert_target_matches_source()
+    # the indexes dropped for the load are built once, after the last wave: built after an earlier one, they
+    # would be maintained row by row while the rest of their tables loaded
+    lines = imported.stdout.splitlines()
+    built = [i for i, line in enumerate(lines) if line.startswith("Built ")]
+    last_wave = max(i for i, line in enumerate(lines) if line.startswith(("Importing", "Resuming import of")))
+    assert len(built) == 1 and built[0] > last_wave, imported.stdout
+    assert _indexes(m.conninfo("source")) == _indexes(m.conninfo("target"))
     status = m.run("import", "data", "status", "-e", str(m.export_dir))
     assert "DONE" in status.stdout and "MIGRATING" not in status.stdout
+
+
+def _indexes(conninfo: str) -> list[str]:
+    with psycopg.connect(conninfo) as conn:
+        return [
+            r[0]
+            for r in conn.execute("SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1")
+        ]
 
 
 def test_import_waiting_on_an_export_that_dies_stops_with_one_line(

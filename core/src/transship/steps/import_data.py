@@ -119,8 +119,11 @@ def run(ctx: StepContext, o: ImportDataOptions) -> None:
     )
     faults.arm(lambda: sink.connect(autocommit=True))
 
-    def wave() -> _Wave | None:
-        """Load every file exported so far (files loaded by an earlier wave or run have nothing pending)."""
+    def wave(final: bool) -> _Wave | None:
+        """Load every file exported so far (files loaded by an earlier wave or run have nothing pending).
+
+        ``final``: the export had finished when the wave started. Deferred indexes are built only then: built
+        after an earlier wave, they would be maintained row by row while the rest of their table loads."""
         tasks = target.call("checking the target tables", lambda c: _tasks(ctx, o, c))
         crash_point(TARGETS_CHECKED)
         if not tasks:
@@ -191,7 +194,8 @@ def run(ctx: StepContext, o: ImportDataOptions) -> None:
         ctx.console.print(
             f"Counted {len(checks)} table(s) in the target in {time.monotonic() - started:.1f} s: each holds the rows it held before plus the rows imported."
         )
-        _rebuild_indexes(ctx, sink, migration_uuid, plan.parallel, deferred)
+        if final:
+            _rebuild_indexes(ctx, sink, migration_uuid, plan.parallel, deferred)
         return _Wave(tasks, checks, errored)
 
     with conn, contextlib.closing(target):
@@ -206,7 +210,7 @@ def run(ctx: StepContext, o: ImportDataOptions) -> None:
                 meta.status().get("export_data_done")
             )  # read before the wave: it then sees every file
             done_files = meta.exported_file_count()
-            result = wave() if done_files != seen or finished else None
+            result = wave(not overlapped or finished) if done_files != seen or finished else None
             seen = done_files
             if not overlapped or finished:
                 break
