@@ -176,3 +176,41 @@ def test_reexported_file_is_not_mixed_with_its_earlier_export(pg_server, pg_db, 
     run_cli("import", "data", *e, *tgt, "--disable-pb", "--start-clean", "true", "--truncate-tables", "true")
     checked = run_cli("verify", *e, *tgt)
     assert "all 1 table(s) match" in checked.stdout
+
+
+def test_a_tables_indexes_are_built_as_soon_as_it_is_loaded(pg_server, pg_db, pg_target_db, export_dir):
+    """The tables load one after another, biggest first; the indexes dropped for the load of one are built
+    while the next one loads (seen from outside while the import runs), and the result is the source's."""
+    with pg_server.connect(pg_db) as conn:
+        conn.execute(SOURCE)
+        conn.execute(
+            "CREATE TABLE later (id int PRIMARY KEY, v text);"
+            "INSERT INTO later SELECT g, 'v' || g FROM generate_series(1, 300) g"
+        )
+        source_indexes = _indexes(conn)
+    e = ["-e", str(export_dir)]
+    run_cli("export", "schema", *e, *source_flags(pg_server, pg_db, "public"))
+    run_cli("export", "data", *e, *source_flags(pg_server, pg_db, "public"), "--disable-pb")
+    tgt = target_flags(pg_server, pg_target_db)
+    run_cli("import", "schema", *e, *tgt)
+    env = dict(os.environ, TRANSSHIP_NO_PASSWORD_PROMPT="1", TRANSSHIP_PAUSE_AT="import.batch_recorded:1")
+    args = [sys.executable, "-m", "transship", "import", "data", *e, *tgt, "--disable-pb"]
+    load = subprocess.Popen(
+        [*args, "--batch-size", "2500", "--parallel-jobs", "1"], stdout=subprocess.PIPE, text=True, env=env
+    )
+    seen = False  # items' indexes all there while later is not loaded yet
+    with pg_server.connect(pg_target_db, autocommit=True) as conn:
+        while load.poll() is None:
+            try:
+                rows = conn.execute("SELECT count(*) FROM later").fetchone()[0]
+                items = len(_indexes(conn))
+            except Exception:  # noqa: BLE001 - a table locked or being changed: look again
+                continue
+            seen = seen or (items == len(source_indexes) and rows < 300)
+            time.sleep(0.05)
+        out = load.communicate()[0]
+        assert load.returncode == 0, out
+        assert _indexes(conn) == source_indexes
+        assert conn.execute("SELECT count(*) FROM later").fetchone()[0] == 300
+    assert seen, out
+    assert "Built 4 index(es) after the load: 4 as soon as their table was loaded" in out, out

@@ -172,8 +172,12 @@ class DataLoader:
         policy: LoadPolicy | None = None,
         health: NodeHealth | None = None,
         max_jobs: int | None = None,
+        table_by_table: bool = False,
     ) -> None:
-        """:param health: the cluster's nodes: worker ``i`` connects to node ``i % n`` and moves to the others
+        """:param table_by_table: load the tables one after another (biggest first, the files of a table in
+            turn), so the first tables are complete early and their indexes can be built while the rest loads;
+            otherwise one batch of each file in turn (:func:`interleaved`).
+        :param health: the cluster's nodes: worker ``i`` connects to node ``i % n`` and moves to the others
             while its node does not answer (None: the target's given host).
         :param max_jobs: workers to start (at least ``parallel_jobs``); only :attr:`allowed` of them load at a
             time, which adaptive parallelism changes while the load runs."""
@@ -195,6 +199,7 @@ class DataLoader:
         self.max_jobs = max(self.parallel_jobs, max_jobs or 0)
         self.allowed = self.parallel_jobs
         self._allowed_changed = threading.Condition()
+        self.table_by_table = table_by_table
 
     # ------------------------------------------------------------------ connections
     def _conn(self) -> psycopg.Connection:
@@ -535,7 +540,15 @@ class DataLoader:
 
     def _run_group(self, tasks: list[FileTask]) -> None:
         work: queue.Queue[tuple[FileTask, Batch]] = queue.Queue()
-        for item in interleaved(tasks):
+        if self.table_by_table:
+            tables: dict[tuple[str, str], list[FileTask]] = {}
+            for t in tasks:
+                tables.setdefault((t.schema, t.table), []).append(t)
+            groups = sorted(tables.values(), key=lambda g: -sum(t.total_rows for t in g))
+            items = [item for group in groups for item in interleaved(group)]
+        else:
+            items = interleaved(tasks)
+        for item in items:
             work.put(item)
 
         def worker(index: int) -> None:

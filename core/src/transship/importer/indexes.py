@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import Future
 
 import psycopg
 from psycopg import sql
@@ -126,16 +127,19 @@ def _ledger_exists(conn: psycopg.Connection, ledger: str) -> bool:
     return found is not None and found[0] is not None
 
 
-def pending(conn: psycopg.Connection, ledger: str, migration_uuid: str) -> list[tuple[str, str, str]]:
-    """(schema, index, definition) recorded and not yet rebuilt."""
+def pending(
+    conn: psycopg.Connection, ledger: str, migration_uuid: str, table: tuple[str, str] | None = None
+) -> list[tuple[str, str, str]]:
+    """(schema, index, definition) recorded and not yet rebuilt (of ``table`` only, when given)."""
     if not _ledger_exists(conn, ledger):
         return []
+    only = sql.SQL(" AND schema_name = %s AND table_name = %s" if table else "")
     rows = conn.execute(
         sql.SQL(
-            "SELECT schema_name, index_name, definition FROM {} WHERE migration_uuid = %s"
+            "SELECT schema_name, index_name, definition FROM {} WHERE migration_uuid = %s{}"
             " ORDER BY kind IS NULL, 1, 2"  # primary keys first: a duplicate key is the first thing to know
-        ).format(sql.Identifier(ledger, TABLE)),
-        (migration_uuid,),
+        ).format(sql.Identifier(ledger, TABLE), only),
+        (migration_uuid, *(table or ())),
     ).fetchall()
     return [(str(s), str(n), str(d)) for s, n, d in rows]
 
@@ -157,11 +161,12 @@ def waiting_primary_keys(
 
 def rebuild(
     connect: Callable[[], psycopg.Connection], ledger: str, migration_uuid: str, parallel: int,
-    on_done: Callable[[str], None] | None = None,
+    on_done: Callable[[str], None] | None = None, table: tuple[str, str] | None = None,
 ) -> int:  # fmt: skip
-    """Create every recorded index that is missing, ``parallel`` at a time; returns how many were built."""
+    """Create every recorded index that is missing (of ``table`` only, when given), ``parallel`` at a time;
+    returns how many were built."""
     with connect() as conn:
-        todo = pending(conn, ledger, migration_uuid)
+        todo = pending(conn, ledger, migration_uuid, table)
     if not todo:
         return 0
 
@@ -207,6 +212,36 @@ def rebuild(
 
     with ContextThreadPool(max_workers=max(1, parallel), thread_name_prefix="index") as pool:
         return sum(pool.map(build, todo))
+
+
+class EarlyBuilds:
+    """Builds the recorded indexes of each table once its load is complete, in a background thread (one
+    table at a time) while the other tables load; :meth:`finish` waits for them."""
+
+    def __init__(self, connect: Callable[[], psycopg.Connection], ledger: str, migration_uuid: str) -> None:
+        self._connect = connect
+        self._ledger = ledger
+        self._migration_uuid = migration_uuid
+        self._pool = ContextThreadPool(max_workers=1, thread_name_prefix="index_early")
+        self._futures: list[Future[int]] = []
+
+    def table_loaded(self, schema: str, table: str) -> None:
+        """Queue the build of ``schema.table``'s recorded indexes (called from a loader thread)."""
+        self._futures.append(
+            self._pool.submit(
+                rebuild, self._connect, self._ledger, self._migration_uuid, 1, None, (schema, table)
+            )
+        )
+
+    def finish(self) -> int:
+        """Wait for the queued builds; returns how many indexes they built, or raises the first one's error."""
+        self._pool.shutdown(wait=True)
+        return sum(f.result() for f in self._futures)
+
+    def abandon(self) -> None:
+        """After a failed load: drop the builds not started, wait for the running one, ignore its outcome
+        (the indexes left are built by the next run)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _duplicate_keys(exc: psycopg.Error, schema: str, name: str, definition: str) -> ImportFailed:
