@@ -12,8 +12,10 @@ comment, a CLUSTER mark, a tablespace, a statistics target).
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, wait
+from functools import partial
 
 import psycopg
 from psycopg import sql
@@ -161,86 +163,116 @@ def waiting_primary_keys(
 
 def rebuild(
     connect: Callable[[], psycopg.Connection], ledger: str, migration_uuid: str, parallel: int,
-    on_done: Callable[[str], None] | None = None, table: tuple[str, str] | None = None,
+    on_done: Callable[[str], None] | None = None,
 ) -> int:  # fmt: skip
-    """Create every recorded index that is missing (of ``table`` only, when given), ``parallel`` at a time;
-    returns how many were built."""
+    """Create every recorded index that is missing, ``parallel`` at a time; returns how many were built."""
     with connect() as conn:
-        todo = pending(conn, ledger, migration_uuid, table)
+        todo = pending(conn, ledger, migration_uuid)
     if not todo:
         return 0
-
-    def build(item: tuple[str, str, str]) -> int:
-        # a lost connection is retried on a new one; the index may meanwhile have been finished by the server
-        for attempt in retrying(f"building index {item[0]}.{item[1]}"):
-            with attempt:
-                return build_once(item)
-        raise AssertionError("unreachable")  # tenacity re-raises the last error
-
-    def build_once(item: tuple[str, str, str]) -> int:
-        schema, name, definition = item
-        with connect() as conn:
-            present = conn.execute(
-                "SELECT to_regclass(%s)", (sql.Identifier(schema, name).as_string(conn),)
-            ).fetchone()
-            built = 0
-            if not present or present[0] is None:
-                try:
-                    crash_point(INDEX_BUILDING)
-                    conn.execute(definition)  # pg_get_indexdef's own text
-                    built = 1
-                    crash_point(INDEX_BUILT)
-                except (psycopg.errors.DuplicateTable, psycopg.errors.UniqueViolation) as exc:
-                    # a killed earlier run's server session finished the same CREATE INDEX meanwhile
-                    again = conn.execute(
-                        "SELECT to_regclass(%s)", (sql.Identifier(schema, name).as_string(conn),)
-                    ).fetchone()
-                    if not again or again[0] is None:
-                        if isinstance(exc, psycopg.errors.UniqueViolation):
-                            raise _duplicate_keys(exc, schema, name, definition) from None
-                        raise
-            conn.execute(
-                sql.SQL(
-                    "DELETE FROM {} WHERE migration_uuid = %s AND schema_name = %s AND index_name = %s"
-                ).format(sql.Identifier(ledger, TABLE)),
-                (migration_uuid, schema, name),
-            )
-        if on_done is not None:
-            on_done(f"{schema}.{name}")
-        log.info("index %s.%s %s", schema, name, "built" if built else "already present")
-        return built
-
+    build = partial(_build, connect, ledger, migration_uuid, on_done)
     with ContextThreadPool(max_workers=max(1, parallel), thread_name_prefix="index") as pool:
         return sum(pool.map(build, todo))
 
 
-class EarlyBuilds:
-    """Builds the recorded indexes of each table once its load is complete, in a background thread (one
-    table at a time) while the other tables load; :meth:`finish` waits for them."""
+def _build(
+    connect: Callable[[], psycopg.Connection], ledger: str, migration_uuid: str,
+    on_done: Callable[[str], None] | None, item: tuple[str, str, str],
+) -> int:  # fmt: skip
+    """Build one recorded index (1) unless it exists already (0), then forget it in the ledger."""
+    # a lost connection is retried on a new one; the index may meanwhile have been finished by the server
+    for attempt in retrying(f"building index {item[0]}.{item[1]}"):
+        with attempt:
+            return _build_once(connect, ledger, migration_uuid, on_done, item)
+    raise AssertionError("unreachable")  # tenacity re-raises the last error
 
-    def __init__(self, connect: Callable[[], psycopg.Connection], ledger: str, migration_uuid: str) -> None:
+
+def _build_once(
+    connect: Callable[[], psycopg.Connection], ledger: str, migration_uuid: str,
+    on_done: Callable[[str], None] | None, item: tuple[str, str, str],
+) -> int:  # fmt: skip
+    schema, name, definition = item
+    with connect() as conn:
+        present = conn.execute(
+            "SELECT to_regclass(%s)", (sql.Identifier(schema, name).as_string(conn),)
+        ).fetchone()
+        built = 0
+        if not present or present[0] is None:
+            try:
+                crash_point(INDEX_BUILDING)
+                conn.execute(definition)  # pg_get_indexdef's own text
+                built = 1
+                crash_point(INDEX_BUILT)
+            except (psycopg.errors.DuplicateTable, psycopg.errors.UniqueViolation) as exc:
+                # a killed earlier run's server session finished the same CREATE INDEX meanwhile
+                again = conn.execute(
+                    "SELECT to_regclass(%s)", (sql.Identifier(schema, name).as_string(conn),)
+                ).fetchone()
+                if not again or again[0] is None:
+                    if isinstance(exc, psycopg.errors.UniqueViolation):
+                        raise _duplicate_keys(exc, schema, name, definition) from None
+                    raise
+        conn.execute(
+            sql.SQL(
+                "DELETE FROM {} WHERE migration_uuid = %s AND schema_name = %s AND index_name = %s"
+            ).format(sql.Identifier(ledger, TABLE)),
+            (migration_uuid, schema, name),
+        )
+    if on_done is not None:
+        on_done(f"{schema}.{name}")
+    log.info("index %s.%s %s", schema, name, "built" if built else "already present")
+    return built
+
+
+class EarlyBuilds:
+    """Builds the recorded indexes of each table once its load is complete, in background threads while the
+    other tables load; :meth:`finish` waits for them."""
+
+    def __init__(
+        self, connect: Callable[[], psycopg.Connection], ledger: str, migration_uuid: str, parallel: int
+    ) -> None:
         self._connect = connect
         self._ledger = ledger
         self._migration_uuid = migration_uuid
-        self._pool = ContextThreadPool(max_workers=1, thread_name_prefix="index_early")
+        self._pool = ContextThreadPool(max_workers=max(1, parallel), thread_name_prefix="index_early")
         self._futures: list[Future[int]] = []
+        self._lock = threading.Lock()
 
     def table_loaded(self, schema: str, table: str) -> None:
-        """Queue the build of ``schema.table``'s recorded indexes (called from a loader thread)."""
-        self._futures.append(
-            self._pool.submit(
-                rebuild, self._connect, self._ledger, self._migration_uuid, 1, None, (schema, table)
-            )
-        )
+        """Queue the builds of ``schema.table``'s recorded indexes (called from a loader thread, which goes
+        on at once: even the ledger is read in the background)."""
+        self._submit(self._queue_table, schema, table)
+
+    def _queue_table(self, schema: str, table: str) -> int:
+        # up to ``parallel`` builds at a time, primary key first, as at the end of the load (a primary key's
+        # ALTER TABLE makes the table's other builds wait for it)
+        todo: list[tuple[str, str, str]] = []
+        for attempt in retrying(f"reading the index ledger for {schema}.{table}"):
+            with attempt, self._connect() as conn:
+                todo = pending(conn, self._ledger, self._migration_uuid, (schema, table))
+        for item in todo:
+            self._submit(_build, self._connect, self._ledger, self._migration_uuid, None, item)
+        return 0
+
+    def _submit(self, fn: Callable[..., int], *args: object) -> None:
+        with self._lock:
+            self._futures.append(self._pool.submit(fn, *args))
 
     def finish(self) -> int:
         """Wait for the queued builds; returns how many indexes they built, or raises the first one's error."""
+        while True:
+            with self._lock:
+                futures = list(self._futures)
+            wait(futures)
+            with self._lock:
+                if len(self._futures) == len(futures):
+                    break
         self._pool.shutdown(wait=True)
-        return sum(f.result() for f in self._futures)
+        return sum(f.result() for f in futures)
 
     def abandon(self) -> None:
-        """After a failed load: drop the builds not started, wait for the running one, ignore its outcome
-        (the indexes left are built by the next run)."""
+        """After a failed load: drop the builds not started, wait for the running ones, ignore their
+        outcome (the indexes left are built by the next run)."""
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 

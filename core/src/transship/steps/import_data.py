@@ -183,7 +183,7 @@ def run(ctx: StepContext, o: ImportDataOptions) -> None:
             )
             if waiting:
                 early = indexes.EarlyBuilds(
-                    lambda: sink.connect(autocommit=True), sink.ledger_schema, migration_uuid
+                    lambda: sink.connect(autocommit=True), sink.ledger_schema, migration_uuid, plan.parallel
                 )
         try:
             _load(ctx, sink, tasks, plan, fallback, groups, target, policy, early)
