@@ -27,6 +27,8 @@ class Measurement:
 
     ``max_rss_kb`` follows getrusage(2): the largest resident set of any single process in the tree
     (the command or one of its children), not the sum over processes running at the same time.
+    ``machine_cpu_s`` is the CPU time every process of the machine used meanwhile (``/proc/stat``): the
+    database servers' work included, which ``user_s`` + ``sys_s`` (the tool's own processes) leave out.
     """
 
     label: str
@@ -37,6 +39,7 @@ class Measurement:
     sys_s: float
     exit_code: int
     log_path: str
+    machine_cpu_s: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -61,6 +64,7 @@ class Measurement:
             "user_s": self.user_s,
             "sys_s": self.sys_s,
             "exit_code": self.exit_code,
+            "machine_cpu_s": round(self.machine_cpu_s, 2),
             "log": self.log_path,
         }
 
@@ -82,11 +86,13 @@ def run_timed(
     fd, time_out = tempfile.mkstemp(prefix="bench-time-", suffix=".txt")
     os.close(fd)
     full_env = {**os.environ, **(env or {})}
+    busy = machine_busy_s()
     start = time.perf_counter()
     try:
         with open(log_path, "wb") as log:
             code = _wait(argv, time_out, log, full_env, timeout_s)
         wall = time.perf_counter() - start
+        busy = machine_busy_s() - busy
         report = Path(time_out).read_text(errors="replace")
     finally:
         os.unlink(time_out)
@@ -103,7 +109,20 @@ def run_timed(
         sys_s=values["sys_s"],
         exit_code=code,
         log_path=str(log_path),
+        machine_cpu_s=busy,
     )
+
+
+def machine_busy_s() -> float:
+    """CPU seconds the whole machine has spent busy since boot (every CPU: user, nice, system, irq, softirq,
+    steal), from ``/proc/stat``; 0 where there is none."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return 0.0
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def _wait(argv: list[str], time_out: str, log: BinaryIO, env: dict[str, str], timeout_s: float | None) -> int:

@@ -86,19 +86,19 @@ def fmt_rss(kb: int) -> str:
 def table(results: list[RunResult], total_rows: int) -> str:
     """The side-by-side table: every step of every run, then its total with rows/s and ratios vs peers."""
     ratio = ratios(results)
-    head = f"{'tool':<20} {'path':<8} {'step':<34} {'wall':>9} {'peak RSS':>9} {'tool CPU':>9} {'rows/s':>10}  vs peer (time ratio)"
+    head = f"{'tool':<20} {'path':<8} {'step':<34} {'wall':>9} {'peak RSS':>9} {'tool CPU':>9} {'machine CPU':>11} {'rows/s':>10}  vs peer (time ratio)"
     lines = [head, "-" * len(head)]
     for i, r in enumerate(results):
         path = short_path(r.path)
         if r.status == "skipped":
             lines.append(
-                f"{r.tool:<20} {path:<8} {'SKIPPED':<34} {'':>9} {'':>9} {'':>9} {'':>10}  {r.reason}"
+                f"{r.tool:<20} {path:<8} {'SKIPPED':<34} {'':>9} {'':>9} {'':>9} {'':>11} {'':>10}  {r.reason}"
             )
             continue
         if len(r.steps) > 1:
             for m in r.steps:
                 lines.append(
-                    f"{r.tool:<20} {path:<8} {m.label:<34} {m.wall_s:8.2f}s {fmt_rss(m.max_rss_kb):>9} {m.user_s + m.sys_s:8.2f}s"
+                    f"{r.tool:<20} {path:<8} {m.label:<34} {m.wall_s:8.2f}s {fmt_rss(m.max_rss_kb):>9} {m.user_s + m.sys_s:8.2f}s {m.machine_cpu_s:10.2f}s"
                 )
         if r.status == "ok":
             rows_s = f"{total_rows / r.wall_s:,.0f}" if r.wall_s else "-"
@@ -113,12 +113,12 @@ def table(results: list[RunResult], total_rows: int) -> str:
             else:
                 note = "(peer)"
             lines.append(
-                f"{r.tool:<20} {path:<8} {'TOTAL':<34} {r.wall_s:8.2f}s {fmt_rss(r.peak_rss_kb):>9} {r.cpu_s:8.2f}s {rows_s:>10}  {note}"
+                f"{r.tool:<20} {path:<8} {'TOTAL':<34} {r.wall_s:8.2f}s {fmt_rss(r.peak_rss_kb):>9} {r.cpu_s:8.2f}s {r.machine_cpu_s:10.2f}s {rows_s:>10}  {note}"
             )
         else:
             label = "FAILED" if r.status == "failed" else "WRONG RESULT"
             lines.append(
-                f"{r.tool:<20} {path:<8} {label:<34} {r.wall_s:8.2f}s {'':>9} {'':>9} {'':>10}  {r.reason}"
+                f"{r.tool:<20} {path:<8} {label:<34} {r.wall_s:8.2f}s {'':>9} {'':>9} {'':>11} {'':>10}  {r.reason}"
             )
     return "\n".join(lines)
 
@@ -138,6 +138,7 @@ def as_json(results: list[RunResult], total_rows: int) -> list[dict[str, object]
                 "wall_s": round(r.wall_s, 3),
                 "peak_rss_kb": r.peak_rss_kb,
                 "tool_cpu_s": round(r.cpu_s, 2),
+                "machine_cpu_s": round(r.machine_cpu_s, 2),
                 "rows_per_s": round(total_rows / r.wall_s) if r.status == "ok" and r.wall_s else None,
                 "ratio_vs_peer": ratio.get(i, {}),
                 "steps": [m.as_dict() for m in r.steps],

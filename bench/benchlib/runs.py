@@ -60,6 +60,11 @@ class RunResult:
         return sum(m.user_s + m.sys_s for m in self.steps)
 
     @property
+    def machine_cpu_s(self) -> float:
+        """CPU seconds of the whole machine during the steps, the database servers' included."""
+        return sum(m.machine_cpu_s for m in self.steps)
+
+    @property
     def key(self) -> str:
         """A short identifier (tool and path) used for database and log names."""
         return f"{self.tool}-{'my2pg' if self.path == MYSQL_TO_PG else 'pg2pg'}".replace("+", "_")
@@ -91,7 +96,7 @@ def execute(spec: RunSpec, ctx: Context, target_db: str, work_dir: Path) -> RunR
         result.steps.append(m)
         print(
             f"  {spec.tool:<20} {label:<36} {m.wall_s:8.2f} s  {m.max_rss_kb / 1024:8.0f} MB"
-            f"  cpu {m.user_s + m.sys_s:6.2f} s",
+            f"  cpu {m.user_s + m.sys_s:6.2f} s  machine cpu {m.machine_cpu_s:6.2f} s",
             flush=True,
         )
         if not m.ok:
