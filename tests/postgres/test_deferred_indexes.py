@@ -214,3 +214,58 @@ def test_a_tables_indexes_are_built_as_soon_as_it_is_loaded(pg_server, pg_db, pg
         assert conn.execute("SELECT count(*) FROM later").fetchone()[0] == 300
     assert seen, out
     assert "Built 4 index(es) after the load: 4 as soon as their table was loaded" in out, out
+
+
+def test_ctrl_c_cancels_an_index_build_running_while_the_next_table_loads(
+    pg_server, pg_db, pg_target_db, export_dir
+):
+    """Ctrl-C while a loaded table's index is being built in the background: the build is cancelled on the
+    server at once (not waited for), the index stays recorded, and the next run builds it and ends exact."""
+    with pg_server.connect(pg_db) as conn:
+        conn.execute(
+            "CREATE FUNCTION slow(i int) RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT i';"
+            "CREATE TABLE big (id int PRIMARY KEY, v int); CREATE INDEX big_slow ON big (slow(v));"
+            "CREATE TABLE later (id int PRIMARY KEY);"
+            "INSERT INTO big SELECT g, g FROM generate_series(1, 400) g;"
+            "INSERT INTO later SELECT generate_series(1, 10)"
+        )
+    e = ["-e", str(export_dir)]
+    src = source_flags(pg_server, pg_db, "public")
+    run_cli("export", "schema", *e, *src)
+    run_cli("export", "data", *e, *src, "--disable-pb")
+    tgt = target_flags(pg_server, pg_target_db)
+    run_cli("import", "schema", *e, *tgt)
+    with pg_server.connect(pg_target_db) as conn:  # on the target the index takes 40 s to build
+        conn.execute(
+            "CREATE OR REPLACE FUNCTION slow(i int) RETURNS int IMMUTABLE LANGUAGE plpgsql"
+            " AS $$BEGIN PERFORM pg_sleep(0.1); RETURN i; END$$"
+        )
+    env = dict(os.environ, TRANSSHIP_NO_PASSWORD_PROMPT="1", TRANSSHIP_PAUSE_AT="import.batch_recorded:2")
+    load = subprocess.Popen(
+        [sys.executable, "-m", "transship", "import", "data", *e, *tgt, "--disable-pb", "--parallel-jobs", "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    with pg_server.connect(pg_target_db, autocommit=True) as conn:
+        deadline = time.monotonic() + 60
+        while not conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'CREATE INDEX big_slow%%' AND state = 'active'"
+        ).fetchone()[0]:
+            assert time.monotonic() < deadline and load.poll() is None, load.communicate()
+            time.sleep(0.05)
+        sent = time.monotonic()
+        load.send_signal(signal.SIGINT)
+        out, err = load.communicate(timeout=60)
+        assert time.monotonic() - sent < 15, "Ctrl-C waited for the index build"
+        assert load.returncode != 0, (out, err)
+        assert conn.execute("SELECT to_regclass('big_slow')").fetchone()[0] is None
+        waiting = conn.execute("SELECT index_name FROM transship_metadata.deferred_indexes").fetchall()
+        assert ("big_slow",) in waiting
+        conn.execute(  # the re-run's build is quick (same results)
+            "CREATE OR REPLACE FUNCTION slow(i int) RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT i'"
+        )
+    done = run_cli("import", "data", *e, *tgt, "--disable-pb")
+    assert "Import data complete" in done.stdout
+    with pg_server.connect(pg_target_db) as conn:
+        assert conn.execute("SELECT to_regclass('big_slow')").fetchone()[0] is not None
+        assert conn.execute("SELECT count(*) FROM big").fetchone()[0] == 400
+        assert conn.execute("SELECT count(*) FROM later").fetchone()[0] == 10

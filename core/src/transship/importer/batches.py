@@ -7,6 +7,7 @@ re-run uses the same plan, which is what makes the ledger's (file, batch number)
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -73,7 +74,7 @@ def plan_batches(
     file's checksum recorded at export."""
     whole = digests.hash_for(checksum)
     batches, hashed = _cut(path, batch_size, max_bytes, expected_rows, refix, whole)
-    if not hashed:  # a batch closed behind bytes already hashed into the next one: hash again
+    if not hashed:  # the file changed while it was read (a batch cut where no hash was kept): read it again
         return with_checksums(path, batches, checksum, refix)
     if checksum and not digests.matches(whole, checksum):
         raise DataFileError(
@@ -116,9 +117,8 @@ def _cut(
     """Batch boundaries (row and byte limits) and the row count check, in one read of the file that also
     feeds ``whole`` and gives each batch its checksum.
 
-    Returns the batches and whether their checksums are set: a batch cut at an
-    earlier newline than the bytes already hashed (a row larger than the byte limit met mid-batch) leaves
-    them unset, for :func:`with_checksums`.
+    Returns the batches and whether their checksums are set (always, unless the file changes while it is
+    read; else :func:`with_checksums` reads it again).
     """
     batches: list[Batch] = []
     part = digests.new_hash()
@@ -132,15 +132,31 @@ def _cut(
     offset = 0
     last_byte = b"\n"
 
+    snap: tuple[int, Any] | None = None  # the open batch's hash up to its last newline in an earlier chunk
+
     def close(end: int, rows: int) -> None:
-        nonlocal done_rows, batch_start, batch_rows, part, hashed, exact
-        if end >= hashed and end - offset <= len(view):
+        nonlocal done_rows, batch_start, batch_rows, part, hashed, exact, snap
+        digest = ""
+        if exact and end >= hashed and end - offset <= len(view):
             part.update(view[hashed - offset : end - offset])
             hashed = end
+            digest = part.hexdigest()
+            part = digests.new_hash()
+        elif exact and snap is not None and snap[0] == end:
+            # cut at the last newline of an earlier chunk (the byte limit met inside a long row): the batch's
+            # hash was kept there; the next batch's bytes read since (part of one row) are hashed again
+            digest = snap[1].hexdigest()
+            part = digests.new_hash()
+            at = end
+            while at < hashed:
+                piece = os.pread(f.fileno(), min(READ_CHUNK, hashed - at), at)
+                if not piece:
+                    raise DataFileError(f"data file {path} changed while it was read", fix=refix)
+                part.update(piece)
+                at += len(piece)
         else:
             exact = False
-        digest = part.hexdigest() if exact else ""
-        part = digests.new_hash()
+        snap = None
         batches.append(Batch(len(batches) + 1, batch_start, end, rows, done_rows + 1, digest))
         done_rows += rows
         batch_start = end
@@ -186,6 +202,10 @@ def _cut(
                     batch_rows += cnt
                     break
             if exact and hashed >= offset:
+                if offset < last_nl <= offset + n and last_nl > max(hashed, batch_start):
+                    part.update(view[hashed - offset : last_nl - offset])
+                    snap = (last_nl, part.copy())
+                    hashed = last_nl
                 part.update(view[hashed - offset :])
                 hashed = offset + n
             offset += n

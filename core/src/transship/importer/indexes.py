@@ -11,6 +11,7 @@ comment, a CLUSTER mark, a tablespace, a statistics target).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -191,42 +192,62 @@ def _build_once(
     connect: Callable[[], psycopg.Connection], ledger: str, migration_uuid: str,
     on_done: Callable[[str], None] | None, item: tuple[str, str, str],
 ) -> int:  # fmt: skip
-    schema, name, definition = item
     with connect() as conn:
-        present = conn.execute(
-            "SELECT to_regclass(%s)", (sql.Identifier(schema, name).as_string(conn),)
-        ).fetchone()
-        built = 0
-        if not present or present[0] is None:
-            try:
-                crash_point(INDEX_BUILDING)
-                conn.execute(definition)  # pg_get_indexdef's own text
-                built = 1
-                crash_point(INDEX_BUILT)
-            except (psycopg.errors.DuplicateTable, psycopg.errors.UniqueViolation) as exc:
-                # a killed earlier run's server session finished the same CREATE INDEX meanwhile
-                again = conn.execute(
-                    "SELECT to_regclass(%s)", (sql.Identifier(schema, name).as_string(conn),)
-                ).fetchone()
-                if not again or again[0] is None:
-                    if isinstance(exc, psycopg.errors.UniqueViolation):
-                        raise _duplicate_keys(exc, schema, name, definition) from None
-                    raise
-        conn.execute(
-            sql.SQL(
-                "DELETE FROM {} WHERE migration_uuid = %s AND schema_name = %s AND index_name = %s"
-            ).format(sql.Identifier(ledger, TABLE)),
-            (migration_uuid, schema, name),
-        )
+        return _build_on(conn, ledger, migration_uuid, on_done, item)
+
+
+def _build_on(
+    conn: psycopg.Connection, ledger: str, migration_uuid: str, on_done: Callable[[str], None] | None,
+    item: tuple[str, str, str],
+) -> int:  # fmt: skip
+    schema, name, definition = item
+    present = conn.execute(
+        "SELECT to_regclass(%s)", (sql.Identifier(schema, name).as_string(conn),)
+    ).fetchone()
+    built = 0
+    if not present or present[0] is None:
+        try:
+            crash_point(INDEX_BUILDING)
+            conn.execute(definition)  # pg_get_indexdef's own text
+            built = 1
+            crash_point(INDEX_BUILT)
+        except (
+            psycopg.errors.DuplicateTable,
+            psycopg.errors.UniqueViolation,
+            psycopg.errors.InvalidTableDefinition,  # "multiple primary keys": an earlier try's key committed
+        ) as exc:
+            # a killed earlier run's server session (or a retried one of this run) finished the same build
+            again = conn.execute(
+                "SELECT to_regclass(%s)", (sql.Identifier(schema, name).as_string(conn),)
+            ).fetchone()
+            if not again or again[0] is None:
+                if isinstance(exc, psycopg.errors.UniqueViolation):
+                    raise _duplicate_keys(exc, schema, name, definition) from None
+                raise
+    conn.execute(
+        sql.SQL("DELETE FROM {} WHERE migration_uuid = %s AND schema_name = %s AND index_name = %s").format(
+            sql.Identifier(ledger, TABLE)
+        ),
+        (migration_uuid, schema, name),
+    )
     if on_done is not None:
         on_done(f"{schema}.{name}")
     log.info("index %s.%s %s", schema, name, "built" if built else "already present")
     return built
 
 
+EARLY_ATTEMPTS = 3
+
+
 class EarlyBuilds:
     """Builds the recorded indexes of each table once its load is complete, in background threads while the
-    other tables load; :meth:`finish` waits for them."""
+    other tables load; :meth:`finish` waits for them.
+
+    Best effort: a build that fails here (a duplicate key, a connection refused because the loaders hold the
+    target's connections, a cancelled statement) stays recorded and is built — or reported — by the rebuild at
+    the end of the load, once the loaders' connections are closed. A table with inheritance children waits for
+    that rebuild too: its primary key's ``ALTER TABLE`` would lock the children while they load.
+    """
 
     def __init__(
         self, connect: Callable[[], psycopg.Connection], ledger: str, migration_uuid: str, parallel: int
@@ -237,6 +258,9 @@ class EarlyBuilds:
         self._pool = ContextThreadPool(max_workers=max(1, parallel), thread_name_prefix="index_early")
         self._futures: list[Future[int]] = []
         self._lock = threading.Lock()
+        self._running: set[psycopg.Connection] = set()
+        self._stopping = False
+        self._cancel = threading.Event()
 
     def table_loaded(self, schema: str, table: str) -> None:
         """Queue the builds of ``schema.table``'s recorded indexes (called from a loader thread, which goes
@@ -246,20 +270,55 @@ class EarlyBuilds:
     def _queue_table(self, schema: str, table: str) -> int:
         # up to ``parallel`` builds at a time, primary key first, as at the end of the load (a primary key's
         # ALTER TABLE makes the table's other builds wait for it)
-        todo: list[tuple[str, str, str]] = []
-        for attempt in retrying(f"reading the index ledger for {schema}.{table}"):
-            with attempt, self._connect() as conn:
+        try:
+            with self._connect() as conn:
+                children = conn.execute(
+                    "SELECT EXISTS (SELECT 1 FROM pg_inherits WHERE inhparent = %s::regclass)",
+                    (sql.Identifier(schema, table).as_string(conn),),
+                ).fetchone()
+                if children and children[0]:
+                    return 0
                 todo = pending(conn, self._ledger, self._migration_uuid, (schema, table))
+        except Exception as exc:  # noqa: BLE001 - left to the rebuild at the end of the load
+            log.warning(
+                "indexes of %s.%s: not built early (%s); built after the load", schema, table, _first(exc)
+            )
+            return 0
         for item in todo:
-            self._submit(_build, self._connect, self._ledger, self._migration_uuid, None, item)
+            self._submit(self._build, item)
         return 0
+
+    def _build(self, item: tuple[str, str, str]) -> int:
+        try:
+            # a lost connection is tried again, a few times only: what still fails waits for the end of the load
+            for attempt in retrying(f"building index {item[0]}.{item[1]}", self._cancel, EARLY_ATTEMPTS):
+                with attempt:
+                    return self._build_tracked(item)
+        except Exception as exc:  # noqa: BLE001 - left to the rebuild at the end of the load
+            log.warning(
+                "index %s.%s: not built early (%s); built after the load", item[0], item[1], _first(exc)
+            )
+        return 0
+
+    def _build_tracked(self, item: tuple[str, str, str]) -> int:
+        with self._connect() as conn:
+            with self._lock:
+                if self._stopping:
+                    return 0
+                self._running.add(conn)
+            try:
+                return _build_on(conn, self._ledger, self._migration_uuid, None, item)
+            finally:
+                with self._lock:
+                    self._running.discard(conn)
 
     def _submit(self, fn: Callable[..., int], *args: object) -> None:
         with self._lock:
-            self._futures.append(self._pool.submit(fn, *args))
+            if not self._stopping:
+                self._futures.append(self._pool.submit(fn, *args))
 
     def finish(self) -> int:
-        """Wait for the queued builds; returns how many indexes they built, or raises the first one's error."""
+        """Wait for the queued builds; returns how many indexes they built."""
         while True:
             with self._lock:
                 futures = list(self._futures)
@@ -271,9 +330,21 @@ class EarlyBuilds:
         return sum(f.result() for f in futures)
 
     def abandon(self) -> None:
-        """After a failed load: drop the builds not started, wait for the running ones, ignore their
-        outcome (the indexes left are built by the next run)."""
+        """After a failed or interrupted load: cancel the running builds' statements, drop the queued ones
+        (the indexes stay recorded; the next run builds them) and wait for the threads to end."""
+        self._cancel.set()
+        with self._lock:
+            self._stopping = True
+            running = list(self._running)
+        for conn in running:
+            with contextlib.suppress(Exception):
+                conn.cancel_safe()
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _first(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else repr(exc)
 
 
 def _duplicate_keys(exc: psycopg.Error, schema: str, name: str, definition: str) -> ImportFailed:

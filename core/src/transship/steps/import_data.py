@@ -187,12 +187,12 @@ def run(ctx: StepContext, o: ImportDataOptions) -> None:
                 )
         try:
             _load(ctx, sink, tasks, plan, fallback, groups, target, policy, early)
-        except BaseException:
+            loaded_at = time.monotonic()
+            built_early = early.finish() if early is not None else 0
+        except BaseException:  # a failed load, or Ctrl-C while the last builds run
             if early is not None:
                 early.abandon()
             raise
-        loaded_at = time.monotonic()
-        built_early = early.finish() if early is not None else 0
         errored = target.call(
             "reading stashed rows",
             lambda c: write_error_files(c, sink.ledger_schema, migration_uuid, tasks, ed.data / "errors"),
