@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass
 from functools import partial
 from graphlib import CycleError, TopologicalSorter
+from typing import Any
 
 import psycopg
 
@@ -391,7 +392,11 @@ def _load(
     complete: set[tuple[str, str]] = set()
     complete_lock = threading.Lock()
     with RowProgress(ctx.console, ctx.disable_pb) as progress:
-        bars = {t.file_name: progress.add(_bar_label(t), t.total_rows) for t in tasks}
+        # one bar per table, shared by the files of its chunks (nine bars all named public.orders said little)
+        shared: dict[str, Any] = {}
+        for label in dict.fromkeys(_bar_label(t) for t in tasks):
+            shared[label] = progress.add(label, sum(t.total_rows for t in tasks if _bar_label(t) == label))
+        bars = {t.file_name: shared[_bar_label(t)] for t in tasks}
         for t in tasks:
             progress.advance(bars[t.file_name], sum(b.rows for b in t.batches if b.number in t.done))
 
