@@ -15,12 +15,17 @@ from transship_mysql import client_copy
 pytestmark = pytest.mark.skipif(not Path(CLIENT).exists(), reason=f"needs {CLIENT}")
 
 
-def test_a_server_error_in_the_client_session_is_named_by_the_servers_words(mysql_server, mysql_db) -> None:
+def _session(mysql_server, mysql_db) -> client_copy.ClientSession:  # type: ignore[no-untyped-def]
+    """A mariadb client session on the test database (the client must be installed)."""
     config = DBConfig(host=mysql_server.host, port=mysql_server.port, user=mysql_server.user,
                       password=getattr(mysql_server, "password", None) or None, name=mysql_db)  # fmt: skip
     command = client_copy._find_client()
     assert command is not None
-    session = client_copy.ClientSession(command, config)
+    return client_copy.ClientSession(command, config)
+
+
+def test_a_server_error_in_the_client_session_is_named_by_the_servers_words(mysql_server, mysql_db) -> None:
+    session = _session(mysql_server, mysql_db)
     try:
         with pytest.raises(client_copy.ClientFailed) as caught:
             session.copy("SELECT * FROM no_such_table", lambda _data: None, lambda _keys: None)
@@ -64,11 +69,7 @@ def test_a_slow_fetch_of_large_rows_does_not_make_the_server_drop_the_client_que
     default). The session raises it to a day, and a pause in the stream does not stop the copy."""
     import time
 
-    config = DBConfig(host=mysql_server.host, port=mysql_server.port, user=mysql_server.user,
-                      password=getattr(mysql_server, "password", None) or None, name=mysql_db)  # fmt: skip
-    command = client_copy._find_client()
-    assert command is not None
-    session = client_copy.ClientSession(command, config)
+    session = _session(mysql_server, mysql_db)
     try:
         lines: list[bytes] = []
         session.copy("SELECT @@SESSION.net_write_timeout", lines.append, lambda keys: None)

@@ -5,6 +5,7 @@ with rows of its earlier export."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -31,15 +32,21 @@ def _indexes(conn) -> dict[str, str]:
     return dict(rows)
 
 
-def test_indexes_rebuilt_after_the_load_and_special_ones_kept(pg_server, pg_db, pg_target_db, export_dir):
-    with pg_server.connect(pg_db) as conn:
-        conn.execute(SOURCE)
-        source_indexes = _indexes(conn)
+def _exported_and_schema_imported(pg_server, pg_db, pg_target_db, export_dir) -> tuple[list[str], list[str]]:  # type: ignore[no-untyped-def]
+    """export schema, export data and import schema of ``public``; the export-dir and target flags."""
     e = ["-e", str(export_dir)]
     run_cli("export", "schema", *e, *source_flags(pg_server, pg_db, "public"))
     run_cli("export", "data", *e, *source_flags(pg_server, pg_db, "public"), "--disable-pb")
     tgt = target_flags(pg_server, pg_target_db)
     run_cli("import", "schema", *e, *tgt)
+    return e, tgt
+
+
+def test_indexes_rebuilt_after_the_load_and_special_ones_kept(pg_server, pg_db, pg_target_db, export_dir):
+    with pg_server.connect(pg_db) as conn:
+        conn.execute(SOURCE)
+        source_indexes = _indexes(conn)
+    e, tgt = _exported_and_schema_imported(pg_server, pg_db, pg_target_db, export_dir)
     out = run_cli("import", "data", *e, *tgt, "--disable-pb")
     # items_grp, items_label_lower and the primary key (nothing refers to it) wait; the unique and the commented
     # index stay
@@ -64,11 +71,7 @@ def test_a_primary_key_built_after_the_load_names_duplicate_rows(pg_server, pg_d
             "CREATE TABLE dup (id int, v text); INSERT INTO parent VALUES (1), (2); INSERT INTO child VALUES (1, 1);"
             "INSERT INTO dup VALUES (1, 'a'), (2, 'b'), (2, 'c')"
         )
-    e = ["-e", str(export_dir)]
-    run_cli("export", "schema", *e, *source_flags(pg_server, pg_db, "public"))
-    run_cli("export", "data", *e, *source_flags(pg_server, pg_db, "public"), "--disable-pb")
-    tgt = target_flags(pg_server, pg_target_db)
-    run_cli("import", "schema", *e, *tgt)
+    e, tgt = _exported_and_schema_imported(pg_server, pg_db, pg_target_db, export_dir)
     with pg_server.connect(pg_target_db) as conn:
         conn.execute("ALTER TABLE dup ADD PRIMARY KEY (id)")  # the target is stricter than the source
     bad = run_cli("import", "data", *e, *tgt, "--disable-pb", check=False)
@@ -188,11 +191,7 @@ def test_a_tables_indexes_are_built_as_soon_as_it_is_loaded(pg_server, pg_db, pg
             "INSERT INTO later SELECT g, 'v' || g FROM generate_series(1, 300) g"
         )
         source_indexes = _indexes(conn)
-    e = ["-e", str(export_dir)]
-    run_cli("export", "schema", *e, *source_flags(pg_server, pg_db, "public"))
-    run_cli("export", "data", *e, *source_flags(pg_server, pg_db, "public"), "--disable-pb")
-    tgt = target_flags(pg_server, pg_target_db)
-    run_cli("import", "schema", *e, *tgt)
+    e, tgt = _exported_and_schema_imported(pg_server, pg_db, pg_target_db, export_dir)
     env = dict(os.environ, TRANSSHIP_NO_PASSWORD_PROMPT="1", TRANSSHIP_PAUSE_AT="import.batch_recorded:1")
     args = [sys.executable, "-m", "transship", "import", "data", *e, *tgt, "--disable-pb"]
     load = subprocess.Popen(
@@ -229,12 +228,7 @@ def test_ctrl_c_cancels_an_index_build_running_while_the_next_table_loads(
             "INSERT INTO big SELECT g, g FROM generate_series(1, 400) g;"
             "INSERT INTO later SELECT generate_series(1, 10)"
         )
-    e = ["-e", str(export_dir)]
-    src = source_flags(pg_server, pg_db, "public")
-    run_cli("export", "schema", *e, *src)
-    run_cli("export", "data", *e, *src, "--disable-pb")
-    tgt = target_flags(pg_server, pg_target_db)
-    run_cli("import", "schema", *e, *tgt)
+    e, tgt = _exported_and_schema_imported(pg_server, pg_db, pg_target_db, export_dir)
     with pg_server.connect(pg_target_db) as conn:  # on the target the index takes 40 s to build
         conn.execute(
             "CREATE OR REPLACE FUNCTION slow(i int) RETURNS int IMMUTABLE LANGUAGE plpgsql"
@@ -269,3 +263,24 @@ def test_ctrl_c_cancels_an_index_build_running_while_the_next_table_loads(
         assert conn.execute("SELECT to_regclass('big_slow')").fetchone()[0] is not None
         assert conn.execute("SELECT count(*) FROM big").fetchone()[0] == 400
         assert conn.execute("SELECT count(*) FROM later").fetchone()[0] == 10
+
+
+def test_an_inheritance_parents_key_waits_for_the_end_of_the_load(pg_server, pg_db, pg_target_db, export_dir):
+    """A parent's primary key is not built while the load goes on (its ALTER TABLE would lock the children
+    that still load): it is built after the load, with the other tables' indexes built early."""
+    with pg_server.connect(pg_db) as conn:
+        conn.execute(
+            "CREATE TABLE parent (id int PRIMARY KEY, v text); CREATE TABLE child (w int) INHERITS (parent);"
+            "INSERT INTO parent SELECT g, 'p' FROM generate_series(1, 500) g;"
+            "INSERT INTO child SELECT g, 'c', g FROM generate_series(501, 600) g"
+        )
+    e, tgt = _exported_and_schema_imported(pg_server, pg_db, pg_target_db, export_dir)
+    out = run_cli("import", "data", *e, *tgt, "--disable-pb", "--parallel-jobs", "1")
+    log = (export_dir / "logs" / "import-data.log").read_text(encoding="utf-8")
+    early = re.findall(r"index_early_\d+ transship\.importer\.indexes: index (\S+) built", log)
+    assert "public.parent_pkey" not in early and "index public.parent_pkey built" in log, log
+    assert "Import data complete" in out.stdout
+    with pg_server.connect(pg_target_db) as conn:
+        assert conn.execute("SELECT to_regclass('parent_pkey')").fetchone()[0] is not None
+        assert conn.execute("SELECT count(*) FROM ONLY parent").fetchone()[0] == 500
+        assert conn.execute("SELECT count(*) FROM child").fetchone()[0] == 100

@@ -541,10 +541,7 @@ class DataLoader:
     def _run_group(self, tasks: list[FileTask]) -> None:
         work: queue.Queue[tuple[FileTask, Batch]] = queue.Queue()
         if self.table_by_table:
-            tables: dict[tuple[str, str], list[FileTask]] = {}
-            for t in tasks:
-                tables.setdefault((t.schema, t.table), []).append(t)
-            groups = sorted(tables.values(), key=lambda g: -sum(t.total_rows for t in g))
+            groups = sorted(by_table(tasks).values(), key=lambda g: -sum(t.total_rows for t in g))
             items = [item for group in groups for item in interleaved(group)]
         else:
             items = interleaved(tasks)
@@ -595,6 +592,14 @@ class DataLoader:
                     self.failures.append((task, exc))
                 self.cancel.set()
                 return
+
+
+def by_table(tasks: list[FileTask]) -> dict[tuple[str, str], list[FileTask]]:
+    """The tasks of each target table (its files: the table's, its chunks', its leaf partitions'), in order."""
+    tables: dict[tuple[str, str], list[FileTask]] = {}
+    for t in tasks:
+        tables.setdefault((t.schema, t.table), []).append(t)
+    return tables
 
 
 def interleaved(tasks: list[FileTask]) -> list[tuple[FileTask, Batch]]:

@@ -9,7 +9,6 @@ import time
 from dataclasses import dataclass
 from functools import partial
 from graphlib import CycleError, TopologicalSorter
-from typing import Any
 
 import psycopg
 
@@ -20,7 +19,7 @@ from transship.importer import counts, faults, indexes, summary, target_tables
 from transship.importer.adaptive import AdaptiveParallelism, metrics_reader
 from transship.importer.batches import Batch
 from transship.importer.cluster_plan import LoadPlan, node_connector, plan_load
-from transship.importer.data import DataLoader, FileTask
+from transship.importer.data import DataLoader, FileTask, by_table
 from transship.importer.ledger import (
     batches_per_node,
     committed_batches,
@@ -386,16 +385,15 @@ def _load(
     queued there as soon as its last batch is committed."""
     meta = ctx.meta
     disabled: list[FileTask] = []
-    of_table: dict[tuple[str, str], list[FileTask]] = {}
-    for t in tasks:
-        of_table.setdefault((t.schema, t.table), []).append(t)
+    of_table = by_table(tasks)
     complete: set[tuple[str, str]] = set()
     complete_lock = threading.Lock()
     with RowProgress(ctx.console, ctx.disable_pb) as progress:
         # one bar per table, shared by the files of its chunks (nine bars all named public.orders said little)
-        shared: dict[str, Any] = {}
-        for label in dict.fromkeys(_bar_label(t) for t in tasks):
-            shared[label] = progress.add(label, sum(t.total_rows for t in tasks if _bar_label(t) == label))
+        totals: dict[str, int] = {}
+        for t in tasks:
+            totals[_bar_label(t)] = totals.get(_bar_label(t), 0) + t.total_rows
+        shared = {label: progress.add(label, total) for label, total in totals.items()}
         bars = {t.file_name: shared[_bar_label(t)] for t in tasks}
         for t in tasks:
             progress.advance(bars[t.file_name], sum(b.rows for b in t.batches if b.number in t.done))
