@@ -284,3 +284,40 @@ def test_an_inheritance_parents_key_waits_for_the_end_of_the_load(pg_server, pg_
         assert conn.execute("SELECT to_regclass('parent_pkey')").fetchone()[0] is not None
         assert conn.execute("SELECT count(*) FROM ONLY parent").fetchone()[0] == 500
         assert conn.execute("SELECT count(*) FROM child").fetchone()[0] == 100
+
+
+def test_a_primary_key_that_something_rests_on_stays_in_place(pg_server, pg_db, pg_target_db, export_dir):
+    """A view grouping by the key (it depends on the constraint), a CLUSTER mark on the key's index and a comment
+    on it are not restored by ADD PRIMARY KEY: those keys are not dropped for the load (the view made every run
+    fail; the mark and the comment were lost without a word). A plain table's key still waits."""
+    with pg_server.connect(pg_db) as conn:
+        conn.execute(
+            "CREATE TABLE fd (id int PRIMARY KEY, name text);"
+            "CREATE VIEW fd_v AS SELECT id, name, count(*) AS n FROM fd GROUP BY id;"
+            "CREATE TABLE cl (id int PRIMARY KEY, v text); ALTER TABLE cl CLUSTER ON cl_pkey;"
+            "CREATE TABLE ci (id int PRIMARY KEY, v text); COMMENT ON INDEX ci_pkey IS 'pk index comment';"
+            "CREATE TABLE plain (id int PRIMARY KEY, v text);"
+            "INSERT INTO fd SELECT g, 'n' || g FROM generate_series(1, 300) g;"
+            "INSERT INTO cl SELECT g, 'v' FROM generate_series(1, 200) g;"
+            "INSERT INTO ci SELECT g, 'v' FROM generate_series(1, 200) g;"
+            "INSERT INTO plain SELECT g, 'v' FROM generate_series(1, 100) g;"
+        )
+    e, tgt = _exported_and_schema_imported(pg_server, pg_db, pg_target_db, export_dir)
+    out = run_cli("import", "data", *e, *tgt, "--parallel-jobs", "2", "--disable-pb")
+    assert "1 index(es) are dropped for the load" in out.stdout, out.stdout
+    with pg_server.connect(pg_target_db) as conn:
+        rows = conn.execute(
+            "SELECT ct.relname, i.indisclustered, obj_description(i.indexrelid, 'pg_class')"
+            " FROM pg_index i JOIN pg_class ct ON ct.oid = i.indrelid WHERE i.indisprimary"
+            " AND ct.relname IN ('fd', 'cl', 'ci', 'plain')"
+        ).fetchall()
+        keys = {name: (clustered, comment) for name, clustered, comment in rows}
+        assert keys == {
+            "fd": (False, None),
+            "cl": (True, None),
+            "ci": (False, "pk index comment"),
+            "plain": (False, None),
+        }
+        assert conn.execute("SELECT sum(n) FROM fd_v").fetchone()[0] == 300
+        waiting = conn.execute("SELECT count(*) FROM transship_metadata.deferred_indexes").fetchone()[0]
+        assert waiting == 0

@@ -52,16 +52,27 @@ ORDER BY 1
 
 
 #: the primary key of a plain table, when nothing depends on it: no foreign key references the table, it is not a
-#: partition's key attached to its parent's, and the table has no replica identity resting on it
+#: partition's key attached to its parent's, no other object (a view grouping by it, a foreign key) depends on the
+#: constraint or its index, the table has no replica identity resting on it, and nothing that ``ADD PRIMARY KEY``
+#: would not restore is set on it: a comment on the constraint or on its index, a CLUSTER mark
 _LOOSE_PRIMARY_KEY = """
 SELECT c.conname, pg_get_constraintdef(c.oid)
 FROM pg_constraint c
 JOIN pg_class ct ON ct.oid = c.conrelid
+JOIN pg_index i ON i.indexrelid = c.conindid
 WHERE c.conrelid = to_regclass(%s) AND c.contype = 'p'
   AND ct.relkind = 'r' AND NOT ct.relispartition
   AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.confrelid = c.conrelid)
   AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = c.conindid)
+  AND NOT EXISTS (
+    SELECT 1 FROM pg_depend d
+    WHERE ((d.refclassid = 'pg_constraint'::regclass AND d.refobjid = c.oid)
+        OR (d.refclassid = 'pg_class'::regclass AND d.refobjid = c.conindid))
+      AND NOT (d.classid = 'pg_class'::regclass AND d.objid = c.conindid)
+      AND NOT (d.classid = 'pg_constraint'::regclass AND d.objid = c.oid))
   AND obj_description(c.oid, 'pg_constraint') IS NULL
+  AND obj_description(c.conindid, 'pg_class') IS NULL
+  AND NOT i.indisclustered
   AND ct.relreplident <> 'i'
 """
 PRIMARY_KEY = "primary key"  # what deferred_indexes.kind says of a primary key (plain indexes: NULL)
