@@ -25,10 +25,8 @@ from transship.schema_files import FAILED_FILE, SchemaStatement
 log = logging.getLogger(__name__)
 
 _SESSION = re.compile(r"^(SET\s|SELECT\s+pg_catalog\.set_config\s*\()", re.I)
-_ALWAYS_SKIP = re.compile(
-    r"^(SET\s+(client_min_messages|transaction_timeout)\b|ALTER\s+TABLE\b.*\bREPLICA\s+IDENTITY\b)",
-    re.I | re.S,
-)
+_ALWAYS_SKIP = re.compile(r"^SET\s+(client_min_messages|transaction_timeout)\b", re.I)
+_REPLICA_IDENTITY = re.compile(r"^ALTER\s+TABLE\b.*\bREPLICA\s+IDENTITY\b", re.I | re.S)
 _NOT_VALID = re.compile(r"\bNOT\s+VALID\s*$", re.I)
 _ALTER_ADD_CONSTRAINT = re.compile(r"^ALTER\s+TABLE\b.*\bADD\s+CONSTRAINT\b", re.I | re.S)
 _MISSING_DEPENDENCY = {"42P01", "42704", "42883", "3F000", "42703", "42P10"}
@@ -64,6 +62,8 @@ class SchemaImportResult:
     #: statements (``file:line``) that a failed node had applied before the connection to it was lost: running
     #: them again on another node found their objects there (counted in ``applied``)
     found_applied: list[str] = field(default_factory=list)
+    #: ``ALTER TABLE ... REPLICA IDENTITY`` statements (``file:line``) not applied: the target has no use for them
+    skipped_replica_identity: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -85,6 +85,8 @@ class SchemaImporter:
     search_path: str | None = None
     on_progress: Callable[[SchemaStatement], None] | None = None
     failover: DdlFailover | None = None
+    #: apply ``ALTER TABLE ... REPLICA IDENTITY`` (False: skip them, listed in the result)
+    replica_identity: bool = True
     _session: list[str] = field(default_factory=list, init=False, repr=False)
 
     def _set_up(self, conn: psycopg.Connection) -> None:
@@ -130,6 +132,10 @@ class SchemaImporter:
                     preambles.setdefault(st.path, []).append(body)
                 continue
             if _ALWAYS_SKIP.match(body):
+                continue
+            if _REPLICA_IDENTITY.match(body) and not self.replica_identity:
+                if mode == "schema":
+                    result.skipped_replica_identity.append(self._where(st))
                 continue
             nv = is_not_valid_constraint(body)
             if (mode == "schema" and nv) or (mode == "post-snapshot" and not nv):

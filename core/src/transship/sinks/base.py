@@ -30,6 +30,8 @@ class ImportSink(ABC):
     ledger_schema: ClassVar[str] = "transship_metadata"
     # drop plain secondary indexes for the load and build them after it (--defer-index-creation)
     defer_indexes: ClassVar[bool] = True
+    # applies ALTER TABLE ... REPLICA IDENTITY (import schema skips those statements, and says so, where not)
+    replica_identity: ClassVar[bool] = True
 
     def __init__(self, config: DBConfig) -> None:
         self.config = config

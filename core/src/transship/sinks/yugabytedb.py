@@ -19,6 +19,8 @@ class YugabyteSink(ImportSink):
     # YugabyteDB builds an index on existing rows with an online backfill that is slower than maintaining it
     # during the load (voyager's advice too), so indexes stay in place
     defer_indexes: ClassVar[bool] = False
+    # REPLICA IDENTITY is for PostgreSQL's logical replication; YugabyteDB's CDC has its own settings
+    replica_identity: ClassVar[bool] = False
 
     @classmethod
     def detect(cls, conn: psycopg.Connection) -> bool:

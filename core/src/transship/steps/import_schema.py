@@ -56,6 +56,7 @@ def _importer(
         schema_dir=ctx.export_dir.schema,
         search_path=search_path,
         failover=DdlFailover.for_target(sink, conn, command),  # None unless the target is a cluster
+        replica_identity=sink.replica_identity,
     )
 
 
@@ -204,6 +205,11 @@ def _report(ctx: StepContext, result: SchemaImportResult, title: str, importer: 
         print_table(ctx, title, ["OBJECT TYPE", "STATEMENTS APPLIED"], rows)
     for event in importer.failover.events if importer.failover else []:
         ctx.console.print(f"NOTE: {event}.")
+    if result.skipped_replica_identity:
+        ctx.console.print(
+            f"NOTE: {len(result.skipped_replica_identity)} REPLICA IDENTITY statement(s) not applied, this target does"
+            f" not take them: {', '.join(result.skipped_replica_identity)}."
+        )
     parts = [f"{result.applied} applied"]
     if result.found_applied:
         parts[0] += (
