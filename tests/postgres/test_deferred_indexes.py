@@ -4,6 +4,7 @@ with rows of its earlier export."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -30,6 +31,11 @@ def _indexes(conn) -> dict[str, str]:
         "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'items' ORDER BY 1"
     ).fetchall()
     return dict(rows)
+
+
+def _import_states(e: list[str]) -> dict[str, str]:
+    out = run_cli("import", "data", "status", *e, "--output-format", "json").stdout
+    return {row["table_name"]: row["status"] for row in json.loads(out)}
 
 
 def _exported_and_schema_imported(pg_server, pg_db, pg_target_db, export_dir) -> tuple[list[str], list[str]]:  # type: ignore[no-untyped-def]
@@ -86,6 +92,10 @@ def test_a_primary_key_built_after_the_load_names_duplicate_rows(pg_server, pg_d
             conn.execute("SELECT count(*) FROM pg_constraint WHERE conname = 'parent_pkey'").fetchone()[0]
             == 1
         )
+    # every row of dup is in, its key is not: status says FAILED with the reason, not DONE
+    assert _import_states(e) == {"public.child": "DONE", "public.dup": "FAILED", "public.parent": "DONE"}
+    text = run_cli("import", "data", "status", *e).stdout
+    assert "ERROR: the primary key public.dup_pkey, built after the load, refuses duplicate rows" in text
     with pg_server.connect(pg_db) as conn:  # the fix: the source's duplicate goes, the table is loaded again
         conn.execute("DELETE FROM dup WHERE v = 'c'")
     src = source_flags(pg_server, pg_db, "public")
@@ -106,6 +116,7 @@ def test_a_primary_key_built_after_the_load_names_duplicate_rows(pg_server, pg_d
         assert (
             conn.execute("SELECT count(*) FROM pg_constraint WHERE conname = 'dup_pkey'").fetchone()[0] == 1
         )
+    assert set(_import_states(e).values()) == {"DONE"}
 
 
 def test_two_migrations_into_one_target_keep_each_others_index_definitions(

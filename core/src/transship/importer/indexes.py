@@ -173,6 +173,19 @@ def waiting_primary_keys(
     return [(str(s), str(t), str(n)) for s, t, n in rows]
 
 
+def waiting_tables(conn: psycopg.Connection, ledger: str, migration_uuid: str) -> list[tuple[str, str]]:
+    """(schema, table) of every table with a recorded index not yet rebuilt."""
+    if not _ledger_exists(conn, ledger):
+        return []
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT DISTINCT schema_name, table_name FROM {} WHERE migration_uuid = %s ORDER BY 1, 2"
+        ).format(sql.Identifier(ledger, TABLE)),
+        (migration_uuid,),
+    ).fetchall()
+    return [(str(s), str(t)) for s, t in rows]
+
+
 def rebuild(
     connect: Callable[[], psycopg.Connection], ledger: str, migration_uuid: str, parallel: int,
     on_done: Callable[[str], None] | None = None,

@@ -13,7 +13,7 @@ from graphlib import CycleError, TopologicalSorter
 import psycopg
 
 from transship.crashpoints import crash_point, declare
-from transship.errors import ConfigError, ExportDirError, ImportFailed
+from transship.errors import ConfigError, ExportDirError, ImportFailed, TransshipError
 from transship.identifiers import qualified
 from transship.importer import counts, faults, indexes, summary, target_tables
 from transship.importer.adaptive import AdaptiveParallelism, metrics_reader
@@ -501,9 +501,18 @@ def _rebuild_indexes(
     ctx: StepContext, sink: ImportSink, migration_uuid: str, parallel: int, deferred: int, built_early: int,
     start: float,
 ) -> None:  # fmt: skip
-    built = indexes.rebuild(
-        lambda: sink.connect(autocommit=True), sink.ledger_schema, migration_uuid, parallel
-    )
+    try:
+        built = indexes.rebuild(
+            lambda: sink.connect(autocommit=True), sink.ledger_schema, migration_uuid, parallel
+        )
+    except Exception as exc:
+        # the rows are in but a key or index is not: import data status shows those tables FAILED, not DONE
+        reason = exc.message if isinstance(exc, TransshipError) else str(exc).strip().split("\n")[0]
+        with contextlib.suppress(psycopg.Error), sink.connect(autocommit=True) as conn:
+            waiting = indexes.waiting_tables(conn, sink.ledger_schema, migration_uuid)
+            ctx.meta.update_status(import_index_failures={qualified(s, t): reason for s, t in waiting})
+        raise
+    ctx.meta.update_status(import_index_failures={})
     if built or deferred or built_early:
         ctx.console.print(
             f"Built {built + built_early} index(es) after the load: {built_early} as soon as their table was"

@@ -82,6 +82,7 @@ def import_rows(ctx: StepContext) -> list[dict[str, Any]]:
     totals: dict[str, dict[str, Any]] = {}
     rows = ctx.meta.import_progress()
     checked = ctx.meta.target_counts()
+    index_failures: dict[str, str] = status.get("import_index_failures") or {}
     for r in rows:
         name = qualified(target_schema or r[1], r[2])
         entry = totals.setdefault(
@@ -138,6 +139,9 @@ def import_rows(ctx: StepContext) -> list[dict[str, Any]]:
             state = "ROW_COUNT_MISMATCH"  # the closing count of import data found the target differing
         elif entry["error"] and done != total:
             state = "FAILED"
+        elif entry["started"] and done == total and entry["table_name"] in index_failures:
+            state = "FAILED"  # every row is in, but building a key or index the load deferred failed
+            entry["error"] = index_failures[entry["table_name"]]
         elif entry["started"] and done == total and entry["table_name"] in unfinished:
             state = "MIGRATING"  # loaded so far, but the export has not finished all of its files
         elif entry["started"] and done == total:
