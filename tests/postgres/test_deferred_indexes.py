@@ -332,3 +332,26 @@ def test_a_primary_key_that_something_rests_on_stays_in_place(pg_server, pg_db, 
         assert conn.execute("SELECT sum(n) FROM fd_v").fetchone()[0] == 300
         waiting = conn.execute("SELECT count(*) FROM transship_metadata.deferred_indexes").fetchone()[0]
         assert waiting == 0
+
+
+def test_a_table_with_nothing_to_load_keeps_its_indexes(pg_server, pg_db, pg_target_db, export_dir):
+    """An empty table's key and indexes are not dropped and built again, on the first run or on a re-run after
+    success (which has nothing to load at all): no churn of DDL on a target that may already be in use."""
+    with pg_server.connect(pg_db) as conn:
+        conn.execute(
+            "CREATE TABLE empty (id int PRIMARY KEY, v int); CREATE INDEX empty_v ON empty (v);"
+            "CREATE TABLE full_ (id int PRIMARY KEY, v int); CREATE INDEX full_v ON full_ (v);"
+            "INSERT INTO full_ SELECT g, g FROM generate_series(1, 100) g"
+        )
+    e, tgt = _exported_and_schema_imported(pg_server, pg_db, pg_target_db, export_dir)
+    with pg_server.connect(pg_target_db) as conn:
+        before = conn.execute("SELECT 'empty_v'::regclass::oid, 'empty_pkey'::regclass::oid").fetchone()
+    first = run_cli("import", "data", *e, *tgt, "--disable-pb")
+    assert "2 index(es) are dropped for the load" in first.stdout, first.stdout  # full_'s key and index
+    again = run_cli("import", "data", *e, *tgt, "--disable-pb")
+    assert "dropped for the load" not in again.stdout and "Built" not in again.stdout, again.stdout
+    with pg_server.connect(pg_target_db) as conn:
+        assert (
+            conn.execute("SELECT 'empty_v'::regclass::oid, 'empty_pkey'::regclass::oid").fetchone() == before
+        )
+        assert conn.execute("SELECT count(*) FROM pg_indexes WHERE tablename = 'full_'").fetchone()[0] == 2

@@ -473,6 +473,8 @@ def _defer_indexes(
     primary_key = not (policy.stash or policy.ignore_pk_conflicts or policy.upsert or policy.staging)
     target.call("creating the index ledger", lambda c: indexes.ensure_table(c, sink.ledger_schema))
     started = {(t.schema, t.table) for t in tasks if t.done}
+    # a table with nothing left to load (an empty one, on every re-run) keeps its indexes: nothing to gain
+    to_load = {(t.schema, t.table) for t in tasks if len(t.done) < len(t.batches)}
     count = 0
 
     def defer(conn: psycopg.Connection, schema: str, table: str) -> int:
@@ -480,7 +482,7 @@ def _defer_indexes(
             return 0
         return indexes.defer(conn, sink.ledger_schema, migration_uuid, schema, table, primary_key)
 
-    for schema, table in sorted({(t.schema, t.table) for t in tasks} - started):
+    for schema, table in sorted(to_load - started):
         # one transaction per table: a retry after a lost connection finds the indexes dropped or not
         count += target.call(
             f"deferring the indexes of {schema}.{table}", partial(defer, schema=schema, table=table)
