@@ -99,6 +99,9 @@ def _bytes_changed(task: FileTask, batch: Batch) -> bool:
     return bool(remaining) or digest.hexdigest() != batch.checksum
 
 
+_ENUM_VALUE = re.compile(r'invalid input value for enum (\S+): "(.*)"$', re.S)
+
+
 def _column(exc: psycopg.Error) -> str:
     """The column a refused value was for: the server's field, or COPY's context ("..., column c: ...")."""
     if exc.diag is not None and exc.diag.column_name:
@@ -519,6 +522,15 @@ class DataLoader:
             fix = _row_rule_fix(exc, task, column)
         elif state.startswith("23"):
             fix = "the target already holds conflicting rows: re-run with --start-clean true --truncate-tables true, or fix the data"
+        elif state == "22P02" and (
+            enum := _ENUM_VALUE.match(exc.diag.message_primary or "" if exc.diag else "")
+        ):
+            value = enum.group(2).replace("'", "''")
+            fix = (
+                f"the target's enum type {enum.group(1)} has no label '{value}' (MySQL stores '' in an ENUM for a value "
+                f"that was refused in non-strict mode): add it (ALTER TYPE {enum.group(1)} ADD VALUE '{value}'), or "
+                "correct the value at the source and re-export; then re-run import data (committed batches are kept)"
+            )
         elif state.startswith("22"):
             fix = (
                 "change the target column's type (ALTER TABLE ... ALTER COLUMN ... TYPE ...), or correct the value at "
