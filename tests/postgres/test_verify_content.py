@@ -150,3 +150,28 @@ def test_each_type_and_each_kind_of_damage_is_located(migrated: dict[str, Any]) 
     assert [d["kind"] for d in _found(doc, "keyless").values()] == ["missing on target"]
     (seq,) = doc["sequences"]
     assert seq["result"] == "DIFFERENT" and seq["source_next"] == 42 and seq["target_next"] == 6
+
+
+def test_a_sequence_turned_round_or_made_to_wrap_is_different(migrated: dict[str, Any]) -> None:
+    """The direction, bounds and cycling of a sequence come from the schema files, not from the target it is
+    checked against: a target sequence counting down, or wrapping to 1 after the source's last id, hands out
+    ids the source used (verify took the target's increment and said MATCH)."""
+    rc, doc = _verify(migrated)
+    assert rc == 0 and doc["sequences"][0]["result"] == "MATCH", doc["sequences"]
+    _target(migrated, "ALTER SEQUENCE typed_id_seq INCREMENT BY -1")
+    rc, doc = _verify(migrated)
+    (seq,) = doc["sequences"]
+    assert rc == 1 and seq["result"] == "DIFFERENT", seq
+    assert "the target's INCREMENT BY is -1, the schema files' 1" in seq["note"]
+    _target(
+        migrated,
+        "ALTER SEQUENCE typed_id_seq INCREMENT BY 1",
+        "ALTER SEQUENCE typed_id_seq MAXVALUE 41 CYCLE",
+    )
+    rc, doc = _verify(migrated)
+    (seq,) = doc["sequences"]
+    assert rc == 1 and seq["result"] == "DIFFERENT" and seq["target_next"] == 1, seq
+    assert "MAXVALUE" in seq["note"] and "CYCLE" in seq["note"]
+    _target(migrated, "ALTER SEQUENCE typed_id_seq NO MAXVALUE NO CYCLE")
+    rc, doc = _verify(migrated)
+    assert rc == 0 and doc["sequences"][0]["result"] == "MATCH", doc["sequences"]

@@ -27,6 +27,7 @@ from transship.verify.content import ContentReader, ContentSource
 from transship.verify.objects import AS_EXPORTED, ObjectsResult, check_objects
 from transship.verify.postgres import PgContentReader
 from transship.verify.report import write_reports
+from transship.verify.sequences import defined_sequences
 from transship.verify.tables import TableToCheck, TableVerdict, check_sequences, check_table
 
 DEFAULT_JOBS = 2  # connections per side: both halves of a key range read at once
@@ -153,7 +154,12 @@ def run(ctx: StepContext, o: VerifyOptions) -> None:
                 source_reader.close()
             if source is not None:
                 source.close()
-        sequences = check_sequences(tconn, _recorded_sequences(ctx, override))
+        sequences = check_sequences(
+            tconn,
+            _recorded_sequences(ctx, override),
+            defined_sequences(ctx.export_dir.schema, override or "public"),
+            override or "public",
+        )
         objects = check_objects(
             ctx.export_dir.schema,
             ctx.export_dir.metainfo / AS_EXPORTED,

@@ -16,7 +16,9 @@ from psycopg import sql
 from transship.errors import TransshipError
 from transship.identifiers import qualified
 from transship.verify.content import ContentReader, ContentResult, ContentSource, compare_content
+from transship.verify.objects import key
 from transship.verify.postgres import table_spec
+from transship.verify.sequences import SequenceShape
 
 CONTENT = "content"
 SAMPLED = "sampled"
@@ -183,30 +185,50 @@ class SequenceVerdict:
 
 
 def check_sequences(
-    tconn: psycopg.Connection, sequences: list[tuple[str | None, str, int, bool]]
+    tconn: psycopg.Connection,
+    sequences: list[tuple[str | None, str, int, bool]],
+    shapes: dict[str, SequenceShape] | None = None,
+    default_schema: str = "public",
 ) -> list[SequenceVerdict]:
     """For each (schema, name, last_value, is_called) the export recorded: the target's next value must be at
-    least the source's (a lower one hands out ids the source already used)."""
+    least the source's (a lower one hands out ids the source already used), and where the schema files define
+    the sequence (``shapes``), the target's increment, bounds and cycling must be theirs: the direction and the
+    source's next value come from the files, never from the target it is checked against."""
     out = []
     for schema, name, last_value, is_called in sequences:
         label = qualified(schema, name)
         ident = sql.Identifier(schema, name) if schema else sql.Identifier(name)
         row = tconn.execute(
-            "SELECT s.last_value, s.increment_by, s.start_value FROM pg_sequences s "
-            "JOIN pg_namespace n ON n.nspname = s.schemaname "
-            "JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.sequencename "
-            "WHERE c.oid = to_regclass(%s)",
+            "SELECT s.last_value, s.increment_by, s.start_value, s.min_value, s.max_value, s.cycle"
+            " FROM pg_sequences s JOIN pg_namespace n ON n.nspname = s.schemaname"
+            " JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.sequencename"
+            " WHERE c.oid = to_regclass(%s)",
             (ident.as_string(tconn),),
         ).fetchone()
         if row is None:
             out.append(SequenceVerdict(label, int(last_value), None, "DIFFERENT", "missing on the target"))
             continue
-        step = int(
-            row[1]
-        )  # the target's increment (the source's, as export schema wrote it); may be negative
+        target = SequenceShape(int(row[1]), int(row[3]), int(row[4]), bool(row[5]))
+        shape = (shapes or {}).get(key(schema or default_schema, name))
+        # without a definition in the files (an identity column's sequence): the target's increment
+        step = (shape or target).increment
         source_next = int(last_value) + (step if is_called else 0)
-        target_next = int(row[2]) if row[0] is None else int(row[0]) + step
-        if (target_next < source_next) if step > 0 else (target_next > source_next):
+        following = int(row[2]) if row[0] is None else int(row[0]) + target.increment
+        target_next: int | None = following
+        if not target.minimum <= following <= target.maximum:  # past its end: wraps, or nextval fails
+            target_next = (
+                (target.minimum if target.increment > 0 else target.maximum) if target.cycle else None
+            )
+        differs = _shape_differences(shape, target) if shape is not None else []
+        if differs:
+            out.append(SequenceVerdict(label, source_next, target_next, "DIFFERENT", "; ".join(differs)))
+        elif target_next is None:
+            exhausted = not target.minimum <= source_next <= target.maximum
+            out.append(
+                SequenceVerdict(label, source_next, None, "MATCH" if exhausted else "DIFFERENT",
+                                "" if exhausted else "the target's sequence is exhausted, the source's is not")
+            )  # fmt: skip
+        elif (target_next < source_next) if step > 0 else (target_next > source_next):
             out.append(
                 SequenceVerdict(
                     label,
@@ -219,3 +241,12 @@ def check_sequences(
         else:
             out.append(SequenceVerdict(label, source_next, target_next, "MATCH"))
     return out
+
+
+def _shape_differences(expected: SequenceShape, target: SequenceShape) -> list[str]:
+    words = {"increment": "INCREMENT BY", "minimum": "MINVALUE", "maximum": "MAXVALUE", "cycle": "CYCLE"}
+    return [
+        f"the target's {words[field]} is {getattr(target, field)}, the schema files' {getattr(expected, field)}"
+        for field in ("increment", "minimum", "maximum", "cycle")
+        if getattr(target, field) != getattr(expected, field)
+    ]
