@@ -111,3 +111,37 @@ def test_objects_on_the_target_user_edits_and_source_changes(
             ("functions/function.sql", "no longer on the source"),
             ("tables/INDEXES_table.sql", "new on the source"),
         ], changed
+
+
+def test_a_trigger_left_disabled_on_the_target_is_a_difference(
+    pg_server: PgServer, pg_db: str, pg_target_db: str, export_dir: Path
+) -> None:
+    """A trigger the files create enabled but the target holds disabled (an import stopped while it had them
+    off, or a hand edit) is reported; one the source itself had disabled is expected disabled."""
+    with pg_server.connect(pg_db) as conn:
+        conn.execute(
+            "CREATE TABLE t (id int PRIMARY KEY, v text);"
+            "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;"
+            "CREATE TRIGGER on_t BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION f();"
+            "CREATE TRIGGER off_t BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();"
+            "ALTER TABLE t DISABLE TRIGGER off_t; INSERT INTO t VALUES (1, 'a')"
+        )
+    e, src, tgt = (
+        ["-e", str(export_dir)],
+        source_flags(pg_server, pg_db, "public"),
+        target_flags(pg_server, pg_target_db),
+    )
+    for step in (("export", "schema", *src), ("export", "data", *src, "--disable-pb"), ("import", "schema"),
+                 ("import", "data", "--disable-pb")):  # fmt: skip
+        run_cli(*step, *e, *(tgt if step[0] == "import" else []))
+    rc, doc = _verify(e, tgt)
+    assert rc == 0, doc["objects"]
+    with psycopg.connect(pg_server.conninfo(pg_target_db), autocommit=True) as conn:
+        conn.execute("ALTER TABLE public.t DISABLE TRIGGER on_t")
+        conn.execute("ALTER TABLE public.t ENABLE TRIGGER off_t")
+    rc, doc = _verify(e, tgt)
+    assert rc == 1
+    assert sorted(f["text"] for f in doc["objects"]["failures"]) == [
+        "trigger state differs: TRIGGER public.t.off_t (files: disabled, target: enabled)",
+        "trigger state differs: TRIGGER public.t.on_t (files: enabled, target: disabled)",
+    ]

@@ -61,6 +61,8 @@ class Expected:
     objects: set[tuple[str, str]] = field(default_factory=set)  # (object type, qualified name)
     unparsed: int = 0
     pending: int = 0  # NOT VALID constraints finalize has not created yet
+    #: trigger -> the ``pg_trigger.tgenabled`` the files leave it in (``O`` after CREATE TRIGGER, ``D`` disabled...)
+    trigger_states: dict[str, str] = field(default_factory=dict)
 
     @property
     def count(self) -> int:
@@ -148,6 +150,9 @@ def _collect(node: ast.Node, out: Expected, default: str) -> None:  # noqa: C901
     elif isinstance(node, ast.AlterTableStmt):
         table = _name(node.relation.schemaname, node.relation.relname, default)
         for cmd in node.cmds or ():
+            state = _TRIGGER_STATES.get(getattr(cmd, "subtype", None))
+            if state is not None and getattr(cmd, "name", None):
+                out.trigger_states[_sub(table, cmd.name)] = state
             d = getattr(cmd, "def_", None)
             if isinstance(d, ast.Constraint) and d.conname:
                 out.objects.add(("CONSTRAINT", _sub(table, d.conname)))
@@ -173,6 +178,7 @@ def _collect(node: ast.Node, out: Expected, default: str) -> None:  # noqa: C901
     elif isinstance(node, ast.CreateTrigStmt):
         table = _name(node.relation.schemaname, node.relation.relname, default)
         out.objects.add(("TRIGGER", _sub(table, node.trigname)))
+        out.trigger_states[_sub(table, node.trigname)] = "O"
     elif isinstance(node, ast.CreateSeqStmt):
         out.objects.add(("SEQUENCE", _name(node.sequence.schemaname, node.sequence.relname, default)))
     elif isinstance(node, (ast.CreateEnumStmt, ast.CreateDomainStmt)):
@@ -188,6 +194,18 @@ def _collect(node: ast.Node, out: Expected, default: str) -> None:  # noqa: C901
     elif isinstance(node, ast.CompositeTypeStmt):
         out.objects.add(("TYPE", _name(node.typevar.schemaname, node.typevar.relname, default)))
 
+
+_TRIGGER_STATES = {
+    pglast.enums.AlterTableType.AT_EnableTrig: "O",
+    pglast.enums.AlterTableType.AT_DisableTrig: "D",
+    pglast.enums.AlterTableType.AT_EnableAlwaysTrig: "A",
+    pglast.enums.AlterTableType.AT_EnableReplicaTrig: "R",
+}
+_TRIGGER_WORDS = {"O": "enabled", "D": "disabled", "A": "enabled always", "R": "enabled on replicas only"}
+_TRIGGER_STATE_QUERY = (
+    "SELECT n.nspname, r.relname, t.tgname, t.tgenabled FROM pg_trigger t JOIN pg_class r ON r.oid = t.tgrelid"
+    " JOIN pg_namespace n ON n.oid = r.relnamespace WHERE NOT t.tgisinternal"
+)
 
 _TARGET_QUERIES = {  # each row: the name's parts (the last one may be an argument list)
     "INDEX": "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -286,6 +304,19 @@ def compare_with_target(expected: Expected, conn: psycopg.Connection) -> list[Ob
             present[kind] = _target_names(conn, kind)
         if name not in present[kind]:
             findings.append(ObjectFinding("missing on target", kind, name))
+    if expected.trigger_states:
+        states = {key(str(s), str(t), str(n)): str(e) for s, t, n, e in conn.execute(_TRIGGER_STATE_QUERY)}
+        for name, wanted in sorted(expected.trigger_states.items()):
+            got = states.get(name)
+            if got is not None and got != wanted:
+                findings.append(
+                    ObjectFinding(
+                        "trigger state differs",
+                        "TRIGGER",
+                        name,
+                        f"files: {_TRIGGER_WORDS.get(wanted, wanted)}, target: {_TRIGGER_WORDS.get(got, got)}",
+                    )  # fmt: skip
+                )
     return findings
 
 
