@@ -296,7 +296,7 @@ def _summary(
         text += f"; {seq_ok} of {len(sequences)} sequence(s) continue at or beyond the source"
     failures = len(objects.failures)
     text += (
-        f"; {objects.expected} schema object(s) on the target as the files define them"
+        f"; {objects.expected} schema object(s) on the target with the files' names, column types and trigger states"
         if not failures
         else f"; {failures} schema object problem(s)"
     )
