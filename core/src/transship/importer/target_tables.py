@@ -50,10 +50,44 @@ def foreign_key_parents(conn: psycopg.Connection) -> list[tuple[Table, Table]]:
     return [((cs, ct), (ps, pt)) for cs, ct, ps, pt in rows]
 
 
-def set_user_triggers(conn: psycopg.Connection, schema: str, table: str, enabled: bool) -> None:
-    """``ALTER TABLE ... ENABLE|DISABLE TRIGGER USER``."""
-    action = sql.SQL("ENABLE" if enabled else "DISABLE")
-    conn.execute(sql.SQL("ALTER TABLE {} {} TRIGGER USER").format(sql.Identifier(schema, table), action))
+_ENABLE = {"O": "ENABLE", "A": "ENABLE ALWAYS", "R": "ENABLE REPLICA"}
+
+
+def firing_triggers(conn: psycopg.Connection, schema: str, table: str) -> list[tuple[str, str]]:
+    """(name, ``pg_trigger.tgenabled``) of the table's user triggers that are not disabled."""
+    rows = conn.execute(
+        "SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = to_regclass(%s) AND NOT tgisinternal"
+        " AND tgenabled <> 'D' ORDER BY 1",
+        (sql.Identifier(schema, table).as_string(conn),),
+    ).fetchall()
+    return [(str(n), str(s)) for n, s in rows]
+
+
+def disable_triggers(conn: psycopg.Connection, schema: str, table: str, names: list[str]) -> None:
+    """``ALTER TABLE ... DISABLE TRIGGER`` each of ``names``."""
+    for name in names:
+        conn.execute(
+            sql.SQL("ALTER TABLE {} DISABLE TRIGGER {}").format(
+                sql.Identifier(schema, table), sql.Identifier(name)
+            )
+        )
+
+
+def restore_triggers(
+    conn: psycopg.Connection, schema: str, table: str, states: list[tuple[str, str]]
+) -> None:
+    """Put each trigger back in the state :func:`firing_triggers` read (one a user dropped since is skipped)."""
+    for name, state in states:
+        found = conn.execute(
+            "SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass(%s) AND tgname = %s",
+            (sql.Identifier(schema, table).as_string(conn), name),
+        ).fetchone()
+        if found:
+            conn.execute(
+                sql.SQL("ALTER TABLE {} {} TRIGGER {}").format(
+                    sql.Identifier(schema, table), sql.SQL(_ENABLE.get(state, "ENABLE")), sql.Identifier(name)
+                )
+            )
 
 
 def restore_sequence(

@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass
 from functools import partial
 from graphlib import CycleError, TopologicalSorter
+from typing import Any
 
 import psycopg
 
@@ -42,6 +43,7 @@ from transship.progress import RowProgress
 from transship.retry import Reconnecting
 from transship.selection import check_patterns_matched, make_filter, table_patterns
 from transship.sinks.base import ImportSink
+from transship.state import MetaDB
 from transship.steps.common import print_table
 from transship.steps.context import StepContext
 from transship.steps.options import ImportDataOptions
@@ -216,6 +218,7 @@ def run(ctx: StepContext, o: ImportDataOptions) -> None:
         return _Wave(tasks, checks, errored)
 
     with conn, contextlib.closing(target):
+        _restore_left_disabled(ctx, target)
         if overlapped:
             ctx.console.print(
                 "export data is still running: each data file is imported as soon as it is finished, "
@@ -434,8 +437,15 @@ def _load(
         try:
             if fallback:
                 for t in {(t.schema, t.table): t for t in tasks}.values():
+                    read = partial(target_tables.firing_triggers, schema=t.schema, table=t.table)
+                    states = target.call("reading triggers", read)
+                    if not states:
+                        continue
+                    # recorded before they go off: a killed run leaves them for the next run to put back
+                    _record_triggers(meta, t.schema, t.table, states)
+                    names = [n for n, _ in states]
                     switch = partial(
-                        target_tables.set_user_triggers, schema=t.schema, table=t.table, enabled=False
+                        target_tables.disable_triggers, schema=t.schema, table=t.table, names=names
                     )
                     target.call("disabling triggers", switch)
                     disabled.append(t)
@@ -450,10 +460,38 @@ def _load(
                 close_reader()
             loader.close()
             for t in disabled:  # re-enabled even when the load failed
-                switch = partial(
-                    target_tables.set_user_triggers, schema=t.schema, table=t.table, enabled=True
-                )
-                target.call("enabling triggers", switch)
+                _restore_triggers(meta, target, t.schema, t.table)
+
+
+def _recorded_triggers(meta: MetaDB) -> list[dict[str, Any]]:
+    return list(meta.status().get("import_disabled_triggers") or [])
+
+
+def _record_triggers(meta: MetaDB, schema: str, table: str, states: list[tuple[str, str]]) -> None:
+    kept = [r for r in _recorded_triggers(meta) if (r["schema"], r["table"]) != (schema, table)]
+    entry = {"schema": schema, "table": table, "triggers": [list(s) for s in states]}
+    meta.update_status(import_disabled_triggers=[*kept, entry])
+
+
+def _restore_triggers(meta: MetaDB, target: Reconnecting, schema: str, table: str) -> None:
+    """Put the triggers recorded for ``schema.table`` back as they were, then forget them."""
+    for r in _recorded_triggers(meta):
+        if (r["schema"], r["table"]) == (schema, table):
+            states = [(str(n), str(s)) for n, s in r["triggers"]]
+            put_back = partial(target_tables.restore_triggers, schema=schema, table=table, states=states)
+            target.call("enabling triggers", put_back)
+    kept = [r for r in _recorded_triggers(meta) if (r["schema"], r["table"]) != (schema, table)]
+    meta.update_status(import_disabled_triggers=kept)
+
+
+def _restore_left_disabled(ctx: StepContext, target: Reconnecting) -> None:
+    """Triggers an earlier run disabled and was killed before it enabled them again: enabled first."""
+    left = _recorded_triggers(ctx.meta)
+    for r in left:
+        _restore_triggers(ctx.meta, target, r["schema"], r["table"])
+    if left:
+        names = ", ".join(qualified(r["schema"], r["table"]) for r in left)
+        ctx.console.print(f"Triggers an interrupted import had disabled are enabled again on: {names}.")
 
 
 def _defer_indexes(
