@@ -191,8 +191,10 @@ def rebuild(
     on_done: Callable[[str], None] | None = None,
 ) -> int:  # fmt: skip
     """Create every recorded index that is missing, ``parallel`` at a time; returns how many were built."""
-    with connect() as conn:
-        todo = pending(conn, ledger, migration_uuid)
+    todo: list[tuple[str, str, str]] = []
+    for attempt in retrying("reading the index ledger"):  # a lost connection is retried like the builds
+        with attempt, connect() as conn:
+            todo = pending(conn, ledger, migration_uuid)
     if not todo:
         return 0
     build = partial(_build, connect, ledger, migration_uuid, on_done)
