@@ -21,6 +21,17 @@ def plain_role(pg_server):
         conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
 
 
+def _owned_by(pg_server, tgt: str, role: str) -> list[str]:
+    """Make ``role`` own the target database and its public schema; the target flags that log in as it."""
+    with pg_server.connect(tgt) as conn:
+        conn.execute(
+            sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(tgt), sql.Identifier(role))
+        )
+        conn.execute(sql.SQL("ALTER SCHEMA public OWNER TO {}").format(sql.Identifier(role)))
+    return ["--target-db-host", pg_server.host, "--target-db-port", str(pg_server.port),
+            "--target-db-user", role, "--target-db-name", tgt]  # fmt: skip
+
+
 def test_import_data_falls_back_without_superuser(pg_server, pg_db, plain_role, export_dir):
     load_sql(
         pg_server,
@@ -29,25 +40,9 @@ def test_import_data_falls_back_without_superuser(pg_server, pg_db, plain_role, 
         EXAMPLES / "sample-postgres" / "data.sql",
     )
     with temp_pg_database(pg_server, "ts_tgt") as tgt:
-        with pg_server.connect(tgt) as conn:
-            conn.execute(
-                sql.SQL("ALTER DATABASE {} OWNER TO {}").format(
-                    sql.Identifier(tgt), sql.Identifier(plain_role)
-                )
-            )
-            conn.execute(sql.SQL("ALTER SCHEMA public OWNER TO {}").format(sql.Identifier(plain_role)))
+        tflags = _owned_by(pg_server, tgt, plain_role)
         e = ["-e", str(export_dir)]
         src = source_flags(pg_server, pg_db, "public,inventory")
-        tflags = [
-            "--target-db-host",
-            pg_server.host,
-            "--target-db-port",
-            str(pg_server.port),
-            "--target-db-user",
-            plain_role,
-            "--target-db-name",
-            tgt,
-        ]
         run_cli("export", "schema", *e, *src)
         run_cli("export", "data", *e, *src, "--disable-pb")
         run_cli("import", "schema", *e, *tflags)
@@ -87,17 +82,9 @@ def test_triggers_come_back_as_they_were_also_after_a_kill(pg_server, pg_db, pla
         conn.execute("ALTER TABLE t ENABLE ALWAYS TRIGGER alw_t")
     states = "SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = 'public.t'::regclass ORDER BY 1"
     with temp_pg_database(pg_server, "ts_tgt") as tgt:
-        with pg_server.connect(tgt) as conn:
-            conn.execute(
-                sql.SQL("ALTER DATABASE {} OWNER TO {}").format(
-                    sql.Identifier(tgt), sql.Identifier(plain_role)
-                )
-            )
-            conn.execute(sql.SQL("ALTER SCHEMA public OWNER TO {}").format(sql.Identifier(plain_role)))
+        tflags = _owned_by(pg_server, tgt, plain_role)
         e = ["-e", str(export_dir)]
         src = source_flags(pg_server, pg_db, "public")
-        tflags = ["--target-db-host", pg_server.host, "--target-db-port", str(pg_server.port),
-                  "--target-db-user", plain_role, "--target-db-name", tgt]  # fmt: skip
         run_cli("export", "schema", *e, *src)
         run_cli("export", "data", *e, *src, "--disable-pb")
         run_cli("import", "schema", *e, *tflags)
