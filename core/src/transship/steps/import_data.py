@@ -475,12 +475,13 @@ def _record_triggers(meta: MetaDB, schema: str, table: str, states: list[tuple[s
 
 def _restore_triggers(meta: MetaDB, target: Reconnecting, schema: str, table: str) -> None:
     """Put the triggers recorded for ``schema.table`` back as they were, then forget them."""
-    for r in _recorded_triggers(meta):
+    recorded = _recorded_triggers(meta)
+    for r in recorded:
         if (r["schema"], r["table"]) == (schema, table):
             states = [(str(n), str(s)) for n, s in r["triggers"]]
             put_back = partial(target_tables.restore_triggers, schema=schema, table=table, states=states)
             target.call("enabling triggers", put_back)
-    kept = [r for r in _recorded_triggers(meta) if (r["schema"], r["table"]) != (schema, table)]
+    kept = [r for r in recorded if (r["schema"], r["table"]) != (schema, table)]
     meta.update_status(import_disabled_triggers=kept)
 
 
